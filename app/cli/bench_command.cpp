@@ -1,0 +1,67 @@
+#include <QCommandLineParser>
+#include <cstdio>
+
+#include "bilevel/backend_info.h"
+#include "bilevel/benchmark.h"
+#include "bilevel/thread_pool.h"
+#include "commands.h"
+
+int RunBenchCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Times one lower-level iteration (gradient of h on the whole batch) and one CG iteration "
+      "(Hessian-vector product on the whole batch) of the CPU backend, as medians.");
+  parser.addHelpOption();
+  const QCommandLineOption batch("batch", "Images per batch.", "N", "8");
+  const QCommandLineOption size("size", "Square image size in pixels.", "PX", "96");
+  const QCommandLineOption channels("channels", "Colour channels.", "C", "3");
+  const QCommandLineOption kernels("kernels", "Number of FoE kernels J.", "J", "10");
+  const QCommandLineOption ksize("kernel-size", "Kernel size k (odd).", "K", "7");
+  const QCommandLineOption repeats("repeats", "Timed repetitions.", "R", "20");
+  const QCommandLineOption threads("threads", "CPU threads (default: all cores).", "T", "0");
+  const QCommandLineOption dbl("double", "Use double precision instead of float32.");
+  parser.addOptions({batch, size, channels, kernels, ksize, repeats, threads, dbl});
+  QStringList argv = arguments;
+  argv.prepend("bilevel-cli bench");
+  if (!parser.parse(argv)) {
+    std::fprintf(stderr, "bilevel-cli bench: %s\n", qPrintable(parser.errorText()));
+    return 2;
+  }
+  if (parser.isSet("help")) {
+    std::fputs(qPrintable(parser.helpText()), stdout);
+    return 0;
+  }
+  bool ok = true;
+  auto number = [&](const QCommandLineOption& o) {
+    bool good = false;
+    const int v = parser.value(o).toInt(&good);
+    if (!good) {
+      std::fprintf(stderr, "bilevel-cli bench: --%s expects a whole number, got '%s'\n",
+                   qPrintable(o.names().first()), qPrintable(parser.value(o)));
+      ok = false;
+    }
+    return v;
+  };
+  bilevel::BenchmarkOptions options;
+  options.batch = number(batch);
+  options.size = number(size);
+  options.channels = number(channels);
+  options.kernels = number(kernels);
+  options.kernel_size = number(ksize);
+  options.repeats = number(repeats);
+  options.double_precision = parser.isSet(dbl);
+  const int nthreads = number(threads);
+  if (!ok) return 2;
+  if (const bilevel::Status s = options.validate(); !s.ok()) {
+    std::fprintf(stderr, "bilevel-cli %s\n", s.message().c_str());
+    return 2;
+  }
+  if (nthreads > 0) bilevel::SetThreadCount(nthreads);
+  std::printf("%s\nbatch %d, %dx%dx%d images, J=%d kernels of %dx%dx%d, %s\n",
+              bilevel::CpuBackendDescription().c_str(), options.batch, options.channels,
+              options.size, options.size, options.kernels, options.channels, options.kernel_size,
+              options.kernel_size, options.double_precision ? "float64" : "float32");
+  const bilevel::BenchmarkResult r = bilevel::RunCpuBenchmark(options);
+  std::printf("%s\n", r.report().c_str());
+  return 0;
+}

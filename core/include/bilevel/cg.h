@@ -1,0 +1,24 @@
+// Conjugate gradients for H_i q_i = b_i on each image, stopping at ||b_i - H_i q_i|| <= delta.
+// Each Hessian-vector product on one image counts one CG iteration (a nonzero warm start costs one
+// for its initial residual).
+#pragma once
+
+#include "bilevel/batch.h"
+#include "bilevel/solver_interfaces.h"
+#include "bilevel/solver_report.h"
+#include "bilevel/status.h"
+
+namespace bilevel {
+
+struct CgOptions {
+  double tolerance = 1e-3;     // delta
+  int max_iterations = 10000;  // per image
+  Status validate() const;
+};
+
+// q holds the starting points (warm starts) on entry and the solutions on exit.
+template <typename T>
+SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const Batch<T>& b,
+                     Batch<T>& q);
+
+}  // namespace bilevel

@@ -1,0 +1,128 @@
+// The Field of Experts regularizer (Roth and Black; the ISGD paper's Section 3):
+//
+//   R_theta(x) = exp(theta0) sum_j exp(theta_j) sum_p phi_nu((K_j x)(p)),
+//   phi_nu(z)  = sqrt(z^2 + nu^2) - nu,   nu = exp(s),
+//
+// with K_j a C-channel k x k correlation under a boundary rule. The parameter vector is
+// theta = (theta0, theta_1..theta_J, s, k_1..k_J), each kernel C x k x k row-major; with J = 10,
+// C = 3, k = 7 that is the paper's d = 1482. Derivatives are written out in DESIGN.md section 2.
+//
+// The batched methods evaluate on the images listed in `active` and run in parallel over images
+// and row bands. The object owns scratch buffers, so one instance must not be used from two
+// threads at once; make one per thread instead.
+#pragma once
+
+#include <Eigen/Core>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bilevel/batch.h"
+#include "bilevel/boundary.h"
+#include "bilevel/status.h"
+
+namespace bilevel {
+
+template <typename T>
+using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+struct FoeConfig {
+  int channels = 3;
+  int kernels = 10;      // J
+  int kernel_size = 7;   // k, odd
+  Boundary boundary = Boundary::kReflect101;
+  Status validate() const;
+};
+
+// A named, contiguous block of the parameter vector.
+struct ParameterBlock {
+  std::string name;  // "theta0", "expert_weights", "smoothing", "kernels"
+  int offset = 0;
+  int size = 0;
+};
+
+struct FoeLayout {
+  explicit FoeLayout(const FoeConfig& config);
+  int theta0() const { return 0; }
+  int expertWeight(int j) const { return 1 + j; }
+  int smoothing() const { return 1 + kernels; }
+  int kernel(int j) const { return 2 + kernels + j * kernel_values; }  // first value of kernel j
+  int size() const { return 2 + kernels + kernels * kernel_values; }
+  std::vector<ParameterBlock> blocks() const;
+
+  int kernels = 0;
+  int kernel_values = 0;  // C * k * k
+};
+
+struct FoeInitOptions {
+  double theta0 = -2.3;       // log of the overall weight (exp(-2.3) ~ 0.1)
+  double expert_weight = 0.0; // log of each expert weight
+  double smoothing = -3.0;    // s = log(nu) (nu ~ 0.05)
+  bool zero_mean = true;      // project kernels to zero mean per channel
+  unsigned seed = 1;
+};
+
+template <typename T>
+class FieldOfExperts {
+ public:
+  explicit FieldOfExperts(FoeConfig config);
+
+  const FoeConfig& config() const { return config_; }
+  const FoeLayout& layout() const { return layout_; }
+  int parameterCount() const { return layout_.size(); }
+
+  // Random zero-mean kernels of unit Frobenius norm and the given scalars.
+  Vector<T> initialParameters(const FoeInitOptions& options = {}) const;
+  // Subtracts each kernel channel's mean (the optional projection after an upper step).
+  void projectZeroMean(Vector<T>& theta) const;
+
+  // Checks that theta has the right size and is finite, and images fit the regularizer
+  // (channels, kernel no larger than the image).
+  Status checkParameters(const Vector<T>& theta) const;
+  Status checkImages(const Shape& shape) const;
+
+  // Sets the parameters used by all evaluations below. theta must pass checkParameters().
+  void setParameters(const Vector<T>& theta);
+  const Vector<T>& parameters() const { return theta_; }
+
+  // R(x_i) for each active image (into values[i]; values is resized to x.n()).
+  void value(const std::vector<int>& active, const Batch<T>& x, std::vector<double>& values);
+  // grad_i = grad_x R(x_i) (overwrites, active images only).
+  void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad);
+  // Stores phi''(K_j x_i) for the Hessian-vector products that follow (all images of x).
+  void prepareHessian(const Batch<T>& x);
+  // out_i = grad_x^2 R(x_i) v_i at the x of the last prepareHessian().
+  void hessianVector(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out);
+  // out_i = (a / nu) sum_j b_j K_j^T K_j v_i, a majorant of the Hessian at every x (phi'' <= 1/nu).
+  void hessianBound(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out);
+  // out = sum over active i of (d/dtheta grad_x R(x_i))^T q_i (length parameterCount()).
+  void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
+                       Vector<T>& out);
+  // K_j x_i for every kernel: one batch of shape n x J x h x w (for tests and previews).
+  void filterResponses(const Batch<T>& x, Batch<T>& responses);
+  // The adjoint: out_i = sum_j K_j^T r_ij for responses of shape n x J x h x w.
+  void filterResponsesAdjoint(const Batch<T>& responses, Batch<T>& out);
+
+ private:
+  struct Workspace;
+  enum class Map { kGradient, kHessian, kBound, kNone };
+  void unpack();
+  void ensureWorkspace(const Shape& shape);
+  void sandwich(const std::vector<int>& active, const Batch<T>& in, Map map, Batch<T>& out);
+  void forwardAll(const std::vector<int>& active, const Batch<T>& x, T* responses);
+  void adjointAll(const std::vector<int>& active, const T* responses, Batch<T>& out);
+
+  FoeConfig config_;
+  FoeLayout layout_;
+  Vector<T> theta_;
+  std::vector<T> weights_;       // J x C x k x k
+  std::vector<T> flipped_;       // C x J x k x k, for the adjoint
+  std::vector<T> scale_;         // a * b_j
+  T nu_ = T(1);
+  std::shared_ptr<Workspace> ws_;
+  std::vector<T> hessian_diag_;  // n x J x h x w: a b_j phi''(K_j x)
+  Shape hessian_shape_;
+};
+
+}  // namespace bilevel

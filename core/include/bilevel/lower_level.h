@@ -1,0 +1,57 @@
+// The lower-level problems of a batch:
+//
+//   h_i(x) = 1/2 ||A x - y_i||^2 + R_theta(x) + mu0/2 ||x||^2
+//
+// with gradient, Hessian-vector products, a curvature majorant for FISTA's step, and the data the
+// solvers need. It refers to (does not own) the operator, measurements and regularizer.
+#pragma once
+
+#include "bilevel/batch.h"
+#include "bilevel/foe.h"
+#include "bilevel/forward_operator.h"
+#include "bilevel/solver_interfaces.h"
+
+namespace bilevel {
+
+template <typename T>
+class LowerLevelProblem final : public BatchObjective<T> {
+ public:
+  // The regularizer's parameters must be set. Check shapes with CheckProblem first.
+  LowerLevelProblem(const ForwardOperator<T>& op, const Batch<T>& measurements,
+                    FieldOfExperts<T>& regularizer, double mu0);
+
+  Shape shape() const override { return y_.shape(); }
+  void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) override;
+  BatchLinearOperator<T>& curvatureBound() override { return bound_; }
+  double strongConvexity(int i) const override;
+
+  // h_i(x_i) for every image.
+  std::vector<double> value(const Batch<T>& x);
+  // The Hessian A^T A + grad^2 R(x) + mu0 I at x (for CG).
+  BatchLinearOperator<T>& hessianAt(const Batch<T>& x);
+
+  FieldOfExperts<T>& regularizer() { return reg_; }
+  double mu0() const { return mu0_; }
+
+ private:
+  class Hessian final : public BatchLinearOperator<T> {
+   public:
+    Hessian(LowerLevelProblem& p, bool bound) : p_(p), bound_(bound) {}
+    void apply(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override;
+
+   private:
+    LowerLevelProblem& p_;
+    bool bound_;
+  };
+  // out_i += A^T A v_i + mu0 v_i
+  void addDataCurvature(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) const;
+
+  const ForwardOperator<T>& op_;
+  const Batch<T>& y_;
+  FieldOfExperts<T>& reg_;
+  double mu0_;
+  Hessian hessian_;
+  Hessian bound_;
+};
+
+}  // namespace bilevel

@@ -1,0 +1,40 @@
+// Status, per-image reports and enum strings shared by the inner solvers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bilevel {
+
+enum class SolverStatus {
+  kConverged,      // every image met its tolerance
+  kMaxIterations,  // some image hit the iteration limit (its result is still usable)
+  kNonFinite,      // a non-finite value appeared; results are not usable
+  kInvalidInput,   // options or inputs were rejected before any work
+};
+const char* ToString(SolverStatus status);
+
+// Per image: iterations spent (each one evaluation of the gradient, or of a Hessian-vector
+// product for CG), power iterations for the Lipschitz estimate, and the final residual norm.
+struct ImageSolveReport {
+  int iterations = 0;
+  int power_iterations = 0;
+  double residual = 0.0;
+  double lipschitz = 0.0;  // FISTA only
+  bool converged = false;
+};
+
+struct SolveSummary {
+  SolverStatus status = SolverStatus::kInvalidInput;
+  std::string message;
+  std::vector<ImageSolveReport> images;
+
+  bool usable() const {
+    return status == SolverStatus::kConverged || status == SolverStatus::kMaxIterations;
+  }
+  long totalIterations() const;
+  long totalPowerIterations() const;
+  std::string briefReport() const;
+};
+
+}  // namespace bilevel

@@ -1,0 +1,82 @@
+#include "bilevel/benchmark.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "bilevel/batch_ops.h"
+#include "bilevel/foe.h"
+#include "bilevel/forward_operator.h"
+#include "bilevel/lower_level.h"
+#include "bilevel/synthetic.h"
+#include "bilevel/thread_pool.h"
+
+namespace bilevel {
+namespace {
+
+double MedianMs(int warmup, int repeats, const std::function<void()>& body) {
+  for (int i = 0; i < warmup; ++i) body();
+  std::vector<double> ms(repeats);
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+  std::nth_element(ms.begin(), ms.begin() + repeats / 2, ms.end());
+  return ms[repeats / 2];
+}
+
+template <typename T>
+BenchmarkResult Run(const BenchmarkOptions& o) {
+  const Shape shape{o.batch, o.channels, o.size, o.size};
+  FieldOfExperts<T> reg(FoeConfig{o.channels, o.kernels, o.kernel_size, Boundary::kReflect101});
+  reg.setParameters(reg.initialParameters());
+  Batch<T> clean = SyntheticImages<T>(shape, 1);
+  Batch<T> y = clean;
+  AddGaussianNoise(y, 25.0, 2);
+  IdentityOperator<T> op(shape);
+  LowerLevelProblem<T> problem(op, y, reg, 0.0);
+  const std::vector<int> all = AllImages(o.batch);
+  Batch<T> grad(shape), hv(shape);
+  BatchLinearOperator<T>& hessian = problem.hessianAt(y);
+  Vector<T> mixed;
+
+  BenchmarkResult r;
+  r.threads = ThreadCount();
+  r.lower_level_ms = MedianMs(3, o.repeats, [&] { problem.gradient(all, y, grad); });
+  r.cg_ms = MedianMs(3, o.repeats, [&] { hessian.apply(all, y, hv); });
+  r.mixed_ms = MedianMs(1, std::max(3, o.repeats / 4), [&] {
+    reg.mixedDerivative(all, y, grad, mixed);
+  });
+  return r;
+}
+
+}  // namespace
+
+Status BenchmarkOptions::validate() const {
+  if (batch < 1) return Status::Error("bench: batch must be at least 1");
+  if (channels < 1) return Status::Error("bench: channels must be at least 1");
+  if (kernels < 1) return Status::Error("bench: kernels must be at least 1");
+  if (kernel_size < 1 || kernel_size % 2 == 0)
+    return Status::Error("bench: kernel size must be a positive odd number");
+  if (size < kernel_size) return Status::Error("bench: image size must be at least the kernel size");
+  if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
+  return Status::Ok();
+}
+
+std::string BenchmarkResult::report() const {
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "lower-level iteration %.3f ms, CG iteration %.3f ms, mixed derivative %.3f ms "
+                "(medians, %d threads)",
+                lower_level_ms, cg_ms, mixed_ms, threads);
+  return text;
+}
+
+BenchmarkResult RunCpuBenchmark(const BenchmarkOptions& options) {
+  return options.double_precision ? Run<double>(options) : Run<float>(options);
+}
+
+}  // namespace bilevel

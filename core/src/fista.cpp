@@ -1,0 +1,166 @@
+#include "bilevel/fista.h"
+
+#include <Eigen/Core>
+#include <cmath>
+#include <random>
+
+#include "bilevel/batch_ops.h"
+#include "bilevel/thread_pool.h"
+
+namespace bilevel {
+namespace {
+
+template <typename T>
+using VecMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+
+bool PositiveFinite(double v) { return v > 0.0 && std::isfinite(v); }
+
+}  // namespace
+
+Status FistaOptions::validate() const {
+  if (!PositiveFinite(tolerance))
+    return Status::Error("FISTA: tolerance (eps) must be positive, got " + std::to_string(tolerance));
+  if (max_iterations < 1) return Status::Error("FISTA: max_iterations must be at least 1");
+  if (power_iterations < 1) return Status::Error("FISTA: power_iterations must be at least 1");
+  if (!(lipschitz_safety >= 1.0) || !std::isfinite(lipschitz_safety))
+    return Status::Error("FISTA: lipschitz_safety must be at least 1");
+  return Status::Ok();
+}
+
+template <typename T>
+std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,
+                                unsigned seed) {
+  Batch<T> v(shape), w(shape);
+  for (int i = 0; i < shape.n; ++i) {
+    std::mt19937 rng(seed + 7919u * unsigned(i));
+    std::normal_distribution<double> normal;
+    T* vi = v.image(i);
+    for (std::size_t p = 0; p < v.imageSize(); ++p) vi[p] = T(normal(rng));
+  }
+  const std::vector<int> all = AllImages(shape.n);
+  std::vector<double> lambda(shape.n, 0.0), norms, dots;
+  Norm(all, v, norms);
+  std::vector<double> scale(shape.n), zero(shape.n, 0.0);
+  for (int i = 0; i < shape.n; ++i) scale[i] = 1.0 / norms[i];
+  Axpby(all, scale, v, zero, v);
+  for (int it = 0; it < iterations; ++it) {
+    op.apply(all, v, w);
+    Dot(all, v, w, dots);  // Rayleigh quotient of the unit vector v
+    Norm(all, w, norms);
+    for (int i = 0; i < shape.n; ++i) {
+      lambda[i] = dots[i];
+      scale[i] = norms[i] > 0.0 ? 1.0 / norms[i] : 0.0;
+    }
+    Axpby(all, scale, w, zero, v);
+  }
+  return lambda;
+}
+
+template <typename T>
+SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem, Batch<T>& x) {
+  SolveSummary summary;
+  if (Status s = options.validate(); !s.ok()) {
+    summary.message = s.message();
+    return summary;
+  }
+  const Shape shape = problem.shape();
+  if (x.shape() != shape) {
+    summary.message = "FISTA: starting point has shape " + x.shape().toString() +
+                      ", the problem has " + shape.toString();
+    return summary;
+  }
+  const int n = shape.n;
+  summary.images.assign(n, {});
+
+  std::vector<double> L =
+      PowerMethod(problem.curvatureBound(), shape, options.power_iterations, options.seed);
+  std::vector<double> momentum(n, -1.0), t(n, 1.0);
+  for (int i = 0; i < n; ++i) {
+    summary.images[i].power_iterations = options.power_iterations;
+    L[i] *= options.lipschitz_safety;
+    summary.images[i].lipschitz = L[i];
+    const double mu = problem.strongConvexity(i);
+    if (options.strongly_convex_momentum && mu > 0.0 && mu < L[i])
+      momentum[i] = (std::sqrt(L[i]) - std::sqrt(mu)) / (std::sqrt(L[i]) + std::sqrt(mu));
+  }
+
+  Batch<T> y = x, grad(shape);
+  std::vector<int> active;
+  for (int i = 0; i < n; ++i) {
+    if (PositiveFinite(L[i])) {
+      active.push_back(i);
+    } else {
+      summary.images[i].residual = std::nan("");
+    }
+  }
+  const bool bad_lipschitz = int(active.size()) != n;
+  std::vector<double> norms;
+  std::vector<int> next;
+  bool non_finite = bad_lipschitz, hit_limit = false;
+  const Eigen::Index size = Eigen::Index(x.imageSize());
+
+  while (!active.empty()) {
+    problem.gradient(active, y, grad);
+    Norm(active, grad, norms);
+    next.clear();
+    for (int i : active) {
+      ImageSolveReport& rep = summary.images[i];
+      ++rep.iterations;
+      rep.residual = norms[i];
+      if (!std::isfinite(norms[i])) {
+        non_finite = true;
+      } else if (norms[i] <= options.tolerance) {
+        rep.converged = true;
+        VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
+      } else if (rep.iterations >= options.max_iterations) {
+        hit_limit = true;
+        VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
+      } else {
+        next.push_back(i);
+      }
+    }
+    active.swap(next);
+    // x_new = y - grad / L; restart if the step opposes the momentum direction; extrapolate.
+    ParallelFor(int(active.size()), [&](int k) {
+      const int i = active[k];
+      VecMap<T> xi(x.image(i), size), yi(y.image(i), size), gi(grad.image(i), size);
+      gi = yi - gi * T(1.0 / L[i]);  // gi now holds x_new
+      double beta;
+      if (options.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0) {
+        // <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to the factor L.
+        t[i] = 1.0;
+        beta = 0.0;
+      } else if (momentum[i] >= 0.0) {
+        beta = momentum[i];
+      } else {
+        const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t[i] * t[i]));
+        beta = (t[i] - 1.0) / t_next;
+        t[i] = t_next;
+      }
+      yi = gi + T(beta) * (gi - xi);
+      xi = gi;
+    });
+  }
+
+  if (non_finite) {
+    summary.status = SolverStatus::kNonFinite;
+    summary.message = bad_lipschitz ? "FISTA: the Lipschitz estimate is not finite and positive"
+                                    : "FISTA: the gradient became non-finite";
+  } else if (hit_limit) {
+    summary.status = SolverStatus::kMaxIterations;
+    summary.message = "FISTA: some images reached max_iterations before the tolerance";
+  } else {
+    summary.status = SolverStatus::kConverged;
+  }
+  return summary;
+}
+
+template SolveSummary SolveFista<float>(const FistaOptions&, BatchObjective<float>&, Batch<float>&);
+template SolveSummary SolveFista<double>(const FistaOptions&, BatchObjective<double>&,
+                                         Batch<double>&);
+template std::vector<double> PowerMethod<float>(BatchLinearOperator<float>&, const Shape&, int,
+                                                unsigned);
+template std::vector<double> PowerMethod<double>(BatchLinearOperator<double>&, const Shape&, int,
+                                                 unsigned);
+
+}  // namespace bilevel

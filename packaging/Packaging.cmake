@@ -1,0 +1,11 @@
+# CPack: a Debian package with the programs and their Debian dependencies.
+set(CPACK_PACKAGE_NAME "bilevel-studio")
+set(CPACK_PACKAGE_VENDOR "Bilevel Studio")
+set(CPACK_PACKAGE_CONTACT "Bilevel Studio developers <dev@bilevel.studio>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
+set(CPACK_GENERATOR "DEB")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION "science")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+include(CPack)
