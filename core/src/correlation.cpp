@@ -28,15 +28,18 @@ inline void Tile(const CorrelationGeometry& g, const T* src, const T* weights, T
       for (int v = 0; v < k; ++v) {
         const T* s = row + v;
         T wt[JB];
-        for (int jb = 0; jb < JB; ++jb) wt[jb] = wu[jb * wstride + v];
+        for (int jb = 0; jb < JB; ++jb)
+          wt[jb] = wu[jb * wstride + v];
         if constexpr (kFull) {
           for (int t = 0; t < TX; ++t) {
             const T sv = s[t];
-            for (int jb = 0; jb < JB; ++jb) acc[jb][t] += wt[jb] * sv;
+            for (int jb = 0; jb < JB; ++jb)
+              acc[jb][t] += wt[jb] * sv;
           }
         } else {
           for (int t = 0; t < n; ++t)
-            for (int jb = 0; jb < JB; ++jb) acc[jb][t] += wt[jb] * s[t];
+            for (int jb = 0; jb < JB; ++jb)
+              acc[jb][t] += wt[jb] * s[t];
         }
       }
     }
@@ -44,14 +47,22 @@ inline void Tile(const CorrelationGeometry& g, const T* src, const T* weights, T
   const std::size_t oplane = std::size_t(g.out_h()) * g.out_w();
   for (int jb = 0; jb < JB; ++jb) {
     T* o = out + (o0 + jb) * oplane + std::size_t(y) * g.out_w() + x0;
-    for (int t = 0; t < n; ++t) o[t] = acc[jb][t];
+    for (int t = 0; t < n; ++t)
+      o[t] = acc[jb][t];
   }
 }
 
 // The full-width tile: 2 vectors of 32 bytes per output channel, JB channels, so 2 x JB
 // accumulators stay in registers and each source vector load serves JB channels.
+// The attribute must sit on a typedef inside a class template: GCC ignores vector_size on a
+// dependent alias template, which would silently make Vec<T> a scalar.
 template <typename T>
-using Vec = T __attribute__((vector_size(32)));
+struct VecOf {
+  typedef T type __attribute__((vector_size(32)));
+};
+template <typename T>
+using Vec = typename VecOf<T>::type;
+static_assert(sizeof(Vec<float>) == 32 && sizeof(Vec<double>) == 32);
 template <typename T>
 constexpr int kLanes = int(32 / sizeof(T));
 
@@ -60,7 +71,8 @@ inline void VectorTile(const CorrelationGeometry& g, const T* src, const T* weig
                        int y, int x0) {
   constexpr int L = kLanes<T>;
   Vec<T> a0[JB], a1[JB];
-  for (int jb = 0; jb < JB; ++jb) a0[jb] = a1[jb] = Vec<T>{};
+  for (int jb = 0; jb < JB; ++jb)
+    a0[jb] = a1[jb] = Vec<T>{};
   const int k = g.k;
   const std::size_t plane = std::size_t(g.src_h) * g.src_w;
   const std::size_t kk = std::size_t(k) * k;
@@ -118,7 +130,8 @@ void CorrelateRows(const CorrelationGeometry& g, const T* src, const T* weights,
                    int y1) {
   // Blocks of 4 output channels, the remainder (1 to 3) in one block.
   int o = 0;
-  for (; o + 4 <= g.out_channels; o += 4) Rows<T, 4>(g, src, weights, out, o, y0, y1);
+  for (; o + 4 <= g.out_channels; o += 4)
+    Rows<T, 4>(g, src, weights, out, o, y0, y1);
   switch (g.out_channels - o) {
     case 3:
       Rows<T, 3>(g, src, weights, out, o, y0, y1);
