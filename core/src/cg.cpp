@@ -8,7 +8,8 @@ namespace bilevel {
 
 Status CgOptions::validate() const {
   if (!(tolerance > 0.0) || !std::isfinite(tolerance))
-    return Status::Error("CG: tolerance (delta) must be positive, got " + std::to_string(tolerance));
+    return Status::Error("CG: tolerance (delta) must be positive, got " +
+                         std::to_string(tolerance));
   if (max_iterations < 1) return Status::Error("CG: max_iterations must be at least 1");
   return Status::Ok();
 }
@@ -33,14 +34,16 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
   std::vector<double> rr(n), qnorm, one(n, 1.0), minus_one(n, -1.0), pHp, alpha(n), beta(n);
 
   // Initial residual r = b - H q, which costs a product only where the warm start is nonzero.
+  // A non-finite warm start goes through the product too, so that it shows up in the residual.
   Norm(all, q, qnorm);
   std::vector<int> active;
   for (int i = 0; i < n; ++i)
-    if (qnorm[i] > 0.0) active.push_back(i);
+    if (!(qnorm[i] == 0.0)) active.push_back(i);
   if (!active.empty()) {
     h.apply(active, q, hp);
     Axpby(active, minus_one, hp, one, r);
-    for (int i : active) ++summary.images[i].iterations;
+    for (int i : active)
+      ++summary.images[i].iterations;
   }
   Copy(all, r, p);
   Dot(all, r, r, rr);
@@ -82,7 +85,8 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
     }
     active.swap(next);
     std::vector<double> minus_alpha(n);
-    for (int i : active) minus_alpha[i] = -alpha[i];
+    for (int i : active)
+      minus_alpha[i] = -alpha[i];
     Axpby(active, alpha, p, one, q);
     Axpby(active, minus_alpha, hp, one, r);
     std::vector<double> rr_new;
