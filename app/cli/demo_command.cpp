@@ -85,7 +85,8 @@ int RunDemoCommand(const QStringList& arguments) {
     reg.projectZeroMean(theta);
   }
   double measured_psnr = 0.0;
-  for (int i = 0; i < n; ++i) measured_psnr += bilevel::Psnr(noisy, clean, i) / n;
+  for (int i = 0; i < n; ++i)
+    measured_psnr += bilevel::Psnr(noisy, clean, i) / n;
   std::printf("noisy input PSNR %.3f dB\n", measured_psnr);
   return 0;
 }

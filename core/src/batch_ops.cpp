@@ -50,9 +50,8 @@ void Norm(const std::vector<int>& active, const Batch<T>& a, std::vector<double>
 template <typename T>
 void Axpby(const std::vector<int>& active, const std::vector<double>& alpha, const Batch<T>& x,
            const std::vector<double>& beta, Batch<T>& y) {
-  ForActive(active, [&](int i) {
-    View(y, i) = T(alpha[i]) * View(x, i) + T(beta[i]) * View(y, i);
-  });
+  ForActive(active,
+            [&](int i) { View(y, i) = T(alpha[i]) * View(x, i) + T(beta[i]) * View(y, i); });
 }
 
 template <typename T>
@@ -65,13 +64,13 @@ void SetZero(const std::vector<int>& active, Batch<T>& x) {
   ForActive(active, [&](int i) { View(x, i).setZero(); });
 }
 
-#define BILEVEL_INSTANTIATE(T)                                                                   \
-  template void Dot<T>(const std::vector<int>&, const Batch<T>&, const Batch<T>&,                \
-                       std::vector<double>&);                                                    \
-  template void Norm<T>(const std::vector<int>&, const Batch<T>&, std::vector<double>&);         \
-  template void Axpby<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&,   \
-                         const std::vector<double>&, Batch<T>&);                                 \
-  template void Copy<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&);                    \
+#define BILEVEL_INSTANTIATE(T)                                                                 \
+  template void Dot<T>(const std::vector<int>&, const Batch<T>&, const Batch<T>&,              \
+                       std::vector<double>&);                                                  \
+  template void Norm<T>(const std::vector<int>&, const Batch<T>&, std::vector<double>&);       \
+  template void Axpby<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&, \
+                         const std::vector<double>&, Batch<T>&);                               \
+  template void Copy<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&);                  \
   template void SetZero<T>(const std::vector<int>&, Batch<T>&);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)

@@ -17,12 +17,14 @@ namespace bilevel {
 namespace {
 
 double MedianMs(int warmup, int repeats, const std::function<void()>& body) {
-  for (int i = 0; i < warmup; ++i) body();
+  for (int i = 0; i < warmup; ++i)
+    body();
   std::vector<double> ms(repeats);
   for (int i = 0; i < repeats; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     body();
-    ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ms[i] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
   std::nth_element(ms.begin(), ms.begin() + repeats / 2, ms.end());
   return ms[repeats / 2];
@@ -47,9 +49,8 @@ BenchmarkResult Run(const BenchmarkOptions& o) {
   r.threads = ThreadCount();
   r.lower_level_ms = MedianMs(3, o.repeats, [&] { problem.gradient(all, y, grad); });
   r.cg_ms = MedianMs(3, o.repeats, [&] { hessian.apply(all, y, hv); });
-  r.mixed_ms = MedianMs(1, std::max(3, o.repeats / 4), [&] {
-    reg.mixedDerivative(all, y, grad, mixed);
-  });
+  r.mixed_ms =
+      MedianMs(1, std::max(3, o.repeats / 4), [&] { reg.mixedDerivative(all, y, grad, mixed); });
   return r;
 }
 
@@ -61,7 +62,8 @@ Status BenchmarkOptions::validate() const {
   if (kernels < 1) return Status::Error("bench: kernels must be at least 1");
   if (kernel_size < 1 || kernel_size % 2 == 0)
     return Status::Error("bench: kernel size must be a positive odd number");
-  if (size < kernel_size) return Status::Error("bench: image size must be at least the kernel size");
+  if (size < kernel_size)
+    return Status::Error("bench: image size must be at least the kernel size");
   if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
   return Status::Ok();
 }
@@ -70,8 +72,8 @@ std::string BenchmarkResult::report() const {
   char text[256];
   std::snprintf(text, sizeof text,
                 "lower-level iteration %.3f ms, CG iteration %.3f ms, mixed derivative %.3f ms "
-                "(medians, %d threads)",
-                lower_level_ms, cg_ms, mixed_ms, threads);
+                "(medians, %d thread%s)",
+                lower_level_ms, cg_ms, mixed_ms, threads, threads == 1 ? "" : "s");
   return text;
 }
 

@@ -13,13 +13,16 @@ namespace {
 template <typename T>
 using VecMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 
-bool PositiveFinite(double v) { return v > 0.0 && std::isfinite(v); }
+bool PositiveFinite(double v) {
+  return v > 0.0 && std::isfinite(v);
+}
 
 }  // namespace
 
 Status FistaOptions::validate() const {
   if (!PositiveFinite(tolerance))
-    return Status::Error("FISTA: tolerance (eps) must be positive, got " + std::to_string(tolerance));
+    return Status::Error("FISTA: tolerance (eps) must be positive, got " +
+                         std::to_string(tolerance));
   if (max_iterations < 1) return Status::Error("FISTA: max_iterations must be at least 1");
   if (power_iterations < 1) return Status::Error("FISTA: power_iterations must be at least 1");
   if (!(lipschitz_safety >= 1.0) || !std::isfinite(lipschitz_safety))
@@ -35,13 +38,15 @@ std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, 
     std::mt19937 rng(seed + 7919u * unsigned(i));
     std::normal_distribution<double> normal;
     T* vi = v.image(i);
-    for (std::size_t p = 0; p < v.imageSize(); ++p) vi[p] = T(normal(rng));
+    for (std::size_t p = 0; p < v.imageSize(); ++p)
+      vi[p] = T(normal(rng));
   }
   const std::vector<int> all = AllImages(shape.n);
   std::vector<double> lambda(shape.n, 0.0), norms, dots;
   Norm(all, v, norms);
   std::vector<double> scale(shape.n), zero(shape.n, 0.0);
-  for (int i = 0; i < shape.n; ++i) scale[i] = 1.0 / norms[i];
+  for (int i = 0; i < shape.n; ++i)
+    scale[i] = 1.0 / norms[i];
   Axpby(all, scale, v, zero, v);
   for (int it = 0; it < iterations; ++it) {
     op.apply(all, v, w);

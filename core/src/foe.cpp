@@ -22,7 +22,8 @@ Status FoeConfig::validate() const {
 }
 
 FoeLayout::FoeLayout(const FoeConfig& config)
-    : kernels(config.kernels), kernel_values(config.channels * config.kernel_size * config.kernel_size) {}
+    : kernels(config.kernels),
+      kernel_values(config.channels * config.kernel_size * config.kernel_size) {}
 
 std::vector<ParameterBlock> FoeLayout::blocks() const {
   return {{"theta0", theta0(), 1},
@@ -36,10 +37,10 @@ template <typename T>
 struct FieldOfExperts<T>::Workspace {
   Shape shape;
   int r = 0, hp = 0, wp = 0, hz = 0, wz = 0;
-  std::vector<T> xpad, qpad;     // n x C x hp x wp
-  std::vector<T> resp, resp2;    // n x J x h x w
-  std::vector<T> gz;             // n x J x hz x wz
-  std::vector<T> outpad;         // n x C x hp x wp
+  std::vector<T> xpad, qpad;   // n x C x hp x wp
+  std::vector<T> resp, resp2;  // n x J x h x w
+  std::vector<T> gz;           // n x J x hz x wz
+  std::vector<T> outpad;       // n x C x hp x wp
   std::size_t padSize() const { return std::size_t(shape.c) * hp * wp; }
   std::size_t respSize(int J) const { return std::size_t(J) * shape.h * shape.w; }
   std::size_t gzSize(int J) const { return std::size_t(J) * hz * wz; }
@@ -82,12 +83,14 @@ template <typename T>
 Vector<T> FieldOfExperts<T>::initialParameters(const FoeInitOptions& options) const {
   Vector<T> theta(layout_.size());
   theta[layout_.theta0()] = T(options.theta0);
-  for (int j = 0; j < config_.kernels; ++j) theta[layout_.expertWeight(j)] = T(options.expert_weight);
+  for (int j = 0; j < config_.kernels; ++j)
+    theta[layout_.expertWeight(j)] = T(options.expert_weight);
   theta[layout_.smoothing()] = T(options.smoothing);
   std::mt19937 rng(options.seed);
   std::normal_distribution<double> normal(0.0, 1.0);
   for (int j = 0; j < config_.kernels; ++j)
-    for (int m = 0; m < layout_.kernel_values; ++m) theta[layout_.kernel(j) + m] = T(normal(rng));
+    for (int m = 0; m < layout_.kernel_values; ++m)
+      theta[layout_.kernel(j) + m] = T(normal(rng));
   if (options.zero_mean) projectZeroMean(theta);
   for (int j = 0; j < config_.kernels; ++j) {
     auto kj = theta.segment(layout_.kernel(j), layout_.kernel_values);
@@ -115,8 +118,9 @@ Status FieldOfExperts<T>::checkParameters(const Vector<T>& theta) const {
   for (const auto& block : layout_.blocks())
     if (!theta.segment(block.offset, block.size).allFinite())
       return Status::Error("FoE: parameter block '" + block.name + "' is not finite");
-  if (!std::isfinite(std::exp(double(theta[layout_.theta0()])) *
-                     std::exp(double(theta.segment(layout_.expertWeight(0), config_.kernels).maxCoeff()))) ||
+  if (!std::isfinite(
+          std::exp(double(theta[layout_.theta0()])) *
+          std::exp(double(theta.segment(layout_.expertWeight(0), config_.kernels).maxCoeff()))) ||
       !std::isfinite(1.0 / std::exp(double(theta[layout_.smoothing()]))))
     return Status::Error("FoE: parameters overflow (weights or smoothing out of range)");
   return Status::Ok();
@@ -148,7 +152,8 @@ void FieldOfExperts<T>::unpack() {
   const T a = std::exp(theta_[layout_.theta0()]);
   nu_ = std::exp(theta_[layout_.smoothing()]);
   scale_.resize(J);
-  for (int j = 0; j < J; ++j) scale_[j] = a * std::exp(theta_[layout_.expertWeight(j)]);
+  for (int j = 0; j < J; ++j)
+    scale_[j] = a * std::exp(theta_[layout_.expertWeight(j)]);
   weights_.assign(theta_.data() + layout_.kernel(0), theta_.data() + layout_.size());
   flipped_.resize(weights_.size());
   FlipTranspose(weights_.data(), J, C, k, flipped_.data());
@@ -185,7 +190,8 @@ void FieldOfExperts<T>::forwardAll(const std::vector<int>& active, const Batch<T
   const CorrelationGeometry g{s.c, config_.kernels, config_.kernel_size, ws.hp, ws.wp};
   const std::size_t rs = ws.respSize(config_.kernels);
   ForBands(active, s.h, [&](int i, int y0, int y1) {
-    CorrelateRows(g, ws.xpad.data() + i * ws.padSize(), weights_.data(), responses + i * rs, y0, y1);
+    CorrelateRows(g, ws.xpad.data() + i * ws.padSize(), weights_.data(), responses + i * rs, y0,
+                  y1);
   });
 }
 
@@ -233,18 +239,22 @@ void FieldOfExperts<T>::sandwich(const std::vector<int>& active, const Batch<T>&
         T* dst = gz + (std::size_t(j) * ws.hz + y + k - 1) * ws.wz + (k - 1);
         switch (map) {
           case Map::kGradient:
-            for (int x = 0; x < s.w; ++x) dst[x] = sj * zr[x] / std::sqrt(zr[x] * zr[x] + nu2);
+            for (int x = 0; x < s.w; ++x)
+              dst[x] = sj * zr[x] / std::sqrt(zr[x] * zr[x] + nu2);
             break;
           case Map::kHessian: {
             const T* dr = diag + j * plane + std::size_t(y) * s.w;
-            for (int x = 0; x < s.w; ++x) dst[x] = dr[x] * zr[x];
+            for (int x = 0; x < s.w; ++x)
+              dst[x] = dr[x] * zr[x];
             break;
           }
           case Map::kBound:
-            for (int x = 0; x < s.w; ++x) dst[x] = bound * zr[x];
+            for (int x = 0; x < s.w; ++x)
+              dst[x] = bound * zr[x];
             break;
           case Map::kNone:
-            for (int x = 0; x < s.w; ++x) dst[x] = zr[x];
+            for (int x = 0; x < s.w; ++x)
+              dst[x] = zr[x];
             break;
         }
       }
@@ -277,7 +287,8 @@ void FieldOfExperts<T>::value(const std::vector<int>& active, const Batch<T>& x,
 }
 
 template <typename T>
-void FieldOfExperts<T>::gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) {
+void FieldOfExperts<T>::gradient(const std::vector<int>& active, const Batch<T>& x,
+                                 Batch<T>& grad) {
   sandwich(active, x, Map::kGradient, grad);
 }
 
@@ -364,7 +375,8 @@ void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Ba
                   y0, y1);
   });
 
-  // One task per (image, kernel): its partial derivative with respect to theta0, theta_j, s and k_j.
+  // One task per (image, kernel): its partial derivative with respect to theta0, theta_j, s and
+  // k_j.
   struct Partial {
     double dot_phi = 0.0;  // <phi'(z_j), K_j q>
     double dot_s = 0.0;    // <-z nu^2 / r^3, K_j q>
@@ -405,7 +417,8 @@ void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Ba
           double sum = 0.0;
           for (int y = 0; y < s.h; ++y) {
             const std::size_t off = std::size_t(y + u) * ws.wp + v;
-            const Row a(A.data() + std::size_t(y) * s.w, s.w), b(B.data() + std::size_t(y) * s.w, s.w);
+            const Row a(A.data() + std::size_t(y) * s.w, s.w),
+                b(B.data() + std::size_t(y) * s.w, s.w);
             const Row xr(xc + off, s.w), qr(qc + off, s.w);
             sum += double((a * xr).sum() + (b * qr).sum());
           }
@@ -423,7 +436,8 @@ void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Ba
     acc[layout_.theta0()] += sj * p.dot_phi;
     acc[layout_.expertWeight(j)] += sj * p.dot_phi;
     acc[layout_.smoothing()] += sj * p.dot_s;
-    for (int m = 0; m < kv; ++m) acc[layout_.kernel(j) + m] += p.kernel[m];
+    for (int m = 0; m < kv; ++m)
+      acc[layout_.kernel(j) + m] += p.kernel[m];
   }
   out = acc.cast<T>();
 }

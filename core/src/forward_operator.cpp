@@ -58,7 +58,8 @@ std::unique_ptr<GaussianBlurOperator<T>> GaussianBlurOperator<T>::Create(
                       std::to_string(image_shape.w) + ")");
   if (status) *status = s;
   if (!s.ok()) return nullptr;
-  return std::unique_ptr<GaussianBlurOperator<T>>(new GaussianBlurOperator<T>(image_shape, options));
+  return std::unique_ptr<GaussianBlurOperator<T>>(
+      new GaussianBlurOperator<T>(image_shape, options));
 }
 
 template <typename T>
@@ -68,7 +69,8 @@ GaussianBlurOperator<T>::GaussianBlurOperator(Shape image_shape, const GaussianB
   kernel_.resize(std::size_t(options.size) * options.size);
   double sum = 0.0;
   for (int u = 0; u < options.size; ++u)
-    for (int v = 0; v < options.size; ++v) sum += g.at<double>(u) * g.at<double>(v);
+    for (int v = 0; v < options.size; ++v)
+      sum += g.at<double>(u) * g.at<double>(v);
   for (int u = 0; u < options.size; ++u)
     for (int v = 0; v < options.size; ++v)
       kernel_[u * options.size + v] = T(g.at<double>(u) * g.at<double>(v) / sum);
@@ -130,7 +132,8 @@ Batch<T> InpaintingOperator<T>::RandomMasks(Shape shape, double keep_fraction, u
     for (int y = 0; y < shape.h; ++y)
       for (int x = 0; x < shape.w; ++x) {
         const T m = keep(rng) ? T(1) : T(0);
-        for (int c = 0; c < shape.c; ++c) masks.at(i, c, y, x) = m;
+        for (int c = 0; c < shape.c; ++c)
+          masks.at(i, c, y, x) = m;
       }
   return masks;
 }
@@ -138,7 +141,8 @@ Batch<T> InpaintingOperator<T>::RandomMasks(Shape shape, double keep_fraction, u
 template <typename T>
 void InpaintingOperator<T>::apply(int i, const T* in, T* out) const {
   const T* m = masks_.image(i);
-  for (std::size_t p = 0; p < masks_.imageSize(); ++p) out[p] = m[p] * in[p];
+  for (std::size_t p = 0; p < masks_.imageSize(); ++p)
+    out[p] = m[p] * in[p];
 }
 
 template <typename T>
@@ -167,11 +171,11 @@ Status CheckOperatorShape(const ForwardOperator<T>& op, const Shape& shape) {
   return Status::Ok();
 }
 
-#define BILEVEL_INSTANTIATE(T)                                                                  \
-  template class IdentityOperator<T>;                                                           \
-  template class GaussianBlurOperator<T>;                                                       \
-  template class InpaintingOperator<T>;                                                         \
-  template void ApplyToBatch<T>(const ForwardOperator<T>&, const Batch<T>&, Batch<T>&, bool);   \
+#define BILEVEL_INSTANTIATE(T)                                                                \
+  template class IdentityOperator<T>;                                                         \
+  template class GaussianBlurOperator<T>;                                                     \
+  template class InpaintingOperator<T>;                                                       \
+  template void ApplyToBatch<T>(const ForwardOperator<T>&, const Batch<T>&, Batch<T>&, bool); \
   template Status CheckOperatorShape<T>(const ForwardOperator<T>&, const Shape&);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)

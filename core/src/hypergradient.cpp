@@ -35,7 +35,8 @@ void MeasureLoss(const Batch<T>& x, const Batch<T>& clean, HypergradientResult<T
     result.psnr[i] = Psnr(x, clean, i);
   });
   double total = 0.0;
-  for (double l : result.losses) total += l;
+  for (double l : result.losses)
+    total += l;
   result.loss = total / n;
 }
 
@@ -71,7 +72,8 @@ template <typename T>
 double HypergradientResult<T>::meanPsnr() const {
   if (psnr.empty()) return 0.0;
   double total = 0.0;
-  for (double p : psnr) total += p;
+  for (double p : psnr)
+    total += p;
   return total / double(psnr.size());
 }
 
@@ -136,8 +138,7 @@ HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
       result.message = "the hypergradient is not finite";
       return result;
     }
-    if (result.lower.status == SolverStatus::kConverged)
-      result.status = result.linear.status;
+    if (result.lower.status == SolverStatus::kConverged) result.status = result.linear.status;
     if (result.message.empty()) result.message = result.linear.message;
     return result;
   } catch (const std::bad_alloc&) {
@@ -166,10 +167,9 @@ HypergradientResult<T> EvaluateLoss(const HypergradientOptions& options, FieldOf
   template struct HypergradientResult<T>;                                                          \
   template Status CheckProblem<T>(const FieldOfExperts<T>&, const Vector<T>&, const BatchData<T>&, \
                                   const Batch<T>&, const Batch<T>*);                               \
-  template HypergradientResult<T> ComputeHypergradient<T>(const HypergradientOptions&,             \
-                                                          FieldOfExperts<T>&, const Vector<T>&,    \
-                                                          const BatchData<T>&, Batch<T>&,          \
-                                                          Batch<T>&);                              \
+  template HypergradientResult<T> ComputeHypergradient<T>(                                         \
+      const HypergradientOptions&, FieldOfExperts<T>&, const Vector<T>&, const BatchData<T>&,      \
+      Batch<T>&, Batch<T>&);                                                                       \
   template HypergradientResult<T> EvaluateLoss<T>(const HypergradientOptions&, FieldOfExperts<T>&, \
                                                   const Vector<T>&, const BatchData<T>&,           \
                                                   Batch<T>&);

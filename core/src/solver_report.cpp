@@ -21,13 +21,15 @@ const char* ToString(SolverStatus status) {
 
 long SolveSummary::totalIterations() const {
   long total = 0;
-  for (const auto& im : images) total += im.iterations;
+  for (const auto& im : images)
+    total += im.iterations;
   return total;
 }
 
 long SolveSummary::totalPowerIterations() const {
   long total = 0;
-  for (const auto& im : images) total += im.power_iterations;
+  for (const auto& im : images)
+    total += im.power_iterations;
   return total;
 }
 

@@ -31,7 +31,8 @@ Batch<T> SyntheticImages(Shape shape, unsigned seed) {
       const bool disc = uni(rng) < 0.6;
       const double angle = uni(rng) * 3.14159265358979;
       double colour[4];
-      for (int c = 0; c < 4; ++c) colour[c] = uni(rng);
+      for (int c = 0; c < 4; ++c)
+        colour[c] = uni(rng);
       for (int y = 0; y < shape.h; ++y)
         for (int x = 0; x < shape.w; ++x) {
           const double dx = x - cx, dy = y - cy;
@@ -61,7 +62,8 @@ template <typename T>
 void AddGaussianNoise(Batch<T>& x, double sigma255, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<double> normal(0.0, sigma255 / 255.0);
-  for (std::size_t p = 0; p < x.size(); ++p) x.data()[p] += T(normal(rng));
+  for (std::size_t p = 0; p < x.size(); ++p)
+    x.data()[p] += T(normal(rng));
 }
 
 template <typename T>
@@ -69,7 +71,8 @@ Batch<T> RandomBatch(Shape shape, unsigned seed, double lo, double hi) {
   Batch<T> out(shape);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> uni(lo, hi);
-  for (std::size_t p = 0; p < out.size(); ++p) out.data()[p] = T(uni(rng));
+  for (std::size_t p = 0; p < out.size(); ++p)
+    out.data()[p] = T(uni(rng));
   return out;
 }
 

@@ -31,7 +31,8 @@ class Pool {
   void run(int count, const std::function<void(int)>& body) {
     if (count <= 0) return;
     if (count == 1 || workers_.empty() || t_inside_loop) {
-      for (int i = 0; i < count; ++i) body(i);
+      for (int i = 0; i < count; ++i)
+        body(i);
       return;
     }
     std::lock_guard<std::mutex> call(call_mutex_);
@@ -55,7 +56,8 @@ class Pool {
  private:
   void start(int threads) {
     stopping_ = false;
-    for (int t = 1; t < threads; ++t) workers_.emplace_back([this] { loop(); });
+    for (int t = 1; t < threads; ++t)
+      workers_.emplace_back([this] { loop(); });
   }
   void stop() {
     {
@@ -63,14 +65,16 @@ class Pool {
       stopping_ = true;
     }
     work_cv_.notify_all();
-    for (auto& w : workers_) w.join();
+    for (auto& w : workers_)
+      w.join();
     workers_.clear();
   }
 
   void work() {
     t_inside_loop = true;
     try {
-      for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*body_)(i);
+      for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1))
+        (*body_)(i);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!error_) error_ = std::current_exception();
@@ -125,10 +129,16 @@ Pool& GlobalPool() {
 
 }  // namespace
 
-void ParallelFor(int count, const std::function<void(int)>& body) { GlobalPool().run(count, body); }
+void ParallelFor(int count, const std::function<void(int)>& body) {
+  GlobalPool().run(count, body);
+}
 
-int ThreadCount() { return GlobalPool().size(); }
+int ThreadCount() {
+  return GlobalPool().size();
+}
 
-void SetThreadCount(int n) { GlobalPool().resize(std::max(1, n)); }
+void SetThreadCount(int n) {
+  GlobalPool().resize(std::max(1, n));
+}
 
 }  // namespace bilevel

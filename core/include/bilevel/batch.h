@@ -41,13 +41,9 @@ class Batch {
   T* image(int i) { return data_.data() + std::size_t(i) * imageSize(); }
   const T* image(int i) const { return data_.data() + std::size_t(i) * imageSize(); }
   T* channel(int i, int ch) { return image(i) + std::size_t(ch) * shape_.h * shape_.w; }
-  const T* channel(int i, int ch) const {
-    return image(i) + std::size_t(ch) * shape_.h * shape_.w;
-  }
+  const T* channel(int i, int ch) const { return image(i) + std::size_t(ch) * shape_.h * shape_.w; }
   T& at(int i, int ch, int y, int x) { return channel(i, ch)[std::size_t(y) * shape_.w + x]; }
-  T at(int i, int ch, int y, int x) const {
-    return channel(i, ch)[std::size_t(y) * shape_.w + x];
-  }
+  T at(int i, int ch, int y, int x) const { return channel(i, ch)[std::size_t(y) * shape_.w + x]; }
 
   std::vector<T>& values() { return data_; }
   const std::vector<T>& values() const { return data_; }
@@ -73,7 +69,8 @@ class Batch {
 template <typename To, typename From>
 Batch<To> BatchCast(const Batch<From>& in) {
   Batch<To> out(in.shape());
-  for (std::size_t k = 0; k < in.size(); ++k) out.data()[k] = To(in.data()[k]);
+  for (std::size_t k = 0; k < in.size(); ++k)
+    out.data()[k] = To(in.data()[k]);
   return out;
 }
 

@@ -11,10 +11,10 @@ namespace bilevel {
 struct BenchmarkOptions {
   int batch = 8;
   int channels = 3;
-  int size = 96;       // square images
+  int size = 96;  // square images
   int kernels = 10;
   int kernel_size = 7;
-  int repeats = 20;    // timed iterations per measurement (after 3 warm-up ones)
+  int repeats = 20;  // timed iterations per measurement (after 3 warm-up ones)
   bool double_precision = false;
   Status validate() const;
 };

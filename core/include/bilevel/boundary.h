@@ -1,9 +1,10 @@
 // Boundary rules for image correlations and the exact adjoint of the padding they imply.
 //
-// A correlation with a k x k kernel reads pixels up to r = k/2 outside the image. The rule says what
-// those pixels are: Reflect101 mirrors without repeating the edge pixel (OpenCV BORDER_REFLECT_101,
-// PyTorch padding_mode='reflect'); Zero reads zeros. Padding is a linear map P from C x H x W to
-// C x (H+2r) x (W+2r); PadAdjoint applies P^T, which folds mirrored pixels back onto their sources.
+// A correlation with a k x k kernel reads pixels up to r = k/2 outside the image. The rule says
+// what those pixels are: Reflect101 mirrors without repeating the edge pixel (OpenCV
+// BORDER_REFLECT_101, PyTorch padding_mode='reflect'); Zero reads zeros. Padding is a linear map P
+// from C x H x W to C x (H+2r) x (W+2r); PadAdjoint applies P^T, which folds mirrored pixels back
+// onto their sources.
 #pragma once
 
 #include <optional>

@@ -3,8 +3,8 @@
 //   out[o](y, x) = sum_c sum_{u,v} weights[o][c][u][v] * src[c](y + u, x + v)
 //
 // for output rows [y0, y1). The source is already padded, so every read is in bounds. The forward
-// FoE correlation, its adjoint (a full correlation with flipped, transposed kernels on a zero-padded
-// input) and the blur all call it. Tiled so that accumulators stay in registers.
+// FoE correlation, its adjoint (a full correlation with flipped, transposed kernels on a
+// zero-padded input) and the blur all call it. Tiled so that accumulators stay in registers.
 #pragma once
 
 namespace bilevel {
@@ -12,9 +12,9 @@ namespace bilevel {
 struct CorrelationGeometry {
   int in_channels = 0;
   int out_channels = 0;
-  int k = 0;         // square kernel size
-  int src_h = 0;     // padded source height
-  int src_w = 0;     // padded source width
+  int k = 0;      // square kernel size
+  int src_h = 0;  // padded source height
+  int src_w = 0;  // padded source width
   int out_h() const { return src_h - k + 1; }
   int out_w() const { return src_w - k + 1; }
 };

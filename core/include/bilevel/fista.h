@@ -1,4 +1,5 @@
-// FISTA for a batch of smooth, strongly convex problems, stopping each image at ||grad h_i|| <= eps.
+// FISTA for a batch of smooth, strongly convex problems, stopping each image at ||grad h_i|| <=
+// eps.
 //
 // Step 1/L_i with L_i from power iterations on the problem's curvature bound times a safety factor.
 // Momentum: (sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)) when mu_i > 0 (Nesterov's constant for
@@ -16,13 +17,13 @@
 namespace bilevel {
 
 struct FistaOptions {
-  double tolerance = 1e-3;        // eps
-  int max_iterations = 10000;     // per image
-  int power_iterations = 15;      // for the Lipschitz estimate
-  double lipschitz_safety = 1.05; // multiplies the power-method estimate
+  double tolerance = 1e-3;         // eps
+  int max_iterations = 10000;      // per image
+  int power_iterations = 15;       // for the Lipschitz estimate
+  double lipschitz_safety = 1.05;  // multiplies the power-method estimate
   bool strongly_convex_momentum = true;
   bool adaptive_restart = true;
-  unsigned seed = 7;              // start vector of the power method
+  unsigned seed = 7;  // start vector of the power method
   Status validate() const;
 };
 

@@ -29,8 +29,8 @@ using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 struct FoeConfig {
   int channels = 3;
-  int kernels = 10;      // J
-  int kernel_size = 7;   // k, odd
+  int kernels = 10;     // J
+  int kernel_size = 7;  // k, odd
   Boundary boundary = Boundary::kReflect101;
   Status validate() const;
 };
@@ -56,10 +56,10 @@ struct FoeLayout {
 };
 
 struct FoeInitOptions {
-  double theta0 = -2.3;       // log of the overall weight (exp(-2.3) ~ 0.1)
-  double expert_weight = 0.0; // log of each expert weight
-  double smoothing = -3.0;    // s = log(nu) (nu ~ 0.05)
-  bool zero_mean = true;      // project kernels to zero mean per channel
+  double theta0 = -2.3;        // log of the overall weight (exp(-2.3) ~ 0.1)
+  double expert_weight = 0.0;  // log of each expert weight
+  double smoothing = -3.0;     // s = log(nu) (nu ~ 0.05)
+  bool zero_mean = true;       // project kernels to zero mean per channel
   unsigned seed = 1;
 };
 
@@ -116,9 +116,9 @@ class FieldOfExperts {
   FoeConfig config_;
   FoeLayout layout_;
   Vector<T> theta_;
-  std::vector<T> weights_;       // J x C x k x k
-  std::vector<T> flipped_;       // C x J x k x k, for the adjoint
-  std::vector<T> scale_;         // a * b_j
+  std::vector<T> weights_;  // J x C x k x k
+  std::vector<T> flipped_;  // C x J x k x k, for the adjoint
+  std::vector<T> scale_;    // a * b_j
   T nu_ = T(1);
   std::shared_ptr<Workspace> ws_;
   std::vector<T> hessian_diag_;  // n x J x h x w: a b_j phi''(K_j x)

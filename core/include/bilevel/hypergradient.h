@@ -58,8 +58,8 @@ template <typename T>
 Status CheckProblem(const FieldOfExperts<T>& reg, const Vector<T>& theta, const BatchData<T>& data,
                     const Batch<T>& x, const Batch<T>* q);
 
-// x and q: warm starts in, solutions out. An x of the wrong shape starts from the measurements, a
-// q of the wrong shape from zero.
+// x and q: warm starts in, solutions out. An empty x starts from the measurements, an empty q from
+// zero; a non-empty warm start of the wrong shape is rejected.
 template <typename T>
 HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
                                             FieldOfExperts<T>& reg, const Vector<T>& theta,
