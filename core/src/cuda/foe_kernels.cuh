@@ -1,0 +1,54 @@
+// Private: launchers of the Field of Experts kernels (foe_kernels.cu), called by cuda_foe.cpp.
+// Plain C++ declarations; only cuda_runtime.h's types are needed.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+namespace bilevel::cuda {
+
+// What the forward pass writes for z = (K_j x)(p), with s_j = a b_j:
+//   kGradient: s_j z / sqrt(z^2 + nu^2)      kHessian: diag(p) z
+//   kBound:    (s_j / nu) z                  kNone:    z
+//   kPrepare:  s_j nu^2 / (z^2 + nu^2)^(3/2)  (the Hessian diagonal)
+enum class FoeMap : int { kGradient = 0, kHessian = 1, kBound = 2, kNone = 3, kPrepare = 4 };
+
+struct FoeDims {
+  int n = 0, c = 0, h = 0, w = 0;
+  int J = 0, k = 0;
+  bool reflect = true;
+};
+
+// Device copies of the parameters in the layouts the kernels read.
+struct FoeDeviceWeights {
+  const float* wk = nullptr;     // J x C x k x k (as in theta)
+  const float* wf = nullptr;     // groups x C x k x k x jbp (forward; jbp = jb rounded up to 4,
+                                 // padded with zero kernels)
+  const float* wa = nullptr;     // J x k x k x C (adjoint)
+  const float* wa4 = nullptr;    // J x k x k x 4 (adjoint, channels padded to 4; C <= 4)
+  const float* scale = nullptr;  // J: a b_j
+  int jb = 4;                    // kernels per forward group: 4, 5, 8 or 10
+  float nu = 1.0f;
+};
+
+// jb the forward kernels use for J kernels.
+int ForwardGroupSize(int J);
+inline int PaddedGroupSize(int jb) {
+  return (jb + 3) / 4 * 4;
+}
+
+// out (n x J x h x w) = map(K x). diag (n x J x h x w) is read for kHessian only.
+cudaError_t LaunchForward(const FoeDims& d, const FoeDeviceWeights& wts, FoeMap map, const float* x,
+                          const float* diag, float* out, cudaStream_t stream);
+// out (n x C x h x w) = sum_j K_j^T w_j (P^T of the full correlation).
+cudaError_t LaunchAdjoint(const FoeDims& d, const FoeDeviceWeights& wts, const float* w, float* out,
+                          cudaStream_t stream);
+cudaError_t LaunchFill(float* data, std::size_t count, float value, cudaStream_t stream);
+// dots (n x J x 2): <phi'(z_j), K_j q> and <-z nu^2/r^3, K_j q> per image and kernel.
+// kgrad (n x J x C x k x k): sum_p A_j(p) x_c(p+(u,v)-r) + B_j(p) q_c(p+(u,v)-r) per image.
+cudaError_t LaunchMixed(const FoeDims& d, const FoeDeviceWeights& wts, const float* x,
+                        const float* q, const float* z, const float* kq, double* dots,
+                        double* kgrad, cudaStream_t stream);
+
+}  // namespace bilevel::cuda
