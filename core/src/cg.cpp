@@ -48,7 +48,7 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
   Copy(all, r, p);
   Dot(all, r, r, rr);
 
-  bool non_finite = false, indefinite = false, hit_limit = false;
+  bool non_finite = false, indefinite = false, hit_limit = false, cancelled = false;
   active = all;
   std::vector<int> next;
   for (;;) {
@@ -68,6 +68,10 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
     }
     active.swap(next);
     if (active.empty()) break;
+    if (options.keep_going && !options.keep_going()) {
+      cancelled = true;
+      break;
+    }
 
     h.apply(active, p, hp);
     Dot(active, p, hp, pHp);
@@ -98,7 +102,10 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
     Axpby(active, one, r, beta, p);
   }
 
-  if (non_finite || indefinite) {
+  if (cancelled) {
+    summary.status = SolverStatus::kCancelled;
+    summary.message = "CG: cancelled";
+  } else if (non_finite || indefinite) {
     summary.status = SolverStatus::kNonFinite;
     summary.message = non_finite ? "CG: a non-finite value appeared"
                                  : "CG: the operator is not positive definite";

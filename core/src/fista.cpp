@@ -104,7 +104,12 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   bool non_finite = bad_lipschitz, hit_limit = false;
   const Eigen::Index size = Eigen::Index(x.imageSize());
 
+  bool cancelled = false;
   while (!active.empty()) {
+    if (options.keep_going && !options.keep_going()) {
+      cancelled = true;
+      break;
+    }
     problem.gradient(active, y, grad);
     Norm(active, grad, norms);
     next.clear();
@@ -147,7 +152,10 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     });
   }
 
-  if (non_finite) {
+  if (cancelled) {
+    summary.status = SolverStatus::kCancelled;
+    summary.message = "FISTA: cancelled";
+  } else if (non_finite) {
     summary.status = SolverStatus::kNonFinite;
     summary.message = bad_lipschitz ? "FISTA: the Lipschitz estimate is not finite and positive"
                                     : "FISTA: the gradient became non-finite";

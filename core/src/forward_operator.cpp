@@ -146,6 +146,16 @@ void InpaintingOperator<T>::apply(int i, const T* in, T* out) const {
 }
 
 template <typename T>
+std::unique_ptr<ForwardOperator<T>> InpaintingOperator<T>::select(
+    const std::vector<int>& images) const {
+  Batch<T> subset(Shape{int(images.size()), masks_.c(), masks_.h(), masks_.w()});
+  for (std::size_t k = 0; k < images.size(); ++k)
+    std::copy(masks_.image(images[k]), masks_.image(images[k]) + masks_.imageSize(),
+              subset.image(int(k)));
+  return std::make_unique<InpaintingOperator<T>>(std::move(subset));
+}
+
+template <typename T>
 void ApplyToBatch(const ForwardOperator<T>& op, const Batch<T>& in, Batch<T>& out, bool adjoint) {
   if (out.shape() != in.shape()) out.resize(in.shape());
   ParallelFor(in.n(), [&](int i) {

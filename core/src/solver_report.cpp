@@ -13,6 +13,8 @@ const char* ToString(SolverStatus status) {
       return "max_iterations";
     case SolverStatus::kNonFinite:
       return "non_finite";
+    case SolverStatus::kCancelled:
+      return "cancelled";
     case SolverStatus::kInvalidInput:
       return "invalid_input";
   }

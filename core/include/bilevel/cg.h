@@ -3,6 +3,8 @@
 // for its initial residual).
 #pragma once
 
+#include <functional>
+
 #include "bilevel/batch.h"
 #include "bilevel/solver_interfaces.h"
 #include "bilevel/solver_report.h"
@@ -13,6 +15,8 @@ namespace bilevel {
 struct CgOptions {
   double tolerance = 1e-3;     // delta
   int max_iterations = 10000;  // per image
+  // Asked once per iteration; returning false stops with kCancelled (see FistaOptions).
+  std::function<bool()> keep_going;
   Status validate() const;
 };
 

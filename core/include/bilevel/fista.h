@@ -9,6 +9,8 @@
 // ||grad h_i(x_i)||. Each gradient evaluation on one image counts one lower-level iteration.
 #pragma once
 
+#include <functional>
+
 #include "bilevel/batch.h"
 #include "bilevel/solver_interfaces.h"
 #include "bilevel/solver_report.h"
@@ -24,6 +26,9 @@ struct FistaOptions {
   bool strongly_convex_momentum = true;
   bool adaptive_restart = true;
   unsigned seed = 7;  // start vector of the power method
+  // Asked once per iteration (on the calling thread); returning false stops the solve with
+  // kCancelled. It may block, which pauses the solve. Empty: never cancelled.
+  std::function<bool()> keep_going;
   Status validate() const;
 };
 

@@ -37,6 +37,9 @@ class ForwardOperator {
 
   // C x H x W of one image (n is unused).
   const Shape& imageShape() const { return shape_; }
+  // The operator of a mini-batch: image k of the result is image images[k] of this one (only
+  // per-image data such as masks differs; the indices must be valid when imageCount() > 0).
+  virtual std::unique_ptr<ForwardOperator<T>> select(const std::vector<int>& images) const = 0;
 
  protected:
   explicit ForwardOperator(Shape image_shape) : shape_(image_shape) {}
@@ -51,6 +54,9 @@ class IdentityOperator final : public ForwardOperator<T> {
   void apply(int i, const T* in, T* out) const override;
   void applyAdjoint(int i, const T* in, T* out) const override;
   double normalLowerBound() const override { return 1.0; }
+  std::unique_ptr<ForwardOperator<T>> select(const std::vector<int>&) const override {
+    return std::make_unique<IdentityOperator<T>>(this->shape_);
+  }
 };
 
 struct GaussianBlurOptions {
@@ -72,6 +78,9 @@ class GaussianBlurOperator final : public ForwardOperator<T> {
   void apply(int i, const T* in, T* out) const override;
   void applyAdjoint(int i, const T* in, T* out) const override;
   const std::vector<T>& kernel() const { return kernel_; }  // size x size, row-major
+  std::unique_ptr<ForwardOperator<T>> select(const std::vector<int>&) const override {
+    return std::unique_ptr<ForwardOperator<T>>(new GaussianBlurOperator(this->shape_, options_));
+  }
 
  private:
   GaussianBlurOperator(Shape image_shape, const GaussianBlurOptions& options);
@@ -93,6 +102,7 @@ class InpaintingOperator final : public ForwardOperator<T> {
   void applyAdjoint(int i, const T* in, T* out) const override { apply(i, in, out); }
   int imageCount() const override { return masks_.n(); }
   const Batch<T>& masks() const { return masks_; }
+  std::unique_ptr<ForwardOperator<T>> select(const std::vector<int>& images) const override;
 
  private:
   Batch<T> masks_;

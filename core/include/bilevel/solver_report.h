@@ -11,6 +11,7 @@ enum class SolverStatus {
   kMaxIterations,  // some image hit the iteration limit (its result is still usable)
   kNonFinite,      // a non-finite value appeared; results are not usable
   kInvalidInput,   // options or inputs were rejected before any work
+  kCancelled,      // the caller's keep_going() returned false; results are not usable
 };
 const char* ToString(SolverStatus status);
 
