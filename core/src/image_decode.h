@@ -1,0 +1,38 @@
+// Private to core: the one decode path of every image (files, the embedded set, `apply`), from
+// encoded bytes to a float cv::Mat, and the copies between such images and NCHW batches.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bilevel/batch.h"
+#include "bilevel/dataset.h"
+#include "bilevel/status.h"
+
+namespace bilevel::detail {
+
+// True for .png, .jpg, .jpeg, .bmp, .tif and .tiff, in any letter case.
+bool IsImageFileName(const std::string& name);
+
+// Reads a whole file. Fails when it cannot be opened or read, or when it is empty (the message
+// does not name the file: callers add the name).
+Status ReadFileBytes(const std::string& path, std::vector<unsigned char>* bytes);
+
+// Decodes PNG, JPEG, BMP or TIFF bytes (8 or 16 bit, or float TIFF; grey, grey + alpha, RGB or
+// RGBA, alpha dropped) into H x W CV_32FC1 (kGrey) or CV_32FC3 in RGB order (kColor), values in
+// [0, 1]. 8-bit values are divided by 255, 16-bit ones by 65535; colour to grey uses OpenCV's
+// weights (0.299 R + 0.587 G + 0.114 B), grey to colour repeats the channel. The message says
+// why a file is unusable (without naming it: callers add the name).
+Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image);
+
+// Resizes by `scale` (each side rounded, at least 1 pixel): INTER_AREA when shrinking, linear
+// when enlarging, clamped to [0, 1]. scale == 1 leaves the image as it is.
+Status ScaleImage(double scale, cv::Mat* image);
+
+// Copies the size x size (rows x cols) region of a CV_32FC1/3 image at (y0, x0) into image i of
+// a batch whose shape has the image's channels and that region's size.
+void CopyRegion(const cv::Mat& image, int y0, int x0, Batch<float>* batch, int i);
+
+}  // namespace bilevel::detail
