@@ -1,0 +1,45 @@
+// config.json: the experiment configuration as JSON (docs/FORMATS.md), and the run events of
+// events.jsonl. Every field is optional on reading (the defaults of TrainingConfig fill in),
+// unknown fields are warned about, and wrong types, unknown names and bad values are rejected
+// with the field's dotted path ("step.initial"). The same paths name the live knobs.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bilevel/run_record.h"
+#include "bilevel/status.h"
+#include "bilevel/training_config.h"
+
+namespace bilevel {
+
+// Pretty JSON (two-space indent, a final newline) with every field, in the documented order.
+std::string ConfigToJson(const TrainingConfig& config);
+// Starts from the defaults, reads the fields present, then calls validate(). warnings (may be
+// null) receives one line per unknown field. *config is unchanged on error.
+Status ConfigFromJson(std::string_view text, TrainingConfig* config,
+                      std::vector<std::string>* warnings);
+
+Status LoadConfigFile(const std::string& path, TrainingConfig* config,
+                      std::vector<std::string>* warnings);
+Status SaveConfigFile(const std::string& path, const TrainingConfig& config);  // atomic
+
+// The dotted paths of every field, in file order ("version", "name", "dataset.folder", ...).
+std::vector<std::string> ConfigFieldPaths();
+// One field's value as text: numbers as JSON writes them, strings and enum names unquoted.
+Status GetConfigField(const TrainingConfig& config, const std::string& field, std::string* value);
+
+// The fields that may change while a run goes: step.kind, step.initial, step.exponent,
+// accuracy.kind, accuracy.initial, accuracy.exponent, delta.rule, delta.value, batch_size.
+const std::vector<std::string>& LiveKnobs();
+// Sets one live knob from text ("1e-3", "polynomial") and validates the result. Other fields
+// and bad values are refused with a message naming the field; *config is unchanged on error.
+Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value);
+
+// One line of events.jsonl (no newline): {"iteration":..,"wall_seconds":..,"kind":..,
+// "field":..,"value":..,"message":..}; field and value only when set.
+std::string RunEventToJson(const RunEvent& event);
+Status RunEventFromJson(std::string_view line, RunEvent* event);
+
+}  // namespace bilevel

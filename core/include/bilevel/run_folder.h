@@ -1,0 +1,83 @@
+// A run folder (DESIGN.md section 7, docs/FORMATS.md): config.json, log.csv (one row per upper
+// iteration), events.jsonl (one JSON object per line), checkpoint.npz, regularizer.json and
+// regularizer.npz. Whole files are written atomically; log.csv and events.jsonl stay open for
+// appending and are flushed after every line, so a crash loses at most the line being written.
+// Not thread-safe: one thread writes a run folder.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bilevel/foe.h"
+#include "bilevel/npy.h"
+#include "bilevel/run_record.h"
+#include "bilevel/status.h"
+#include "bilevel/training_config.h"
+
+namespace bilevel {
+
+class RunFolder {
+ public:
+  static constexpr const char* kConfigFile = "config.json";
+  static constexpr const char* kLogFile = "log.csv";
+  static constexpr const char* kEventsFile = "events.jsonl";
+  static constexpr const char* kCheckpointFile = "checkpoint.npz";
+  static constexpr const char* kRegularizerJsonFile = "regularizer.json";
+  static constexpr const char* kRegularizerNpzFile = "regularizer.npz";
+
+  RunFolder() = default;
+
+  // Creates dir (and its parents) with config.json, an empty log (header row only) and an empty
+  // events.jsonl. A folder that exists and is not empty is refused unless overwrite is true; then
+  // the run files above are replaced (a stale checkpoint and regularizer removed) and other files
+  // are left alone. config must pass validate().
+  static Status Create(const std::string& dir, const TrainingConfig& config, RunFolder* out,
+                       bool overwrite = false);
+  // Opens an existing run to continue it: reads config.json (warnings may be null) and opens the
+  // log and events for appending. An incomplete last line (a crash while writing) is dropped,
+  // with a warning.
+  static Status Open(const std::string& dir, RunFolder* out, TrainingConfig* config,
+                     std::vector<std::string>* warnings);
+  // True when dir holds a config.json.
+  static bool IsRunFolder(const std::string& dir);
+
+  bool isOpen() const { return log_ != nullptr; }
+  const std::string& path() const { return path_; }
+  std::string file(const char* name) const;  // path() + "/" + name
+
+  Status writeConfig(const TrainingConfig& config);  // replaces config.json (atomic)
+  Status appendRecord(const IterationRecord& record);
+  Status appendEvent(const RunEvent& event);
+  // regularizer.json and regularizer.npz, each atomically.
+  Status writeRegularizer(const FoeConfig& config, const Eigen::VectorXd& theta);
+  Status writeCheckpoint(const NpyArrays& arrays);  // checkpoint.npz (atomic)
+  Status readCheckpoint(NpyArrays* arrays) const;
+  bool hasCheckpoint() const;
+  // Drops the log rows with iteration > last_iteration (resuming from a checkpoint).
+  Status truncateLog(long last_iteration);
+
+  // The log.csv header line and one row (no newline). Doubles are written in the shortest form
+  // that reads back to the same value; test_psnr is empty when NaN.
+  static std::string LogHeader();
+  static std::string LogRow(const IterationRecord& record);
+  // Reads a log.csv by its header's column names. An incomplete last line is ignored.
+  static Status ReadLog(const std::string& csv_path, std::vector<IterationRecord>* records);
+  static Status ReadEvents(const std::string& path, std::vector<RunEvent>* events);
+
+ private:
+  struct FileCloser {
+    void operator()(std::FILE* file) const;
+  };
+  using File = std::unique_ptr<std::FILE, FileCloser>;
+  Status openAppend(const char* name, File* file) const;
+  Status appendLine(std::FILE* file, const char* name, const std::string& line);
+
+  std::string path_;
+  File log_;
+  File events_;
+};
+
+}  // namespace bilevel

@@ -1,0 +1,462 @@
+// The JSON form of TrainingConfig. One list of fields (VisitFields) drives writing, reading,
+// the field paths and the live knobs, so they cannot drift apart.
+#include "bilevel/config_json.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <type_traits>
+
+#include "bilevel/file_util.h"
+
+namespace bilevel {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Every field of the configuration with its dotted path, in file order. Config is
+// TrainingConfig or const TrainingConfig; visit(path, field) is called for each field.
+template <typename Config, typename Visitor>
+void VisitFields(Config& c, Visitor& visit) {
+  visit("version", c.version);
+  visit("name", c.name);
+  visit("description", c.description);
+  visit("dataset.folder", c.dataset.folder);
+  visit("dataset.color", c.dataset.color);
+  visit("dataset.patch_size", c.dataset.patch_size);
+  visit("dataset.patches_per_image", c.dataset.patches_per_image);
+  visit("dataset.stride", c.dataset.stride);
+  visit("dataset.scale", c.dataset.scale);
+  visit("dataset.test_fraction", c.dataset.test_fraction);
+  visit("dataset.max_train_patches", c.dataset.max_train_patches);
+  visit("dataset.max_test_patches", c.dataset.max_test_patches);
+  visit("dataset.seed", c.dataset.seed);
+  visit("problem.operator", c.problem.kind);
+  visit("problem.noise_sigma", c.problem.noise_sigma);
+  visit("problem.blur.size", c.problem.blur.size);
+  visit("problem.blur.sigma", c.problem.blur.sigma);
+  visit("problem.blur.boundary", c.problem.blur.boundary);
+  visit("problem.keep_fraction", c.problem.keep_fraction);
+  visit("problem.mu0", c.problem.mu0);
+  visit("problem.seed", c.problem.seed);
+  visit("regularizer.channels", c.regularizer.channels);
+  visit("regularizer.kernels", c.regularizer.kernels);
+  visit("regularizer.kernel_size", c.regularizer.kernel_size);
+  visit("regularizer.boundary", c.regularizer.boundary);
+  visit("init.theta0", c.init.theta0);
+  visit("init.expert_weight", c.init.expert_weight);
+  visit("init.smoothing", c.init.smoothing);
+  visit("init.zero_mean", c.init.zero_mean);
+  visit("init.seed", c.init.seed);
+  visit("method", c.method);
+  visit("batch_size", c.batch_size);
+  visit("step.kind", c.step.kind);
+  visit("step.initial", c.step.initial);
+  visit("step.exponent", c.step.exponent);
+  visit("accuracy.kind", c.accuracy.kind);
+  visit("accuracy.initial", c.accuracy.initial);
+  visit("accuracy.exponent", c.accuracy.exponent);
+  visit("delta.rule", c.delta.rule);
+  visit("delta.value", c.delta.value);
+  visit("adam.beta1", c.adam.beta1);
+  visit("adam.beta2", c.adam.beta2);
+  visit("adam.epsilon", c.adam.epsilon);
+  visit("maid.step", c.maid.step);
+  visit("maid.epsilon", c.maid.epsilon);
+  visit("maid.delta", c.maid.delta);
+  visit("maid.rho", c.maid.rho);
+  visit("maid.nu_low", c.maid.nu_low);
+  visit("maid.nu_high", c.maid.nu_high);
+  visit("maid.step_growth", c.maid.step_growth);
+  visit("maid.eta", c.maid.eta);
+  visit("maid.max_backtracks", c.maid.max_backtracks);
+  visit("maid.lipschitz_g", c.maid.lipschitz_g);
+  visit("maid.min_epsilon", c.maid.min_epsilon);
+  visit("budget.computations", c.budget.computations);
+  visit("budget.epochs", c.budget.epochs);
+  visit("budget.wall_seconds", c.budget.wall_seconds);
+  visit("budget.iterations", c.budget.iterations);
+  visit("lower_max_iterations", c.lower_max_iterations);
+  visit("cg_max_iterations", c.cg_max_iterations);
+  visit("power_iterations", c.power_iterations);
+  visit("test_accuracy", c.test_accuracy);
+  visit("test_interval", c.test_interval);
+  visit("checkpoint_interval", c.checkpoint_interval);
+  visit("seed", c.seed);
+  visit("device", c.device);
+  visit("allow_cpu_fallback", c.allow_cpu_fallback);
+  visit("threads", c.threads);
+}
+
+// The values of each enum, for reading and for the list in error messages.
+template <typename E>
+struct EnumValues;
+template <>
+struct EnumValues<ColorMode> {
+  static constexpr ColorMode kAll[] = {ColorMode::kColor, ColorMode::kGrey};
+  static std::optional<ColorMode> Parse(std::string_view t) { return ColorModeFromString(t); }
+};
+template <>
+struct EnumValues<OperatorKind> {
+  static constexpr OperatorKind kAll[] = {OperatorKind::kIdentity, OperatorKind::kGaussianBlur,
+                                          OperatorKind::kInpainting};
+  static std::optional<OperatorKind> Parse(std::string_view t) { return OperatorKindFromString(t); }
+};
+template <>
+struct EnumValues<Boundary> {
+  static constexpr Boundary kAll[] = {Boundary::kReflect101, Boundary::kZero};
+  static std::optional<Boundary> Parse(std::string_view t) { return BoundaryFromString(t); }
+};
+template <>
+struct EnumValues<Method> {
+  static constexpr Method kAll[] = {Method::kIsgd, Method::kAdam, Method::kMaid, Method::kIgd};
+  static std::optional<Method> Parse(std::string_view t) { return MethodFromString(t); }
+};
+template <>
+struct EnumValues<ScheduleKind> {
+  static constexpr ScheduleKind kAll[] = {ScheduleKind::kConstant, ScheduleKind::kPolynomial,
+                                          ScheduleKind::kLogarithmic};
+  static std::optional<ScheduleKind> Parse(std::string_view t) { return ScheduleKindFromString(t); }
+};
+template <>
+struct EnumValues<DeltaRule> {
+  static constexpr DeltaRule kAll[] = {DeltaRule::kEqualEpsilon, DeltaRule::kScaled,
+                                       DeltaRule::kFixed};
+  static std::optional<DeltaRule> Parse(std::string_view t) { return DeltaRuleFromString(t); }
+};
+template <>
+struct EnumValues<DevicePreference> {
+  static constexpr DevicePreference kAll[] = {DevicePreference::kAuto, DevicePreference::kCpu,
+                                              DevicePreference::kCuda};
+  static std::optional<DevicePreference> Parse(std::string_view t) {
+    return DevicePreferenceFromString(t);
+  }
+};
+
+// "string \"abc\"", "number 3", "null": what a wrong value was, for messages.
+std::string Describe(const Json& node) {
+  if (node.is_null()) return "null";
+  std::string text = node.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return std::string(node.type_name()) + " " + text;
+}
+
+Status WrongValue(const std::string& path, const std::string& rule, const Json& node) {
+  return Status::Error(path + " must be " + rule + ", got " + Describe(node));
+}
+
+Status Read(const Json& node, const std::string& path, std::string* out) {
+  if (!node.is_string()) return WrongValue(path, "a string", node);
+  *out = node.get<std::string>();
+  return Status::Ok();
+}
+
+Status Read(const Json& node, const std::string& path, bool* out) {
+  if (!node.is_boolean()) return WrongValue(path, "true or false", node);
+  *out = node.get<bool>();
+  return Status::Ok();
+}
+
+Status Read(const Json& node, const std::string& path, double* out) {
+  if (!node.is_number()) return WrongValue(path, "a number", node);
+  *out = node.get<double>();
+  return Status::Ok();
+}
+
+// Integers of any width; a float is accepted when it is a whole number in range (1e6).
+template <typename T>
+requires std::is_integral_v<T> Status Read(const Json& node, const std::string& path, T* out) {
+  using Limits = std::numeric_limits<T>;
+  const std::string rule = "an integer in [" + std::to_string(Limits::min()) + ", " +
+                           std::to_string(Limits::max()) + "]";
+  if (node.is_number_unsigned()) {
+    const auto v = node.get<std::uint64_t>();
+    if (v > std::uint64_t(Limits::max())) return WrongValue(path, rule, node);
+    *out = T(v);
+  } else if (node.is_number_integer()) {
+    const auto v = node.get<std::int64_t>();
+    if (v < std::int64_t(Limits::min()) ||
+        (v > 0 && std::uint64_t(v) > std::uint64_t(Limits::max())))
+      return WrongValue(path, rule, node);
+    *out = T(v);
+  } else if (node.is_number_float()) {
+    const double v = node.get<double>();
+    const double top = std::ldexp(1.0, Limits::digits);  // 2^31 for int, 2^32 for unsigned
+    if (!std::isfinite(v) || std::floor(v) != v || v < double(Limits::min()) || v >= top)
+      return WrongValue(path, rule, node);
+    *out = T(v);
+  } else {
+    return WrongValue(path, rule, node);
+  }
+  return Status::Ok();
+}
+
+template <typename E>
+requires std::is_enum_v<E> Status Read(const Json& node, const std::string& path, E* out) {
+  std::string choices;
+  for (E e : EnumValues<E>::kAll)
+    choices += std::string(choices.empty() ? "" : ", ") + "\"" + ToString(e) + "\"";
+  if (!node.is_string()) return WrongValue(path, "one of " + choices, node);
+  const auto parsed = EnumValues<E>::Parse(node.get<std::string>());
+  if (!parsed) return WrongValue(path, "one of " + choices, node);
+  *out = *parsed;
+  return Status::Ok();
+}
+
+template <typename T>
+Json Write(const T& value) {
+  if constexpr (std::is_enum_v<T>)
+    return Json(ToString(value));
+  else
+    return Json(value);
+}
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', start);
+    parts.emplace_back(path.substr(start, dot - start));
+    if (dot == std::string_view::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+// The node at a dotted path, created (with the objects above it) when missing.
+Json& Slot(Json& root, std::string_view path) {
+  Json* node = &root;
+  for (const std::string& key : Split(path))
+    node = &(*node)[key];
+  return *node;
+}
+
+const Json* Find(const Json& root, std::string_view path) {
+  const Json* node = &root;
+  for (const std::string& key : Split(path)) {
+    if (!node->is_object()) return nullptr;
+    const auto it = node->find(key);
+    if (it == node->end()) return nullptr;
+    node = &*it;
+  }
+  return node;
+}
+
+struct Writer {
+  Json root = Json::object();
+  template <typename T>
+  void operator()(const char* path, const T& value) {
+    Slot(root, path) = Write(value);
+  }
+};
+
+// Reads the fields present in root; stops at the first error.
+struct Reader {
+  const Json& root;
+  Status status;
+  template <typename T>
+  void operator()(const char* path, T& value) {
+    if (!status.ok()) return;
+    if (const Json* node = Find(root, path)) status = Read(*node, path, &value);
+  }
+};
+
+struct PathCollector {
+  std::vector<std::string> paths;
+  template <typename T>
+  void operator()(const char* path, const T&) {
+    paths.emplace_back(path);
+  }
+};
+
+// Walks the input: unknown keys become warnings, known groups that are not objects errors.
+Status CheckKeys(const Json& node, const std::string& prefix, const std::set<std::string>& leaves,
+                 const std::set<std::string>& groups, std::vector<std::string>* warnings) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (leaves.count(path)) continue;
+    if (groups.count(path)) {
+      if (!it->is_object()) return WrongValue(path, "an object", *it);
+      if (Status s = CheckKeys(*it, path, leaves, groups, warnings); !s.ok()) return s;
+      continue;
+    }
+    if (warnings) warnings->push_back("unknown field '" + path + "' ignored");
+  }
+  return Status::Ok();
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the tag.
+std::string JsonErrorText(const std::exception& e) {
+  std::string text = e.what();
+  if (!text.empty() && text[0] == '[') {
+    const std::size_t close = text.find("] ");
+    if (close != std::string::npos) text = text.substr(close + 2);
+  }
+  return text;
+}
+
+Status Parse(std::string_view text, const char* what, Json* out) {
+  try {
+    *out = Json::parse(text.begin(), text.end(), nullptr, true, true);
+  } catch (const std::exception& e) {
+    return Status::Error(std::string(what) + " is not valid JSON: " + JsonErrorText(e));
+  }
+  return Status::Ok();
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items)
+    text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+std::string Dump(const Json& node, int indent) {
+  return node.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string ConfigToJson(const TrainingConfig& config) {
+  Writer writer;
+  VisitFields(config, writer);
+  return Dump(writer.root, 2) + "\n";
+}
+
+Status ConfigFromJson(std::string_view text, TrainingConfig* config,
+                      std::vector<std::string>* warnings) {
+  if (!config) return Status::Error("ConfigFromJson: no output given");
+  Json root;
+  if (Status s = Parse(text, "the configuration", &root); !s.ok()) return s;
+  if (!root.is_object())
+    return Status::Error("the configuration must be a JSON object, got " + Describe(root));
+  std::set<std::string> leaves, groups;
+  for (const std::string& path : ConfigFieldPaths()) {
+    leaves.insert(path);
+    for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1))
+      groups.insert(path.substr(0, dot));
+  }
+  std::vector<std::string> found;
+  if (Status s = CheckKeys(root, "", leaves, groups, &found); !s.ok()) return s;
+  TrainingConfig read;
+  Reader reader{root, Status::Ok()};
+  VisitFields(read, reader);
+  if (!reader.status.ok()) return reader.status;
+  if (Status s = read.validate(); !s.ok()) return s;
+  *config = std::move(read);
+  if (warnings) warnings->insert(warnings->end(), found.begin(), found.end());
+  return Status::Ok();
+}
+
+Status LoadConfigFile(const std::string& path, TrainingConfig* config,
+                      std::vector<std::string>* warnings) {
+  std::string text;
+  if (Status s = ReadFile(path, &text); !s.ok()) return s;
+  std::vector<std::string> found;
+  if (Status s = ConfigFromJson(text, config, &found); !s.ok())
+    return Status::Error("'" + path + "': " + s.message());
+  if (warnings)
+    for (const std::string& w : found)
+      warnings->push_back("'" + path + "': " + w);
+  return Status::Ok();
+}
+
+Status SaveConfigFile(const std::string& path, const TrainingConfig& config) {
+  return WriteFileAtomically(path, ConfigToJson(config));
+}
+
+std::vector<std::string> ConfigFieldPaths() {
+  PathCollector collector;
+  const TrainingConfig defaults;
+  VisitFields(defaults, collector);
+  return collector.paths;
+}
+
+Status GetConfigField(const TrainingConfig& config, const std::string& field, std::string* value) {
+  Writer writer;
+  VisitFields(config, writer);
+  const Json* node = Find(writer.root, field);
+  if (!node || node->is_object())
+    return Status::Error("unknown configuration field '" + field + "'");
+  *value = node->is_string() ? node->get<std::string>() : Dump(*node, -1);
+  return Status::Ok();
+}
+
+const std::vector<std::string>& LiveKnobs() {
+  static const std::vector<std::string> knobs = {
+      "step.kind",         "step.initial", "step.exponent", "accuracy.kind", "accuracy.initial",
+      "accuracy.exponent", "delta.rule",   "delta.value",   "batch_size"};
+  return knobs;
+}
+
+Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value) {
+  if (!config) return Status::Error("ApplyKnob: no configuration given");
+  const auto& knobs = LiveKnobs();
+  if (std::find(knobs.begin(), knobs.end(), field) == knobs.end()) {
+    const auto paths = ConfigFieldPaths();
+    const bool known = std::find(paths.begin(), paths.end(), field) != paths.end();
+    return Status::Error((known ? "'" + field + "' cannot change while a run goes"
+                                : "unknown knob '" + field + "'") +
+                         "; the live knobs are " + Join(knobs));
+  }
+  // The text is JSON when it parses as a number or a quoted string, else a bare word.
+  Json node;
+  bool parsed = false;
+  try {
+    node = Json::parse(value, nullptr, false);
+    parsed = !node.is_discarded() && !node.is_structured();
+  } catch (const std::exception&) {
+  }
+  if (!parsed) node = Json(value);
+  Json root = Json::object();
+  Slot(root, field) = node;
+  TrainingConfig changed = *config;
+  Reader reader{root, Status::Ok()};
+  VisitFields(changed, reader);
+  if (!reader.status.ok()) return reader.status;
+  if (Status s = changed.validate(); !s.ok()) return s;
+  *config = std::move(changed);
+  return Status::Ok();
+}
+
+std::string RunEventToJson(const RunEvent& event) {
+  Json node = Json::object();
+  node["iteration"] = event.iteration;
+  node["wall_seconds"] = event.wall_seconds;
+  node["kind"] = event.kind;
+  if (!event.field.empty()) node["field"] = event.field;
+  if (!event.value.empty()) node["value"] = event.value;
+  node["message"] = event.message;
+  return Dump(node, -1);
+}
+
+Status RunEventFromJson(std::string_view line, RunEvent* event) {
+  if (!event) return Status::Error("RunEventFromJson: no output given");
+  Json root;
+  if (Status s = Parse(line, "the event", &root); !s.ok()) return s;
+  if (!root.is_object())
+    return Status::Error("an event must be a JSON object, got " + Describe(root));
+  RunEvent out;
+  const Json* kind = Find(root, "kind");
+  if (!kind) return Status::Error("the event has no \"kind\"");
+  Status s = Read(*kind, "kind", &out.kind);
+  if (s.ok() && out.kind.empty()) s = Status::Error("kind must not be empty");
+  if (const Json* n = Find(root, "iteration"); s.ok() && n)
+    s = Read(*n, "iteration", &out.iteration);
+  if (const Json* n = Find(root, "wall_seconds"); s.ok() && n) {
+    if (n->is_null())
+      out.wall_seconds = std::numeric_limits<double>::quiet_NaN();
+    else
+      s = Read(*n, "wall_seconds", &out.wall_seconds);
+  }
+  if (const Json* n = Find(root, "field"); s.ok() && n) s = Read(*n, "field", &out.field);
+  if (const Json* n = Find(root, "value"); s.ok() && n) s = Read(*n, "value", &out.value);
+  if (const Json* n = Find(root, "message"); s.ok() && n) s = Read(*n, "message", &out.message);
+  if (!s.ok()) return Status::Error("event: " + s.message());
+  *event = std::move(out);
+  return Status::Ok();
+}
+
+}  // namespace bilevel

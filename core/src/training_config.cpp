@@ -1,0 +1,211 @@
+// Enum strings and validation of the training configuration. Every message starts with the
+// field's path in config.json ("step.initial must be ...").
+#include "bilevel/training_config.h"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace bilevel {
+
+const char* ToString(Method method) {
+  switch (method) {
+    case Method::kIsgd:
+      return "isgd";
+    case Method::kAdam:
+      return "adam";
+    case Method::kMaid:
+      return "maid";
+    case Method::kIgd:
+      return "igd";
+  }
+  return "unknown";
+}
+
+std::optional<Method> MethodFromString(std::string_view text) {
+  if (text == "isgd" || text == "sgd") return Method::kIsgd;
+  if (text == "adam") return Method::kAdam;
+  if (text == "maid") return Method::kMaid;
+  if (text == "igd" || text == "gd") return Method::kIgd;
+  return std::nullopt;
+}
+
+const char* ToString(DevicePreference device) {
+  switch (device) {
+    case DevicePreference::kAuto:
+      return "auto";
+    case DevicePreference::kCpu:
+      return "cpu";
+    case DevicePreference::kCuda:
+      return "cuda";
+  }
+  return "unknown";
+}
+
+std::optional<DevicePreference> DevicePreferenceFromString(std::string_view text) {
+  if (text == "auto") return DevicePreference::kAuto;
+  if (text == "cpu") return DevicePreference::kCpu;
+  if (text == "cuda" || text == "gpu") return DevicePreference::kCuda;
+  return std::nullopt;
+}
+
+namespace {
+
+// The shortest text that reads back as the same double ("0.1", "-1", "1e-08").
+std::string Number(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+Status Fail(const std::string& prefix, const char* field, const std::string& rule, double got) {
+  return Status::Error(prefix + field + " " + rule + ", got " + Number(got));
+}
+
+bool Finite(double v) {
+  return std::isfinite(v);
+}
+
+// Adam, MAID and the budget are checked under a prefix: "" on their own, "adam." etc. inside a
+// TrainingConfig.
+Status CheckAdam(const AdamOptions& o, const std::string& p) {
+  if (!(o.beta1 >= 0.0 && o.beta1 < 1.0)) return Fail(p, "beta1", "must be in [0, 1)", o.beta1);
+  if (!(o.beta2 >= 0.0 && o.beta2 < 1.0)) return Fail(p, "beta2", "must be in [0, 1)", o.beta2);
+  if (!(o.epsilon > 0.0) || !Finite(o.epsilon))
+    return Fail(p, "epsilon", "must be positive and finite", o.epsilon);
+  return Status::Ok();
+}
+
+Status CheckMaid(const MaidOptions& o, const std::string& p) {
+  const std::pair<const char*, double> positive[] = {{"step", o.step},
+                                                     {"epsilon", o.epsilon},
+                                                     {"delta", o.delta},
+                                                     {"lipschitz_g", o.lipschitz_g},
+                                                     {"min_epsilon", o.min_epsilon}};
+  for (const auto& [name, value] : positive)
+    if (!(value > 0.0) || !Finite(value))
+      return Fail(p, name, "must be positive and finite", value);
+  if (!(o.rho > 0.0 && o.rho < 1.0)) return Fail(p, "rho", "must be in (0, 1)", o.rho);
+  if (!(o.nu_low > 0.0 && o.nu_low < 1.0)) return Fail(p, "nu_low", "must be in (0, 1)", o.nu_low);
+  if (!(o.nu_high >= 1.0) || !Finite(o.nu_high))
+    return Fail(p, "nu_high", "must be finite and >= 1", o.nu_high);
+  if (!(o.step_growth >= 1.0) || !Finite(o.step_growth))
+    return Fail(p, "step_growth", "must be finite and >= 1", o.step_growth);
+  if (!(o.eta > 0.0 && o.eta < 1.0)) return Fail(p, "eta", "must be in (0, 1)", o.eta);
+  if (o.max_backtracks < 1)
+    return Fail(p, "max_backtracks", "must be at least 1", o.max_backtracks);
+  if (o.min_epsilon > o.epsilon)
+    return Fail(p, "min_epsilon", "must not exceed " + p + "epsilon (" + Number(o.epsilon) + ")",
+                o.min_epsilon);
+  return Status::Ok();
+}
+
+Status CheckBudget(const Budget& b, const std::string& p) {
+  if (b.computations < 0) return Fail(p, "computations", "must be >= 0", double(b.computations));
+  if (!(b.epochs >= 0.0) || !Finite(b.epochs))
+    return Fail(p, "epochs", "must be finite and >= 0", b.epochs);
+  if (!(b.wall_seconds >= 0.0) || !Finite(b.wall_seconds))
+    return Fail(p, "wall_seconds", "must be finite and >= 0", b.wall_seconds);
+  if (b.iterations < 0) return Fail(p, "iterations", "must be >= 0", double(b.iterations));
+  if (b.computations == 0 && b.epochs == 0.0 && b.wall_seconds == 0.0 && b.iterations == 0)
+    return Status::Error((p.empty() ? std::string("budget") : p.substr(0, p.size() - 1)) +
+                         ": at least one of computations, epochs, wall_seconds and iterations "
+                         "must be > 0 (0 means no limit)");
+  return Status::Ok();
+}
+
+Status Prefixed(const std::string& prefix, const Status& s) {
+  return s.ok() ? s : Status::Error(prefix + s.message());
+}
+
+Status CheckRegularizer(const TrainingConfig& c) {
+  const FoeConfig& r = c.regularizer;
+  const int channels = c.dataset.color == ColorMode::kGrey ? 1 : 3;
+  if (r.channels != channels)
+    return Fail("", "regularizer.channels",
+                "must be " + std::to_string(channels) + " for dataset.color \"" +
+                    ToString(c.dataset.color) + "\"",
+                r.channels);
+  if (r.kernels < 1) return Fail("", "regularizer.kernels", "must be at least 1", r.kernels);
+  if (r.kernel_size < 1 || r.kernel_size % 2 == 0)
+    return Fail("", "regularizer.kernel_size", "must be a positive odd number", r.kernel_size);
+  if (r.kernel_size > c.dataset.patch_size)
+    return Fail("", "regularizer.kernel_size",
+                "must not exceed dataset.patch_size (" + std::to_string(c.dataset.patch_size) + ")",
+                r.kernel_size);
+  if (Status s = r.validate(); !s.ok()) return Status::Error("regularizer: " + s.message());
+  return Status::Ok();
+}
+
+Status CheckProblem(const TrainingConfig& c) {
+  const ProblemOptions& p = c.problem;
+  if (p.kind == OperatorKind::kGaussianBlur) {
+    if (p.blur.size < 1 || p.blur.size % 2 == 0)
+      return Fail("", "problem.blur.size", "must be a positive odd number", p.blur.size);
+    if (p.blur.size > c.dataset.patch_size)
+      return Fail(
+          "", "problem.blur.size",
+          "must not exceed dataset.patch_size (" + std::to_string(c.dataset.patch_size) + ")",
+          p.blur.size);
+    if (!(p.blur.sigma > 0.0) || !Finite(p.blur.sigma))
+      return Fail("", "problem.blur.sigma", "must be positive and finite", p.blur.sigma);
+  }
+  return p.validate();
+}
+
+Status CheckInit(const FoeInitOptions& o) {
+  // exp() of each must stay finite and non-zero in single precision.
+  const std::pair<const char*, double> logs[] = {{"init.theta0", o.theta0},
+                                                 {"init.expert_weight", o.expert_weight},
+                                                 {"init.smoothing", o.smoothing}};
+  for (const auto& [name, value] : logs)
+    if (!(value >= -50.0 && value <= 50.0)) return Fail("", name, "must be in [-50, 50]", value);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status AdamOptions::validate() const {
+  return CheckAdam(*this, "");
+}
+Status MaidOptions::validate() const {
+  return CheckMaid(*this, "");
+}
+Status Budget::validate() const {
+  return CheckBudget(*this, "");
+}
+
+Status TrainingConfig::validate() const {
+  if (version != kVersion)
+    return Fail("", "version", "must be " + std::to_string(kVersion), version);
+  if (name.empty()) return Status::Error("name must not be empty");
+  if (Status s = dataset.validate(); !s.ok()) return s;
+  if (Status s = CheckProblem(*this); !s.ok()) return s;
+  if (Status s = CheckRegularizer(*this); !s.ok()) return s;
+  if (Status s = CheckInit(init); !s.ok()) return s;
+  if (!MethodFromString(ToString(method))) return Status::Error("method is not a known method");
+  if (batch_size < 1) return Fail("", "batch_size", "must be at least 1", batch_size);
+  if (Status s = Prefixed("step.", step.validate()); !s.ok()) return s;
+  if (Status s = Prefixed("accuracy.", accuracy.validate()); !s.ok()) return s;
+  if (Status s = Prefixed("delta.", delta.validate()); !s.ok()) return s;
+  if (Status s = CheckAdam(adam, "adam."); !s.ok()) return s;
+  if (Status s = CheckMaid(maid, "maid."); !s.ok()) return s;
+  if (Status s = CheckBudget(budget, "budget."); !s.ok()) return s;
+  if (lower_max_iterations < 1)
+    return Fail("", "lower_max_iterations", "must be at least 1", lower_max_iterations);
+  if (cg_max_iterations < 1)
+    return Fail("", "cg_max_iterations", "must be at least 1", cg_max_iterations);
+  if (power_iterations < 1)
+    return Fail("", "power_iterations", "must be at least 1", power_iterations);
+  if (!(test_accuracy > 0.0) || !Finite(test_accuracy))
+    return Fail("", "test_accuracy", "must be positive and finite", test_accuracy);
+  if (test_interval < 0) return Fail("", "test_interval", "must be >= 0", test_interval);
+  if (checkpoint_interval < 1)
+    return Fail("", "checkpoint_interval", "must be at least 1", checkpoint_interval);
+  if (!DevicePreferenceFromString(ToString(device)))
+    return Status::Error("device is not a known device preference");
+  if (threads < 0) return Fail("", "threads", "must be >= 0", threads);
+  return Status::Ok();
+}
+
+}  // namespace bilevel
