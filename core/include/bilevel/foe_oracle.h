@@ -1,0 +1,56 @@
+// The Field of Experts bilevel problem on a dataset: the BilevelOracle the trainer uses, with a
+// warm start per training and test image, and reconstructions for previews and `apply`.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "bilevel/dataset.h"
+#include "bilevel/foe.h"
+#include "bilevel/hypergradient.h"
+#include "bilevel/measurements.h"
+#include "bilevel/oracle.h"
+#include "bilevel/training_config.h"
+
+namespace bilevel {
+
+class FoeOracle final : public BilevelOracle {
+ public:
+  // Takes the dataset and its problem; checks that they fit the configured regularizer.
+  static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+                       std::unique_ptr<FoeOracle>* out);
+
+  int trainingSize() const override { return dataset_.train.n(); }
+  int parameterCount() const override { return reg_.parameterCount(); }
+  OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
+  double testPsnr(const Eigen::VectorXd& theta, double epsilon,
+                  const std::function<bool()>& keep_going) override;
+  void project(Eigen::VectorXd& theta) const override;
+  std::vector<float> warmStarts() const override;
+  Status restoreWarmStarts(const std::vector<float>& values) override;
+
+  // Random kernels and the configured scalars (FoeInitOptions), deterministic in its seed.
+  Eigen::VectorXd initialParameters() const;
+  // Reconstructions of chosen training (test = false) or test images at accuracy eps, from
+  // the measurements (the warm starts are left alone). Fills out with one image per index.
+  Status reconstruct(const Eigen::VectorXd& theta, bool test, const std::vector<int>& images,
+                     double epsilon, Batch<float>* out);
+
+  const Dataset& dataset() const { return dataset_; }
+  const ProblemData& problem() const { return problem_; }
+  const FoeConfig& regularizerConfig() const { return reg_.config(); }
+
+ private:
+  FoeOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem);
+  HypergradientOptions solverOptions(double epsilon, double delta,
+                                     const std::function<bool()>& keep_going) const;
+
+  TrainingConfig config_;
+  Dataset dataset_;
+  ProblemData problem_;
+  FieldOfExperts<float> reg_;
+  Batch<float> x_warm_, q_warm_;  // per training image
+  Batch<float> test_warm_;        // per test image
+};
+
+}  // namespace bilevel

@@ -1,0 +1,93 @@
+// Drives a Trainer on a worker thread and takes commands from any thread: start, pause, resume,
+// stop and live knob changes. Pause and stop reach into the inner solvers (they are checked at
+// every lower-level and CG iteration), so they take effect within one inner iteration.
+//
+// Everything the run writes (log, events, checkpoints, regularizer) goes through the worker
+// thread; callbacks are called on the worker thread too and must not call back into the
+// controller's blocking methods (wait()). No exception leaves the worker thread.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bilevel/run_folder.h"
+#include "bilevel/run_record.h"
+#include "bilevel/trainer.h"
+
+namespace bilevel {
+
+enum class RunState { kIdle, kRunning, kPaused, kFinished };
+const char* ToString(RunState state);
+
+// Why a run ended.
+enum class RunEnd { kNone, kBudget, kStopped, kDiverged, kError };
+const char* ToString(RunEnd end);
+
+struct RunCallbacks {
+  std::function<void(const IterationRecord&)> record;  // after every upper iteration
+  std::function<void(const RunEvent&)> event;          // every event, as written to events.jsonl
+  std::function<void(const Trainer&)> iteration;       // after every upper iteration: snapshots
+  std::function<void(RunState)> state;                 // running, paused, finished
+};
+
+class RunController {
+ public:
+  // trainer (initialized) and folder (may be null: nothing written) must outlive the controller.
+  RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks = {});
+  ~RunController();  // stops the run and joins the worker
+  RunController(const RunController&) = delete;
+  RunController& operator=(const RunController&) = delete;
+
+  // Runs on a new worker thread. Fails when already started.
+  Status start();
+  // Runs on the calling thread until the run ends (the command-line tool).
+  void run();
+
+  void pause();
+  void resume();
+  void stop();
+  // Checks the change now (the message names the problem) and applies it before the next upper
+  // iteration, logging a "knob" event.
+  Status changeKnob(const std::string& field, const std::string& value);
+  void wait();  // until the worker has finished
+
+  RunState state() const;
+  RunEnd end() const;
+  std::string endMessage() const;
+  // The first error of writing the run folder ("" when none).
+  std::string writeError() const;
+
+ private:
+  void loop();
+  bool keepGoing();
+  void publish(RunEvent event);
+  void setState(RunState state);
+  void applyKnobs();
+  void writeCheckpoint();
+  void writeFinal();
+  void noteWrite(const Status& status);
+
+  Trainer& trainer_;
+  RunFolder* folder_;
+  RunCallbacks callbacks_;
+  std::thread worker_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool started_ = false;
+  bool pause_requested_ = false;
+  bool stop_requested_ = false;
+  RunState state_ = RunState::kIdle;
+  RunEnd end_ = RunEnd::kNone;
+  std::string end_message_;
+  std::string write_error_;
+  std::vector<std::pair<std::string, std::string>> knobs_;  // pending (field, value)
+  TrainingConfig settings_;  // the trainer's settings as of the last applied knobs
+};
+
+}  // namespace bilevel

@@ -1,0 +1,49 @@
+// Everything one training run needs, assembled from a TrainingConfig: the dataset and its
+// measurements, the Field of Experts problem, the trainer, and the run folder on disk. Used by
+// the command-line tool and the desktop application alike.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bilevel/dataset.h"
+#include "bilevel/foe_oracle.h"
+#include "bilevel/run_folder.h"
+#include "bilevel/trainer.h"
+#include "bilevel/training_config.h"
+
+namespace bilevel {
+
+struct TrainingSession {
+  TrainingConfig config;
+  std::unique_ptr<FoeOracle> oracle;
+  std::unique_ptr<Trainer> trainer;
+  std::unique_ptr<RunFolder> folder;  // null when the run is not recorded
+  std::vector<std::string> warnings;  // skipped files, unknown config fields, fallbacks
+  std::string backend;                // where the engine runs, e.g. "CPU, 2 threads (AVX2+FMA)"
+};
+
+struct SessionOptions {
+  std::string out_dir;     // empty: nothing written
+  bool overwrite = false;  // replace the contents of a non-empty out_dir
+  LoadProgress progress;   // while loading images
+};
+
+// Validates the config, selects the backend and thread count, loads the data, makes the
+// measurements, builds the problem and the trainer at the initial parameters, and creates the
+// run folder (config.json) when out_dir is given.
+Status PrepareSession(const TrainingConfig& config, const SessionOptions& options,
+                      TrainingSession* session);
+
+// Opens a run folder, rebuilds its problem from config.json (the same data and seeds) and
+// restores the trainer from checkpoint.npz; the log is cut back to the checkpoint's iteration.
+Status ResumeSession(const std::string& dir, const LoadProgress& progress,
+                     TrainingSession* session);
+
+// Selects the backend for a device preference: the text in session logs, or an error when
+// CUDA is required but cannot be used.
+Status SelectBackend(const TrainingConfig& config, std::string* backend,
+                     std::vector<std::string>* warnings);
+
+}  // namespace bilevel

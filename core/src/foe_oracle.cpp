@@ -1,0 +1,207 @@
+#include "bilevel/foe_oracle.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace bilevel {
+namespace {
+
+Batch<float> Gather(const Batch<float>& from, const std::vector<int>& images) {
+  Batch<float> out(Shape{int(images.size()), from.c(), from.h(), from.w()});
+  for (std::size_t k = 0; k < images.size(); ++k)
+    std::copy(from.image(images[k]), from.image(images[k]) + from.imageSize(), out.image(int(k)));
+  return out;
+}
+
+void Scatter(const Batch<float>& from, const std::vector<int>& images, Batch<float>& to) {
+  for (std::size_t k = 0; k < images.size(); ++k)
+    std::copy(from.image(int(k)), from.image(int(k)) + from.imageSize(), to.image(images[k]));
+}
+
+OracleStatus ToOracleStatus(SolverStatus status) {
+  switch (status) {
+    case SolverStatus::kConverged:
+    case SolverStatus::kMaxIterations:
+      return OracleStatus::kOk;
+    case SolverStatus::kCancelled:
+      return OracleStatus::kCancelled;
+    case SolverStatus::kNonFinite:
+      return OracleStatus::kNonFinite;
+    case SolverStatus::kInvalidInput:
+      return OracleStatus::kError;
+  }
+  return OracleStatus::kError;
+}
+
+}  // namespace
+
+FoeOracle::FoeOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem)
+    : config_(config),
+      dataset_(std::move(dataset)),
+      problem_(std::move(problem)),
+      reg_(config.regularizer) {
+  x_warm_ = problem_.train_measured;
+  q_warm_.resize(dataset_.train.shape());
+  test_warm_ = problem_.test_measured;
+}
+
+Status FoeOracle::Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+                         std::unique_ptr<FoeOracle>* out) {
+  if (Status s = config.regularizer.validate(); !s.ok()) return s;
+  if (dataset.train.n() == 0) return Status::Error("the training set is empty");
+  if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
+    return Status::Error("the measurements do not match the training images");
+  if (dataset.test.n() > 0 &&
+      (!problem.test_op || problem.test_measured.shape() != dataset.test.shape()))
+    return Status::Error("the measurements do not match the test images");
+  FieldOfExperts<float> probe(config.regularizer);
+  if (Status s = probe.checkImages(dataset.train.shape()); !s.ok()) return s;
+  out->reset(new FoeOracle(config, std::move(dataset), std::move(problem)));
+  return Status::Ok();
+}
+
+HypergradientOptions FoeOracle::solverOptions(double epsilon, double delta,
+                                              const std::function<bool()>& keep_going) const {
+  HypergradientOptions options;
+  options.lower.tolerance = epsilon;
+  options.lower.max_iterations = config_.lower_max_iterations;
+  options.lower.power_iterations = config_.power_iterations;
+  options.lower.keep_going = keep_going;
+  options.linear.tolerance = delta;
+  options.linear.max_iterations = config_.cg_max_iterations;
+  options.linear.keep_going = keep_going;
+  options.mu0 = config_.problem.mu0;
+  return options;
+}
+
+Eigen::VectorXd FoeOracle::initialParameters() const {
+  return reg_.initialParameters(config_.init).cast<double>();
+}
+
+void FoeOracle::project(Eigen::VectorXd& theta) const {
+  if (!config_.init.zero_mean) return;
+  Vector<float> t = theta.cast<float>();
+  Vector<float> before = t;
+  reg_.projectZeroMean(t);
+  theta += (t - before).cast<double>();  // keeps the double precision of untouched values
+}
+
+OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) {
+  OracleResult result;
+  for (int i : request.images)
+    if (i < 0 || i >= trainingSize()) {
+      result.message = "training image index " + std::to_string(i) + " out of range";
+      return result;
+    }
+  if (request.images.empty()) {
+    result.message = "empty batch";
+    return result;
+  }
+  const Vector<float> t = theta.cast<float>();
+  if (!t.allFinite()) {
+    result.status = OracleStatus::kNonFinite;
+    result.message = "the parameters are not finite";
+    return result;
+  }
+  const std::unique_ptr<ForwardOperator<float>> op = problem_.train_op->select(request.images);
+  const Batch<float> clean = Gather(dataset_.train, request.images);
+  const Batch<float> measured = Gather(problem_.train_measured, request.images);
+  Batch<float> x = Gather(x_warm_, request.images);
+  Batch<float> q = Gather(q_warm_, request.images);
+  const BatchData<float> data{op.get(), &clean, &measured};
+  const HypergradientOptions options =
+      solverOptions(request.epsilon, request.delta, request.keep_going);
+  const HypergradientResult<float> r = request.gradient
+                                           ? ComputeHypergradient(options, reg_, t, data, x, q)
+                                           : EvaluateLoss(options, reg_, t, data, x);
+  result.status = ToOracleStatus(r.status);
+  result.message = r.message;
+  result.lower_iterations = r.lower.totalIterations();
+  result.cg_iterations = r.linear.totalIterations();
+  result.power_iterations = r.lower.totalPowerIterations();
+  if (!result.ok()) return result;
+  result.loss = r.loss;
+  result.psnr = r.meanPsnr();
+  double norms = 0.0;
+  for (double l : r.losses)
+    norms += 2.0 * std::sqrt(l);  // ||grad g_i|| = ||2 (x_i - x*_i)||
+  result.loss_gradient_norm = norms / double(r.losses.size());
+  if (request.gradient) result.gradient = r.gradient.cast<double>();
+  Scatter(x, request.images, x_warm_);
+  if (request.gradient) Scatter(q, request.images, q_warm_);
+  result.warm_starts_changed = true;
+  return result;
+}
+
+double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
+                           const std::function<bool()>& keep_going) {
+  const int n = dataset_.test.n();
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  const Vector<float> t = theta.cast<float>();
+  if (!t.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  constexpr int kChunk = 16;  // bounds the regularizer's workspace on large test sets
+  double total = 0.0;
+  for (int first = 0; first < n; first += kChunk) {
+    std::vector<int> images;
+    for (int i = first; i < std::min(n, first + kChunk); ++i)
+      images.push_back(i);
+    const std::unique_ptr<ForwardOperator<float>> op = problem_.test_op->select(images);
+    const Batch<float> clean = Gather(dataset_.test, images);
+    const Batch<float> measured = Gather(problem_.test_measured, images);
+    Batch<float> x = Gather(test_warm_, images);
+    const BatchData<float> data{op.get(), &clean, &measured};
+    const HypergradientResult<float> r =
+        EvaluateLoss(solverOptions(epsilon, epsilon, keep_going), reg_, t, data, x);
+    if (!r.usable()) return std::numeric_limits<double>::quiet_NaN();
+    Scatter(x, images, test_warm_);
+    for (double p : r.psnr)
+      total += p;
+  }
+  return total / n;
+}
+
+Status FoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
+                              const std::vector<int>& images, double epsilon, Batch<float>* out) {
+  const Batch<float>& clean_all = test ? dataset_.test : dataset_.train;
+  const ForwardOperator<float>* op_all = test ? problem_.test_op.get() : problem_.train_op.get();
+  for (int i : images)
+    if (i < 0 || i >= clean_all.n())
+      return Status::Error("image index " + std::to_string(i) + " out of range");
+  if (images.empty() || !op_all) return Status::Error("no images to reconstruct");
+  const std::unique_ptr<ForwardOperator<float>> op = op_all->select(images);
+  const Batch<float> clean = Gather(clean_all, images);
+  const Batch<float> measured =
+      Gather(test ? problem_.test_measured : problem_.train_measured, images);
+  Batch<float> x = measured;
+  const BatchData<float> data{op.get(), &clean, &measured};
+  const Vector<float> t = theta.cast<float>();
+  const HypergradientResult<float> r =
+      EvaluateLoss(solverOptions(epsilon, epsilon, {}), reg_, t, data, x);
+  if (!r.usable()) return Status::Error("reconstruction failed: " + r.message);
+  *out = std::move(x);
+  return Status::Ok();
+}
+
+std::vector<float> FoeOracle::warmStarts() const {
+  std::vector<float> values;
+  values.reserve(x_warm_.size() + q_warm_.size() + test_warm_.size());
+  for (const Batch<float>* b : {&x_warm_, &q_warm_, &test_warm_})
+    values.insert(values.end(), b->values().begin(), b->values().end());
+  return values;
+}
+
+Status FoeOracle::restoreWarmStarts(const std::vector<float>& values) {
+  const std::size_t expected = x_warm_.size() + q_warm_.size() + test_warm_.size();
+  if (values.size() != expected)
+    return Status::Error("the checkpoint's warm starts have " + std::to_string(values.size()) +
+                         " values, this problem needs " + std::to_string(expected));
+  auto it = values.begin();
+  for (Batch<float>* b : {&x_warm_, &q_warm_, &test_warm_}) {
+    std::copy(it, it + std::ptrdiff_t(b->size()), b->data());
+    it += std::ptrdiff_t(b->size());
+  }
+  return Status::Ok();
+}
+
+}  // namespace bilevel

@@ -1,0 +1,291 @@
+#include "bilevel/run_controller.h"
+
+#include "bilevel/config_json.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+namespace bilevel {
+
+const char* ToString(RunState state) {
+  switch (state) {
+    case RunState::kIdle:
+      return "idle";
+    case RunState::kRunning:
+      return "running";
+    case RunState::kPaused:
+      return "paused";
+    case RunState::kFinished:
+      return "finished";
+  }
+  return "unknown";
+}
+
+const char* ToString(RunEnd end) {
+  switch (end) {
+    case RunEnd::kNone:
+      return "none";
+    case RunEnd::kBudget:
+      return "budget";
+    case RunEnd::kStopped:
+      return "stopped";
+    case RunEnd::kDiverged:
+      return "diverged";
+    case RunEnd::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+RunController::RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks)
+    : trainer_(trainer),
+      folder_(folder),
+      callbacks_(std::move(callbacks)),
+      settings_(trainer.settings()) {}
+
+RunController::~RunController() {
+  stop();
+  if (worker_.joinable()) worker_.join();
+}
+
+Status RunController::start() {
+  std::lock_guard lock(mutex_);
+  if (started_) return Status::Error("the run has already been started");
+  started_ = true;
+  try {
+    worker_ = std::thread([this] { loop(); });
+  } catch (const std::exception& e) {
+    started_ = false;
+    return Status::Error(std::string("could not start the training thread: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+void RunController::run() {
+  {
+    std::lock_guard lock(mutex_);
+    if (started_) return;
+    started_ = true;
+  }
+  loop();
+}
+
+void RunController::pause() {
+  std::lock_guard lock(mutex_);
+  pause_requested_ = true;
+  changed_.notify_all();
+}
+
+void RunController::resume() {
+  std::lock_guard lock(mutex_);
+  pause_requested_ = false;
+  changed_.notify_all();
+}
+
+void RunController::stop() {
+  std::lock_guard lock(mutex_);
+  stop_requested_ = true;
+  changed_.notify_all();
+}
+
+Status RunController::changeKnob(const std::string& field, const std::string& value) {
+  // Checked against the settings as they will be when the change applies.
+  std::lock_guard lock(mutex_);
+  TrainingConfig probe = settings_;  // the worker may be changing the trainer's own copy
+  for (const auto& [f, v] : knobs_)
+    ApplyKnob(&probe, f, v);
+  if (Status s = ApplyKnob(&probe, field, value); !s.ok()) return s;
+  knobs_.emplace_back(field, value);
+  return Status::Ok();
+}
+
+void RunController::wait() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !started_ || state_ == RunState::kFinished; });
+}
+
+RunState RunController::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+RunEnd RunController::end() const {
+  std::lock_guard lock(mutex_);
+  return end_;
+}
+
+std::string RunController::endMessage() const {
+  std::lock_guard lock(mutex_);
+  return end_message_;
+}
+
+std::string RunController::writeError() const {
+  std::lock_guard lock(mutex_);
+  return write_error_;
+}
+
+void RunController::setState(RunState state) {
+  {
+    std::lock_guard lock(mutex_);
+    state_ = state;
+  }
+  changed_.notify_all();
+  if (callbacks_.state) callbacks_.state(state);
+}
+
+void RunController::noteWrite(const Status& status) {
+  if (status.ok()) return;
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (write_error_.empty()) {
+      write_error_ = status.message();
+      first = true;
+      stop_requested_ = true;  // a run that cannot be recorded stops; theta stays in memory
+    }
+  }
+  if (first && callbacks_.event) {
+    RunEvent e;
+    e.iteration = trainer_.iteration();
+    e.wall_seconds = trainer_.wallSeconds();
+    e.kind = "error";
+    e.message = "could not write the run folder: " + status.message();
+    callbacks_.event(e);
+  }
+}
+
+void RunController::publish(RunEvent event) {
+  event.iteration = trainer_.iteration();
+  event.wall_seconds = trainer_.wallSeconds();
+  if (folder_) noteWrite(folder_->appendEvent(event));
+  if (callbacks_.event) callbacks_.event(event);
+}
+
+// Called by the solvers at every inner iteration, on the worker thread.
+bool RunController::keepGoing() {
+  std::unique_lock lock(mutex_);
+  if (stop_requested_) return false;
+  if (!pause_requested_) return true;
+  const auto paused_at = std::chrono::steady_clock::now();
+  lock.unlock();
+  setState(RunState::kPaused);
+  publish({.kind = "pause", .message = "paused"});
+  lock.lock();
+  changed_.wait(lock, [this] { return !pause_requested_ || stop_requested_; });
+  const bool go_on = !stop_requested_;
+  lock.unlock();
+  trainer_.excludeTime(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - paused_at).count());
+  if (go_on) {
+    publish({.kind = "continue", .message = "resumed"});
+    setState(RunState::kRunning);
+  }
+  return go_on;
+}
+
+void RunController::applyKnobs() {
+  std::vector<std::pair<std::string, std::string>> knobs;
+  {
+    std::lock_guard lock(mutex_);
+    knobs.swap(knobs_);
+  }
+  for (const auto& [field, value] : knobs) {
+    const Status s = trainer_.applyKnob(field, value);
+    {
+      std::lock_guard lock(mutex_);
+      settings_ = trainer_.settings();
+    }
+    RunEvent e{.kind = s.ok() ? "knob" : "warning", .field = field, .value = value};
+    e.message = s.ok() ? field + " = " + value + " from iteration " +
+                             std::to_string(trainer_.iteration() + 1)
+                       : "knob change refused: " + s.message();
+    publish(e);
+  }
+}
+
+void RunController::writeCheckpoint() {
+  if (!folder_ || !trainer_.checkpointable()) return;
+  noteWrite(folder_->writeCheckpoint(trainer_.checkpoint()));
+  noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+}
+
+void RunController::writeFinal() {
+  if (!folder_) return;
+  noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+  if (trainer_.checkpointable()) noteWrite(folder_->writeCheckpoint(trainer_.checkpoint()));
+}
+
+void RunController::loop() {
+  RunEnd end = RunEnd::kNone;
+  std::string message;
+  try {
+    setState(RunState::kRunning);
+    publish({.kind = trainer_.iteration() == 0 ? "start" : "resume",
+             .message = trainer_.iteration() == 0
+                            ? "training started"
+                            : "resumed after iteration " + std::to_string(trainer_.iteration())});
+    const auto keep_going = [this] { return keepGoing(); };
+    const int checkpoint_every = std::max(1, trainer_.settings().checkpoint_interval);
+    for (;;) {
+      applyKnobs();
+      if (!keepGoing()) {
+        end = RunEnd::kStopped;
+        message = "stopped by the user";
+        break;
+      }
+      if (std::string budget = trainer_.budgetReached(); !budget.empty()) {
+        end = RunEnd::kBudget;
+        message = budget;
+        break;
+      }
+      const StepOutcome outcome = trainer_.step(keep_going);
+      if (outcome.kind == StepOutcome::Kind::kCancelled) {
+        end = RunEnd::kStopped;
+        message = "stopped by the user";
+        break;
+      }
+      if (outcome.kind == StepOutcome::Kind::kDiverged) {
+        end = RunEnd::kDiverged;
+        message = outcome.message;
+        break;
+      }
+      if (outcome.kind == StepOutcome::Kind::kError) {
+        end = RunEnd::kError;
+        message = outcome.message;
+        break;
+      }
+      if (folder_) noteWrite(folder_->appendRecord(outcome.record));
+      if (callbacks_.record) callbacks_.record(outcome.record);
+      if (callbacks_.iteration) callbacks_.iteration(trainer_);
+      if (trainer_.iteration() % checkpoint_every == 0) writeCheckpoint();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (!write_error_.empty() && end == RunEnd::kStopped) {
+        end = RunEnd::kError;
+        message = "the run folder could not be written: " + write_error_;
+      }
+    }
+    writeFinal();
+    const char* kind = end == RunEnd::kBudget     ? "budget"
+                       : end == RunEnd::kStopped  ? "stop"
+                       : end == RunEnd::kDiverged ? "diverged"
+                                                  : "error";
+    publish({.kind = kind, .message = message});
+  } catch (const std::exception& e) {
+    end = RunEnd::kError;
+    message = std::string("internal error: ") + e.what();
+  } catch (...) {
+    end = RunEnd::kError;
+    message = "internal error";
+  }
+  {
+    std::lock_guard lock(mutex_);
+    end_ = end;
+    end_message_ = message;
+  }
+  setState(RunState::kFinished);
+}
+
+}  // namespace bilevel

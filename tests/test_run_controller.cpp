@@ -1,0 +1,265 @@
+// The run controller from other threads: start, pause, resume, stop and knob changes take
+// effect promptly and without races (run this suite under ThreadSanitizer: -DBILEVEL_TSAN=ON).
+#include <QTest>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "bilevel/run_controller.h"
+#include "toy_oracle.h"
+
+using namespace bilevel;
+using namespace bilevel::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Records and events collected from the worker thread.
+struct Collector {
+  std::mutex mutex;
+  std::vector<IterationRecord> records;
+  std::vector<RunEvent> events;
+  RunCallbacks callbacks() {
+    RunCallbacks c;
+    c.record = [this](const IterationRecord& r) {
+      std::lock_guard lock(mutex);
+      records.push_back(r);
+    };
+    c.event = [this](const RunEvent& e) {
+      std::lock_guard lock(mutex);
+      events.push_back(e);
+    };
+    return c;
+  }
+  std::size_t recordCount() {
+    std::lock_guard lock(mutex);
+    return records.size();
+  }
+};
+
+TrainingConfig Config() {
+  TrainingConfig c;
+  c.method = Method::kIsgd;
+  c.batch_size = 2;
+  c.step = {ScheduleKind::kConstant, 0.05, 0.5};
+  c.accuracy = {ScheduleKind::kConstant, 1e-3, 0.5};
+  c.budget.iterations = 100000;
+  return c;
+}
+
+// Polls until pred() holds or the timeout passes; returns the time it took in ms (or -1).
+template <typename Pred>
+double WaitFor(Pred pred, double timeout_ms = 5000) {
+  const auto start = Clock::now();
+  for (;;) {
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (pred()) return ms;
+    if (ms > timeout_ms) return -1.0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+Eigen::VectorXd Zero() {
+  return Eigen::VectorXd::Zero(1);
+}
+
+}  // namespace
+
+class RunControllerTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void pauseResumeAndStopTakeEffectPromptly() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.work_checks = 40;  // one evaluation: about 40 inner iterations of 2 ms
+    oracle.work_sleep_us = 2000;
+    Trainer trainer(Config(), oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    QVERIFY(run.start().ok());
+    QVERIFY(!run.start().ok());  // only once
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= 2; }) >= 0);
+
+    run.pause();
+    const double paused_ms = WaitFor([&] { return run.state() == RunState::kPaused; });
+    QVERIFY2(paused_ms >= 0 && paused_ms <= 200, qPrintable(QString::number(paused_ms)));
+    const std::size_t at_pause = collected.recordCount();
+    const long calls = oracle.calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    QCOMPARE(collected.recordCount(), at_pause);
+    QCOMPARE(oracle.calls.load(), calls);
+
+    run.resume();
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= at_pause + 2; }) >= 0);
+    QCOMPARE(run.state(), RunState::kRunning);
+
+    const auto stop_at = Clock::now();
+    run.stop();
+    run.wait();
+    const double stop_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - stop_at).count();
+    QVERIFY2(stop_ms <= 200, qPrintable(QString::number(stop_ms)));
+    QCOMPARE(run.state(), RunState::kFinished);
+    QCOMPARE(run.end(), RunEnd::kStopped);
+
+    std::lock_guard lock(collected.mutex);
+    std::vector<std::string> kinds;
+    for (const RunEvent& e : collected.events)
+      kinds.push_back(e.kind);
+    QCOMPARE(kinds.front(), std::string("start"));
+    QVERIFY(std::find(kinds.begin(), kinds.end(), "pause") != kinds.end());
+    QVERIFY(std::find(kinds.begin(), kinds.end(), "continue") != kinds.end());
+    QCOMPARE(kinds.back(), std::string("stop"));
+    // Records are consecutive: nothing lost or repeated across the pause.
+    for (std::size_t k = 0; k < collected.records.size(); ++k)
+      QCOMPARE(collected.records[k].iteration, long(k + 1));
+  }
+
+  void pausedTimeIsNotTrainingTime() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.work_checks = 5;
+    oracle.work_sleep_us = 1000;
+    Trainer trainer(Config(), oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    run.pause();  // paused before the first inner iteration
+    QVERIFY(run.start().ok());
+    QVERIFY(WaitFor([&] { return run.state() == RunState::kPaused; }) >= 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    run.resume();
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= 1; }) >= 0);
+    run.stop();
+    run.wait();
+    std::lock_guard lock(collected.mutex);
+    QVERIFY2(collected.records.front().wall_seconds < 0.3,
+             qPrintable(QString::number(collected.records.front().wall_seconds)));
+  }
+
+  void knobChangesFromAnotherThreadApplyAtTheNextIteration() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.work_checks = 10;
+    oracle.work_sleep_us = 500;
+    Trainer trainer(Config(), oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    QVERIFY(run.start().ok());
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= 2; }) >= 0);
+
+    const Status bad = run.changeKnob("step.initial", "not a number");
+    QVERIFY(!bad.ok());
+    QVERIFY(!run.changeKnob("accuracy.initial", "0").ok());
+    std::thread other([&] { QVERIFY(run.changeKnob("step.initial", "0.0125").ok()); });
+    other.join();
+    QVERIFY(WaitFor([&] {
+              std::lock_guard lock(collected.mutex);
+              return !collected.records.empty() && collected.records.back().alpha == 0.0125;
+            }) >= 0);
+    run.stop();
+    run.wait();
+
+    std::lock_guard lock(collected.mutex);
+    long knob_iteration = -1;
+    for (const RunEvent& e : collected.events)
+      if (e.kind == "knob") {
+        QCOMPARE(e.field, std::string("step.initial"));
+        QCOMPARE(e.value, std::string("0.0125"));
+        knob_iteration = e.iteration;
+      }
+    QVERIFY(knob_iteration >= 2);
+    for (const IterationRecord& r : collected.records)
+      QCOMPARE(r.alpha, r.iteration <= knob_iteration ? 0.05 : 0.0125);
+  }
+
+  void budgetAndDivergenceEndTheRun() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    TrainingConfig c = Config();
+    c.budget.iterations = 5;
+    Trainer trainer(c, oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    run.run();  // on this thread
+    QCOMPARE(run.end(), RunEnd::kBudget);
+    QCOMPARE(int(collected.recordCount()), 5);
+
+    ScriptedOracle scripted(Eigen::VectorXd::Zero(1));
+    TrainingConfig d = Config();
+    d.step.initial = 1e200;
+    Trainer diverging(d, scripted);
+    QVERIFY(diverging.initialize(Eigen::VectorXd::Ones(1)).ok());
+    Collector events;
+    RunController run2(diverging, nullptr, events.callbacks());
+    QVERIFY(run2.start().ok());
+    run2.wait();
+    QCOMPARE(run2.end(), RunEnd::kDiverged);
+    QVERIFY(diverging.parameters().allFinite());
+    std::lock_guard lock(events.mutex);
+    QCOMPARE(events.events.back().kind, std::string("diverged"));
+  }
+
+  void concurrentCommandsAreRaceFree() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.work_checks = 4;
+    oracle.work_sleep_us = 50;
+    Trainer trainer(Config(), oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    QVERIFY(run.start().ok());
+    std::atomic<bool> done{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+      threads.emplace_back([&, t] {
+        int k = 0;
+        while (!done) {
+          switch ((k++ + t) % 4) {
+            case 0:
+              run.pause();
+              break;
+            case 1:
+              run.resume();
+              break;
+            case 2:
+              run.changeKnob("batch_size", std::to_string(1 + k % 4));
+              break;
+            default:
+              (void)run.state();
+          }
+          std::this_thread::sleep_for(std::chrono::microseconds(300));
+        }
+      });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    done = true;
+    for (std::thread& t : threads)
+      t.join();
+    run.resume();
+    run.stop();
+    run.wait();
+    QCOMPARE(run.end(), RunEnd::kStopped);
+    QVERIFY(trainer.parameters().allFinite());
+  }
+
+  void destroyingARunningControllerStopsIt() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.work_checks = 20;
+    oracle.work_sleep_us = 1000;
+    Trainer trainer(Config(), oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    const auto start = Clock::now();
+    {
+      RunController run(trainer, nullptr);
+      QVERIFY(run.start().ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      run.pause();
+    }
+    QVERIFY(std::chrono::duration<double>(Clock::now() - start).count() < 1.0);
+  }
+};
+
+QTEST_APPLESS_MAIN(RunControllerTest)
+#include "test_run_controller.moc"
