@@ -4,4 +4,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/install-deps.sh"
 "$root/tools/build.sh" bilevel-cli
-exec "$root/build/app/bilevel-cli" demo "$@"
+exec "$root/build/app/bilevel-cli" train --preset quick "$@"

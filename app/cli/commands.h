@@ -3,5 +3,10 @@
 
 #include <QStringList>
 
-int RunDemoCommand(const QStringList& arguments);
+int RunTrainCommand(const QStringList& arguments);
+int RunResumeCommand(const QStringList& arguments);
+int RunCompareCommand(const QStringList& arguments);
+int RunApplyCommand(const QStringList& arguments);
+int RunHypergradCommand(const QStringList& arguments);
 int RunBenchCommand(const QStringList& arguments);
+int RunPresetsCommand(const QStringList& arguments);

@@ -12,8 +12,15 @@ const char* kUsage =
     "Usage: bilevel-cli <command> [options]\n"
     "\n"
     "Commands:\n"
-    "  demo     learn a Field of Experts denoiser on built-in synthetic images (default)\n"
-    "  bench    time lower-level and CG iterations of the CPU backend\n"
+    "  train      train a regularizer from a preset or a config file, recorded in a run folder\n"
+    "  resume     continue a run from its folder's checkpoint\n"
+    "  compare    ISGD against MAID on the same data and seed, with a plot of both\n"
+    "  apply      denoise or deblur an image with a learned regularizer\n"
+    "  hypergrad  write the hypergradient of a regularizer on given images to a .npy\n"
+    "  bench      time lower-level and CG iterations of the CPU backend\n"
+    "  presets    list the built-in experiments, or print one as JSON\n"
+    "\n"
+    "Without a command: train --preset quick.\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help (or a command's help: bilevel-cli <command> --help)\n"
@@ -36,7 +43,8 @@ int main(int argc, char** argv) {
   QCoreApplication::setApplicationVersion(BILEVEL_VERSION);
   QStringList args = QCoreApplication::arguments();
   args.removeFirst();
-  const QString command = args.isEmpty() ? QStringLiteral("demo") : args.first();
+  if (args.isEmpty()) args = QStringList{"train", "--preset", "quick"};
+  const QString command = args.first();
   if (command == "-h" || command == "--help" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;
@@ -46,8 +54,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!args.isEmpty()) args.removeFirst();
-  if (command == "demo") return RunDemoCommand(args);
+  if (command == "train") return RunTrainCommand(args);
+  if (command == "resume") return RunResumeCommand(args);
+  if (command == "compare") return RunCompareCommand(args);
+  if (command == "apply") return RunApplyCommand(args);
+  if (command == "hypergrad") return RunHypergradCommand(args);
   if (command == "bench") return RunBenchCommand(args);
+  if (command == "presets") return RunPresetsCommand(args);
   std::fprintf(stderr, "bilevel-cli: unknown command '%s'\n\n%s", qPrintable(command), kUsage);
   return 2;
 }

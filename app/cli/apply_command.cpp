@@ -1,0 +1,90 @@
+// bilevel-cli apply: denoise or deblur a user's image with a learned regularizer.
+#include <chrono>
+#include <cstdio>
+
+#include "bilevel/dataset.h"
+#include "bilevel/fista.h"
+#include "bilevel/hypergradient.h"
+#include "bilevel/lower_level.h"
+#include "bilevel/metrics.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "problem_options.h"
+
+int RunApplyCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Reconstructs an image with a learned regularizer: solves the lower-level problem "
+      "min_x 1/2 ||A x - y||^2 + R(x) + mu0/2 ||x||^2 for the measured image y with FISTA and "
+      "writes x. The regularizer's channel count decides colour (3) or grey (1).");
+  const QCommandLineOption regularizer("regularizer", "regularizer.json or regularizer.npz.",
+                                       "FILE");
+  const QCommandLineOption input("input", "The measured image (PNG, JPEG, BMP, TIFF).", "IMG");
+  const QCommandLineOption output("output", "Where to write the reconstruction.", "IMG");
+  const QCommandLineOption reference("reference", "A clean image: print PSNRs against it.", "IMG");
+  const QCommandLineOption eps("eps", "Accuracy ||grad h|| <= eps.", "E", "1e-3");
+  const QCommandLineOption max_iterations("max-iterations", "FISTA iteration limit.", "N", "5000");
+  cli::ProblemOptions problem;
+  parser.addOptions({regularizer, input, output, reference, eps, max_iterations});
+  problem.addTo(parser);
+  if (int code = cli::Parse(parser, "apply", arguments); code >= 0) return code;
+  for (const QCommandLineOption* o : {&regularizer, &input, &output})
+    if (!parser.isSet(*o))
+      return cli::Fail("apply", "--" + o->names().first().toStdString() + " is required", 2);
+
+  bilevel::FoeConfig foe;
+  Eigen::VectorXd theta;
+  if (bilevel::Status s =
+          cli::ReadRegularizer(parser.value(regularizer).toStdString(), &foe, &theta);
+      !s.ok())
+    return cli::Fail("apply", s.message());
+  const bilevel::ColorMode color =
+      foe.channels == 1 ? bilevel::ColorMode::kGrey : bilevel::ColorMode::kColor;
+  bilevel::Batch<float> y, clean;
+  if (bilevel::Status s = bilevel::ReadImage(parser.value(input).toStdString(), color, &y); !s.ok())
+    return cli::Fail("apply", s.message());
+  if (parser.isSet(reference)) {
+    if (bilevel::Status s =
+            bilevel::ReadImage(parser.value(reference).toStdString(), color, &clean);
+        !s.ok())
+      return cli::Fail("apply", s.message());
+    if (clean.shape() != y.shape())
+      return cli::Fail("apply", "the reference is " + clean.shape().toString() + ", the input is " +
+                                    y.shape().toString());
+  }
+  std::unique_ptr<bilevel::ForwardOperator<float>> op;
+  double mu0 = 0;
+  if (bilevel::Status s = problem.make<float>(parser, y.shape(), &op, &mu0); !s.ok())
+    return cli::Fail("apply", s.message(), 2);
+  bilevel::FieldOfExperts<float> reg(foe);
+  if (bilevel::Status s = reg.checkImages(y.shape()); !s.ok())
+    return cli::Fail("apply", s.message());
+
+  bool ok_eps = false, ok_max = false;
+  bilevel::FistaOptions fista;
+  fista.tolerance = parser.value(eps).toDouble(&ok_eps);
+  fista.max_iterations = parser.value(max_iterations).toInt(&ok_max);
+  if (!ok_eps || !ok_max) return cli::Fail("apply", "--eps and --max-iterations take numbers", 2);
+  if (bilevel::Status s = fista.validate(); !s.ok()) return cli::Fail("apply", s.message(), 2);
+
+  const bilevel::Vector<float> t = theta.cast<float>();
+  reg.setParameters(t);
+  bilevel::LowerLevelProblem<float> lower(*op, y, reg, mu0);
+  bilevel::Batch<float> x = y;
+  const auto start = std::chrono::steady_clock::now();
+  const bilevel::SolveSummary summary = bilevel::SolveFista(fista, lower, x);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!summary.usable()) return cli::Fail("apply", summary.message);
+  std::printf("%s %s: %d FISTA iterations, ||grad h|| = %.3g, %.2f s\n",
+              bilevel::ToString(op->kind()), y.shape().toString().c_str(),
+              summary.images[0].iterations, summary.images[0].residual, seconds);
+  if (!summary.message.empty()) std::printf("note: %s\n", summary.message.c_str());
+  if (!clean.empty())
+    std::printf("PSNR: measured %.3f dB, reconstructed %.3f dB\n", bilevel::Psnr(y, clean, 0),
+                bilevel::Psnr(x, clean, 0));
+  if (bilevel::Status s = bilevel::WriteImage(parser.value(output).toStdString(), x, 0); !s.ok())
+    return cli::Fail("apply", s.message());
+  std::printf("wrote %s\n", qPrintable(parser.value(output)));
+  return 0;
+}

@@ -1,0 +1,50 @@
+// Pieces shared by the bilevel-cli commands: argument parsing with --help, configs from presets
+// or files with command-line overrides, and a training run with progress output and Ctrl-C.
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+#include <string>
+
+#include "bilevel/run_controller.h"
+#include "bilevel/training_config.h"
+#include "bilevel/training_session.h"
+
+namespace cli {
+
+// Parses "bilevel-cli <command> <arguments>". Returns -1 to go on, or the exit code to return
+// (0 after --help, 2 after an error, with the message printed).
+// Commands without positional arguments pass positional = false, so stray words are refused.
+int Parse(QCommandLineParser& parser, const char* command, const QStringList& arguments,
+          bool positional = false);
+
+// Prints "bilevel-cli <command>: <message>" to stderr and returns 1 (2 for usage errors).
+int Fail(const char* command, const std::string& message, int code = 1);
+
+// --preset, --config, --data, --out and the budget, device and thread overrides.
+struct ConfigOptions {
+  QCommandLineOption preset{"preset", "A built-in experiment (see 'bilevel-cli presets').", "NAME"};
+  QCommandLineOption config{"config", "An experiment configuration (JSON, docs/FORMATS.md).",
+                            "FILE"};
+  QCommandLineOption data{"data", "Train on the images of this folder instead.", "DIR"};
+  QCommandLineOption iterations{"iterations", "Budget: upper-level iterations.", "N"};
+  QCommandLineOption computations{"computations", "Budget: lower-level + CG iterations.", "N"};
+  QCommandLineOption epochs{"epochs", "Budget: epochs.", "E"};
+  QCommandLineOption seconds{"seconds", "Budget: training time in seconds.", "S"};
+  QCommandLineOption device{"device", "Where to compute: auto, cpu or cuda.", "DEVICE"};
+  QCommandLineOption threads{"threads", "CPU threads (default: all cores).", "N"};
+  QCommandLineOption seed{"seed", "Seed of the sampling and the initial parameters.", "N"};
+  void addTo(QCommandLineParser& parser) const;
+  // The preset or file, then the overrides. Warnings (unknown fields) go to stderr.
+  bilevel::Status read(const QCommandLineParser& parser, bilevel::TrainingConfig* config) const;
+  // Only the budget, device and thread overrides (for resume).
+  bilevel::Status applyOverrides(const QCommandLineParser& parser, bilevel::TrainingConfig* config,
+                                 bool* budget_changed) const;
+};
+
+// Runs a prepared session to its end on a worker thread, printing progress (a bar on a
+// terminal, lines otherwise); Ctrl-C stops it cleanly (the run folder stays resumable).
+// Returns the exit code: 0 at the budget, 1 after divergence or an error, 130 when stopped.
+int RunSession(const char* command, bilevel::TrainingSession& session);
+
+}  // namespace cli

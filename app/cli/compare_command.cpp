@@ -1,0 +1,99 @@
+// bilevel-cli compare: ISGD against MAID on the same data and seed, one folder with both runs,
+// their logs side by side and a plot.
+#include <QDir>
+#include <cmath>
+#include <cstdio>
+
+#include "bilevel/plot_png.h"
+#include "cli_common.h"
+#include "commands.h"
+
+namespace {
+
+std::vector<bilevel::PlotPanel> Panels(
+    const std::vector<std::string>& labels,
+    const std::vector<std::vector<bilevel::IterationRecord>>& logs) {
+  bilevel::PlotPanel loss{"Upper loss per batch", "computations", "loss", false, true, {}};
+  bilevel::PlotPanel psnr{"Training PSNR per batch", "computations", "PSNR (dB)", false, false, {}};
+  bilevel::PlotPanel test{"Test PSNR", "computations", "PSNR (dB)", false, false, {}};
+  for (std::size_t r = 0; r < logs.size(); ++r) {
+    bilevel::PlotSeries l{labels[r], {}, {}}, p{labels[r], {}, {}}, t{labels[r], {}, {}};
+    for (const bilevel::IterationRecord& rec : logs[r]) {
+      l.x.push_back(double(rec.computations));
+      l.y.push_back(rec.loss);
+      p.x.push_back(double(rec.computations));
+      p.y.push_back(rec.psnr);
+      if (!std::isnan(rec.test_psnr)) {
+        t.x.push_back(double(rec.computations));
+        t.y.push_back(rec.test_psnr);
+      }
+    }
+    loss.series.push_back(l);
+    psnr.series.push_back(p);
+    test.series.push_back(t);
+  }
+  return {loss, psnr, test};
+}
+
+}  // namespace
+
+int RunCompareCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Trains the preset or configuration twice on the same data and seed: once as given (ISGD "
+      "or Adam) and once with MAID (full batch, adaptive accuracy and backtracking), at the same "
+      "budget. Writes OUT/isgd and OUT/maid run folders and OUT/compare.png with the loss, "
+      "training PSNR and test PSNR of both against computations.");
+  cli::ConfigOptions config_options;
+  config_options.addTo(parser);
+  const QCommandLineOption out("out", "The folder for both runs and the plot.", "DIR");
+  const QCommandLineOption maid_step("maid-step",
+                                     "MAID's initial step (default: the config's "
+                                     "maid.step).",
+                                     "A");
+  parser.addOptions({out, maid_step});
+  if (int code = cli::Parse(parser, "compare", arguments); code >= 0) return code;
+  if (!parser.isSet(out)) return cli::Fail("compare", "--out DIR is required", 2);
+
+  bilevel::TrainingConfig first;
+  if (bilevel::Status s = config_options.read(parser, &first); !s.ok())
+    return cli::Fail("compare", s.message(), 2);
+  if (first.method == bilevel::Method::kMaid) first.method = bilevel::Method::kIsgd;
+  bilevel::TrainingConfig second = first;
+  second.method = bilevel::Method::kMaid;
+  second.name = first.name + "-maid";
+  if (parser.isSet(maid_step)) {
+    bool ok = false;
+    second.maid.step = parser.value(maid_step).toDouble(&ok);
+    if (!ok || !(second.maid.step > 0))
+      return cli::Fail("compare", "--maid-step takes a positive number", 2);
+  }
+  const std::string dir = parser.value(out).toStdString();
+  const std::vector<std::string> labels = {bilevel::ToString(first.method), "maid"};
+  const std::vector<bilevel::TrainingConfig> configs = {first, second};
+  std::vector<std::vector<bilevel::IterationRecord>> logs;
+  for (std::size_t r = 0; r < configs.size(); ++r) {
+    bilevel::TrainingSession session;
+    bilevel::SessionOptions options;
+    options.out_dir = dir + "/" + (r == 0 ? "isgd" : "maid");
+    if (bilevel::Status s = bilevel::PrepareSession(configs[r], options, &session); !s.ok())
+      return cli::Fail("compare", s.message());
+    const int code = cli::RunSession("compare", session);
+    if (code == 130) return code;  // stopped by the user
+    std::vector<bilevel::IterationRecord> log;
+    if (bilevel::Status s = bilevel::RunFolder::ReadLog(options.out_dir + "/log.csv", &log);
+        !s.ok())
+      return cli::Fail("compare", s.message());
+    logs.push_back(std::move(log));
+  }
+  const std::string plot = dir + "/compare.png";
+  if (bilevel::Status s = bilevel::WriteLinePlot(plot, Panels(labels, logs)); !s.ok())
+    return cli::Fail("compare", s.message());
+  std::printf("wrote %s\n", plot.c_str());
+  for (std::size_t r = 0; r < logs.size(); ++r)
+    if (!logs[r].empty())
+      std::printf("%-6s %8ld computations, final batch loss %.6g, PSNR %.3f dB\n",
+                  labels[r].c_str(), logs[r].back().computations, logs[r].back().loss,
+                  logs[r].back().psnr);
+  return 0;
+}

@@ -1,0 +1,74 @@
+// bilevel-cli train and resume: a training run recorded in a run folder.
+#include <QDateTime>
+#include <cstdio>
+
+#include "bilevel/config_json.h"
+#include "cli_common.h"
+#include "commands.h"
+
+namespace {
+
+std::string DefaultOutDir(const bilevel::TrainingConfig& config) {
+  return "runs/" + config.name + "-" +
+         QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss").toStdString();
+}
+
+}  // namespace
+
+int RunTrainCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Trains a Field of Experts regularizer as a preset or a configuration file describes, and "
+      "records the run in a folder (config.json, log.csv, events.jsonl, regularizer.json/.npz, "
+      "checkpoint.npz). Ctrl-C stops it; 'bilevel-cli resume DIR' continues it.");
+  cli::ConfigOptions config_options;
+  config_options.addTo(parser);
+  const QCommandLineOption out("out", "The run folder (default: runs/<name>-<time>).", "DIR");
+  const QCommandLineOption overwrite("overwrite", "Replace the contents of a non-empty --out.");
+  const QCommandLineOption no_out("no-out", "Record nothing on disk.");
+  parser.addOptions({out, overwrite, no_out});
+  if (int code = cli::Parse(parser, "train", arguments); code >= 0) return code;
+
+  bilevel::TrainingConfig config;
+  if (bilevel::Status s = config_options.read(parser, &config); !s.ok())
+    return cli::Fail("train", s.message(), 2);
+  bilevel::SessionOptions options;
+  if (!parser.isSet(no_out))
+    options.out_dir = parser.isSet(out) ? parser.value(out).toStdString() : DefaultOutDir(config);
+  options.overwrite = parser.isSet(overwrite);
+  bilevel::TrainingSession session;
+  if (bilevel::Status s = bilevel::PrepareSession(config, options, &session); !s.ok())
+    return cli::Fail("train", s.message());
+  return cli::RunSession("train", session);
+}
+
+int RunResumeCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Continues a run from the checkpoint in its folder, with the same data and seeds; rows "
+      "logged after the checkpoint are replaced. A budget option replaces the run's budget.");
+  parser.addPositionalArgument("DIR", "The run folder.");
+  cli::ConfigOptions config_options;
+  parser.addOptions({config_options.iterations, config_options.computations, config_options.epochs,
+                     config_options.seconds, config_options.threads});
+  if (int code = cli::Parse(parser, "resume", arguments, true); code >= 0) return code;
+  if (parser.positionalArguments().size() != 1)
+    return cli::Fail("resume", "give the run folder: bilevel-cli resume DIR", 2);
+  const std::string dir = parser.positionalArguments().first().toStdString();
+
+  bilevel::TrainingSession session;
+  if (bilevel::Status s = bilevel::ResumeSession(dir, {}, &session); !s.ok())
+    return cli::Fail("resume", s.message());
+  bilevel::TrainingConfig config = session.trainer->settings();
+  bool budget_changed = false;
+  if (bilevel::Status s = config_options.applyOverrides(parser, &config, &budget_changed); !s.ok())
+    return cli::Fail("resume", s.message(), 2);
+  if (budget_changed) session.trainer->setBudget(config.budget);
+  std::printf("resuming %s after iteration %ld\n", dir.c_str(), session.trainer->iteration());
+  if (!session.trainer->budgetReached().empty()) {
+    std::printf("%s; give a larger budget (for example --iterations N) to continue\n",
+                session.trainer->budgetReached().c_str());
+    return 0;
+  }
+  return cli::RunSession("resume", session);
+}

@@ -1,0 +1,194 @@
+// bilevel-cli end to end: --help on every command, a short training run and its resume, apply,
+// hypergrad against the library, compare, and clear messages with non-zero exits on bad input.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "bilevel/dataset.h"
+#include "bilevel/hypergradient.h"
+#include "bilevel/npy.h"
+#include "bilevel/regularizer_io.h"
+#include "bilevel/run_folder.h"
+#include "bilevel/synthetic.h"
+
+using namespace bilevel;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  QString out, err;
+};
+
+Result Cli(const QStringList& arguments, int timeout_ms = 120000) {
+  QProcess p;
+  p.start(BILEVEL_CLI_PATH, arguments);
+  Result r;
+  if (!p.waitForFinished(timeout_ms)) {
+    p.kill();
+    p.waitForFinished();
+    r.err = "timed out";
+    return r;
+  }
+  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+  r.out = QString::fromUtf8(p.readAllStandardOutput());
+  r.err = QString::fromUtf8(p.readAllStandardError());
+  return r;
+}
+
+QString Describe(const Result& r) {
+  return QString("exit %1\nstdout:\n%2\nstderr:\n%3").arg(r.code).arg(r.out, r.err);
+}
+
+// An 8-bit image file of a synthetic colour image, and its values as the loader reads them.
+void WriteSynthetic(const QString& path, unsigned seed, double noise) {
+  Batch<float> image = SyntheticImages<float>(Shape{1, 3, 24, 24}, seed);
+  if (noise > 0) AddGaussianNoise(image, noise, seed + 100);
+  QVERIFY(WriteImage(path.toStdString(), image, 0).ok());
+}
+
+}  // namespace
+
+class CliTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void everyCommandHasHelp() {
+    for (const char* command :
+         {"train", "resume", "compare", "apply", "hypergrad", "bench", "presets"}) {
+      const Result r = Cli({command, "--help"});
+      QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+      QVERIFY2(r.out.contains("Usage:"), qPrintable(Describe(r)));
+    }
+    const Result top = Cli({"--help"});
+    QCOMPARE(top.code, 0);
+    QVERIFY(top.out.contains("hypergrad"));
+  }
+
+  void presetsAreListedAndValid() {
+    const Result r = Cli({"presets"});
+    QCOMPARE(r.code, 0);
+    for (const char* name :
+         {"quick", "foe-denoise-isgd-1e-5", "foe-denoise-isgd-1e-4", "foe-denoise-isgd-ds-1e-4",
+          "foe-denoise-maid", "foe-deblur-isgd-ds", "foe-deblur-maid"})
+      QVERIFY2(r.out.contains(name), name);
+    const Result json = Cli({"presets", "quick"});
+    QCOMPARE(json.code, 0);
+    QVERIFY(json.out.contains("\"method\""));
+  }
+
+  void badInputGivesAMessageAndNonZeroExit() {
+    QTemporaryDir tmp;
+    const QString bad_json = tmp.filePath("bad.json");
+    QFile f(bad_json);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"step\": {\"initial\": -1}}");
+    f.close();
+    const struct {
+      QStringList args;
+      const char* expected;
+    } cases[] = {
+        {{"frobnicate"}, "unknown command"},
+        {{"train", "--preset", "nope"}, "unknown preset"},
+        {{"train"}, "--preset"},
+        {{"train", "--config", tmp.filePath("missing.json")}, "missing.json"},
+        {{"train", "--config", bad_json}, "step.initial"},
+        {{"train", "--preset", "quick", "--iterations", "x"}, "--iterations"},
+        {{"train", "--preset", "quick", "--data", tmp.filePath("none")}, "none"},
+        {{"train", "--preset", "quick", "--device", "tpu"}, "--device"},
+        {{"resume", tmp.filePath("nothing")}, "nothing"},
+        {{"apply", "--regularizer", tmp.filePath("r.json")}, "--input"},
+        {{"apply", "--regularizer", tmp.filePath("r.json"), "--input", "a.png", "--output",
+          "b.png"},
+         "r.json"},
+        {{"hypergrad", "--regularizer", "r.json", "--clean", "a.png", "--out", "z.npy"},
+         "--measured"},
+    };
+    for (const auto& c : cases) {
+      const Result r = Cli(c.args);
+      QVERIFY2(r.code != 0 && r.code != -2, qPrintable(Describe(r)));
+      QVERIFY2(r.err.contains(c.expected), qPrintable(Describe(r)));
+    }
+  }
+
+  void trainResumeApplyAndHypergrad() {
+    QTemporaryDir tmp;
+    const QString run = tmp.filePath("run");
+    Result r = Cli({"train", "--preset", "quick", "--iterations", "4", "--out", run});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    std::vector<IterationRecord> log;
+    QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
+    QCOMPARE(int(log.size()), 4);
+    // An existing run folder is not overwritten without --overwrite.
+    r = Cli({"train", "--preset", "quick", "--iterations", "1", "--out", run});
+    QVERIFY2(r.code != 0, qPrintable(Describe(r)));
+    r = Cli({"resume", run, "--iterations", "6"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
+    QCOMPARE(int(log.size()), 6);
+    QCOMPARE(log.back().iteration, 6L);
+
+    // apply: a noisy image, its clean reference; the reconstruction is written and improves.
+    const QString clean = tmp.filePath("clean.png"), noisy = tmp.filePath("noisy.png");
+    WriteSynthetic(clean, 3, 0.0);
+    WriteSynthetic(noisy, 3, 25.0);
+    const QString out = tmp.filePath("denoised.png");
+    for (const char* file : {"/regularizer.json", "/regularizer.npz"}) {
+      r = Cli({"apply", "--regularizer", run + file, "--input", noisy, "--output", out,
+               "--reference", clean});
+      QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+      Batch<float> x, c;
+      QVERIFY(ReadImage(out.toStdString(), ColorMode::kColor, &x).ok());
+      QCOMPARE(x.shape(), (Shape{1, 3, 24, 24}));
+    }
+
+    // hypergrad against the library on the same files, in double precision.
+    const QString z_path = tmp.filePath("z.npy");
+    r = Cli({"hypergrad", "--regularizer", run + "/regularizer.json", "--clean", clean,
+             "--measured", noisy, "--eps", "1e-8", "--delta", "1e-8", "--out", z_path});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    NpyArray array;
+    QVERIFY(ReadNpy(z_path.toStdString(), &array).ok());
+    std::vector<double> z;
+    QVERIFY(array.toDoubles(&z).ok());
+    FoeConfig foe;
+    Eigen::VectorXd theta;
+    QVERIFY(ReadRegularizerJson((run + "/regularizer.json").toStdString(), &foe, &theta).ok());
+    QCOMPARE(int(z.size()), int(theta.size()));
+    Batch<float> cf, yf;
+    QVERIFY(ReadImage(clean.toStdString(), ColorMode::kColor, &cf).ok());
+    QVERIFY(ReadImage(noisy.toStdString(), ColorMode::kColor, &yf).ok());
+    const Batch<double> cd = BatchCast<double>(cf), yd = BatchCast<double>(yf);
+    IdentityOperator<double> op(cd.shape());
+    FieldOfExperts<double> reg(foe);
+    HypergradientOptions options;
+    options.lower.tolerance = options.linear.tolerance = 1e-8;
+    Batch<double> x, q;
+    const auto expected =
+        ComputeHypergradient(options, reg, theta, BatchData<double>{&op, &cd, &yd}, x, q);
+    QVERIFY(expected.usable());
+    const Eigen::Map<const Eigen::VectorXd> got(z.data(), Eigen::Index(z.size()));
+    const double rel = (got - expected.gradient).norm() / expected.gradient.norm();
+    QVERIFY2(rel < 1e-10, qPrintable(QString::number(rel)));
+  }
+
+  void compareWritesBothRunsAndAPlot() {
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath("cmp");
+    const Result r = Cli({"compare", "--preset", "quick", "--iterations", "3", "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    for (const char* file : {"/isgd/log.csv", "/maid/log.csv", "/compare.png"})
+      QVERIFY2(QFile::exists(out + file), file);
+    const cv::Mat plot = cv::imread((out + "/compare.png").toStdString());
+    QVERIFY(!plot.empty());
+    std::vector<IterationRecord> maid;
+    QVERIFY(RunFolder::ReadLog((out + "/maid/log.csv").toStdString(), &maid).ok());
+    QCOMPARE(int(maid.size()), 3);
+    QCOMPARE(maid.front().batch_size, 60);  // the full training set
+  }
+};
+
+QTEST_GUILESS_MAIN(CliTest)
+#include "test_cli.moc"
