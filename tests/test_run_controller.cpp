@@ -1,5 +1,7 @@
 // The run controller from other threads: start, pause, resume, stop and knob changes take
-// effect promptly and without races (run this suite under ThreadSanitizer: -DBILEVEL_TSAN=ON).
+// effect inside a running evaluation, not only between upper iterations, and without races (run
+// this suite under ThreadSanitizer: -DBILEVEL_TSAN=ON). How fast they act is measured by
+// `bilevel-cli bench --controls` (docs/BENCHMARKS.md), not here.
 #include <QTest>
 
 #include <atomic>
@@ -73,7 +75,7 @@ class RunControllerTest : public QObject {
  private slots:
   void pauseResumeAndStopTakeEffectPromptly() {
     QuadraticWeightOracle oracle(8, 8, 1);
-    oracle.work_checks = 40;  // one evaluation: about 40 inner iterations of 2 ms
+    oracle.work_checks = 250;  // one evaluation: about 250 inner iterations of 2 ms
     oracle.work_sleep_us = 2000;
     Trainer trainer(Config(), oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
@@ -81,11 +83,11 @@ class RunControllerTest : public QObject {
     RunController run(trainer, nullptr, collected.callbacks());
     QVERIFY(run.start().ok());
     QVERIFY(!run.start().ok());  // only once
-    QVERIFY(WaitFor([&] { return collected.recordCount() >= 2; }) >= 0);
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= 1 && oracle.inside; }) >= 0);
 
     run.pause();
-    const double paused_ms = WaitFor([&] { return run.state() == RunState::kPaused; });
-    QVERIFY2(paused_ms >= 0 && paused_ms <= 200, qPrintable(QString::number(paused_ms)));
+    QVERIFY(WaitFor([&] { return run.state() == RunState::kPaused; }) >= 0);
+    QVERIFY(oracle.inside);  // paused in the middle of an evaluation
     const std::size_t at_pause = collected.recordCount();
     const long calls = oracle.calls;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -93,15 +95,14 @@ class RunControllerTest : public QObject {
     QCOMPARE(oracle.calls.load(), calls);
 
     run.resume();
-    QVERIFY(WaitFor([&] { return collected.recordCount() >= at_pause + 2; }) >= 0);
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= at_pause + 1 && oracle.inside; }) >= 0);
     QCOMPARE(run.state(), RunState::kRunning);
 
-    const auto stop_at = Clock::now();
+    const long calls_at_stop = oracle.calls;
     run.stop();
     run.wait();
-    const double stop_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - stop_at).count();
-    QVERIFY2(stop_ms <= 200, qPrintable(QString::number(stop_ms)));
+    QCOMPARE(oracle.calls.load(), calls_at_stop);  // the evaluation under way was cut short
+    QVERIFY(!oracle.inside);
     QCOMPARE(run.state(), RunState::kFinished);
     QCOMPARE(run.end(), RunEnd::kStopped);
 

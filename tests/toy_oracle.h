@@ -55,13 +55,16 @@ class QuadraticWeightOracle final : public BilevelOracle {
   OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override {
     OracleResult r;
     ++calls;
+    inside = true;
     for (int k = 0; k < work_checks; ++k) {
       if (request.keep_going && !request.keep_going()) {
         r.status = OracleStatus::kCancelled;
+        inside = false;
         return r;
       }
       if (work_sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(work_sleep_us));
     }
+    inside = false;
     const double w = std::exp(theta(0));
     if (!std::isfinite(w) || !std::isfinite(theta(0))) {
       r.status = OracleStatus::kNonFinite;
@@ -97,8 +100,9 @@ class QuadraticWeightOracle final : public BilevelOracle {
   }
 
   std::atomic<long> calls{0};
-  int work_checks = 1;    // keep_going() calls per evaluation
-  int work_sleep_us = 0;  // sleep after each, to emulate inner iterations
+  std::atomic<bool> inside{false};  // an evaluation is under way
+  int work_checks = 1;              // keep_going() calls per evaluation
+  int work_sleep_us = 0;            // sleep after each, to emulate inner iterations
 
  private:
   std::vector<Eigen::VectorXd> clean_, measured_;

@@ -20,7 +20,12 @@ int RunBenchCommand(const QStringList& arguments) {
   const QCommandLineOption repeats("repeats", "Timed repetitions.", "R", "20");
   const QCommandLineOption threads("threads", "CPU threads (default: all cores).", "T", "0");
   const QCommandLineOption dbl("double", "Use double precision instead of float32.");
-  parser.addOptions({batch, size, channels, kernels, ksize, repeats, threads, dbl});
+  const QCommandLineOption controls(
+      "controls",
+      "Instead: time pause, resume and stop on a running training of this preset "
+      "(--repeats runs, each with three pauses).",
+      "PRESET");
+  parser.addOptions({batch, size, channels, kernels, ksize, repeats, threads, dbl, controls});
   QStringList argv = arguments;
   argv.prepend("bilevel-cli bench");
   if (!parser.parse(argv)) {
@@ -57,6 +62,9 @@ int RunBenchCommand(const QStringList& arguments) {
     return 2;
   }
   if (nthreads > 0) bilevel::SetThreadCount(nthreads);
+  if (parser.isSet(controls))
+    return RunControlsBench(parser.value(controls).toStdString(),
+                            parser.isSet(repeats) ? options.repeats : 5);
   std::printf("%s\nbatch %d, %dx%dx%d images, J=%d kernels of %dx%dx%d, %s\n",
               bilevel::CpuBackendDescription().c_str(), options.batch, options.channels,
               options.size, options.size, options.kernels, options.channels, options.kernel_size,

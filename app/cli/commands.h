@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QStringList>
+#include <string>
 
 int RunTrainCommand(const QStringList& arguments);
 int RunResumeCommand(const QStringList& arguments);
@@ -10,3 +11,5 @@ int RunApplyCommand(const QStringList& arguments);
 int RunHypergradCommand(const QStringList& arguments);
 int RunBenchCommand(const QStringList& arguments);
 int RunPresetsCommand(const QStringList& arguments);
+// bench --controls: latency of pause, resume and stop on a running preset.
+int RunControlsBench(const std::string& preset, int trials);

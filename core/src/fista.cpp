@@ -32,7 +32,7 @@ Status FistaOptions::validate() const {
 
 template <typename T>
 std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,
-                                unsigned seed) {
+                                unsigned seed, const std::function<bool()>& keep_going) {
   Batch<T> v(shape), w(shape);
   for (int i = 0; i < shape.n; ++i) {
     std::mt19937 rng(seed + 7919u * unsigned(i));
@@ -49,6 +49,7 @@ std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, 
     scale[i] = 1.0 / norms[i];
   Axpby(all, scale, v, zero, v);
   for (int it = 0; it < iterations; ++it) {
+    if (keep_going && !keep_going()) return {};
     op.apply(all, v, w);
     Dot(all, v, w, dots);  // Rayleigh quotient of the unit vector v
     Norm(all, w, norms);
@@ -77,8 +78,13 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   const int n = shape.n;
   summary.images.assign(n, {});
 
-  std::vector<double> L =
-      PowerMethod(problem.curvatureBound(), shape, options.power_iterations, options.seed);
+  std::vector<double> L = PowerMethod(problem.curvatureBound(), shape, options.power_iterations,
+                                      options.seed, options.keep_going);
+  if (n > 0 && L.empty()) {
+    summary.status = SolverStatus::kCancelled;
+    summary.message = "FISTA: cancelled";
+    return summary;
+  }
   std::vector<double> momentum(n, -1.0), t(n, 1.0);
   for (int i = 0; i < n; ++i) {
     summary.images[i].power_iterations = options.power_iterations;
@@ -172,8 +178,8 @@ template SolveSummary SolveFista<float>(const FistaOptions&, BatchObjective<floa
 template SolveSummary SolveFista<double>(const FistaOptions&, BatchObjective<double>&,
                                          Batch<double>&);
 template std::vector<double> PowerMethod<float>(BatchLinearOperator<float>&, const Shape&, int,
-                                                unsigned);
+                                                unsigned, const std::function<bool()>&);
 template std::vector<double> PowerMethod<double>(BatchLinearOperator<double>&, const Shape&, int,
-                                                 unsigned);
+                                                 unsigned, const std::function<bool()>&);
 
 }  // namespace bilevel

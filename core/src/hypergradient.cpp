@@ -1,5 +1,6 @@
 #include "bilevel/hypergradient.h"
 
+#include <algorithm>
 #include <cmath>
 #include <new>
 
@@ -130,8 +131,20 @@ HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
       result.message = result.linear.message;
       return result;
     }
-    Vector<T> mixed;
-    reg.mixedDerivative(all, x, q, mixed);
+    // In groups of images, so that a cancellation is seen between them on large batches.
+    constexpr int kGroup = 8;
+    Vector<T> mixed = Vector<T>::Zero(reg.parameterCount()), part;
+    for (int first = 0; first < x.n(); first += kGroup) {
+      if (options.linear.keep_going && !options.linear.keep_going()) {
+        result.status = SolverStatus::kCancelled;
+        result.message = "cancelled";
+        return result;
+      }
+      const std::vector<int> group(all.begin() + first,
+                                   all.begin() + std::min(x.n(), first + kGroup));
+      reg.mixedDerivative(group, x, q, part);
+      mixed += part;
+    }
     result.gradient = -mixed / T(x.n());
     if (!result.gradient.allFinite()) {
       result.status = SolverStatus::kNonFinite;

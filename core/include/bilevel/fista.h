@@ -37,8 +37,9 @@ template <typename T>
 SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem, Batch<T>& x);
 
 // lambda_max of each image's operator by power iteration (returned per image, summary counts).
+// keep_going is asked before every iteration; when it says no the result is empty.
 template <typename T>
 std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,
-                                unsigned seed);
+                                unsigned seed, const std::function<bool()>& keep_going = {});
 
 }  // namespace bilevel
