@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "bilevel/backend_info.h"
+
 namespace bilevel {
 namespace {
 
@@ -73,6 +75,10 @@ HypergradientOptions FoeOracle::solverOptions(double epsilon, double delta,
   options.linear.keep_going = keep_going;
   options.mu0 = config_.problem.mu0;
   return options;
+}
+
+std::string FoeOracle::backendName() const {
+  return CpuBackendDescription();
 }
 
 Eigen::VectorXd FoeOracle::initialParameters() const {

@@ -40,10 +40,10 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
     session->warnings.push_back(w);
   ProblemData problem;
   if (Status s = MakeProblem(config.problem, dataset, &problem); !s.ok()) return s;
-  if (Status s =
-          FoeOracle::Create(config, std::move(dataset), std::move(problem), &session->oracle);
-      !s.ok())
+  std::unique_ptr<FoeOracle> cpu;
+  if (Status s = FoeOracle::Create(config, std::move(dataset), std::move(problem), &cpu); !s.ok())
     return s;
+  session->oracle = std::move(cpu);
   session->trainer = std::make_unique<Trainer>(config, *session->oracle);
   return Status::Ok();
 }

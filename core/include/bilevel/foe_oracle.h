@@ -8,13 +8,14 @@
 #include "bilevel/dataset.h"
 #include "bilevel/foe.h"
 #include "bilevel/hypergradient.h"
+#include "bilevel/image_oracle.h"
 #include "bilevel/measurements.h"
 #include "bilevel/oracle.h"
 #include "bilevel/training_config.h"
 
 namespace bilevel {
 
-class FoeOracle final : public BilevelOracle {
+class FoeOracle final : public ImageOracle {
  public:
   // Takes the dataset and its problem; checks that they fit the configured regularizer.
   static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
@@ -29,16 +30,13 @@ class FoeOracle final : public BilevelOracle {
   std::vector<float> warmStarts() const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
 
-  // Random kernels and the configured scalars (FoeInitOptions), deterministic in its seed.
-  Eigen::VectorXd initialParameters() const;
-  // Reconstructions of chosen training (test = false) or test images at accuracy eps, from
-  // the measurements (the warm starts are left alone). Fills out with one image per index.
+  Eigen::VectorXd initialParameters() const override;
   Status reconstruct(const Eigen::VectorXd& theta, bool test, const std::vector<int>& images,
-                     double epsilon, Batch<float>* out);
-
-  const Dataset& dataset() const { return dataset_; }
-  const ProblemData& problem() const { return problem_; }
-  const FoeConfig& regularizerConfig() const { return reg_.config(); }
+                     double epsilon, Batch<float>* out) override;
+  const Dataset& dataset() const override { return dataset_; }
+  const ProblemData& problem() const override { return problem_; }
+  const FoeConfig& regularizerConfig() const override { return reg_.config(); }
+  std::string backendName() const override;
 
  private:
   FoeOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem);

@@ -17,7 +17,7 @@ namespace bilevel {
 
 struct TrainingSession {
   TrainingConfig config;
-  std::unique_ptr<FoeOracle> oracle;
+  std::unique_ptr<ImageOracle> oracle;  // FoeOracle on the CPU
   std::unique_ptr<Trainer> trainer;
   std::unique_ptr<RunFolder> folder;  // null when the run is not recorded
   std::vector<std::string> warnings;  // skipped files, unknown config fields, fallbacks

@@ -1,0 +1,35 @@
+// A bilevel problem on an image dataset with a Field of Experts regularizer: what the trainer
+// needs (BilevelOracle) plus what the tools show and export (the data, reconstructions). The CPU
+// implements it as FoeOracle; the CUDA backend as CudaFoeOracle.
+#pragma once
+
+#include <Eigen/Core>
+#include <string>
+#include <vector>
+
+#include "bilevel/batch.h"
+#include "bilevel/dataset.h"
+#include "bilevel/foe.h"
+#include "bilevel/measurements.h"
+#include "bilevel/oracle.h"
+#include "bilevel/status.h"
+
+namespace bilevel {
+
+class ImageOracle : public BilevelOracle {
+ public:
+  virtual const Dataset& dataset() const = 0;
+  virtual const ProblemData& problem() const = 0;
+  virtual const FoeConfig& regularizerConfig() const = 0;
+  // Random kernels and the configured scalars (FoeInitOptions), deterministic in its seed.
+  virtual Eigen::VectorXd initialParameters() const = 0;
+  // Reconstructions of chosen training (test = false) or test images at accuracy eps, from the
+  // measurements (warm starts are left alone). Fills out with one image per index. Call it from
+  // the thread that drives the trainer (for example in RunCallbacks::iteration).
+  virtual Status reconstruct(const Eigen::VectorXd& theta, bool test,
+                             const std::vector<int>& images, double epsilon, Batch<float>* out) = 0;
+  // Where it computes: "CPU: 2 threads (AVX2+FMA)" or "GPU: NVIDIA H100 80GB HBM3".
+  virtual std::string backendName() const = 0;
+};
+
+}  // namespace bilevel
