@@ -15,6 +15,16 @@
 
 namespace cli {
 
+namespace {
+
+// Whether the option was given; unlike isSet() it is quiet about options a command does not
+// define (the shared ConfigOptions are only partly added by some commands).
+bool Has(const QCommandLineParser& parser, const QCommandLineOption& option) {
+  return parser.optionNames().contains(option.names().first());
+}
+
+}  // namespace
+
 int Parse(QCommandLineParser& parser, const char* command, const QStringList& arguments,
           bool positional) {
   parser.addHelpOption();
@@ -64,36 +74,36 @@ bilevel::Status ConfigOptions::applyOverrides(const QCommandLineParser& parser,
   const QCommandLineOption* budget_options[] = {&iterations, &computations, &epochs, &seconds};
   bool any_budget = false;
   for (const QCommandLineOption* o : budget_options)
-    any_budget = any_budget || parser.isSet(*o);
+    any_budget = any_budget || Has(parser, *o);
   if (any_budget) {
     c->budget = bilevel::Budget{};
     *budget_changed = true;
   }
   double v = 0;
-  if (parser.isSet(iterations)) {
+  if (Has(parser, iterations)) {
     if (auto s = Number(parser, iterations, &v); !s.ok()) return s;
     c->budget.iterations = long(v);
   }
-  if (parser.isSet(computations)) {
+  if (Has(parser, computations)) {
     if (auto s = Number(parser, computations, &v); !s.ok()) return s;
     c->budget.computations = long(v);
   }
-  if (parser.isSet(epochs)) {
+  if (Has(parser, epochs)) {
     if (auto s = Number(parser, epochs, &v); !s.ok()) return s;
     c->budget.epochs = v;
   }
-  if (parser.isSet(seconds)) {
+  if (Has(parser, seconds)) {
     if (auto s = Number(parser, seconds, &v); !s.ok()) return s;
     c->budget.wall_seconds = v;
   }
-  if (parser.isSet(device)) {
+  if (Has(parser, device)) {
     const auto d = bilevel::DevicePreferenceFromString(parser.value(device).toStdString());
     if (!d)
       return bilevel::Status::Error("--device expects auto, cpu or cuda, got '" +
                                     parser.value(device).toStdString() + "'");
     c->device = *d;
   }
-  if (parser.isSet(threads)) {
+  if (Has(parser, threads)) {
     if (auto s = Number(parser, threads, &v); !s.ok()) return s;
     c->threads = int(v);
   }
@@ -102,18 +112,18 @@ bilevel::Status ConfigOptions::applyOverrides(const QCommandLineParser& parser,
 
 bilevel::Status ConfigOptions::read(const QCommandLineParser& parser,
                                     bilevel::TrainingConfig* c) const {
-  if (parser.isSet(preset) == parser.isSet(config))
+  if (Has(parser, preset) == Has(parser, config))
     return bilevel::Status::Error("give exactly one of --preset NAME or --config FILE");
   std::vector<std::string> warnings;
   bilevel::Status s =
-      parser.isSet(preset)
+      Has(parser, preset)
           ? bilevel::LoadPreset(parser.value(preset).toStdString(), c)
           : bilevel::LoadConfigFile(parser.value(config).toStdString(), c, &warnings);
   if (!s.ok()) return s;
   for (const std::string& w : warnings)
     std::fprintf(stderr, "warning: %s\n", w.c_str());
-  if (parser.isSet(data)) c->dataset.folder = parser.value(data).toStdString();
-  if (parser.isSet(seed)) {
+  if (Has(parser, data)) c->dataset.folder = parser.value(data).toStdString();
+  if (Has(parser, seed)) {
     double v = 0;
     if (auto e = Number(parser, seed, &v); !e.ok()) return e;
     c->seed = unsigned(v);

@@ -11,5 +11,6 @@ int RunApplyCommand(const QStringList& arguments);
 int RunHypergradCommand(const QStringList& arguments);
 int RunBenchCommand(const QStringList& arguments);
 int RunPresetsCommand(const QStringList& arguments);
+int RunBaselineCommand(const QStringList& arguments);
 // bench --controls: latency of pause, resume and stop on a running preset.
 int RunControlsBench(const std::string& preset, int trials);

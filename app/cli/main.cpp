@@ -19,6 +19,7 @@ const char* kUsage =
     "  hypergrad  write the hypergradient of a regularizer on given images to a .npy\n"
     "  bench      time lower-level and CG iterations of the CPU backend\n"
     "  presets    list the built-in experiments, or print one as JSON\n"
+    "  baseline   non-local means, Wiener or Richardson-Lucy on a preset's test images\n"
     "\n"
     "Without a command: train --preset quick.\n"
     "\n"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   if (command == "hypergrad") return RunHypergradCommand(args);
   if (command == "bench") return RunBenchCommand(args);
   if (command == "presets") return RunPresetsCommand(args);
+  if (command == "baseline") return RunBaselineCommand(args);
   std::fprintf(stderr, "bilevel-cli: unknown command '%s'\n\n%s", qPrintable(command), kUsage);
   return 2;
 }
