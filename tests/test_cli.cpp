@@ -56,8 +56,8 @@ class CliTest : public QObject {
 
  private slots:
   void everyCommandHasHelp() {
-    for (const char* command :
-         {"train", "resume", "compare", "apply", "hypergrad", "bench", "presets"}) {
+    for (const char* command : {"train", "resume", "compare", "apply", "hypergrad", "bench",
+                                "presets", "baseline", "plot"}) {
       const Result r = Cli({command, "--help"});
       QVERIFY2(r.code == 0, qPrintable(Describe(r)));
       QVERIFY2(r.out.contains("Usage:"), qPrintable(Describe(r)));
@@ -181,6 +181,13 @@ class CliTest : public QObject {
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
     for (const char* file : {"/isgd/log.csv", "/maid/log.csv", "/compare.png"})
       QVERIFY2(QFile::exists(out + file), file);
+    const Result plotted = Cli({"plot", out + "/isgd", out + "/maid", "--x", "epochs", "--out",
+                                out + "/epochs.png", "--width", "900", "--height", "300"});
+    QVERIFY2(plotted.code == 0, qPrintable(Describe(plotted)));
+    const cv::Mat epochs = cv::imread((out + "/epochs.png").toStdString());
+    QCOMPARE(epochs.cols, 900);
+    QCOMPARE(epochs.rows, 300);
+    QVERIFY(Cli({"plot", out + "/nothing", "--out", out + "/x.png"}).code != 0);
     const cv::Mat plot = cv::imread((out + "/compare.png").toStdString());
     QVERIFY(!plot.empty());
     std::vector<IterationRecord> maid;

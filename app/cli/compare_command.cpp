@@ -7,35 +7,7 @@
 #include "bilevel/plot_png.h"
 #include "cli_common.h"
 #include "commands.h"
-
-namespace {
-
-std::vector<bilevel::PlotPanel> Panels(
-    const std::vector<std::string>& labels,
-    const std::vector<std::vector<bilevel::IterationRecord>>& logs) {
-  bilevel::PlotPanel loss{"Upper loss per batch", "computations", "loss", false, true, {}};
-  bilevel::PlotPanel psnr{"Training PSNR per batch", "computations", "PSNR (dB)", false, false, {}};
-  bilevel::PlotPanel test{"Test PSNR", "computations", "PSNR (dB)", false, false, {}};
-  for (std::size_t r = 0; r < logs.size(); ++r) {
-    bilevel::PlotSeries l{labels[r], {}, {}}, p{labels[r], {}, {}}, t{labels[r], {}, {}};
-    for (const bilevel::IterationRecord& rec : logs[r]) {
-      l.x.push_back(double(rec.computations));
-      l.y.push_back(rec.loss);
-      p.x.push_back(double(rec.computations));
-      p.y.push_back(rec.psnr);
-      if (!std::isnan(rec.test_psnr)) {
-        t.x.push_back(double(rec.computations));
-        t.y.push_back(rec.test_psnr);
-      }
-    }
-    loss.series.push_back(l);
-    psnr.series.push_back(p);
-    test.series.push_back(t);
-  }
-  return {loss, psnr, test};
-}
-
-}  // namespace
+#include "run_plots.h"
 
 int RunCompareCommand(const QStringList& arguments) {
   QCommandLineParser parser;
@@ -87,7 +59,9 @@ int RunCompareCommand(const QStringList& arguments) {
     logs.push_back(std::move(log));
   }
   const std::string plot = dir + "/compare.png";
-  if (bilevel::Status s = bilevel::WriteLinePlot(plot, Panels(labels, logs)); !s.ok())
+  if (bilevel::Status s =
+          bilevel::WriteLinePlot(plot, cli::RunPanels(labels, logs, cli::XAxis::kComputations));
+      !s.ok())
     return cli::Fail("compare", s.message());
   std::printf("wrote %s\n", plot.c_str());
   for (std::size_t r = 0; r < logs.size(); ++r)

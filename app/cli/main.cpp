@@ -20,6 +20,7 @@ const char* kUsage =
     "  bench      time lower-level and CG iterations of the CPU backend\n"
     "  presets    list the built-in experiments, or print one as JSON\n"
     "  baseline   non-local means, Wiener or Richardson-Lucy on a preset's test images\n"
+    "  plot       one figure of several run folders, overlaid\n"
     "\n"
     "Without a command: train --preset quick.\n"
     "\n"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   if (command == "bench") return RunBenchCommand(args);
   if (command == "presets") return RunPresetsCommand(args);
   if (command == "baseline") return RunBaselineCommand(args);
+  if (command == "plot") return RunPlotCommand(args);
   std::fprintf(stderr, "bilevel-cli: unknown command '%s'\n\n%s", qPrintable(command), kUsage);
   return 2;
 }

@@ -1,0 +1,63 @@
+// bilevel-cli plot: one figure of several run folders, overlaid.
+#include <QFileInfo>
+#include <algorithm>
+#include <cstdio>
+
+#include "bilevel/run_folder.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "run_plots.h"
+
+int RunPlotCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Draws the upper loss per batch, the training PSNR and the test PSNR of run folders "
+      "(written by train, resume, compare or the desktop application) in one PNG, one colour "
+      "per run, labelled by the runs' names.");
+  parser.addPositionalArgument("RUN", "Run folders.", "RUN...");
+  const QCommandLineOption out("out", "The image to write (PNG, JPEG, ...).", "FILE");
+  const QCommandLineOption x("x", "x-axis: computations, iterations, epochs or seconds.", "AXIS",
+                             "computations");
+  const QCommandLineOption width("width", "Figure width in pixels.", "PX", "1500");
+  const QCommandLineOption height("height", "Figure height in pixels.", "PX", "500");
+  parser.addOptions({out, x, width, height});
+  if (int code = cli::Parse(parser, "plot", arguments, true); code >= 0) return code;
+  if (parser.positionalArguments().isEmpty()) return cli::Fail("plot", "give run folders", 2);
+  if (!parser.isSet(out)) return cli::Fail("plot", "--out FILE is required", 2);
+  const auto axis = cli::XAxisFromString(parser.value(x).toStdString());
+  if (!axis) return cli::Fail("plot", "--x takes computations, iterations, epochs or seconds", 2);
+  bilevel::PlotOptions options;
+  bool ok_w = false, ok_h = false;
+  options.width = parser.value(width).toInt(&ok_w);
+  options.height = parser.value(height).toInt(&ok_h);
+  if (!ok_w || !ok_h) return cli::Fail("plot", "--width and --height take numbers", 2);
+
+  std::vector<std::string> labels;
+  std::vector<std::vector<bilevel::IterationRecord>> logs;
+  for (const QString& dir : parser.positionalArguments()) {
+    bilevel::RunFolder folder;
+    bilevel::TrainingConfig config;
+    std::vector<std::string> warnings;
+    if (bilevel::Status s =
+            bilevel::RunFolder::Open(dir.toStdString(), &folder, &config, &warnings);
+        !s.ok())
+      return cli::Fail("plot", s.message());
+    std::vector<bilevel::IterationRecord> log;
+    if (bilevel::Status s = bilevel::RunFolder::ReadLog(folder.file("log.csv"), &log); !s.ok())
+      return cli::Fail("plot", s.message());
+    labels.push_back(config.name);
+    logs.push_back(std::move(log));
+  }
+  // Runs with the same name are told apart by their folders.
+  const QStringList dirs = parser.positionalArguments();
+  for (std::size_t r = 0; r < labels.size(); ++r)
+    if (std::count(labels.begin(), labels.end(), labels[r]) > 1)
+      labels[r] += " (" + QFileInfo(dirs[int(r)]).fileName().toStdString() + ")";
+  const std::string path = parser.value(out).toStdString();
+  if (bilevel::Status s =
+          bilevel::WriteLinePlot(path, cli::RunPanels(labels, logs, *axis), options);
+      !s.ok())
+    return cli::Fail("plot", s.message());
+  std::printf("wrote %s\n", path.c_str());
+  return 0;
+}
