@@ -6,6 +6,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "bilevel/config_json.h"
 #include "bilevel/dataset.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/npy.h"
@@ -98,6 +99,9 @@ class CliTest : public QObject {
         {{"train", "--preset", "quick", "--iterations", "x"}, "--iterations"},
         {{"train", "--preset", "quick", "--data", tmp.filePath("none")}, "none"},
         {{"train", "--preset", "quick", "--device", "tpu"}, "--device"},
+        {{"train", "--preset", "quick", "--set", "no.such.field=1"}, "no.such.field"},
+        {{"train", "--preset", "quick", "--set", "step.initial=-1"}, "step.initial"},
+        {{"train", "--preset", "quick", "--set", "novalue"}, "FIELD=VALUE"},
         {{"resume", tmp.filePath("nothing")}, "nothing"},
         {{"apply", "--regularizer", tmp.filePath("r.json")}, "--input"},
         {{"apply", "--regularizer", tmp.filePath("r.json"), "--input", "a.png", "--output",
@@ -116,8 +120,13 @@ class CliTest : public QObject {
   void trainResumeApplyAndHypergrad() {
     QTemporaryDir tmp;
     const QString run = tmp.filePath("run");
-    Result r = Cli({"train", "--preset", "quick", "--iterations", "4", "--out", run});
+    Result r = Cli({"train", "--preset", "quick", "--iterations", "4", "--out", run, "--set",
+                    "accuracy.kind=polynomial", "--set", "name=cli-test"});
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    TrainingConfig written;
+    QVERIFY(LoadConfigFile((run + "/config.json").toStdString(), &written, nullptr).ok());
+    QCOMPARE(written.accuracy.kind, ScheduleKind::kPolynomial);
+    QCOMPARE(written.name, std::string("cli-test"));
     std::vector<IterationRecord> log;
     QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
     QCOMPARE(int(log.size()), 4);

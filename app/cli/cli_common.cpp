@@ -48,8 +48,8 @@ int Fail(const char* command, const std::string& message, int code) {
 }
 
 void ConfigOptions::addTo(QCommandLineParser& parser) const {
-  parser.addOptions(
-      {preset, config, data, iterations, computations, epochs, seconds, device, threads, seed});
+  parser.addOptions({preset, config, data, iterations, computations, epochs, seconds, device,
+                     threads, seed, set});
 }
 
 namespace {
@@ -123,6 +123,18 @@ bilevel::Status ConfigOptions::read(const QCommandLineParser& parser,
   for (const std::string& w : warnings)
     std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (Has(parser, data)) c->dataset.folder = parser.value(data).toStdString();
+  if (Has(parser, set)) {
+    for (const QString& assignment : parser.values(set)) {
+      const qsizetype eq = assignment.indexOf('=');
+      if (eq <= 0)
+        return bilevel::Status::Error("--set expects FIELD=VALUE, got '" +
+                                      assignment.toStdString() + "'");
+      if (bilevel::Status s = bilevel::SetConfigField(c, assignment.left(eq).toStdString(),
+                                                      assignment.mid(eq + 1).toStdString());
+          !s.ok())
+        return bilevel::Status::Error("--set " + assignment.toStdString() + ": " + s.message());
+    }
+  }
   if (Has(parser, seed)) {
     double v = 0;
     if (auto e = Number(parser, seed, &v); !e.ok()) return e;

@@ -34,6 +34,10 @@ struct ConfigOptions {
   QCommandLineOption device{"device", "Where to compute: auto, cpu or cuda.", "DEVICE"};
   QCommandLineOption threads{"threads", "CPU threads (default: all cores).", "N"};
   QCommandLineOption seed{"seed", "Seed of the sampling and the initial parameters.", "N"};
+  QCommandLineOption set{"set",
+                         "Set any config field, e.g. --set accuracy.kind=polynomial "
+                         "(repeatable; names as in config.json, docs/FORMATS.md).",
+                         "FIELD=VALUE"};
   void addTo(QCommandLineParser& parser) const;
   // The preset or file, then the overrides. Warnings (unknown fields) go to stderr.
   bilevel::Status read(const QCommandLineParser& parser, bilevel::TrainingConfig* config) const;

@@ -401,6 +401,18 @@ Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::st
                                 : "unknown knob '" + field + "'") +
                          "; the live knobs are " + Join(knobs));
   }
+  TrainingConfig changed = *config;
+  if (Status s = SetConfigField(&changed, field, value); !s.ok()) return s;
+  if (Status s = changed.validate(); !s.ok()) return s;
+  *config = std::move(changed);
+  return Status::Ok();
+}
+
+Status SetConfigField(TrainingConfig* config, const std::string& field, const std::string& value) {
+  if (!config) return Status::Error("SetConfigField: no configuration given");
+  const auto paths = ConfigFieldPaths();
+  if (std::find(paths.begin(), paths.end(), field) == paths.end())
+    return Status::Error("unknown field '" + field + "'");
   // The text is JSON when it parses as a number or a quoted string, else a bare word.
   Json node;
   bool parsed = false;
@@ -416,7 +428,6 @@ Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::st
   Reader reader{root, Status::Ok()};
   VisitFields(changed, reader);
   if (!reader.status.ok()) return reader.status;
-  if (Status s = changed.validate(); !s.ok()) return s;
   *config = std::move(changed);
   return Status::Ok();
 }

@@ -36,6 +36,9 @@ const std::vector<std::string>& LiveKnobs();
 // Sets one live knob from text ("1e-3", "polynomial") and validates the result. Other fields
 // and bad values are refused with a message naming the field; *config is unchanged on error.
 Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value);
+// Sets any field (a dotted path of ConfigFieldPaths()) from text, without validating the whole
+// config (the caller does, after all its changes). *config is unchanged on error.
+Status SetConfigField(TrainingConfig* config, const std::string& field, const std::string& value);
 
 // One line of events.jsonl (no newline): {"iteration":..,"wall_seconds":..,"kind":..,
 // "field":..,"value":..,"message":..}; field and value only when set.
