@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Reproduces the experiments of "Bilevel Learning with Inexact Stochastic Gradients" (section 3)
+# and the schedules of the follow-up paper with bilevel-cli, into OUT (default results/):
+#   denoise/   FoE denoising: ISGD with fixed and decreasing steps, Adam, MAID at one budget
+#   deblur/    FoE deblurring: ISGD on the whole set, MAID on a subset
+#   schedules/ decaying against fixed accuracy, decreasing against fixed steps
+#   *.png      the figures, drawn by bilevel-cli plot; baselines.txt the classical baselines
+#
+# usage: tools/reproduce-paper.sh [--cli PATH] [--scale S] [--device auto|cpu|cuda] [OUT]
+#   --scale multiplies every budget (1 = the paper's 2e6 computations for denoising; 0.05 gives
+#   a run of a few minutes per method on a 2-core CPU).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cli="$root/build/app/bilevel-cli"
+scale=1
+device=auto
+out=results
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cli) cli=$2; shift 2 ;;
+    --scale) scale=$2; shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    *) out=$1; shift ;;
+  esac
+done
+budget() { python3 -c "print(max(1000, int($1 * $scale)))"; }
+train() {  # train NAME PRESET BUDGET [--set ...]
+  local name=$1 preset=$2 computations=$3; shift 3
+  "$cli" train --preset "$preset" --computations "$computations" --device "$device" \
+    --set "name=$name" --out "$out/$name" --overwrite "$@" | tail -n 3
+}
+mkdir -p "$out"
+den=$(budget 2000000)
+deb=$(budget 3000000)
+
+echo "== FoE denoising, $den computations each"
+train denoise/isgd-1e-5 foe-denoise-isgd-1e-5 "$den"
+train denoise/isgd-1e-4 foe-denoise-isgd-1e-4 "$den"
+train denoise/isgd-ds-1e-5 foe-denoise-isgd-ds-1e-5 "$den"
+train denoise/isgd-ds-1e-4 foe-denoise-isgd-ds-1e-4 "$den"
+train denoise/adam-1e-3 foe-denoise-isgd-1e-4 "$den" --set method=adam --set step.initial=1e-3
+train denoise/maid-1e-3 foe-denoise-maid "$den"
+"$cli" plot "$out"/denoise/* --x computations --out "$out/denoise-computations.png"
+"$cli" plot "$out"/denoise/* --x epochs --out "$out/denoise-epochs.png"
+
+echo "== FoE deblurring, $deb computations each"
+train deblur/isgd-ds-1e-5 foe-deblur-isgd-ds "$deb"
+train deblur/maid-1e-4 foe-deblur-maid "$deb"
+"$cli" plot "$out"/deblur/* --x epochs --out "$out/deblur-epochs.png"
+"$cli" plot "$out"/deblur/* --x computations --out "$out/deblur-computations.png"
+
+echo "== Schedules of the follow-up paper, $den computations each"
+train schedules/fixed-eps-fixed-step foe-denoise-isgd-1e-4 "$den"
+train schedules/decaying-eps-fixed-step foe-denoise-isgd-1e-4 "$den" \
+  --set accuracy.kind=polynomial --set accuracy.exponent=0.5
+train schedules/fixed-eps-decreasing-step foe-denoise-isgd-ds-1e-4 "$den"
+train schedules/decaying-eps-decreasing-step foe-denoise-isgd-ds-1e-4 "$den" \
+  --set accuracy.kind=polynomial --set accuracy.exponent=0.5
+"$cli" plot "$out"/schedules/* --x computations --out "$out/schedules-computations.png"
+
+echo "== Baselines"
+{
+  "$cli" baseline --preset foe-denoise-isgd-1e-4 --method nlm
+  "$cli" baseline --preset foe-deblur-isgd-ds --method wiener
+  "$cli" baseline --preset foe-deblur-isgd-ds --method richardson-lucy
+} | tee "$out/baselines.txt"
+echo "results in $out"
