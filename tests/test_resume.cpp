@@ -35,7 +35,9 @@ TrainingConfig SmallConfig(Method method) {
 
 std::vector<IterationRecord> Train(const TrainingConfig& config, const std::string& dir) {
   TrainingSession session;
-  const Status s = PrepareSession(config, {.out_dir = dir}, &session);
+  SessionOptions options;
+  options.out_dir = dir;
+  const Status s = PrepareSession(config, options, &session);
   if (!s.ok()) qFatal("%s", s.message().c_str());
   RunController(*session.trainer, session.folder.get()).run();
   std::vector<IterationRecord> log;

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Bilevel Studio builds with, skipping those already present.
+# dpkg-dev builds the .deb (cpack -G DEB); appstream and desktop-file-utils check the desktop
+# metadata in the tests; xvfb and xauth run the application without a screen (docs/screenshot.png).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
@@ -7,6 +9,8 @@ packages=(
   libeigen3-dev nlohmann-json3-dev python3-numpy
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-photo-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
+  qt6-svg-dev qt6-qpa-plugins
+  dpkg-dev appstream desktop-file-utils xvfb xauth
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,220 @@
+// The training worker driven from the window's actions: start, pause, resume and stop; a live
+// knob change reaching the engine; closing the window while a run trains.
+#include <QAction>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+#include "bilevel/run_folder.h"
+#include "bilevel/training_session.h"
+#include "curve_plot.h"
+#include "method_panel.h"
+#include "plots_panel.h"
+#include "scientific_spin_box.h"
+#include "ui_test_support.h"
+
+using namespace studio;
+using namespace studio::test;
+using State = TrainingManager::State;
+
+namespace {
+
+bool HasEvent(const std::vector<bilevel::RunEvent>& events, const std::string& kind) {
+  for (const auto& e : events)
+    if (e.kind == kind) return true;
+  return false;
+}
+
+std::vector<bilevel::RunEvent> ReadEvents(const QString& folder) {
+  std::vector<bilevel::RunEvent> events;
+  bilevel::RunFolder::ReadEvents((folder + "/events.jsonl").toStdString(), &events);
+  return events;
+}
+
+}  // namespace
+
+class TrainingControlsTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { IsolateSettings(); }
+
+  void startPauseResumeStop() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.setInteractive(false);
+    window.setRunsFolder(runs.path());
+    window.setConfig(FastConfig(100000));
+    window.show();
+
+    QAction* start = window.action("actionStart");
+    QAction* pause = window.action("actionPause");
+    QAction* resume = window.action("actionResume");
+    QAction* stop = window.action("actionStop");
+    QVERIFY(start->isEnabled());
+    QVERIFY(!pause->isEnabled());
+    QVERIFY(!stop->isEnabled());
+
+    start->trigger();
+    QVERIFY(!start->isEnabled());
+    const int id = window.selectedRun();
+    QVERIFY(id != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, id) >= 3, 20000);
+    QCOMPARE(window.training().state(), State::kRunning);
+    QVERIFY(pause->isEnabled());
+
+    pause->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.training().state(), State::kPaused, 10000);
+    QVERIFY(resume->isEnabled());
+    QVERIFY(!pause->isEnabled());
+    const std::size_t paused_at = RecordCount(window, id);
+    QTest::qWait(400);
+    window.training().drain();
+    QCOMPARE(RecordCount(window, id), paused_at);  // no iteration while paused
+
+    resume->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.training().state(), State::kRunning, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, id) >= paused_at + 2, 20000);
+
+    stop->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
+    QVERIFY(start->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    const RunSeries* run = Run(window, id);
+    QCOMPARE(run->status, QString("stopped"));
+    QVERIFY(run->theta.size() > 0);
+    const auto events = ReadEvents(run->folder);
+    for (const char* kind : {"start", "pause", "continue", "stop"})
+      QVERIFY2(HasEvent(events, kind), kind);
+    std::vector<bilevel::IterationRecord> log;
+    QVERIFY(bilevel::RunFolder::ReadLog((run->folder + "/log.csv").toStdString(), &log).ok());
+    QCOMPARE(log.size(), run->records.size());
+  }
+
+  void knobChangeReachesTheEngine() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.setInteractive(false);
+    window.setRunsFolder(runs.path());
+    window.setConfig(FastConfig(100000));
+    window.action("actionStart")->trigger();
+    const int id = window.selectedRun();
+    QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, id) >= 2, 20000);
+
+    auto* step = qobject_cast<ScientificSpinBox*>(window.methodPanel()->field("step.initial"));
+    QVERIFY(step);
+    QVERIFY(step->isEnabled());  // live knobs stay editable while training
+    QVERIFY(!window.methodPanel()->field("regularizer.kernels")->isEnabled());
+    const double before = Run(window, id)->records.back().alpha;
+    const double after = 0.0123;
+    QVERIFY(before != after);
+    step->setValue(after);  // what typing a value and pressing Enter does
+
+    // The new value is used from the next upper iteration on, and logged.
+    QTRY_VERIFY_WITH_TIMEOUT(Run(window, id)->records.back().alpha == after, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(HasEvent(Run(window, id)->events, "knob"), 5000);
+    QVERIFY(window.plots()->plot(PlotsPanel::kLoss)->markerCount() >= 1);
+    window.action("actionStop")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
+
+    bool found = false;
+    for (const auto& e : ReadEvents(Run(window, id)->folder))
+      if (e.kind == "knob" && e.field == "step.initial" && e.value == "0.0123") found = true;
+    QVERIFY(found);
+    // Every record after the change uses the new step size.
+    const auto& records = Run(window, id)->records;
+    bool changed = false;
+    for (const auto& r : records) {
+      if (r.alpha == after) changed = true;
+      if (changed) QCOMPARE(r.alpha, after);
+    }
+
+    // A refused change is reported, not applied.
+    window.setConfig(FastConfig(100000));
+    window.action("actionStart")->trigger();
+    const int second = window.selectedRun();
+    QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, second) >= 1, 20000);
+    QVERIFY(!window.training().changeKnob("regularizer.kernels", "3").ok());
+    QVERIFY(!window.training().changeKnob("step.initial", "-1").ok());
+    window.action("actionStop")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
+  }
+
+  void closingTheWindowDuringTrainingStopsCleanly() {
+    QTemporaryDir runs;
+    auto window = std::make_unique<MainWindow>();
+    window->setInteractive(false);
+    window->setRunsFolder(runs.path());
+    window->setConfig(FastConfig(100000));
+    window->show();
+    window->action("actionStart")->trigger();
+    const int id = window->selectedRun();
+    QTRY_VERIFY_WITH_TIMEOUT(RecordCount(*window, id) >= 4, 20000);
+    const QString folder = Run(*window, id)->folder;
+
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(window->close());
+    const qint64 ms = timer.elapsed();
+    qInfo("closing during training took %lld ms", static_cast<long long>(ms));
+    QVERIFY(ms < 5000);
+    QVERIFY(Idle(*window));
+    window.reset();
+
+    // The run folder stays resumable: it ends with a stop and holds a checkpoint.
+    const auto events = ReadEvents(folder);
+    QVERIFY(!events.empty());
+    QCOMPARE(QString::fromStdString(events.back().kind), QString("stop"));
+    bilevel::TrainingSession session;
+    const bilevel::Status s = bilevel::ResumeSession(folder.toStdString(), {}, &session);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QVERIFY(session.trainer->iteration() >= 2);
+  }
+
+  void settingsAndLayoutAreRestored() {
+    QTemporaryDir runs;
+    {
+      MainWindow window;
+      window.setInteractive(false);
+      bilevel::TrainingConfig config = FastConfig(33);
+      config.step.initial = 0.0042;
+      window.setConfig(config);
+      window.plots()->setXAxis(XAxis::kEpochs);
+      window.plots()->setLogX(true);
+      window.findChild<QDockWidget*>("kernelDock")->hide();
+      window.show();
+      QVERIFY(window.close());  // saves settings and layout
+    }
+    MainWindow again;
+    QCOMPARE(again.plots()->xAxis(), XAxis::kEpochs);
+    QVERIFY(again.plots()->logX());
+    QCOMPARE(again.currentConfig().budget.iterations, 33L);
+    QCOMPARE(again.currentConfig().step.initial, 0.0042);
+    again.show();
+    QVERIFY(again.findChild<QDockWidget*>("kernelDock")->isHidden());
+    again.action("actionResetLayout")->trigger();
+    QVERIFY(!again.findChild<QDockWidget*>("kernelDock")->isHidden());
+    again.plots()->setXAxis(XAxis::kComputations);
+    again.plots()->setLogX(false);
+    QVERIFY(again.close());
+  }
+
+  void startFailureBecomesAMessage() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.setInteractive(false);
+    window.setRunsFolder(runs.path());
+    bilevel::TrainingConfig config = FastConfig(10);
+    config.dataset.folder = (runs.path() + "/no-such-folder").toStdString();
+    window.setConfig(config);
+    window.action("actionStart")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
+    QVERIFY(!window.lastError().isEmpty());
+    QCOMPARE(Run(window, window.selectedRun())->status, QString("failed"));
+  }
+};
+
+QTEST_MAIN(TrainingControlsTest)
+#include "test_training_controls.moc"

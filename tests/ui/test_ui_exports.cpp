@@ -1,0 +1,244 @@
+// Every export writes a file that reads back: the regularizer (JSON, NPZ), each plot (PNG, SVG,
+// PDF), the curves (CSV), the reconstruction and kernels (PNG), a copy of the run folder; run
+// folders written by the engine outside the window (as bilevel-cli writes them) re-open; and the
+// Apply dialog restores an image with the learned regularizer.
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QSignalSpy>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+#include "apply_dialog.h"
+#include "bilevel/regularizer_io.h"
+#include "bilevel/run_controller.h"
+#include "bilevel/run_folder.h"
+#include "bilevel/training_session.h"
+#include "curve_plot.h"
+#include "dataset_panel.h"
+#include "kernel_view.h"
+#include "plots_panel.h"
+#include "ui_test_support.h"
+
+using namespace studio;
+using namespace studio::test;
+
+class UiExportsTest : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  std::unique_ptr<MainWindow> window_;
+  int run_ = 0;
+
+  QString path(const QString& name) const { return dir_.filePath(name); }
+
+ private slots:
+  void initTestCase() {
+    IsolateSettings();
+    QVERIFY(dir_.isValid());
+    window_ = std::make_unique<MainWindow>();
+    window_->setInteractive(false);
+    window_->setRunsFolder(path("runs"));
+    window_->setConfig(FastConfig(8));
+    window_->resize(1200, 800);
+    window_->show();
+    window_->action("actionStart")->trigger();
+    run_ = window_->selectedRun();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(*window_), 30000);
+    QCOMPARE(RecordCount(*window_, run_), std::size_t(8));
+    QVERIFY(window_->lastError().isEmpty());
+  }
+
+  void cleanupTestCase() { window_.reset(); }
+
+  void regularizerJsonAndNpz() {
+    const RunSeries* run = Run(*window_, run_);
+    QVERIFY(run->theta.size() > 0);
+    // The run folder's final regularizer is what the window exports.
+    bilevel::FoeConfig folder_config;
+    Eigen::VectorXd folder_theta;
+    QVERIFY(bilevel::ReadRegularizerJson((run->folder + "/regularizer.json").toStdString(),
+                                         &folder_config, &folder_theta)
+                .ok());
+    for (const char* name : {"r.json", "r.npz"}) {
+      const bilevel::Status s = window_->exportRegularizer(run_, path(name));
+      QVERIFY2(s.ok(), s.message().c_str());
+      bilevel::FoeConfig config;
+      Eigen::VectorXd theta;
+      const std::string file = path(name).toStdString();
+      const bilevel::Status r = QString(name).endsWith("npz")
+                                    ? bilevel::ReadRegularizerNpz(file, &config, &theta)
+                                    : bilevel::ReadRegularizerJson(file, &config, &theta);
+      QVERIFY2(r.ok(), r.message().c_str());
+      QCOMPARE(config.kernels, 4);
+      QCOMPARE(config.kernel_size, 3);
+      QVERIFY(theta == folder_theta);
+    }
+  }
+
+  void plotsAsPngSvgPdf() {
+    for (int p = 0; p < PlotsPanel::kPlotCount; ++p) {
+      const QString key = PlotsPanel::PlotKey(PlotsPanel::Plot(p));
+      for (const char* suffix : {"png", "svg", "pdf"}) {
+        const QString file = path(key + '.' + suffix);
+        const bilevel::Status s = window_->exportPlot(PlotsPanel::Plot(p), file);
+        QVERIFY2(s.ok(), s.message().c_str());
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        QVERIFY(bytes.size() > 500);
+        if (QString(suffix) == "png") {
+          QImage image;
+          QVERIFY(image.load(file));
+          QVERIFY(image.width() >= 320);
+        } else if (QString(suffix) == "svg") {
+          QSvgRenderer svg(file);
+          QVERIFY(svg.isValid());
+          QVERIFY(bytes.contains("<svg"));
+        } else {
+          QVERIFY(bytes.startsWith("%PDF"));
+        }
+      }
+    }
+    // The crosshair follows the mouse and reads out the nearest point.
+    CurvePlot* loss = window_->plots()->plot(PlotsPanel::kLoss);
+    loss->showReadoutAt(QPointF(loss->axisRect()->rect().center()));
+    QVERIFY(loss->readout().contains("computations"));
+
+    // The batch export of the File menu writes the four plots at once.
+    QString error;
+    QCOMPARE(window_->plots()->exportAll(path(""), "png", &error).size(), 4);
+    QVERIFY(error.isEmpty());
+  }
+
+  void curvesAsCsv() {
+    const bilevel::Status s = window_->exportCurves(path("curves.csv"));
+    QVERIFY2(s.ok(), s.message().c_str());
+    QFile f(path("curves.csv"));
+    QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1 + 8);
+    QVERIFY(lines[0].startsWith("run,iteration,epoch,"));
+    const QStringList header = lines[0].split(',');
+    const int alpha = int(header.indexOf("alpha"));
+    QVERIFY(alpha > 0);
+    const RunSeries* run = Run(*window_, run_);
+    for (int i = 1; i < lines.size(); ++i) {
+      const QStringList row = lines[i].split(',');
+      QCOMPARE(row.size(), header.size());
+      QCOMPARE(row[0], run->name);
+      QCOMPARE(row[1].toLong(), run->records[std::size_t(i - 1)].iteration);
+      QCOMPARE(row[alpha].toDouble(), run->records[std::size_t(i - 1)].alpha);
+    }
+  }
+
+  void reconstructionAndKernelsAsPng() {
+    const bilevel::Status s = window_->exportReconstruction(path("recon.png"));
+    QVERIFY2(s.ok(), s.message().c_str());
+    for (const char* name : {"recon.png", "recon-truth.png", "recon-measured.png"}) {
+      QImage image;
+      QVERIFY2(image.load(path(name)), name);
+      QCOMPARE(image.size(), QSize(24, 24));
+    }
+    QCOMPARE(window_->kernelView()->kernelCount(), 4);
+    QVERIFY(window_->exportKernels(path("kernels.png")).ok());
+    QImage kernels;
+    QVERIFY(kernels.load(path("kernels.png")));
+    QVERIFY(kernels.width() > kernels.height());
+  }
+
+  void runFolderCopyReopens() {
+    const QString copy = path("copy-of-run");
+    const bilevel::Status s = window_->copyRunFolder(run_, copy);
+    QVERIFY2(s.ok(), s.message().c_str());
+    std::vector<bilevel::IterationRecord> log;
+    QVERIFY(bilevel::RunFolder::ReadLog((copy + "/log.csv").toStdString(), &log).ok());
+    QCOMPARE(log.size(), std::size_t(8));
+    QVERIFY(QFile::exists(copy + "/checkpoint.npz"));
+    QVERIFY(!window_->copyRunFolder(run_, copy).ok());  // not over a non-empty folder
+
+    const int before = window_->store().count();
+    QVERIFY(window_->openRun(copy).ok());
+    QCOMPARE(window_->store().count(), before + 1);
+    const RunSeries* reopened = Run(*window_, window_->selectedRun());
+    QCOMPARE(reopened->records.size(), std::size_t(8));
+    QCOMPARE(reopened->records.back().loss, Run(*window_, run_)->records.back().loss);
+    QVERIFY(reopened->theta == Run(*window_, run_)->theta);
+  }
+
+  void reopensAFolderWrittenOutsideTheWindow() {
+    // What bilevel-cli train does: PrepareSession and RunController::run().
+    const QString folder = path("cli-run");
+    bilevel::TrainingSession session;
+    bilevel::SessionOptions options;
+    options.out_dir = folder.toStdString();
+    QVERIFY(bilevel::PrepareSession(FastConfig(5), options, &session).ok());
+    {
+      bilevel::RunController controller(*session.trainer, session.folder.get());
+      controller.run();
+    }
+    QVERIFY(window_->openRun(folder).ok());
+    const RunSeries* run = Run(*window_, window_->selectedRun());
+    QCOMPARE(run->records.size(), std::size_t(5));
+    QCOMPARE(run->status, QString("budget reached"));
+    QVERIFY(run->theta.size() > 0);
+    QVERIFY(!window_->openRun(path("not-a-run")).ok());
+
+    // Hiding, renaming and removing it.
+    const int id = run->id;
+    window_->store().setVisible(id, false);
+    window_->store().setName(id, "renamed");
+    QCOMPARE(Run(*window_, id)->name, QString("renamed"));
+    window_->removeRun(id, false);
+    QVERIFY(!Run(*window_, id));
+    QVERIFY(QFile::exists(folder + "/config.json"));  // the files stay unless asked
+  }
+
+  void droppingFoldersOnTheWindow() {
+    const auto drop = [this](const QString& dir) {
+      window_->openDropped({QUrl::fromLocalFile(dir)});
+    };
+    // A run folder is re-opened (once: a second drop selects it).
+    const int before = window_->store().count();
+    drop(path("copy-of-run"));
+    QCOMPARE(window_->store().count(), before);
+    drop(path("cli-run"));
+    QVERIFY2(window_->store().count() == before + 1, qPrintable(window_->lastError()));
+    // Any other folder becomes the dataset.
+    QVERIFY(QDir().mkpath(path("images")));
+    drop(path("images"));
+    QCOMPARE(window_->datasetPanel()->folder(), path("images"));
+    window_->showDataFolder(QString());
+    QCOMPARE(window_->datasetPanel()->folder(), QString());
+  }
+
+  void applyDialogRestoresAnImage() {
+    ApplyDialog* dialog = window_->showApplyDialog();
+    dialog->setRegularizerPath(path("r.json"));
+    dialog->setImagePath(path("recon-truth.png"));
+    dialog->setSimulatedNoise(25);
+    QSignalSpy done(dialog, &ApplyDialog::finished);
+    dialog->run();
+    QVERIFY(dialog->running() || done.count() == 1);
+    QVERIFY(done.count() == 1 || done.wait(30000));
+    QCOMPARE(done.first().first().toBool(), true);
+    const ApplyResult& result = dialog->result();
+    QVERIFY(result.iterations > 0);
+    QVERIFY2(result.restored_psnr > result.measured_psnr + 1.0,
+             qPrintable(QString("%1 -> %2").arg(result.measured_psnr).arg(result.restored_psnr)));
+
+    // Errors are messages in the dialog, not crashes.
+    dialog->setRegularizerPath(path("missing.json"));
+    QSignalSpy failed(dialog, &ApplyDialog::finished);
+    dialog->run();
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(failed.first().first().toBool(), false);
+    dialog->close();
+  }
+};
+
+QTEST_MAIN(UiExportsTest)
+#include "test_ui_exports.moc"

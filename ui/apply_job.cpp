@@ -1,0 +1,129 @@
+#include "apply_job.h"
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <random>
+
+#include "bilevel/dataset.h"
+#include "bilevel/fista.h"
+#include "bilevel/foe.h"
+#include "bilevel/lower_level.h"
+#include "bilevel/metrics.h"
+#include "bilevel/regularizer_io.h"
+
+namespace studio {
+namespace {
+
+bilevel::Status ReadRegularizer(const std::string& path, bilevel::FoeConfig* config,
+                                Eigen::VectorXd* theta) {
+  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0)
+    return bilevel::ReadRegularizerNpz(path, config, theta);
+  return bilevel::ReadRegularizerJson(path, config, theta);
+}
+
+ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) {
+  ApplyResult result;
+  bilevel::FoeConfig foe;
+  Eigen::VectorXd theta;
+  if (request.regularizer.empty()) {
+    result.status = bilevel::Status::Error("choose a regularizer file");
+    return result;
+  }
+  if (request.image.empty()) {
+    result.status = bilevel::Status::Error("choose an image");
+    return result;
+  }
+  if (bilevel::Status s = ReadRegularizer(request.regularizer, &foe, &theta); !s.ok()) {
+    result.status = s;
+    return result;
+  }
+  const bilevel::ColorMode color =
+      foe.channels == 1 ? bilevel::ColorMode::kGrey : bilevel::ColorMode::kColor;
+  bilevel::Batch<float> input;
+  if (bilevel::Status s = bilevel::ReadImage(request.image, color, &input); !s.ok()) {
+    result.status = s;
+    return result;
+  }
+  std::unique_ptr<bilevel::ForwardOperator<float>> op;
+  if (request.problem == bilevel::OperatorKind::kIdentity) {
+    op = std::make_unique<bilevel::IdentityOperator<float>>(input.shape());
+  } else if (request.problem == bilevel::OperatorKind::kGaussianBlur) {
+    bilevel::Status s;
+    op = bilevel::GaussianBlurOperator<float>::Create(input.shape(), request.blur, &s);
+    if (!s.ok()) {
+      result.status = s;
+      return result;
+    }
+  } else {
+    result.status = bilevel::Status::Error("apply denoises or deblurs (inpainting needs a mask)");
+    return result;
+  }
+  if (!(request.mu0 >= 0.0)) {
+    result.status = bilevel::Status::Error("mu0 must be >= 0");
+    return result;
+  }
+
+  if (request.simulate_sigma > 0.0) {
+    result.clean = input;
+    result.measured = bilevel::Batch<float>(input.shape());
+    bilevel::ApplyToBatch(*op, input, result.measured);
+    std::mt19937 rng(request.seed);
+    std::normal_distribution<float> noise(0.0f, float(request.simulate_sigma / 255.0));
+    for (float& v : result.measured.values())
+      v += noise(rng);
+  } else {
+    result.measured = input;
+  }
+
+  bilevel::FieldOfExperts<float> reg(foe);
+  if (bilevel::Status s = reg.checkImages(result.measured.shape()); !s.ok()) {
+    result.status = s;
+    return result;
+  }
+  bilevel::FistaOptions fista;
+  fista.tolerance = request.epsilon;
+  fista.max_iterations = request.max_iterations;
+  if (cancel) fista.keep_going = [cancel] { return !cancel->load(); };
+  if (bilevel::Status s = fista.validate(); !s.ok()) {
+    result.status = s;
+    return result;
+  }
+  reg.setParameters(theta.cast<float>());
+  bilevel::LowerLevelProblem<float> lower(*op, result.measured, reg, request.mu0);
+  bilevel::Batch<float> x = result.measured;
+  const auto start = std::chrono::steady_clock::now();
+  const bilevel::SolveSummary summary = bilevel::SolveFista(fista, lower, x);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (summary.status == bilevel::SolverStatus::kCancelled) {
+    result.status = bilevel::Status::Error("cancelled");
+    return result;
+  }
+  if (!summary.usable()) {
+    result.status = bilevel::Status::Error(summary.message);
+    return result;
+  }
+  result.restored = std::move(x);
+  result.iterations = summary.images.empty() ? 0 : summary.images[0].iterations;
+  result.residual = summary.images.empty() ? 0.0 : summary.images[0].residual;
+  result.note = summary.message;
+  if (!result.clean.empty()) {
+    result.measured_psnr = bilevel::Psnr(result.measured, result.clean, 0);
+    result.restored_psnr = bilevel::Psnr(result.restored, result.clean, 0);
+  }
+  return result;
+}
+
+}  // namespace
+
+ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel) {
+  try {
+    return Solve(request, cancel);
+  } catch (const std::exception& e) {
+    ApplyResult result;
+    result.status = bilevel::Status::Error(std::string("internal error: ") + e.what());
+    return result;
+  }
+}
+
+}  // namespace studio

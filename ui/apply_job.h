@@ -1,0 +1,46 @@
+// "Apply regularizer": reconstruct a user's image with a learned regularizer by solving the lower
+// level min_x 1/2 ||A x - y||^2 + R(x) + mu0/2 ||x||^2 with FISTA. Plain C++ on engine types, run
+// off the GUI thread by ApplyDialog (and directly by tests).
+#pragma once
+
+#include <atomic>
+#include <limits>
+#include <string>
+
+#include "bilevel/batch.h"
+#include "bilevel/forward_operator.h"
+#include "bilevel/status.h"
+
+namespace studio {
+
+struct ApplyRequest {
+  std::string regularizer;                                           // regularizer.json or .npz
+  std::string image;                                                 // PNG, JPEG, BMP, TIFF
+  bilevel::OperatorKind problem = bilevel::OperatorKind::kIdentity;  // denoise or deblur
+  bilevel::GaussianBlurOptions blur;
+  double mu0 = 0.0;
+  // > 0: the image is clean; simulate y = A x + noise of this sigma (0-255 scale) first, and
+  // report PSNRs against it.
+  double simulate_sigma = 0.0;
+  unsigned seed = 1;
+  double epsilon = 1e-3;
+  int max_iterations = 3000;
+};
+
+struct ApplyResult {
+  bilevel::Status status;
+  bilevel::Batch<float> clean;     // when simulated
+  bilevel::Batch<float> measured;  // the solver's y
+  bilevel::Batch<float> restored;
+  double measured_psnr = std::numeric_limits<double>::quiet_NaN();  // against clean
+  double restored_psnr = std::numeric_limits<double>::quiet_NaN();
+  int iterations = 0;
+  double residual = 0.0;
+  double seconds = 0.0;
+  std::string note;  // the solver's remark (iteration limit)
+};
+
+// cancel (may be null) is polled at every FISTA iteration.
+ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel);
+
+}  // namespace studio

@@ -1,0 +1,39 @@
+// Writing what the window shows to files: plots (PNG, SVG, PDF), curves (CSV), the learned
+// regularizer (JSON, NPZ), images (PNG) and a copy of a whole run folder. Each returns a Status
+// whose message names the file.
+#pragma once
+
+#include <Eigen/Core>
+#include <QImage>
+#include <QString>
+#include <vector>
+
+#include "bilevel/foe.h"
+#include "bilevel/status.h"
+#include "run_store.h"
+
+class QCustomPlot;
+
+namespace studio {
+
+// By the file's extension: .png (twice the on-screen resolution), .svg or .pdf. A width or
+// height of 0 takes the widget's.
+bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width = 0, int height = 0);
+// The plot formats offered in file dialogs ("PNG image (*.png);;SVG ...").
+QString PlotFileFilter();
+
+// One header row ("run," followed by the columns of log.csv) and one row per record of each run.
+bilevel::Status SaveCurvesCsv(const std::vector<const RunSeries*>& runs, const QString& path);
+
+// By extension: .npz (NumPy arrays) or anything else as the self-describing JSON.
+bilevel::Status SaveRegularizer(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta,
+                                const QString& path);
+bilevel::Status ReadRegularizerFile(const QString& path, bilevel::FoeConfig* config,
+                                    Eigen::VectorXd* theta);
+
+bilevel::Status SaveImage(const QImage& image, const QString& path);
+
+// Copies the folder's files (recursively) into `to`, which must not exist or be empty.
+bilevel::Status CopyFolder(const QString& from, const QString& to);
+
+}  // namespace studio

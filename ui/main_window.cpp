@@ -1,0 +1,521 @@
+#include "main_window.h"
+
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QStatusBar>
+#include <QUrl>
+
+#include "app_settings.h"
+#include "apply_dialog.h"
+#include "bilevel/backend_info.h"
+#include "bilevel/config_json.h"
+#include "bilevel/presets.h"
+#include "bilevel/run_folder.h"
+#include "curve_plot.h"
+#include "dataset_panel.h"
+#include "exporters.h"
+#include "image_conversion.h"
+#include "kernel_view.h"
+#include "method_panel.h"
+#include "preview_panel.h"
+#include "run_folder_loader.h"
+#include "run_list_panel.h"
+#include "run_status_bar.h"
+#include "run_store.h"
+#include "string_conversion.h"
+
+namespace studio {
+namespace {
+
+QDockWidget* Dock(const QString& title, const QString& name, QWidget* content, bool scroll) {
+  auto* dock = new QDockWidget(title);
+  dock->setObjectName(name);
+  if (scroll) {
+    auto* area = new QScrollArea;
+    area->setMinimumWidth(content->minimumSizeHint().width() + 18);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    area->setWidget(content);
+    dock->setWidget(area);
+  } else {
+    dock->setWidget(content);
+  }
+  return dock;
+}
+
+bool IsImageFile(const QString& path) {
+  static const QStringList suffixes = {"png", "jpg", "jpeg", "bmp", "tif", "tiff"};
+  return suffixes.contains(QFileInfo(path).suffix().toLower());
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      store_(std::make_unique<RunStore>()),
+      training_(std::make_unique<TrainingManager>(*store_)) {
+  setWindowTitle(tr("Bilevel Studio"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/bilevel-studio.svg")));
+  setObjectName(QStringLiteral("mainWindow"));
+  setAcceptDrops(true);
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks |
+                 QMainWindow::AllowNestedDocks);
+  runs_folder_ = settings::DefaultRunsFolder();
+  bilevel::LoadPreset("quick", &base_config_);
+
+  plots_ = new PlotsPanel(*store_);
+  setCentralWidget(plots_);
+  createDocks();
+  status_info_ = new RunStatusBar(statusBar());
+  status_info_->setBackend(ToQString(bilevel::CpuBackendDescription()));
+  createActions();
+  createMenus();
+  createToolBar();
+  connectTraining();
+  default_state_ = saveState();
+  setConfig(base_config_);
+  restoreSettings();
+  updateActions();
+  resize(1440, 900);
+  if (const QByteArray geometry = settings::kWindowGeometry.get(); !geometry.isEmpty())
+    restoreGeometry(geometry);
+}
+
+MainWindow::~MainWindow() {
+  training_->shutdown();
+  // The panels refer to the store and the manager: take them down first.
+  const QList<QDockWidget*> docks = findChildren<QDockWidget*>();
+  for (QDockWidget* dock : docks)
+    delete dock;
+  delete takeCentralWidget();
+  delete apply_dialog_;
+  training_.reset();
+  store_.reset();
+}
+
+void MainWindow::createDocks() {
+  dataset_panel_ = new DatasetPanel;
+  method_panel_ = new MethodPanel;
+  preview_panel_ = new PreviewPanel;
+  kernel_view_ = new KernelView;
+  kernel_view_->setObjectName(QStringLiteral("kernelView"));
+  run_list_ = new RunListPanel(*store_);
+
+  QDockWidget* data = Dock(tr("Dataset"), QStringLiteral("datasetDock"), dataset_panel_, true);
+  QDockWidget* method = Dock(tr("Method"), QStringLiteral("methodDock"), method_panel_, true);
+  QDockWidget* preview = Dock(tr("Preview"), QStringLiteral("previewDock"), preview_panel_, false);
+  QDockWidget* kernels = Dock(tr("Kernels"), QStringLiteral("kernelDock"), kernel_view_, false);
+  QDockWidget* runs = Dock(tr("Runs"), QStringLiteral("runsDock"), run_list_, false);
+  addDockWidget(Qt::LeftDockWidgetArea, method);
+  addDockWidget(Qt::LeftDockWidgetArea, data);
+  tabifyDockWidget(method, data);
+  method->raise();
+  addDockWidget(Qt::RightDockWidgetArea, preview);
+  addDockWidget(Qt::RightDockWidgetArea, kernels);
+  addDockWidget(Qt::RightDockWidgetArea, runs);
+  resizeDocks({method, preview}, {370, 440}, Qt::Horizontal);
+  resizeDocks({preview, kernels, runs}, {300, 190, 220}, Qt::Vertical);
+
+  connect(dataset_panel_, &DatasetPanel::folderChosen, this, &MainWindow::addRecentFolder);
+  connect(dataset_panel_, &DatasetPanel::imageActivated, preview_panel_, &PreviewPanel::setTarget);
+  connect(dataset_panel_, &DatasetPanel::loadProgress, this, [this](int done, int total) {
+    if (!training_->busy()) status_info_->setBusy(tr("images"), done, total);
+  });
+  connect(dataset_panel_, &DatasetPanel::loadFinished, this, [this](const QString& summary) {
+    if (!training_->busy()) status_info_->clearBusy();
+    showMessage(summary);
+  });
+  connect(preview_panel_, &PreviewPanel::targetChanged, training_.get(),
+          &TrainingManager::setPreviewTarget);
+  connect(method_panel_, &MethodPanel::knobChanged, this, &MainWindow::onKnobChanged);
+  connect(method_panel_, &MethodPanel::presetChosen, this, &MainWindow::onPresetChosen);
+  connect(run_list_, &RunListPanel::openRequested, this, &MainWindow::onOpenRun);
+  connect(run_list_, &RunListPanel::removeRequested, this, &MainWindow::onRemoveRun);
+  connect(run_list_, &RunListPanel::currentRunChanged, this, &MainWindow::updateActions);
+  connect(plots_, &PlotsPanel::exportCurvesRequested, this, &MainWindow::onExportCurves);
+}
+
+void MainWindow::connectTraining() {
+  TrainingManager* t = training_.get();
+  connect(t, &TrainingManager::stateChanged, this, &MainWindow::onStateChanged);
+  connect(t, &TrainingManager::previewChanged, this, &MainWindow::onPreview);
+  connect(t, &TrainingManager::progressChanged, this, [this](const ProgressSnapshot& p) {
+    status_info_->setProgress(p);
+    method_panel_->setCurrentIteration(p.iteration);
+  });
+  connect(t, &TrainingManager::loadProgress, this, [this](int done, int total) {
+    if (done < total)
+      status_info_->setBusy(tr("loading images"), done, total);
+    else  // then the measurements, the problem and the initial test PSNR
+      status_info_->setBusy(tr("preparing the problem"), 0, 0);
+  });
+  connect(t, &TrainingManager::runStarted, this, [this](const RunStarted& info) {
+    status_info_->clearBusy();
+    status_info_->resetRun();
+    status_info_->setBackend(info.backend);
+    preview_panel_->setImageCounts(info.train_images, info.test_images);
+    training_->setPreviewTarget(preview_panel_->targetIsTest(), preview_panel_->targetIndex());
+    run_list_->setCurrentRun(info.run_id);
+    if (!info.folder.isEmpty()) addRecentRun(info.folder);
+    if (const RunSeries* run = store_->find(info.run_id))
+      showMessage(tr("%1: training on %2 images (%3)")
+                      .arg(run->name)
+                      .arg(info.train_images)
+                      .arg(info.backend));
+  });
+  connect(t, &TrainingManager::runFinished, this, [this](const RunFinished& info) {
+    status_info_->clearBusy();
+    // The run folder holds the final regularizer.
+    if (const RunSeries* run = store_->find(info.run_id); run && !run->folder.isEmpty()) {
+      bilevel::FoeConfig foe;
+      Eigen::VectorXd theta;
+      const QString file = run->folder + QStringLiteral("/regularizer.json");
+      if (QFileInfo::exists(file) && ReadRegularizerFile(file, &foe, &theta).ok())
+        store_->setParameters(info.run_id, foe, theta);
+    }
+    updateActions();
+  });
+  connect(t, &TrainingManager::message, this, [this](const QString& text) { showMessage(text); });
+  connect(t, &TrainingManager::errorOccurred, this,
+          [this](const QString& text) { showError(tr("Training"), text); });
+}
+
+void MainWindow::onStateChanged(TrainingManager::State state) {
+  const bool busy = state != TrainingManager::State::kIdle;
+  dataset_panel_->setRunning(busy);
+  method_panel_->setRunning(busy);
+  status_info_->setState(TrainingManager::StateText(state));
+  if (!busy) status_info_->clearBusy();
+  updateActions();
+}
+
+void MainWindow::onPreview(std::shared_ptr<const PreviewSnapshot> preview) {
+  preview_panel_->setSnapshot(preview);
+  if (preview)
+    kernel_view_->setKernels(preview->kernels, preview->weights, preview->smoothing,
+                             preview->iteration);
+}
+
+void MainWindow::onKnobChanged(const QString& field, const QString& value) {
+  const bilevel::Status s = training_->changeKnob(field, value);
+  if (!s.ok()) {
+    showError(tr("Live change"), tr("%1 = %2 was refused: %3").arg(field, value, Message(s)));
+    return;
+  }
+  showMessage(tr("%1 = %2 from the next iteration").arg(field, value));
+}
+
+void MainWindow::onPresetChosen(const QString& name) {
+  bilevel::TrainingConfig config;
+  if (bilevel::Status s = bilevel::LoadPreset(ToStd(name), &config); !s.ok()) {
+    showError(tr("Preset"), Message(s));
+    return;
+  }
+  setConfig(config);
+  showMessage(tr("Loaded the preset %1: %2").arg(name, ToQString(config.description)));
+}
+
+bilevel::TrainingConfig MainWindow::currentConfig() const {
+  bilevel::TrainingConfig config = base_config_;
+  dataset_panel_->applyTo(&config);
+  method_panel_->applyTo(&config);
+  return config;
+}
+
+void MainWindow::setConfig(const bilevel::TrainingConfig& config) {
+  base_config_ = config;
+  dataset_panel_->setConfig(config);
+  method_panel_->setConfig(config);
+}
+
+void MainWindow::setRunsFolder(const QString& folder) {
+  runs_folder_ = folder;
+}
+
+QAction* MainWindow::action(const QString& name) const {
+  const auto it = actions_.find(name);
+  return it == actions_.end() ? nullptr : it->second;
+}
+
+int MainWindow::selectedRun() const {
+  if (const int id = run_list_->currentRun()) return id;
+  const auto runs = store_->runs();
+  return runs.empty() ? 0 : runs.back()->id;
+}
+
+void MainWindow::showError(const QString& title, const QString& text) {
+  last_error_ = text;
+  statusBar()->showMessage(text, 10000);
+  if (interactive_) QMessageBox::warning(this, title, text);
+}
+
+void MainWindow::showMessage(const QString& text, int milliseconds) {
+  statusBar()->showMessage(text, milliseconds);
+}
+
+QString MainWindow::newRunFolder(const QString& base) const {
+  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  QString safe = base;
+  safe.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("-"));
+  const QString stem = QDir(runs_folder_).filePath(safe + '-' + stamp);
+  QString dir = stem;
+  for (int k = 2; QFileInfo::exists(dir); ++k)
+    dir = stem + '-' + QString::number(k);
+  return dir;
+}
+
+QString MainWindow::uniqueRunName(const QString& base) const {
+  const auto taken = [this](const QString& name) {
+    for (const RunSeries* r : store_->runs())
+      if (r->name == name || r->name.startsWith(name + ' ')) return true;
+    return false;
+  };
+  if (!taken(base)) return base;
+  for (int k = 2;; ++k)
+    if (!taken(QStringLiteral("%1 (%2)").arg(base).arg(k)))
+      return QStringLiteral("%1 (%2)").arg(base).arg(k);
+}
+
+int MainWindow::startRun() {
+  const bilevel::TrainingConfig config = currentConfig();
+  if (bilevel::Status s = config.validate(); !s.ok()) {
+    showError(tr("Start"), tr("The configuration is not valid: %1").arg(Message(s)));
+    return 0;
+  }
+  const QString name = uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.method));
+  status_info_->resetRun();
+  return training_->start(config, newRunFolder(ToQString(config.name)), name);
+}
+
+std::pair<int, int> MainWindow::startComparison() {
+  bilevel::TrainingConfig config = currentConfig();
+  if (bilevel::Status s = config.validate(); !s.ok()) {
+    showError(tr("Compare"), tr("The configuration is not valid: %1").arg(Message(s)));
+    return {0, 0};
+  }
+  const QString root = newRunFolder(ToQString(config.name) + QStringLiteral("-compare"));
+  const QString name = uniqueRunName(ToQString(config.name));
+  plots_->setXAxis(XAxis::kComputations);
+  status_info_->resetRun();
+  showMessage(tr("ISGD, then MAID on the same data and seed, in %1").arg(root));
+  return training_->startComparison(config, root, name);
+}
+
+bilevel::Status MainWindow::openRun(const QString& dir) {
+  for (const RunSeries* r : store_->runs())
+    if (!r->folder.isEmpty() && QDir(r->folder) == QDir(dir)) {
+      run_list_->setCurrentRun(r->id);
+      return bilevel::Status::Ok();
+    }
+  RunSeries run;
+  QStringList warnings;
+  if (bilevel::Status s = LoadRunFolder(dir, &run, &warnings); !s.ok()) return s;
+  run.name = uniqueRunName(run.name);
+  const int id = store_->add(std::move(run));
+  run_list_->setCurrentRun(id);
+  addRecentRun(QDir::cleanPath(dir));
+  const RunSeries* added = store_->find(id);
+  showMessage(
+      tr("Opened %1: %2 iterations%3")
+          .arg(dir)
+          .arg(added->records.empty() ? 0 : added->records.back().iteration)
+          .arg(warnings.isEmpty() ? QString() : QStringLiteral(" (") + warnings.join("; ") + ')'));
+  return bilevel::Status::Ok();
+}
+
+bilevel::Status MainWindow::continueRun(int run_id) {
+  const bilevel::TrainingConfig config = currentConfig();
+  status_info_->resetRun();
+  return training_->continueRun(run_id, config.budget);
+}
+
+bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return bilevel::Status::Error("choose a run first");
+  bilevel::FoeConfig foe = run->regularizer;
+  Eigen::VectorXd theta = run->theta;
+  if (theta.size() == 0 && !run->folder.isEmpty()) {
+    const QString file = run->folder + QStringLiteral("/regularizer.json");
+    if (QFileInfo::exists(file))
+      if (bilevel::Status s = ReadRegularizerFile(file, &foe, &theta); !s.ok()) return s;
+  }
+  return SaveRegularizer(foe, theta, path);
+}
+
+bilevel::Status MainWindow::exportPlot(PlotsPanel::Plot plot, const QString& path) {
+  return SavePlot(*plots_->plot(plot), path);
+}
+
+bilevel::Status MainWindow::exportCurves(const QString& path) {
+  std::vector<const RunSeries*> runs;
+  for (const RunSeries* r : store_->runs())
+    if (r->visible) runs.push_back(r);
+  if (runs.empty()) return bilevel::Status::Error("there are no curves to export");
+  return SaveCurvesCsv(runs, path);
+}
+
+bilevel::Status MainWindow::exportReconstruction(const QString& path) {
+  const std::shared_ptr<const PreviewSnapshot> p = preview_panel_->snapshot();
+  if (!p || p->reconstruction.isNull())
+    return bilevel::Status::Error("there is no reconstruction yet: start a run");
+  if (bilevel::Status s = SaveImage(p->reconstruction, path); !s.ok()) return s;
+  const QFileInfo info(path);
+  const QString stem = info.dir().filePath(info.completeBaseName());
+  const QString suffix = info.suffix().isEmpty() ? QStringLiteral("png") : info.suffix();
+  if (bilevel::Status s = SaveImage(p->truth, stem + QStringLiteral("-truth.") + suffix); !s.ok())
+    return s;
+  return SaveImage(p->measured, stem + QStringLiteral("-measured.") + suffix);
+}
+
+bilevel::Status MainWindow::exportKernels(const QString& path) {
+  return SaveImage(kernel_view_->sheet(), path);
+}
+
+bilevel::Status MainWindow::copyRunFolder(int run_id, const QString& destination) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return bilevel::Status::Error("choose a run first");
+  if (run->folder.isEmpty()) return bilevel::Status::Error("the run has no folder on disk");
+  return CopyFolder(run->folder, destination);
+}
+
+void MainWindow::removeRun(int run_id, bool move_folder_to_trash) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return;
+  if (training_->busy() && training_->currentRun() == run_id) {
+    showError(tr("Remove run"), tr("Stop the run before removing it."));
+    return;
+  }
+  const QString folder = run->folder;
+  store_->remove(run_id);
+  if (move_folder_to_trash && !folder.isEmpty() && QFileInfo::exists(folder)) {
+    if (!QFile::moveToTrash(folder) && !QDir(folder).removeRecursively())
+      showError(tr("Remove run"), tr("Could not delete %1").arg(folder));
+  }
+}
+
+ApplyDialog* MainWindow::showApplyDialog() {
+  if (!apply_dialog_) apply_dialog_ = new ApplyDialog(this);
+  const RunSeries* run = store_->find(selectedRun());
+  if (run && !run->folder.isEmpty()) {
+    const QString file = run->folder + QStringLiteral("/regularizer.json");
+    if (QFileInfo::exists(file) && apply_dialog_->request().regularizer.empty())
+      apply_dialog_->setRegularizerPath(file);
+  }
+  apply_dialog_->show();
+  apply_dialog_->raise();
+  return apply_dialog_;
+}
+
+void MainWindow::showDataFolder(const QString& folder) {
+  dataset_panel_->setFolder(folder);
+  if (!folder.isEmpty()) addRecentFolder(folder);
+  if (auto* dock = findChild<QDockWidget*>(QStringLiteral("datasetDock"))) dock->raise();
+}
+
+void MainWindow::addRecentRun(const QString& dir) {
+  recent_runs_ = PushRecent(recent_runs_, dir);  // written with the other settings on close
+  rebuildRecentMenus();
+}
+
+void MainWindow::addRecentFolder(const QString& dir) {
+  recent_folders_ = PushRecent(recent_folders_, dir);
+  rebuildRecentMenus();
+}
+
+void MainWindow::restoreSettings() {
+  if (const QString folder = settings::kRunsFolder.get(); !folder.isEmpty()) runs_folder_ = folder;
+  if (const QString json = settings::kLastConfig.get(); !json.isEmpty()) {
+    bilevel::TrainingConfig config;
+    if (bilevel::ConfigFromJson(ToStd(json), &config, nullptr).ok()) setConfig(config);
+  }
+  if (auto axis = XAxisFromKey(settings::kXAxis.get())) plots_->setXAxis(*axis);
+  plots_->setLogX(settings::kLogX.get());
+  plots_->setLogLoss(settings::kLogLoss.get());
+  if (const QByteArray state = settings::kWindowState.get(); !state.isEmpty())
+    layout_restored_ = restoreState(state);
+  recent_runs_ = settings::kRecentRuns.get();
+  recent_folders_ = settings::kRecentDataFolders.get();
+  rebuildRecentMenus();
+}
+
+void MainWindow::saveSettings() {
+  settings::kWindowGeometry.set(saveGeometry());
+  settings::kWindowState.set(saveState());
+  settings::kLastConfig.set(ToQString(bilevel::ConfigToJson(currentConfig())));
+  settings::kXAxis.set(XAxisKey(plots_->xAxis()));
+  settings::kLogX.set(plots_->logX());
+  settings::kLogLoss.set(plots_->logLoss());
+  settings::kRecentRuns.set(recent_runs_);
+  settings::kRecentDataFolders.set(recent_folders_);
+  if (runs_folder_ != settings::DefaultRunsFolder()) settings::kRunsFolder.set(runs_folder_);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (shown_) return;
+  shown_ = true;
+  if (layout_restored_) return;
+  // Sizes of the first layout, once the window has its size.
+  auto* method = findChild<QDockWidget*>(QStringLiteral("methodDock"));
+  auto* preview = findChild<QDockWidget*>(QStringLiteral("previewDock"));
+  auto* kernels = findChild<QDockWidget*>(QStringLiteral("kernelDock"));
+  auto* runs = findChild<QDockWidget*>(QStringLiteral("runsDock"));
+  resizeDocks({method, preview}, {width() * 21 / 100, width() * 31 / 100}, Qt::Horizontal);
+  resizeDocks({preview, kernels, runs},
+              {height() * 32 / 100, height() * 28 / 100, height() * 26 / 100}, Qt::Vertical);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  saveSettings();
+  if (training_->busy()) {
+    showMessage(tr("Stopping the run…"));
+    training_->shutdown();  // stop, wait; the run folder stays resumable
+  }
+  if (apply_dialog_) apply_dialog_->close();
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls())
+    for (const QUrl& url : event->mimeData()->urls())
+      if (url.isLocalFile()) {
+        event->acceptProposedAction();
+        return;
+      }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  openDropped(event->mimeData()->urls());
+  event->acceptProposedAction();
+}
+
+void MainWindow::openDropped(const QList<QUrl>& urls) {
+  for (const QUrl& url : urls) {
+    if (!url.isLocalFile()) continue;
+    const QString path = url.toLocalFile();
+    const QFileInfo info(path);
+    if (info.isDir()) {
+      if (bilevel::RunFolder::IsRunFolder(ToStd(path))) {
+        if (bilevel::Status s = openRun(path); !s.ok()) showError(tr("Open run"), Message(s));
+      } else if (!training_->busy()) {
+        showDataFolder(path);
+      } else {
+        showError(tr("Dataset"), tr("The dataset cannot change while a run trains."));
+      }
+    } else if (IsImageFile(path)) {
+      showApplyDialog()->setImagePath(path);
+    } else if (info.suffix() == QLatin1String("npz") || info.suffix() == QLatin1String("json")) {
+      showApplyDialog()->setRegularizerPath(path);
+    }
+  }
+}
+
+}  // namespace studio

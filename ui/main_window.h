@@ -1,0 +1,154 @@
+// The main window: plots in the middle; dataset, method, preview, kernels and runs in dock panels
+// that can be rearranged; menus and a tool bar with keyboard shortcuts; a status bar with the
+// backend, iteration, speed and ETA. It wires the panels to the TrainingManager and the RunStore
+// and keeps settings, window layout and recent folders between sessions.
+#pragma once
+
+#include <QMainWindow>
+#include <QUrl>
+#include <map>
+#include <memory>
+
+#include "bilevel/training_config.h"
+#include "plots_panel.h"
+#include "snapshot.h"
+#include "training_manager.h"
+
+class QMenu;
+class QScrollArea;
+
+namespace studio {
+
+class ApplyDialog;
+class DatasetPanel;
+class KernelView;
+class MethodPanel;
+class PreviewPanel;
+class RunListPanel;
+class RunStatusBar;
+class RunStore;
+
+class MainWindow final : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // The configuration the panels describe: the last loaded preset or configuration, with the
+  // dataset and method panels' fields applied.
+  bilevel::TrainingConfig currentConfig() const;
+  void setConfig(const bilevel::TrainingConfig& config);
+  QString runsFolder() const { return runs_folder_; }
+  void setRunsFolder(const QString& folder);
+
+  // The window's actions by object name ("actionStart", "actionPause", "actionResume",
+  // "actionStop", "actionCompare", ...).
+  QAction* action(const QString& name) const;
+
+  // What the actions do, with the paths given (the actions ask for them with file dialogs).
+  int startRun();  // the run's id; 0 when the configuration is refused (the error is shown)
+  std::pair<int, int> startComparison();
+  bilevel::Status openRun(const QString& dir);
+  bilevel::Status continueRun(int run_id);
+  bilevel::Status exportRegularizer(int run_id, const QString& path);      // .json or .npz
+  bilevel::Status exportPlot(PlotsPanel::Plot plot, const QString& path);  // .png .svg .pdf
+  bilevel::Status exportCurves(const QString& path);                       // the visible runs, CSV
+  // The latest reconstruction to path, and its ground truth and measurement beside it
+  // (NAME-truth.png, NAME-measured.png).
+  bilevel::Status exportReconstruction(const QString& path);
+  bilevel::Status exportKernels(const QString& path);
+  bilevel::Status copyRunFolder(int run_id, const QString& destination);
+  void removeRun(int run_id, bool move_folder_to_trash);
+  ApplyDialog* showApplyDialog();
+  void showDataFolder(const QString& folder);  // "" for the built-in images
+  // What dropping files on the window does: a run folder is re-opened, another folder becomes the
+  // dataset, an image or a regularizer goes to the Apply dialog.
+  void openDropped(const QList<QUrl>& urls);
+
+  int selectedRun() const;
+  RunStore& store() { return *store_; }
+  TrainingManager& training() { return *training_; }
+  PlotsPanel* plots() const { return plots_; }
+  DatasetPanel* datasetPanel() const { return dataset_panel_; }
+  MethodPanel* methodPanel() const { return method_panel_; }
+  PreviewPanel* previewPanel() const { return preview_panel_; }
+  KernelView* kernelView() const { return kernel_view_; }
+  RunListPanel* runList() const { return run_list_; }
+  RunStatusBar* statusInfo() const { return status_info_; }
+
+  // Without interaction (tests, --screenshot) errors go to the status bar and lastError()
+  // instead of message boxes.
+  void setInteractive(bool interactive) { interactive_ = interactive; }
+  QString lastError() const { return last_error_; }
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  // main_window.cpp
+  void createDocks();
+  void connectTraining();
+  void restoreSettings();
+  void saveSettings();
+  void onStateChanged(TrainingManager::State state);
+  void onPreview(std::shared_ptr<const PreviewSnapshot> preview);
+  void onKnobChanged(const QString& field, const QString& value);
+  void onPresetChosen(const QString& name);
+  void showError(const QString& title, const QString& text);
+  void showMessage(const QString& text, int milliseconds = 6000);
+  QString newRunFolder(const QString& base) const;
+  QString uniqueRunName(const QString& base) const;
+  void addRecentRun(const QString& dir);
+  void addRecentFolder(const QString& dir);
+
+  // main_window_actions.cpp
+  void createActions();
+  void createMenus();
+  void createToolBar();
+  void updateActions();
+  void rebuildRecentMenus();
+  void onOpenRun();
+  void onOpenDataFolder();
+  void onExportRegularizer();
+  void onExportPlots();
+  void onExportCurves();
+  void onExportReconstruction();
+  void onCopyRunFolder();
+  void onRemoveRun(int run_id);
+  void onChooseRunsFolder();
+  void onContinueRun();
+  void onAbout();
+  void resetLayout();
+
+  std::unique_ptr<RunStore> store_;
+  std::unique_ptr<TrainingManager> training_;
+  bilevel::TrainingConfig base_config_;
+  QString runs_folder_;
+  // Kept here and written to the settings on close: a settings file is synced to disk on every
+  // write, which must not happen on the GUI thread while a run trains.
+  QStringList recent_runs_, recent_folders_;
+  QString last_error_;
+  bool interactive_ = true;
+  bool shown_ = false;
+  bool layout_restored_ = false;
+  QByteArray default_state_;
+
+  PlotsPanel* plots_ = nullptr;
+  DatasetPanel* dataset_panel_ = nullptr;
+  MethodPanel* method_panel_ = nullptr;
+  PreviewPanel* preview_panel_ = nullptr;
+  KernelView* kernel_view_ = nullptr;
+  RunListPanel* run_list_ = nullptr;
+  RunStatusBar* status_info_ = nullptr;
+  ApplyDialog* apply_dialog_ = nullptr;
+  QMenu* recent_folders_menu_ = nullptr;
+  QMenu* recent_runs_menu_ = nullptr;
+  QMenu* view_menu_ = nullptr;
+  std::map<QString, QAction*> actions_;
+};
+
+}  // namespace studio

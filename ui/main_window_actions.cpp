@@ -1,0 +1,320 @@
+// The main window's actions, menus and tool bar, and the handlers that ask for file names.
+#include <QActionGroup>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QRegularExpression>
+#include <QStyle>
+#include <QToolBar>
+
+#include "app_settings.h"
+#include "apply_dialog.h"
+#include "exporters.h"
+#include "main_window.h"
+#include "run_list_panel.h"
+#include "run_store.h"
+#include "string_conversion.h"
+#include "version_info.h"
+
+namespace studio {
+
+void MainWindow::createActions() {
+  const auto add = [this](const QString& name, const QString& text, const QKeySequence& key,
+                          const QString& tip, auto&& slot) {
+    auto* a = new QAction(text, this);
+    a->setObjectName(name);
+    if (!key.isEmpty()) a->setShortcut(key);
+    a->setStatusTip(tip);
+    a->setToolTip(key.isEmpty()
+                      ? tip
+                      : tip + QStringLiteral(" (") + key.toString(QKeySequence::NativeText) + ')');
+    connect(a, &QAction::triggered, this, slot);
+    actions_[name] = a;
+    return a;
+  };
+  QStyle* s = style();
+  add(QStringLiteral("actionStart"), tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_Return),
+      tr("Train with the current dataset and method"), [this] { startRun(); })
+      ->setIcon(s->standardIcon(QStyle::SP_MediaPlay));
+  add(QStringLiteral("actionPause"), tr("&Pause"), QKeySequence(Qt::Key_F6),
+      tr("Pause the run (it continues where it stopped)"), [this] { training_->pause(); })
+      ->setIcon(s->standardIcon(QStyle::SP_MediaPause));
+  add(QStringLiteral("actionResume"), tr("&Resume"), QKeySequence(Qt::Key_F7),
+      tr("Resume the paused run"), [this] { training_->resume(); })
+      ->setIcon(s->standardIcon(QStyle::SP_MediaSeekForward));
+  add(QStringLiteral("actionStop"), tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
+      tr("Stop the run; its folder stays resumable"), [this] { training_->stop(); })
+      ->setIcon(s->standardIcon(QStyle::SP_MediaStop));
+  add(QStringLiteral("actionCompare"), tr("ISGD vs &MAID"), QKeySequence(Qt::CTRL | Qt::Key_M),
+      tr("Train ISGD, then MAID, on the same data and seed, and overlay them"),
+      [this] { startComparison(); })
+      ->setIcon(s->standardIcon(QStyle::SP_BrowserReload));
+  add(QStringLiteral("actionContinue"), tr("&Continue Selected Run"),
+      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+      tr("Continue the selected run from its checkpoint, up to the budget in the Method panel"),
+      [this] { onContinueRun(); });
+  add(QStringLiteral("actionOpenData"), tr("Open &Data Folder…"),
+      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), tr("Train on the images of a folder"),
+      [this] { onOpenDataFolder(); })
+      ->setIcon(s->standardIcon(QStyle::SP_DirOpenIcon));
+  add(QStringLiteral("actionBuiltinData"), tr("Use &Built-in Images"), QKeySequence(),
+      tr("Train on the embedded photographs"), [this] { showDataFolder(QString()); });
+  add(QStringLiteral("actionOpenRun"), tr("&Open Run…"), QKeySequence::Open,
+      tr("Re-open a run folder (from this program or bilevel-cli)"), [this] { onOpenRun(); })
+      ->setIcon(s->standardIcon(QStyle::SP_DialogOpenButton));
+  add(QStringLiteral("actionExportRegularizer"), tr("Export &Regularizer…"),
+      QKeySequence(Qt::CTRL | Qt::Key_E), tr("Save the selected run's regularizer as JSON or NPZ"),
+      [this] { onExportRegularizer(); })
+      ->setIcon(s->standardIcon(QStyle::SP_DialogSaveButton));
+  add(QStringLiteral("actionExportPlots"), tr("Export &Plots…"),
+      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), tr("Save the four plots as PNG, SVG or PDF"),
+      [this] { onExportPlots(); });
+  add(QStringLiteral("actionExportCurves"), tr("Export &Curves as CSV…"), QKeySequence(),
+      tr("Save every visible run's log in one CSV file"), [this] { onExportCurves(); });
+  add(QStringLiteral("actionExportReconstruction"), tr("Export Re&construction…"), QKeySequence(),
+      tr("Save the previewed reconstruction, ground truth and measurement as PNG"),
+      [this] { onExportReconstruction(); });
+  add(QStringLiteral("actionCopyRun"), tr("Copy Run &Folder…"), QKeySequence(),
+      tr("Copy the selected run's folder (config, log, checkpoint, regularizer)"),
+      [this] { onCopyRunFolder(); });
+  add(QStringLiteral("actionApply"), tr("&Apply Regularizer…"),
+      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
+      tr("Denoise or deblur an image with a learned regularizer"), [this] { showApplyDialog(); })
+      ->setIcon(s->standardIcon(QStyle::SP_FileDialogContentsView));
+  add(QStringLiteral("actionRunsFolder"), tr("Runs &Folder…"), QKeySequence(),
+      tr("Where new runs are recorded"), [this] { onChooseRunsFolder(); });
+  add(QStringLiteral("actionQuit"), tr("&Quit"), QKeySequence::Quit, tr("Quit Bilevel Studio"),
+      [this] { close(); });
+  add(QStringLiteral("actionFit"), tr("&Fit Plots"), QKeySequence(Qt::CTRL | Qt::Key_0),
+      tr("Fit every plot to its data"), [this] { plots_->resetViews(); });
+  add(QStringLiteral("actionLogX"), tr("&Logarithmic x-Axis"), QKeySequence(Qt::CTRL | Qt::Key_L),
+      tr("Logarithmic x-axis on every plot"), [this](bool on) { plots_->setLogX(on); })
+      ->setCheckable(true);
+  add(QStringLiteral("actionResetLayout"), tr("Reset &Layout"), QKeySequence(),
+      tr("Put the panels back where they started"), [this] { resetLayout(); });
+  add(QStringLiteral("actionAbout"), tr("&About Bilevel Studio"), QKeySequence(Qt::Key_F1),
+      tr("Versions of Bilevel Studio and its libraries"), [this] { onAbout(); });
+  add(QStringLiteral("actionAboutQt"), tr("About &Qt"), QKeySequence(), tr("About Qt"),
+      [] { QApplication::aboutQt(); });
+
+  auto* axes = new QActionGroup(this);
+  int key = Qt::Key_1;
+  for (XAxis axis : kAllXAxes) {
+    const QString label = XAxisLabel(axis);
+    QAction* a = add(QStringLiteral("actionX_") + XAxisKey(axis), tr("x: %1").arg(label),
+                     QKeySequence(Qt::CTRL | key++), tr("Plot against %1").arg(label),
+                     [this, axis] { plots_->setXAxis(axis); });
+    a->setCheckable(true);
+    a->setChecked(axis == plots_->xAxis());
+    axes->addAction(a);
+  }
+  connect(plots_, &PlotsPanel::xAxisChanged, this, [this](XAxis axis) {
+    if (QAction* a = action(QStringLiteral("actionX_") + XAxisKey(axis))) a->setChecked(true);
+  });
+}
+
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(action(QStringLiteral("actionOpenData")));
+  file->addAction(action(QStringLiteral("actionBuiltinData")));
+  recent_folders_menu_ = file->addMenu(tr("Recent Data Folders"));
+  file->addSeparator();
+  file->addAction(action(QStringLiteral("actionOpenRun")));
+  recent_runs_menu_ = file->addMenu(tr("Recent Runs"));
+  file->addSeparator();
+  for (const char* name : {"actionExportRegularizer", "actionExportPlots", "actionExportCurves",
+                           "actionExportReconstruction", "actionCopyRun"})
+    file->addAction(action(QString::fromLatin1(name)));
+  file->addSeparator();
+  file->addAction(action(QStringLiteral("actionApply")));
+  file->addSeparator();
+  file->addAction(action(QStringLiteral("actionRunsFolder")));
+  file->addAction(action(QStringLiteral("actionQuit")));
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  for (const char* name :
+       {"actionStart", "actionPause", "actionResume", "actionStop", "actionCompare"})
+    run->addAction(action(QString::fromLatin1(name)));
+  run->addSeparator();
+  run->addAction(action(QStringLiteral("actionContinue")));
+
+  view_menu_ = menuBar()->addMenu(tr("&View"));
+  for (XAxis axis : kAllXAxes)
+    view_menu_->addAction(action(QStringLiteral("actionX_") + XAxisKey(axis)));
+  view_menu_->addAction(action(QStringLiteral("actionLogX")));
+  view_menu_->addAction(action(QStringLiteral("actionFit")));
+  view_menu_->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>())
+    view_menu_->addAction(dock->toggleViewAction());
+  view_menu_->addAction(action(QStringLiteral("actionResetLayout")));
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(action(QStringLiteral("actionAbout")));
+  help->addAction(action(QStringLiteral("actionAboutQt")));
+}
+
+void MainWindow::createToolBar() {
+  QToolBar* bar = addToolBar(tr("Training"));
+  bar->setObjectName(QStringLiteral("trainingToolBar"));
+  bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  bar->setIconSize(QSize(18, 18));
+  for (const char* name :
+       {"actionStart", "actionPause", "actionResume", "actionStop", "actionCompare"})
+    bar->addAction(action(QString::fromLatin1(name)));
+  bar->addSeparator();
+  for (const char* name : {"actionOpenRun", "actionApply", "actionExportRegularizer"})
+    bar->addAction(action(QString::fromLatin1(name)));
+  view_menu_->insertAction(action(QStringLiteral("actionResetLayout")), bar->toggleViewAction());
+}
+
+void MainWindow::updateActions() {
+  using State = TrainingManager::State;
+  const State state = training_->state();
+  const bool idle = state == State::kIdle;
+  action(QStringLiteral("actionStart"))->setEnabled(idle);
+  action(QStringLiteral("actionCompare"))->setEnabled(idle);
+  action(QStringLiteral("actionContinue"))->setEnabled(idle && selectedRun() != 0);
+  action(QStringLiteral("actionPause"))
+      ->setEnabled(state == State::kRunning || state == State::kPreparing);
+  action(QStringLiteral("actionResume"))->setEnabled(state == State::kPaused);
+  action(QStringLiteral("actionStop"))->setEnabled(!idle && state != State::kStopping);
+  action(QStringLiteral("actionOpenData"))->setEnabled(idle);
+  action(QStringLiteral("actionBuiltinData"))->setEnabled(idle);
+  const bool has_run = selectedRun() != 0;
+  for (const char* name : {"actionExportRegularizer", "actionCopyRun"})
+    action(QString::fromLatin1(name))->setEnabled(has_run);
+}
+
+void MainWindow::rebuildRecentMenus() {
+  recent_folders_menu_->clear();
+  for (const QString& dir : recent_folders_)
+    recent_folders_menu_->addAction(dir, this, [this, dir] {
+      if (!training_->busy()) showDataFolder(dir);
+    });
+  recent_folders_menu_->setEnabled(!recent_folders_menu_->isEmpty());
+  recent_runs_menu_->clear();
+  for (const QString& dir : recent_runs_)
+    recent_runs_menu_->addAction(dir, this, [this, dir] {
+      if (bilevel::Status s = openRun(dir); !s.ok()) showError(tr("Open run"), Message(s));
+    });
+  recent_runs_menu_->setEnabled(!recent_runs_menu_->isEmpty());
+}
+
+void MainWindow::onOpenRun() {
+  const QString dir =
+      QFileDialog::getExistingDirectory(this, tr("Open a run folder"), runs_folder_);
+  if (dir.isEmpty()) return;
+  if (bilevel::Status s = openRun(dir); !s.ok()) showError(tr("Open run"), Message(s));
+}
+
+void MainWindow::onOpenDataFolder() {
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder of training images"));
+  if (!dir.isEmpty()) showDataFolder(dir);
+}
+
+void MainWindow::onExportRegularizer() {
+  const RunSeries* run = store_->find(selectedRun());
+  if (!run) return;
+  QString name = run->name;
+  name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("-"));
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export the learned regularizer"), name + QStringLiteral("-regularizer.json"),
+      tr("Self-describing JSON (*.json);;NumPy arrays (*.npz)"));
+  if (path.isEmpty()) return;
+  if (bilevel::Status s = exportRegularizer(run->id, path); !s.ok())
+    showError(tr("Export regularizer"), Message(s));
+  else
+    showMessage(tr("Wrote %1").arg(path));
+}
+
+void MainWindow::onExportPlots() {
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the plots"));
+  if (dir.isEmpty()) return;
+  QStringList written;
+  for (const char* suffix : {"png", "svg", "pdf"}) {
+    QString error;
+    written += plots_->exportAll(dir, QString::fromLatin1(suffix), &error);
+    if (!error.isEmpty()) {
+      showError(tr("Export plots"), error);
+      return;
+    }
+  }
+  showMessage(tr("Wrote %1 files to %2").arg(written.size()).arg(dir));
+}
+
+void MainWindow::onExportCurves() {
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export curves"), QStringLiteral("curves.csv"), tr("CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  if (bilevel::Status s = exportCurves(path); !s.ok())
+    showError(tr("Export curves"), Message(s));
+  else
+    showMessage(tr("Wrote %1").arg(path));
+}
+
+void MainWindow::onExportReconstruction() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export the reconstruction"),
+                                   QStringLiteral("reconstruction.png"), tr("PNG image (*.png)"));
+  if (path.isEmpty()) return;
+  if (bilevel::Status s = exportReconstruction(path); !s.ok())
+    showError(tr("Export reconstruction"), Message(s));
+  else
+    showMessage(tr("Wrote %1 with its ground truth and measurement").arg(path));
+}
+
+void MainWindow::onCopyRunFolder() {
+  const RunSeries* run = store_->find(selectedRun());
+  if (!run) return;
+  const QString dir = QFileDialog::getSaveFileName(this, tr("Copy the run folder to"),
+                                                   QFileInfo(run->folder).fileName());
+  if (dir.isEmpty()) return;
+  if (bilevel::Status s = copyRunFolder(run->id, dir); !s.ok())
+    showError(tr("Copy run folder"), Message(s));
+  else
+    showMessage(tr("Copied %1 to %2").arg(run->folder, dir));
+}
+
+void MainWindow::onRemoveRun(int run_id) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return;
+  QMessageBox box(QMessageBox::Question, tr("Remove run"),
+                  tr("Remove “%1” from the list?").arg(run->name),
+                  QMessageBox::Yes | QMessageBox::Cancel, this);
+  QCheckBox* trash = nullptr;
+  if (!run->folder.isEmpty()) {
+    trash = new QCheckBox(tr("Also move its folder to the trash:\n%1").arg(run->folder));
+    box.setCheckBox(trash);
+  }
+  if (box.exec() != QMessageBox::Yes) return;
+  removeRun(run_id, trash && trash->isChecked());
+}
+
+void MainWindow::onChooseRunsFolder() {
+  const QString dir =
+      QFileDialog::getExistingDirectory(this, tr("Where new runs are recorded"), runs_folder_);
+  if (dir.isEmpty()) return;
+  setRunsFolder(dir);
+  settings::kRunsFolder.set(dir);
+}
+
+void MainWindow::onContinueRun() {
+  if (bilevel::Status s = continueRun(selectedRun()); !s.ok())
+    showError(tr("Continue run"), Message(s));
+}
+
+void MainWindow::onAbout() {
+  QMessageBox::about(this, tr("About Bilevel Studio"), VersionReportHtml());
+}
+
+void MainWindow::resetLayout() {
+  restoreState(default_state_);
+  for (QDockWidget* dock : findChildren<QDockWidget*>())
+    dock->show();
+}
+
+}  // namespace studio

@@ -1,0 +1,87 @@
+// The upper-level method and its knobs: ISGD, Adam-preconditioned ISGD, MAID or IGD; batch size;
+// step-size and accuracy schedules (kind, alpha_0, q, eps_0, p) and the delta rule; MAID's start;
+// the budget; the regularizer's size; seeds. While a run trains, the live knobs stay editable and
+// every edit is sent as knobChanged(field, value) with the names of config.json (LiveKnobs());
+// everything else is locked. A small plot shows the schedules the knobs give.
+#pragma once
+
+#include <QWidget>
+#include <map>
+
+#include "bilevel/training_config.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace studio {
+
+class SchedulePlot;
+class ScientificSpinBox;
+
+class MethodPanel final : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit MethodPanel(QWidget* parent = nullptr);
+
+  // Shows the config's method, schedules, budget, regularizer and seeds (no knob signals).
+  void setConfig(const bilevel::TrainingConfig& config);
+  // Writes the fields this panel shows into config.
+  void applyTo(bilevel::TrainingConfig* config) const;
+  // Locks the fields that cannot change during a run; knob edits are then sent as knobChanged.
+  void setRunning(bool running);
+  bool running() const { return running_; }
+  void setCurrentIteration(long iteration);
+  // The editor of a live knob or field, by its config.json name ("step.initial").
+  QWidget* field(const QString& name) const;
+
+ signals:
+  void knobChanged(const QString& field, const QString& value);
+  void presetChosen(const QString& name);
+  void changed();
+
+ private:
+  QWidget* buildSchedules();
+  void knobEdited(const QString& field);
+  void updateSchedulePlot();
+  void updateMethodHints();
+  QString knobValue(const QString& field) const;
+  template <typename W>
+  W* named(W* widget, const QString& name);
+
+  std::map<QString, QWidget*> fields_;
+  QComboBox* preset_ = nullptr;
+  QLineEdit* name_ = nullptr;
+  QComboBox* method_ = nullptr;
+  QSpinBox* batch_ = nullptr;
+  QComboBox* step_kind_ = nullptr;
+  ScientificSpinBox* step_initial_ = nullptr;
+  QDoubleSpinBox* step_exponent_ = nullptr;
+  QComboBox* accuracy_kind_ = nullptr;
+  ScientificSpinBox* accuracy_initial_ = nullptr;
+  QDoubleSpinBox* accuracy_exponent_ = nullptr;
+  QComboBox* delta_rule_ = nullptr;
+  ScientificSpinBox* delta_value_ = nullptr;
+  ScientificSpinBox* maid_step_ = nullptr;
+  ScientificSpinBox* maid_epsilon_ = nullptr;
+  QSpinBox* budget_iterations_ = nullptr;
+  QSpinBox* budget_computations_ = nullptr;
+  QDoubleSpinBox* budget_epochs_ = nullptr;
+  QDoubleSpinBox* budget_seconds_ = nullptr;
+  QSpinBox* kernels_ = nullptr;
+  QSpinBox* kernel_size_ = nullptr;
+  QComboBox* boundary_ = nullptr;
+  QSpinBox* seed_ = nullptr;
+  QSpinBox* test_interval_ = nullptr;
+  QComboBox* device_ = nullptr;
+  QLabel* method_hint_ = nullptr;
+  SchedulePlot* schedule_plot_ = nullptr;
+  bool running_ = false;
+  bool updating_ = false;
+};
+
+}  // namespace studio

@@ -1,0 +1,427 @@
+#include "plots_panel.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <algorithm>
+#include <cmath>
+
+#include "curve_plot.h"
+#include "exporters.h"
+#include "string_conversion.h"
+
+namespace studio {
+namespace {
+
+constexpr int kAlpha = 0;
+constexpr int kEpsilon = 1;
+constexpr int kRaw = 0;
+constexpr int kSmoothed = 1;
+constexpr double kSmoothing = 0.9;
+constexpr int kCoalesceMs = 40;
+
+QString KnobSymbol(const std::string& field) {
+  static const std::map<std::string, QString> names = {
+      {"step.initial", QStringLiteral("α₀")},     {"step.exponent", QStringLiteral("q")},
+      {"step.kind", QStringLiteral("α")},         {"accuracy.initial", QStringLiteral("ε₀")},
+      {"accuracy.exponent", QStringLiteral("p")}, {"accuracy.kind", QStringLiteral("ε")},
+      {"delta.rule", QStringLiteral("δ rule")},   {"delta.value", QStringLiteral("δ value")},
+      {"batch_size", QStringLiteral("batch")}};
+  const auto it = names.find(field);
+  return it == names.end() ? ToQString(field) : it->second;
+}
+
+}  // namespace
+
+QString PlotsPanel::PlotKey(Plot plot) {
+  switch (plot) {
+    case kLoss:
+      return QStringLiteral("loss");
+    case kTrainPsnr:
+      return QStringLiteral("psnr");
+    case kTestPsnr:
+      return QStringLiteral("test_psnr");
+    case kSchedules:
+      return QStringLiteral("schedules");
+    case kPlotCount:
+      break;
+  }
+  return {};
+}
+
+PlotsPanel::PlotsPanel(RunStore& store, QWidget* parent) : QWidget(parent), store_(store) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->setSpacing(4);
+
+  auto* bar = new QHBoxLayout;
+  bar->addWidget(new QLabel(tr("x-axis:")));
+  x_combo_ = new QComboBox;
+  x_combo_->setObjectName(QStringLiteral("xAxisCombo"));
+  for (XAxis axis : kAllXAxes)
+    x_combo_->addItem(XAxisLabel(axis), XAxisKey(axis));
+  x_combo_->setToolTip(tr("What the loss and PSNR plots are drawn against"));
+  bar->addWidget(x_combo_);
+  log_x_box_ = new QCheckBox(tr("log x"));
+  log_x_box_->setObjectName(QStringLiteral("logXBox"));
+  log_loss_box_ = new QCheckBox(tr("log loss"));
+  log_loss_box_->setObjectName(QStringLiteral("logLossBox"));
+  log_loss_box_->setChecked(true);
+  smooth_box_ = new QCheckBox(tr("smooth"));
+  smooth_box_->setObjectName(QStringLiteral("smoothBox"));
+  smooth_box_->setChecked(true);
+  smooth_box_->setToolTip(tr("Moving average of the per-batch loss and PSNR"));
+  bar->addWidget(log_x_box_);
+  bar->addWidget(log_loss_box_);
+  bar->addWidget(smooth_box_);
+  auto* hint = new QLabel(tr("wheel: zoom · double-click: fit"));
+  hint->setToolTip(
+      tr("Drag to pan, turn the wheel to zoom (over an axis: that axis only), "
+         "double-click to follow the data again; right-click to export"));
+  hint->setForegroundRole(QPalette::PlaceholderText);
+  hint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  hint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  bar->addWidget(hint, 1);
+  auto* fit = new QPushButton(tr("Fit all"));
+  fit->setObjectName(QStringLiteral("fitButton"));
+  bar->addWidget(fit);
+  layout->addLayout(bar);
+
+  auto* grid = new QGridLayout;
+  grid->setSpacing(4);
+  plots_[kLoss] = new CurvePlot(tr("Upper loss per batch"));
+  plots_[kTrainPsnr] = new CurvePlot(tr("Training PSNR per batch"));
+  plots_[kTestPsnr] = new CurvePlot(tr("Test PSNR"));
+  plots_[kSchedules] = new CurvePlot(tr("Step size α_k and accuracy ε_k"));
+  plots_[kLoss]->yAxis->setLabel(tr("loss"));
+  plots_[kTrainPsnr]->yAxis->setLabel(tr("PSNR (dB)"));
+  plots_[kTestPsnr]->yAxis->setLabel(tr("test PSNR (dB)"));
+  CurvePlot* schedules = plots_[kSchedules];
+  schedules->yAxis->setLabel(tr("α_k (solid), ε_k (dashed)"));
+  schedules->setLogY(true, schedules->yAxis);
+  schedules->xAxis->setLabel(XAxisLabel(XAxis::kIterations));
+  plots_[kLoss]->setLogY(true);
+  for (int p = 0; p < kPlotCount; ++p) {
+    CurvePlot* plot = plots_[std::size_t(p)];
+    plot->setObjectName(PlotKey(Plot(p)) + QStringLiteral("Plot"));
+    grid->addWidget(plot, p / 2, p % 2);
+    connect(plot, &QWidget::customContextMenuRequested, this,
+            [this, plot](const QPoint& pos) { showContextMenu(plot, pos); });
+  }
+  layout->addLayout(grid, 1);
+
+  connect(x_combo_, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (auto axis = XAxisFromKey(x_combo_->itemData(index).toString())) setXAxis(*axis);
+  });
+  connect(log_x_box_, &QCheckBox::toggled, this, &PlotsPanel::setLogX);
+  connect(log_loss_box_, &QCheckBox::toggled, this, &PlotsPanel::setLogLoss);
+  connect(smooth_box_, &QCheckBox::toggled, this, &PlotsPanel::setSmooth);
+  connect(fit, &QPushButton::clicked, this, &PlotsPanel::resetViews);
+
+  replot_timer_.setSingleShot(true);
+  connect(&replot_timer_, &QTimer::timeout, this, &PlotsPanel::replotNext);
+  connect(&store_, &RunStore::runAdded, this, &PlotsPanel::onRunAdded);
+  connect(&store_, &RunStore::runChanged, this, &PlotsPanel::onRunChanged);
+  connect(&store_, &RunStore::runRemoved, this, &PlotsPanel::onRunRemoved);
+  connect(&store_, &RunStore::recordsAppended, this, &PlotsPanel::onRecordsAppended);
+  connect(&store_, &RunStore::recordsReset, this, &PlotsPanel::rebuild);
+  connect(&store_, &RunStore::eventsAppended, this, &PlotsPanel::onEventsAppended);
+  setXAxis(x_axis_);
+}
+
+void PlotsPanel::setXAxis(XAxis axis) {
+  const bool changed = axis != x_axis_;
+  x_axis_ = axis;
+  const int index = x_combo_->findData(XAxisKey(axis));
+  if (index >= 0 && x_combo_->currentIndex() != index) x_combo_->setCurrentIndex(index);
+  for (Plot p : {kLoss, kTrainPsnr, kTestPsnr})
+    plots_[p]->xAxis->setLabel(XAxisLabel(axis));
+  if (changed) {
+    rebuildAll();
+    emit xAxisChanged(axis);
+  }
+}
+
+void PlotsPanel::setLogX(bool log) {
+  if (log_x_box_->isChecked() != log) log_x_box_->setChecked(log);
+  if (log_x_ == log) return;
+  log_x_ = log;
+  for (CurvePlot* plot : plots_)
+    plot->setLogX(log);
+  rebuildAll();
+}
+
+void PlotsPanel::setLogLoss(bool log) {
+  if (log_loss_box_->isChecked() != log) log_loss_box_->setChecked(log);
+  if (log_loss_ == log) return;
+  log_loss_ = log;
+  plots_[kLoss]->setLogY(log);
+  replotAll(true);
+}
+
+void PlotsPanel::setSmooth(bool smooth) {
+  if (smooth_box_->isChecked() != smooth) smooth_box_->setChecked(smooth);
+  if (smooth_ == smooth) return;
+  smooth_ = smooth;
+  for (const RunSeries* run : store_.runs())
+    styleRun(*run);
+  replotAll(false);
+}
+
+void PlotsPanel::resetViews() {
+  for (CurvePlot* plot : plots_)
+    plot->resetView();
+}
+
+// PlotJuggler's habit: new data marks the plots dirty and starts a single-shot timer unless one is
+// pending. When it fires, one plot is redrawn per event-loop pass (so the GUI never spends more
+// than one plot's drawing in one go), and the next round waits at least three times as long as
+// this one took, which keeps drawing below about a quarter of the GUI thread however much data
+// the plots hold.
+void PlotsPanel::replotAll(bool fit) {
+  for (std::size_t p = 0; p < plots_.size(); ++p) {
+    dirty_[p] = true;
+    fit_[p] = fit_[p] || fit;
+  }
+  if (!replot_timer_.isActive() && !round_running_) replot_timer_.start(kCoalesceMs);
+}
+
+void PlotsPanel::replotNext() {
+  if (!round_running_) {
+    round_running_ = true;
+    round_clock_.start();
+  }
+  for (std::size_t p = 0; p < plots_.size(); ++p) {
+    if (!dirty_[p]) continue;
+    dirty_[p] = false;
+    if (fit_[p]) plots_[p]->fit();
+    fit_[p] = false;
+    plots_[p]->replot(QCustomPlot::rpRefreshHint);
+    break;
+  }
+  const bool more = std::find(dirty_.begin(), dirty_.end(), true) != dirty_.end();
+  if (more && round_clock_.elapsed() < 4 * kCoalesceMs) {
+    replot_timer_.start(0);  // the next plot, after the event loop has had a turn
+    return;
+  }
+  round_running_ = false;
+  const int cost = int(round_clock_.elapsed());
+  if (more) replot_timer_.start(std::max(kCoalesceMs, 3 * cost));
+}
+
+// Mini-batch losses are noisy; full-batch methods (MAID, IGD) are drawn as they are.
+bool PlotsPanel::smoothed(const RunSeries& run) const {
+  return smooth_ && (run.config.method == bilevel::Method::kIsgd ||
+                     run.config.method == bilevel::Method::kAdam);
+}
+
+void PlotsPanel::styleRun(const RunSeries& run) {
+  const QColor color = run.color;
+  const bool smooth = smoothed(run);
+  QColor faint = color;
+  faint.setAlpha(smooth ? 75 : 255);
+  const QPen line(color, 1.5);
+  for (Plot p : {kLoss, kTrainPsnr}) {
+    QCPGraph* raw = plots_[p]->graph(run.id, kRaw);
+    raw->setPen(QPen(faint, smooth ? 1.0 : 1.5));
+    raw->setAntialiased(!smooth);  // thousands of faint segments: cheaper without
+    // Full-batch methods take few, costly steps: mark each one.
+    raw->setScatterStyle(smooth ? QCPScatterStyle() : QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
+    raw->setName(run.name);
+    QCPGraph* smoothed = plots_[p]->graph(run.id, kSmoothed);
+    smoothed->setPen(QPen(color, 1.8));
+    smoothed->setName(run.name);
+  }
+  QCPGraph* test = plots_[kTestPsnr]->graph(run.id, 0);
+  test->setPen(line);
+  test->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, color, Qt::white, 5));
+  test->setName(run.name);
+  CurvePlot* s = plots_[kSchedules];
+  QCPGraph* alpha = s->graph(run.id, kAlpha, s->yAxis);
+  alpha->setPen(line);
+  alpha->setName(run.name + QStringLiteral(" α"));
+  QCPGraph* eps = s->graph(run.id, kEpsilon, s->yAxis);
+  eps->setPen(QPen(color, 1.5, Qt::DashLine));
+  eps->setName(run.name + QStringLiteral(" ε"));
+  for (CurvePlot* plot : plots_)
+    plot->setRunVisible(run.id, run.visible);
+  for (Plot p : {kLoss, kTrainPsnr}) {
+    QCPGraph* hidden = plots_[p]->graph(run.id, smooth ? kRaw : kSmoothed);
+    hidden->removeFromLegend();
+    if (!smooth) hidden->setVisible(false);
+  }
+}
+
+void PlotsPanel::append(const RunSeries& run, int first) {
+  const auto& records = run.records;
+  const int n = int(records.size()) - first;
+  if (n <= 0) return;
+  QVector<double> x, loss, psnr, loss_avg, psnr_avg, iter, alpha, eps, test_x, test_y;
+  Average& average = averages_[run.id];
+  if (first == 0) average = Average{};
+  x.reserve(n);
+  loss.reserve(n);
+  psnr.reserve(n);
+  iter.reserve(n);
+  alpha.reserve(n);
+  eps.reserve(n);
+  for (int i = first; i < int(records.size()); ++i) {
+    const bilevel::IterationRecord& r = records[std::size_t(i)];
+    const double xv = XValue(r, x_axis_);
+    const bool x_ok = !log_x_ || xv > 0;
+    average.loss = kSmoothing * average.loss + (1 - kSmoothing) * r.loss;
+    average.psnr = kSmoothing * average.psnr + (1 - kSmoothing) * r.psnr;
+    ++average.count;
+    const double debias = 1 - std::pow(kSmoothing, double(average.count));
+    if (x_ok) {
+      x << xv;
+      loss << r.loss;
+      psnr << r.psnr;
+      loss_avg << average.loss / debias;
+      psnr_avg << average.psnr / debias;
+      if (!std::isnan(r.test_psnr)) {
+        test_x << xv;
+        test_y << r.test_psnr;
+      }
+    }
+    iter << double(r.iteration);
+    alpha << r.alpha;
+    eps << r.epsilon;
+  }
+  plots_[kLoss]->graph(run.id, kRaw)->addData(x, loss, true);
+  plots_[kLoss]->graph(run.id, kSmoothed)->addData(x, loss_avg, true);
+  plots_[kTrainPsnr]->graph(run.id, kRaw)->addData(x, psnr, true);
+  plots_[kTrainPsnr]->graph(run.id, kSmoothed)->addData(x, psnr_avg, true);
+  if (!test_x.isEmpty()) plots_[kTestPsnr]->graph(run.id, 0)->addData(test_x, test_y, true);
+  CurvePlot* s = plots_[kSchedules];
+  s->graph(run.id, kAlpha, s->yAxis)->addData(iter, alpha, true);
+  s->graph(run.id, kEpsilon, s->yAxis)->addData(iter, eps, true);
+}
+
+void PlotsPanel::updateMarkers(const RunSeries& run) {
+  for (CurvePlot* plot : plots_)
+    plot->clearMarkers(run.id);
+  for (const bilevel::RunEvent& e : run.events) {
+    if (e.kind != "knob") continue;
+    const QString label = KnobSymbol(e.field) + QStringLiteral(" = ") + ToQString(e.value);
+    const double x = EventXValue(run.records, e.iteration, e.wall_seconds, x_axis_);
+    for (Plot p : {kLoss, kTrainPsnr, kTestPsnr})
+      if (!log_x_ || x > 0) plots_[p]->addMarker(run.id, x, run.color, label);
+    if (!log_x_ || e.iteration > 0)
+      plots_[kSchedules]->addMarker(run.id, double(e.iteration), run.color, label);
+  }
+  for (CurvePlot* plot : plots_)
+    plot->setRunVisible(run.id, run.visible);
+}
+
+void PlotsPanel::rebuild(int id) {
+  const RunSeries* run = store_.find(id);
+  if (!run) return;
+  for (int p = 0; p < kPlotCount; ++p) {
+    CurvePlot* plot = plots_[std::size_t(p)];
+    for (int role : {0, 1})
+      if (QCPGraph* g = plot->findGraph(id, role)) g->data()->clear();
+  }
+  styleRun(*run);
+  if (!std::isnan(run->initial_test_psnr) && !log_x_) {
+    plots_[kTestPsnr]->graph(id, 0)->addData(0.0, run->initial_test_psnr);
+  }
+  append(*run, 0);
+  updateMarkers(*run);
+  replotAll(true);
+}
+
+void PlotsPanel::rebuildAll() {
+  for (const RunSeries* run : store_.runs())
+    rebuild(run->id);
+  replotAll(true);
+}
+
+void PlotsPanel::onRunAdded(int id) {
+  rebuild(id);
+}
+
+void PlotsPanel::onRunChanged(int id) {
+  if (const RunSeries* run = store_.find(id)) {
+    styleRun(*run);
+    replotAll(true);
+  }
+}
+
+void PlotsPanel::onRunRemoved(int id) {
+  averages_.erase(id);
+  for (CurvePlot* plot : plots_)
+    plot->removeRun(id);
+  replotAll(true);
+}
+
+void PlotsPanel::onRecordsAppended(int id, int first) {
+  const RunSeries* run = store_.find(id);
+  if (!run) return;
+  append(*run, first);
+  replotAll(true);
+}
+
+void PlotsPanel::onEventsAppended(int id, int first) {
+  const RunSeries* run = store_.find(id);
+  if (!run) return;
+  bool knob = false;
+  for (std::size_t i = std::size_t(first); i < run->events.size(); ++i)
+    knob = knob || run->events[i].kind == "knob";
+  if (!knob) return;
+  updateMarkers(*run);
+  replotAll(false);
+}
+
+QStringList PlotsPanel::exportAll(const QString& folder, const QString& suffix, QString* error) {
+  QStringList written;
+  for (int p = 0; p < kPlotCount; ++p) {
+    const QString path = QDir(folder).filePath(PlotKey(Plot(p)) + '.' + suffix);
+    if (bilevel::Status s = SavePlot(*plots_[std::size_t(p)], path); !s.ok()) {
+      if (error) *error = Message(s);
+      return written;
+    }
+    written << path;
+  }
+  return written;
+}
+
+void PlotsPanel::showContextMenu(CurvePlot* plot, const QPoint& pos) {
+  QMenu menu(this);
+  const auto save = [this, plot](const QString& suffix) {
+    const QString name = plot->objectName().remove(QStringLiteral("Plot")) + '.' + suffix;
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export plot"), name, PlotFileFilter());
+    if (path.isEmpty()) return;
+    if (bilevel::Status s = SavePlot(*plot, path); !s.ok())
+      QMessageBox::warning(this, tr("Export plot"), Message(s));
+  };
+  menu.addAction(tr("Export as PNG…"), this, [save] { save(QStringLiteral("png")); });
+  menu.addAction(tr("Export as SVG…"), this, [save] { save(QStringLiteral("svg")); });
+  menu.addAction(tr("Export as PDF…"), this, [save] { save(QStringLiteral("pdf")); });
+  menu.addAction(tr("Copy image"), this, [plot] {
+    QApplication::clipboard()->setPixmap(plot->toPixmap(plot->width(), plot->height(), 2.0));
+  });
+  menu.addAction(tr("Export curves as CSV…"), this, &PlotsPanel::exportCurvesRequested);
+  menu.addSeparator();
+  QAction* legend = menu.addAction(tr("Show legend"));
+  legend->setCheckable(true);
+  legend->setChecked(plot->legend->visible());
+  connect(legend, &QAction::toggled, plot, [plot](bool on) {
+    plot->legend->setVisible(on);
+    plot->requestReplot();
+  });
+  menu.addAction(tr("Fit to data"), plot, &CurvePlot::resetView);
+  menu.exec(plot->mapToGlobal(pos));
+}
+
+}  // namespace studio

@@ -1,0 +1,89 @@
+// The four training plots, for every run in the store overlaid in its colour: upper loss per batch
+// and training PSNR against the chosen x-axis, test PSNR (per epoch or test interval), and the step
+// size alpha_k and accuracy eps_k against iterations. Knob changes show as vertical markers.
+// New records are appended to the graphs' data (never rebuilt) and drawn with one queued replot.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QTimer>
+#include <QWidget>
+#include <array>
+#include <map>
+
+#include "run_store.h"
+#include "x_axis.h"
+
+class QCheckBox;
+class QComboBox;
+
+namespace studio {
+
+class CurvePlot;
+
+class PlotsPanel final : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum Plot { kLoss, kTrainPsnr, kTestPsnr, kSchedules, kPlotCount };
+  static QString PlotKey(Plot plot);  // "loss", "psnr", "test_psnr", "schedules"
+
+  explicit PlotsPanel(RunStore& store, QWidget* parent = nullptr);
+
+  CurvePlot* plot(Plot which) const { return plots_[std::size_t(which)]; }
+  XAxis xAxis() const { return x_axis_; }
+  void setXAxis(XAxis axis);
+  bool logX() const { return log_x_; }
+  void setLogX(bool log);
+  bool logLoss() const { return log_loss_; }
+  void setLogLoss(bool log);
+  // Loss and training PSNR per batch are noisy: draw them faintly with a debiased exponential
+  // moving average (weight 0.9, as TensorBoard does) on top.
+  bool smooth() const { return smooth_; }
+  void setSmooth(bool smooth);
+  void resetViews();
+  // Writes the four plots as <base>-<key>.<suffix>; returns the files written.
+  QStringList exportAll(const QString& folder, const QString& suffix, QString* error);
+
+ signals:
+  void xAxisChanged(studio::XAxis axis);
+  void exportCurvesRequested();  // from a plot's context menu
+
+ private:
+  void onRunAdded(int id);
+  void onRunChanged(int id);
+  void onRunRemoved(int id);
+  void onRecordsAppended(int id, int first);
+  void onEventsAppended(int id, int first);
+  void rebuild(int id);
+  void rebuildAll();
+  void append(const RunSeries& run, int first);
+  void updateMarkers(const RunSeries& run);
+  void styleRun(const RunSeries& run);
+  bool smoothed(const RunSeries& run) const;
+  void replotAll(bool fit);
+  void replotNext();
+  void showContextMenu(CurvePlot* plot, const QPoint& pos);
+
+  RunStore& store_;
+  std::array<CurvePlot*, kPlotCount> plots_{};
+  QComboBox* x_combo_ = nullptr;
+  QCheckBox* log_x_box_ = nullptr;
+  QCheckBox* log_loss_box_ = nullptr;
+  QCheckBox* smooth_box_ = nullptr;
+  struct Average {
+    double loss = 0.0, psnr = 0.0;
+    long count = 0;
+  };
+  std::map<int, Average> averages_;  // per run, up to its last appended record
+  XAxis x_axis_ = XAxis::kComputations;
+  bool log_x_ = false;
+  bool log_loss_ = true;
+  bool smooth_ = true;
+  QTimer replot_timer_;
+  QElapsedTimer round_clock_;
+  bool round_running_ = false;
+  std::array<bool, kPlotCount> dirty_{};
+  std::array<bool, kPlotCount> fit_{};
+};
+
+}  // namespace studio

@@ -1,0 +1,292 @@
+#include "training_manager.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <cmath>
+
+#include "string_conversion.h"
+
+namespace studio {
+namespace {
+
+QString EndText(bilevel::RunEnd end) {
+  switch (end) {
+    case bilevel::RunEnd::kBudget:
+      return QStringLiteral("budget reached");
+    case bilevel::RunEnd::kStopped:
+      return QStringLiteral("stopped");
+    case bilevel::RunEnd::kDiverged:
+      return QStringLiteral("diverged");
+    case bilevel::RunEnd::kError:
+      return QStringLiteral("error");
+    case bilevel::RunEnd::kNone:
+      break;
+  }
+  return QStringLiteral("ended");
+}
+
+}  // namespace
+
+QString TrainingManager::StateText(State state) {
+  switch (state) {
+    case State::kIdle:
+      return QStringLiteral("idle");
+    case State::kPreparing:
+      return QStringLiteral("loading");
+    case State::kRunning:
+      return QStringLiteral("training");
+    case State::kPaused:
+      return QStringLiteral("paused");
+    case State::kStopping:
+      return QStringLiteral("stopping");
+  }
+  return {};
+}
+
+TrainingManager::TrainingManager(RunStore& store, QObject* parent)
+    : QObject(parent), store_(store), worker_(std::make_unique<TrainingWorker>(buffer_)) {
+  qRegisterMetaType<studio::TrainingRequest>();
+  qRegisterMetaType<studio::RunStarted>();
+  qRegisterMetaType<studio::RunFinished>();
+  thread_.setObjectName(QStringLiteral("training"));
+  worker_->moveToThread(&thread_);
+  connect(this, &TrainingManager::requestRun, worker_.get(), &TrainingWorker::run,
+          Qt::QueuedConnection);
+  connect(worker_.get(), &TrainingWorker::started, this, &TrainingManager::onStarted,
+          Qt::QueuedConnection);
+  connect(worker_.get(), &TrainingWorker::finished, this, &TrainingManager::onFinished,
+          Qt::QueuedConnection);
+  connect(worker_.get(), &TrainingWorker::loadProgress, this, &TrainingManager::onLoadProgress,
+          Qt::QueuedConnection);
+  drain_timer_.setInterval(33);
+  drain_timer_.setTimerType(Qt::CoarseTimer);
+  connect(&drain_timer_, &QTimer::timeout, this, &TrainingManager::drain);
+  thread_.start();
+}
+
+TrainingManager::~TrainingManager() {
+  queue_.clear();
+  if (current_) worker_->stop(current_);
+  thread_.requestInterruption();
+  thread_.quit();
+  thread_.wait();
+  worker_.reset();
+}
+
+void TrainingManager::shutdown() {
+  queue_.clear();
+  if (current_) worker_->stop(current_);
+  thread_.requestInterruption();
+  thread_.quit();
+  thread_.wait();
+  // The worker's last signals are queued to this thread: deliver them now.
+  QCoreApplication::sendPostedEvents(this);
+  drain();
+}
+
+int TrainingManager::start(const bilevel::TrainingConfig& config, const QString& out_dir,
+                           const QString& name) {
+  RunSeries series;
+  series.name = name.isEmpty() ? ToQString(config.name) : name;
+  series.live = true;
+  series.folder = out_dir;
+  series.status = QStringLiteral("queued");
+  series.config = config;
+  series.regularizer = config.regularizer;
+  const int id = store_.add(std::move(series));
+  Pending pending;
+  pending.request.run_id = id;
+  pending.request.config = config;
+  pending.request.out_dir = out_dir;
+  enqueue(std::move(pending));
+  return id;
+}
+
+std::pair<int, int> TrainingManager::startComparison(const bilevel::TrainingConfig& config,
+                                                     const QString& out_root, const QString& name) {
+  bilevel::TrainingConfig first = config;
+  if (first.method == bilevel::Method::kMaid) first.method = bilevel::Method::kIsgd;
+  bilevel::TrainingConfig second = first;
+  second.method = bilevel::Method::kMaid;
+  second.name = first.name + "-maid";
+  const QString first_label = MethodLabel(first.method);
+  const QString root = out_root.isEmpty() ? QString() : QDir::cleanPath(out_root);
+  const int a = start(first, root.isEmpty() ? QString() : root + "/isgd", name + " " + first_label);
+  RunSeries series;
+  series.name = name + " MAID";
+  series.live = true;
+  series.folder = root.isEmpty() ? QString() : root + "/maid";
+  series.status = QStringLiteral("queued");
+  series.config = second;
+  series.regularizer = second.regularizer;
+  const int b = store_.add(std::move(series));
+  Pending pending;
+  pending.request.run_id = b;
+  pending.request.config = second;
+  pending.request.out_dir = store_.find(b)->folder;
+  pending.budget_from_previous = config.budget.computations == 0;
+  enqueue(std::move(pending));
+  return {a, b};
+}
+
+bilevel::Status TrainingManager::continueRun(int run_id, std::optional<bilevel::Budget> budget) {
+  const RunSeries* run = store_.find(run_id);
+  if (!run) return bilevel::Status::Error("no such run");
+  if (run->folder.isEmpty())
+    return bilevel::Status::Error("the run " + ToStd(run->name) + " has no run folder");
+  if (busy() && current_ == run_id)
+    return bilevel::Status::Error("the run " + ToStd(run->name) + " is training");
+  Pending pending;
+  pending.request.run_id = run_id;
+  pending.request.resume_dir = run->folder;
+  pending.request.budget = budget;
+  store_.setStatus(run_id, QStringLiteral("queued"));
+  enqueue(std::move(pending));
+  return bilevel::Status::Ok();
+}
+
+void TrainingManager::enqueue(Pending pending) {
+  queue_.push_back(std::move(pending));
+  if (state_ == State::kIdle) startNext();
+}
+
+void TrainingManager::startNext() {
+  if (queue_.empty()) {
+    current_ = 0;
+    drain_timer_.stop();
+    setState(State::kIdle);
+    return;
+  }
+  Pending next = std::move(queue_.front());
+  queue_.pop_front();
+  if (next.budget_from_previous && last_computations_ > 0) {
+    next.request.config.budget = bilevel::Budget{};
+    next.request.config.budget.computations = last_computations_;
+    store_.setConfig(next.request.run_id, next.request.config);
+  }
+  current_ = next.request.run_id;
+  stop_requested_ = false;
+  progress_.reset();
+  store_.setStatus(current_, QStringLiteral("loading"));
+  setState(State::kPreparing);
+  if (!thread_.isRunning()) thread_.start();  // after a shutdown()
+  emit requestRun(next.request);
+  drain_timer_.start();
+}
+
+void TrainingManager::pause() {
+  if (!current_ || state_ == State::kStopping) return;
+  worker_->pause(current_);
+  emit message(QStringLiteral("pausing…"));
+}
+
+void TrainingManager::resume() {
+  if (!current_) return;
+  worker_->resume(current_);
+}
+
+void TrainingManager::stop() {
+  for (const Pending& p : queue_)
+    store_.setStatus(p.request.run_id, QStringLiteral("not started"));
+  queue_.clear();
+  if (!current_) return;
+  stop_requested_ = true;
+  worker_->stop(current_);  // also ends a pause, without a "continue" first
+  setState(State::kStopping);
+}
+
+bilevel::Status TrainingManager::changeKnob(const QString& field, const QString& value) {
+  if (!current_ || state_ == State::kStopping) return bilevel::Status::Error("no run is training");
+  return worker_->changeKnob(current_, ToStd(field), ToStd(value));
+}
+
+void TrainingManager::setPreviewTarget(bool test, int index) {
+  worker_->setPreviewTarget(test, index);
+}
+
+void TrainingManager::setState(State state) {
+  if (state_ == state) return;
+  state_ = state;
+  emit stateChanged(state);
+}
+
+void TrainingManager::drain() {
+  SnapshotBuffer::Batch batch = buffer_.take();
+  if (batch.empty()) return;
+  const int id = batch.run_id;
+  store_.appendRecords(id, batch.records);
+  store_.appendEvents(id, batch.events);
+  for (const bilevel::RunEvent& e : batch.events)
+    if (e.kind == "knob" || e.kind == "warning" || e.kind == "error" || e.kind == "diverged")
+      emit message(ToQString(e.message));
+  if (batch.preview) {
+    preview_ = batch.preview;
+    store_.setParameters(id, preview_->regularizer, preview_->theta);
+    emit previewChanged(preview_);
+  }
+  if (batch.progress) {
+    progress_ = batch.progress;
+    emit progressChanged(*batch.progress);
+  }
+  if (batch.state && id == current_ && state_ != State::kStopping) {
+    if (*batch.state == bilevel::RunState::kPaused) {
+      setState(State::kPaused);
+      store_.setStatus(id, QStringLiteral("paused"));
+    } else if (*batch.state == bilevel::RunState::kRunning) {
+      setState(State::kRunning);
+      store_.setStatus(id, QStringLiteral("running"));
+    }
+  }
+}
+
+void TrainingManager::onLoadProgress(int run_id, int done, int total) {
+  if (run_id == current_) emit loadProgress(done, total);
+}
+
+void TrainingManager::onStarted(const RunStarted& info) {
+  if (info.run_id != current_) return;
+  const int id = info.run_id;
+  store_.setFolder(id, info.folder);
+  store_.setBackend(id, info.backend);
+  store_.setConfig(id, info.settings);
+  store_.truncate(id, info.start_iteration);
+  if (info.start_iteration == 0) store_.setInitialTestPsnr(id, info.initial_test_psnr);
+  store_.setStatus(id, QStringLiteral("running"));
+  if (state_ == State::kPreparing) setState(State::kRunning);
+  for (const QString& w : info.warnings)
+    emit message(QStringLiteral("warning: %1").arg(w));
+  emit runStarted(info);
+}
+
+void TrainingManager::onFinished(const RunFinished& info) {
+  drain();
+  const int id = info.run_id;
+  QString status = EndText(info.end);
+  if (!info.started && info.end == bilevel::RunEnd::kError) status = QStringLiteral("failed");
+  store_.setStatus(id, status);
+  if (info.started) last_computations_ = info.computations;
+  if (const RunSeries* run = store_.find(id)) {
+    if (!info.started && run->records.empty() && info.end == bilevel::RunEnd::kError)
+      emit errorOccurred(
+          QStringLiteral("The run “%1” could not start:\n%2").arg(run->name, info.message));
+    else if (info.end == bilevel::RunEnd::kError)
+      emit errorOccurred(
+          QStringLiteral("The run “%1” ended with an error:\n%2").arg(run->name, info.message));
+    else
+      emit message(QStringLiteral("%1: %2").arg(run->name, info.message));
+    if (!info.write_error.isEmpty())
+      emit errorOccurred(QStringLiteral("The run folder of “%1” could not be written:\n%2")
+                             .arg(run->name, info.write_error));
+  }
+  emit runFinished(info);
+  const bool go_on = info.end == bilevel::RunEnd::kBudget && !stop_requested_;
+  if (!go_on) {
+    for (const Pending& p : queue_)
+      store_.setStatus(p.request.run_id, QStringLiteral("not started"));
+    queue_.clear();
+  }
+  current_ = 0;
+  startNext();
+}
+
+}  // namespace studio

@@ -1,0 +1,264 @@
+#include "training_worker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <memory>
+
+#include "background_work.h"
+#include "bilevel/metrics.h"
+#include "bilevel/thread_pool.h"
+#include "bilevel/training_session.h"
+#include "image_conversion.h"
+#include "string_conversion.h"
+
+namespace studio {
+namespace {
+
+// The budget fraction done: the largest over the limits that are set.
+double BudgetFraction(const bilevel::Trainer& t) {
+  const bilevel::Budget& b = t.settings().budget;
+  double f = 0.0;
+  if (b.computations > 0) f = std::max(f, double(t.computations()) / double(b.computations));
+  if (b.epochs > 0) f = std::max(f, t.epoch() / b.epochs);
+  if (b.wall_seconds > 0) f = std::max(f, t.wallSeconds() / b.wall_seconds);
+  if (b.iterations > 0) f = std::max(f, double(t.iteration()) / double(b.iterations));
+  return std::min(1.0, f);
+}
+
+}  // namespace
+
+TrainingWorker::TrainingWorker(SnapshotBuffer& buffer, QObject* parent)
+    : QObject(parent), buffer_(buffer) {}
+
+void TrainingWorker::pause(int run_id) {
+  std::lock_guard lock(mutex_);
+  paused_run_ = run_id;
+  if (controller_ && current_run_ == run_id) controller_->pause();
+}
+
+void TrainingWorker::resume(int run_id) {
+  std::lock_guard lock(mutex_);
+  if (paused_run_ == run_id) paused_run_ = 0;
+  if (controller_ && current_run_ == run_id) controller_->resume();
+}
+
+void TrainingWorker::stop(int run_id) {
+  std::lock_guard lock(mutex_);
+  stop_run_ = run_id;
+  if (controller_ && current_run_ == run_id) controller_->stop();
+}
+
+bool TrainingWorker::stopRequested(int run_id) {
+  std::lock_guard lock(mutex_);
+  return stop_run_ == run_id;
+}
+
+bilevel::Status TrainingWorker::changeKnob(int run_id, const std::string& field,
+                                           const std::string& value) {
+  std::lock_guard lock(mutex_);
+  if (controller_ && current_run_ == run_id) return controller_->changeKnob(field, value);
+  if (pending_knobs_run_ != run_id) {
+    pending_knobs_.clear();
+    pending_knobs_run_ = run_id;
+  }
+  pending_knobs_.emplace_back(field, value);
+  return bilevel::Status::Ok();
+}
+
+void TrainingWorker::setPreviewTarget(bool test, int index) {
+  preview_test_ = test;
+  preview_index_ = std::max(0, index);
+  preview_due_ = true;
+}
+
+void TrainingWorker::run(const TrainingRequest& request) {
+  // Training yields to the GUI on a busy machine. The engine's CPU threads are started again from
+  // this thread, so that they inherit its priority (once: they then stay).
+  LowerThreadPriority(kTrainingNice);
+  if (!pool_lowered_) {
+    pool_lowered_ = true;
+    bilevel::SetThreadCount(bilevel::ThreadCount());
+  }
+  RunFinished result;
+  result.run_id = request.run_id;
+  try {
+    runSession(request, &result);
+  } catch (const std::exception& e) {
+    result.end = bilevel::RunEnd::kError;
+    result.message = QStringLiteral("internal error: %1").arg(QString::fromUtf8(e.what()));
+  } catch (...) {
+    result.end = bilevel::RunEnd::kError;
+    result.message = QStringLiteral("internal error");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    controller_ = nullptr;
+    current_run_ = 0;
+    if (stop_run_ == request.run_id) stop_run_ = 0;
+    if (paused_run_ == request.run_id) paused_run_ = 0;
+    if (pending_knobs_run_ == request.run_id) pending_knobs_.clear();
+  }
+  oracle_ = nullptr;
+  emit finished(result);
+}
+
+void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* result) {
+  const int id = request.run_id;
+  run_id_ = id;
+  buffer_.begin(id);
+  {
+    std::lock_guard lock(mutex_);
+    current_run_ = id;
+  }
+  const bilevel::LoadProgress progress = [this, id](int done, int total) {
+    emit loadProgress(id, done, total);
+    return !stopRequested(id);
+  };
+
+  bilevel::TrainingSession session;
+  bilevel::Status status;
+  if (!request.resume_dir.isEmpty()) {
+    status = bilevel::ResumeSession(ToStd(request.resume_dir), progress, &session);
+    if (status.ok() && request.budget) session.trainer->setBudget(*request.budget);
+  } else {
+    bilevel::SessionOptions options;
+    options.out_dir = ToStd(request.out_dir);
+    options.progress = progress;
+    status = bilevel::PrepareSession(request.config, options, &session);
+  }
+  if (!status.ok()) {
+    const bool cancelled = stopRequested(id);
+    result->end = cancelled ? bilevel::RunEnd::kStopped : bilevel::RunEnd::kError;
+    result->message = cancelled ? QStringLiteral("stopped before training began") : Message(status);
+    return;
+  }
+
+  oracle_ = session.oracle.get();
+  bilevel::Trainer& trainer = *session.trainer;
+  RunStarted info;
+  info.run_id = id;
+  info.backend = ToQString(session.backend);
+  info.folder = session.folder ? ToQString(session.folder->path()) : QString();
+  for (const std::string& w : session.warnings)
+    info.warnings << ToQString(w);
+  info.settings = trainer.settings();
+  info.train_images = oracle_->dataset().train.n();
+  info.test_images = oracle_->dataset().test.n();
+  info.start_iteration = trainer.iteration();
+  info.initial_test_psnr = trainer.initialTestPsnr();
+  emit started(info);
+
+  if (stopRequested(id)) {
+    result->started = true;
+    result->end = bilevel::RunEnd::kStopped;
+    result->message = QStringLiteral("stopped before training began");
+    result->iterations = trainer.iteration();
+    return;
+  }
+  preview_due_ = true;
+  makePreview(trainer, true);
+
+  bilevel::RunCallbacks callbacks;
+  callbacks.record = [this](const bilevel::IterationRecord& r) { buffer_.addRecord(r); };
+  callbacks.event = [this](const bilevel::RunEvent& e) { buffer_.addEvent(e); };
+  callbacks.state = [this](bilevel::RunState s) { buffer_.setState(s); };
+  callbacks.iteration = [this, id](const bilevel::Trainer& t) {
+    buffer_.setProgress(
+        {id, t.iteration(), t.computations(), t.epoch(), t.wallSeconds(), BudgetFraction(t)});
+    makePreview(t, false);
+  };
+  bilevel::RunController controller(trainer, session.folder.get(), callbacks);
+  {
+    std::lock_guard lock(mutex_);
+    controller_ = &controller;
+    if (paused_run_ == id) controller.pause();
+    if (stop_run_ == id) controller.stop();
+    if (pending_knobs_run_ == id) {
+      for (const auto& [field, value] : pending_knobs_)
+        if (bilevel::Status s = controller.changeKnob(field, value); !s.ok()) {
+          bilevel::RunEvent refused;
+          refused.iteration = trainer.iteration();
+          refused.kind = "warning";
+          refused.field = field;
+          refused.value = value;
+          refused.message = "knob change refused: " + s.message();
+          buffer_.addEvent(refused);
+        }
+      pending_knobs_.clear();
+    }
+  }
+  buffer_.setProgress({id, trainer.iteration(), trainer.computations(), trainer.epoch(),
+                       trainer.wallSeconds(), BudgetFraction(trainer)});
+  controller.run();  // on this thread, until the run ends
+  {
+    std::lock_guard lock(mutex_);
+    controller_ = nullptr;
+  }
+  makePreview(trainer, true);  // the final parameters
+
+  result->started = true;
+  result->end = controller.end();
+  result->message = ToQString(controller.endMessage());
+  result->write_error = ToQString(controller.writeError());
+  result->iterations = trainer.iteration();
+  result->computations = trainer.computations();
+  result->wall_seconds = trainer.wallSeconds();
+  result->final_test_psnr = trainer.lastTestPsnr();
+}
+
+// On the worker thread, between upper iterations. A preview costs one lower-level solve, so it is
+// made at most every preview_interval_ and at most about a fifth of the time.
+void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
+  if (!oracle_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && !preview_due_ && now < next_preview_) return;
+  preview_due_ = false;
+
+  const bilevel::Dataset& data = oracle_->dataset();
+  const bool test = preview_test_ && data.test.n() > 0;
+  const bilevel::Batch<float>& clean = test ? data.test : data.train;
+  if (clean.n() == 0) return;
+  const int index = std::min(int(preview_index_), clean.n() - 1);
+  const bilevel::Batch<float>& measured =
+      test ? oracle_->problem().test_measured : oracle_->problem().train_measured;
+
+  auto preview = std::make_shared<PreviewSnapshot>();
+  preview->run_id = run_id_;
+  preview->iteration = trainer.iteration();
+  preview->test = test;
+  preview->index = index;
+  const std::vector<int>& source = test ? data.test_source : data.train_source;
+  if (index < int(source.size()) && source[std::size_t(index)] < int(data.sources.size()))
+    preview->source = ToQString(data.sources[std::size_t(source[std::size_t(index)])].name);
+  preview->truth = ToQImage(clean, index);
+  preview->measured = ToQImage(measured, index);
+  bilevel::Batch<float> one_clean(bilevel::Shape{1, clean.c(), clean.h(), clean.w()});
+  bilevel::Batch<float> one_measured(one_clean.shape());
+  std::copy(clean.image(index), clean.image(index) + clean.imageSize(), one_clean.data());
+  std::copy(measured.image(index), measured.image(index) + measured.imageSize(),
+            one_measured.data());
+  preview->measured_psnr = bilevel::Psnr(one_measured, one_clean, 0);
+
+  const Eigen::VectorXd& theta = trainer.parameters();
+  preview->epsilon = trainer.settings().test_accuracy;
+  bilevel::Batch<float> x;
+  const auto started = std::chrono::steady_clock::now();
+  if (oracle_->reconstruct(theta, test, {index}, preview->epsilon, &x).ok()) {
+    preview->reconstruction = ToQImage(x, 0);
+    preview->reconstruction_psnr = bilevel::Psnr(x, one_clean, 0);
+  }
+  preview->regularizer = oracle_->regularizerConfig();
+  preview->theta = theta;
+  preview->kernels = KernelImages(preview->regularizer, theta);
+  preview->weights = ExpertWeights(preview->regularizer, theta);
+  const bilevel::FoeLayout layout(preview->regularizer);
+  if (theta.size() == layout.size()) preview->smoothing = std::exp(theta[layout.smoothing()]);
+  buffer_.setPreview(std::move(preview));
+
+  const auto interval = std::max<std::chrono::steady_clock::duration>(
+      preview_interval_.load(), 4 * (std::chrono::steady_clock::now() - started));
+  next_preview_ = std::chrono::steady_clock::now() + interval;
+}
+
+}  // namespace studio
