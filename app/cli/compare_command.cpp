@@ -60,7 +60,7 @@ int RunCompareCommand(const QStringList& arguments) {
   }
   const std::string plot = dir + "/compare.png";
   if (bilevel::Status s =
-          bilevel::WriteLinePlot(plot, cli::RunPanels(labels, logs, cli::XAxis::kComputations));
+          bilevel::WriteLinePlot(plot, cli::RunPanels(labels, logs, bilevel::XAxis::kComputations));
       !s.ok())
     return cli::Fail("compare", s.message());
   std::printf("wrote %s\n", plot.c_str());

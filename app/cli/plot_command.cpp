@@ -24,7 +24,7 @@ int RunPlotCommand(const QStringList& arguments) {
   if (int code = cli::Parse(parser, "plot", arguments, true); code >= 0) return code;
   if (parser.positionalArguments().isEmpty()) return cli::Fail("plot", "give run folders", 2);
   if (!parser.isSet(out)) return cli::Fail("plot", "--out FILE is required", 2);
-  const auto axis = cli::XAxisFromString(parser.value(x).toStdString());
+  const auto axis = bilevel::XAxisFromString(parser.value(x).toStdString());
   if (!axis) return cli::Fail("plot", "--x takes computations, iterations, epochs or seconds", 2);
   bilevel::PlotOptions options;
   bool ok_w = false, ok_h = false;

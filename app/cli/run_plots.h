@@ -2,21 +2,17 @@
 // against a chosen x-axis, one colour per run (bilevel-cli compare and plot).
 #pragma once
 
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "bilevel/plot_png.h"
 #include "bilevel/run_record.h"
+#include "bilevel/x_axis.h"
 
 namespace cli {
 
-enum class XAxis { kComputations, kIterations, kEpochs, kSeconds };
-std::optional<XAxis> XAxisFromString(std::string_view text);
-
 std::vector<bilevel::PlotPanel> RunPanels(
     const std::vector<std::string>& labels,
-    const std::vector<std::vector<bilevel::IterationRecord>>& logs, XAxis axis);
+    const std::vector<std::vector<bilevel::IterationRecord>>& logs, bilevel::XAxis axis);
 
 }  // namespace cli

@@ -1,0 +1,40 @@
+#include "bilevel/x_axis.h"
+
+namespace bilevel {
+
+const char* ToString(XAxis axis) {
+  switch (axis) {
+    case XAxis::kComputations:
+      return "computations";
+    case XAxis::kIterations:
+      return "iterations";
+    case XAxis::kEpochs:
+      return "epochs";
+    case XAxis::kWallTime:
+      return "seconds";
+  }
+  return "unknown";
+}
+
+std::optional<XAxis> XAxisFromString(std::string_view text) {
+  for (XAxis axis : kAllXAxes)
+    if (text == ToString(axis)) return axis;
+  if (text == "wall" || text == "time") return XAxis::kWallTime;
+  return std::nullopt;
+}
+
+double XValue(const IterationRecord& r, XAxis axis) {
+  switch (axis) {
+    case XAxis::kComputations:
+      return double(r.computations);
+    case XAxis::kIterations:
+      return double(r.iteration);
+    case XAxis::kEpochs:
+      return r.epoch;
+    case XAxis::kWallTime:
+      return r.wall_seconds;
+  }
+  return 0.0;
+}
+
+}  // namespace bilevel
