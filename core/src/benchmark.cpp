@@ -81,4 +81,52 @@ BenchmarkResult RunCpuBenchmark(const BenchmarkOptions& options) {
   return options.double_precision ? Run<double>(options) : Run<float>(options);
 }
 
+Status CudaBenchmarkOptions::validate() const {
+  if (batch < 1) return Status::Error("bench: batch must be at least 1");
+  if (channels < 1) return Status::Error("bench: channels must be at least 1");
+  if (kernels < 1) return Status::Error("bench: kernels must be at least 1");
+  if (kernel_size < 1 || kernel_size % 2 == 0)
+    return Status::Error("bench: kernel size must be a positive odd number");
+  if (sizes.empty()) return Status::Error("bench: no image size");
+  for (int s : sizes)
+    if (s < kernel_size) return Status::Error("bench: image size must be at least the kernel size");
+  if (fista_iterations < 1 || cg_iterations < 1)
+    return Status::Error("bench: iteration counts must be at least 1");
+  if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
+  return Status::Ok();
+}
+
+std::string CudaBenchmarkResult::report(const CudaBenchmarkOptions& o) const {
+  std::string text = "GPU: " + device + "\n";
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "batch %d, %d-channel images, J=%d kernels of %dx%dx%d, %s boundary, float32, "
+                "denoising\n",
+                o.batch, o.channels, o.kernels, o.channels, o.kernel_size, o.kernel_size,
+                ToString(o.boundary));
+  text += line;
+  std::snprintf(line, sizeof line, "%-10s %22s %16s %28s\n", "size", "lower-level iteration",
+                "CG iteration", "ISGD step");
+  text += line;
+  for (const CudaBenchmarkRow& r : rows) {
+    char step[64];
+    std::snprintf(step, sizeof step, "%.2f ms (%d FISTA + %d CG)", r.step_ms, o.fista_iterations,
+                  o.cg_iterations);
+    std::snprintf(line, sizeof line, "%-10s %19.1f us %13.1f us %28s\n",
+                  (std::to_string(r.size) + "x" + std::to_string(r.size)).c_str(), r.lower_level_us,
+                  r.cg_us, step);
+    text += line;
+  }
+  text +=
+      "(medians; iterations timed with CUDA events on the stream, the step with the host "
+      "clock)";
+  return text;
+}
+
+#ifndef BILEVEL_HAVE_CUDA
+Status RunCudaBenchmark(const CudaBenchmarkOptions&, CudaBenchmarkResult*) {
+  return Status::Error("this build has no CUDA backend");
+}
+#endif
+
 }  // namespace bilevel

@@ -5,6 +5,10 @@
 #include "bilevel/measurements.h"
 #include "bilevel/thread_pool.h"
 
+#ifdef BILEVEL_HAVE_CUDA
+#include "bilevel/cuda/cuda_oracle.h"
+#endif
+
 namespace bilevel {
 
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
@@ -15,11 +19,21 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
     *backend = cpu;
     return Status::Ok();
   }
-  // The training engine runs its solvers on the CPU; the CUDA solvers are not wired in yet.
+  // The GPU engine is used when asked for by name ("cuda") and a device is present. "auto" stays
+  // on the CPU until the GPU engine has passed its parity suite on a device (docs/BENCHMARKS.md).
   const CudaDeviceInfo cuda = QueryCudaDevice();
-  std::string why = !cuda.built       ? "this build has no CUDA backend"
-                    : !cuda.available ? "no CUDA device: " + cuda.message
-                                      : "the CUDA training engine is not available yet";
+  if (cuda.built && cuda.available) {
+    if (config.device == DevicePreference::kCuda) {
+      *backend = "GPU: " + cuda.name;
+      return Status::Ok();
+    }
+    *backend = cpu;
+    return Status::Ok();
+  }
+  const std::string why = !cuda.built ? "this build has no CUDA backend"
+                          : cuda.message.rfind("no CUDA device", 0) == 0
+                              ? cuda.message
+                              : "no CUDA device: " + cuda.message;
   if (config.device == DevicePreference::kCuda) {
     if (!config.allow_cpu_fallback)
       return Status::Error("device \"cuda\" was requested but " + why +
@@ -40,10 +54,30 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
     session->warnings.push_back(w);
   ProblemData problem;
   if (Status s = MakeProblem(config.problem, dataset, &problem); !s.ok()) return s;
-  std::unique_ptr<FoeOracle> cpu;
-  if (Status s = FoeOracle::Create(config, std::move(dataset), std::move(problem), &cpu); !s.ok())
-    return s;
-  session->oracle = std::move(cpu);
+#ifdef BILEVEL_HAVE_CUDA
+  if (session->backend.rfind("GPU", 0) == 0) {
+    // TryCreate leaves the data alone when it fails, for the CPU below.
+    std::unique_ptr<CudaFoeOracle> gpu;
+    const Status s = CudaFoeOracle::TryCreate(config, std::move(dataset), std::move(problem), &gpu);
+    if (s.ok()) {
+      session->backend = gpu->backendName();
+      session->oracle = std::move(gpu);
+    } else if (config.device == DevicePreference::kCuda && !config.allow_cpu_fallback) {
+      return Status::Error("device \"cuda\": the GPU engine could not be set up: " + s.message());
+    } else {
+      session->warnings.push_back("the GPU engine could not be set up (" + s.message() +
+                                  "); running on the CPU");
+      session->backend = CpuBackendDescription();
+    }
+  }
+#endif
+  if (!session->oracle) {
+    std::unique_ptr<FoeOracle> cpu;
+    if (Status s = FoeOracle::Create(config, std::move(dataset), std::move(problem), &cpu); !s.ok())
+      return s;
+    session->backend = CpuBackendDescription();
+    session->oracle = std::move(cpu);
+  }
   session->trainer = std::make_unique<Trainer>(config, *session->oracle);
   return Status::Ok();
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "bilevel/boundary.h"
 #include "bilevel/status.h"
 
 namespace bilevel {
@@ -28,5 +30,44 @@ struct BenchmarkResult {
 };
 
 BenchmarkResult RunCpuBenchmark(const BenchmarkOptions& options);
+
+// The GPU training engine (builds with the CUDA backend and a device only): float32, denoising,
+// per image size
+//   - one lower-level iteration: a FISTA iteration of the whole batch (gradient of h, the vector
+//     updates, the per-image norms and stopping tests), the median over every iteration of
+//     `repeats` solves of fista_iterations iterations each (tolerance too small to be met);
+//   - one CG iteration likewise (Hessian-vector product, updates, reductions);
+//   - one ISGD step: CudaFoeOracle::evaluate on a batch with the iteration counts fixed to
+//     fista_iterations and cg_iterations (median wall time over `repeats` steps).
+// Iterations are timed with CUDA events on the solver's stream, so host gaps count.
+struct CudaBenchmarkOptions {
+  int batch = 32;
+  std::vector<int> sizes = {96, 256};  // square images
+  int channels = 3;
+  int kernels = 10;
+  int kernel_size = 7;
+  Boundary boundary = Boundary::kReflect101;
+  int fista_iterations = 50;
+  int cg_iterations = 30;
+  int repeats = 5;
+  Status validate() const;
+};
+
+struct CudaBenchmarkRow {
+  int size = 0;
+  double lower_level_us = 0.0;  // median per FISTA iteration of the batch
+  double cg_us = 0.0;           // median per CG iteration of the batch
+  double step_ms = 0.0;         // median per ISGD step (evaluate with the hypergradient)
+  long step_lower_iterations = 0, step_cg_iterations = 0;  // of the last step, summed over images
+};
+
+struct CudaBenchmarkResult {
+  std::string device;
+  std::vector<CudaBenchmarkRow> rows;
+  std::string report(const CudaBenchmarkOptions& options) const;
+};
+
+// Fails with a message when the build has no CUDA backend or no device is usable.
+Status RunCudaBenchmark(const CudaBenchmarkOptions& options, CudaBenchmarkResult* result);
 
 }  // namespace bilevel

@@ -17,11 +17,11 @@ namespace bilevel {
 
 struct TrainingSession {
   TrainingConfig config;
-  std::unique_ptr<ImageOracle> oracle;  // FoeOracle on the CPU
+  std::unique_ptr<ImageOracle> oracle;  // FoeOracle on the CPU, CudaFoeOracle on the GPU
   std::unique_ptr<Trainer> trainer;
   std::unique_ptr<RunFolder> folder;  // null when the run is not recorded
   std::vector<std::string> warnings;  // skipped files, unknown config fields, fallbacks
-  std::string backend;                // where the engine runs, e.g. "CPU, 2 threads (AVX2+FMA)"
+  std::string backend;  // where the engine runs: "CPU: 2 threads (AVX2+FMA)" or "GPU: <name>"
 };
 
 struct SessionOptions {
@@ -41,8 +41,12 @@ Status PrepareSession(const TrainingConfig& config, const SessionOptions& option
 Status ResumeSession(const std::string& dir, const LoadProgress& progress,
                      TrainingSession* session);
 
-// Selects the backend for a device preference: the text in session logs, or an error when
-// CUDA is required but cannot be used.
+// Selects the backend for a device preference: "cuda" takes the GPU engine when the build has it
+// and a device is present (without one: the CPU with a warning when allow_cpu_fallback is set,
+// else an error); "auto" and "cpu" take the CPU (the GPU engine is opt-in until it has passed its
+// parity suite on a device). Sets the thread count. *backend is "GPU: <name>" or the CPU
+// description. Building the problem may still fall back to the CPU (with a warning) when the GPU
+// engine cannot be set up, e.g. out of device memory.
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
                      std::vector<std::string>* warnings);
 

@@ -1,5 +1,6 @@
 // bilevel-cuda-bench: device time of the FoE operators (float32) for batch 32, J = 10 kernels of
-// 3 x 7 x 7, at 96 x 96 and 256 x 256, both boundary rules.
+// 3 x 7 x 7, at 96 x 96 and 256 x 256, both boundary rules; then the solver iterations and ISGD
+// steps of the GPU training engine (RunCudaBenchmark, as `bilevel-cli bench --device cuda`).
 //
 // Two numbers per operation, both from CUDA events after a warm-up:
 //   single  median over 200 calls of (event, one call, event), the stream idle before each
@@ -14,6 +15,7 @@
 #include <functional>
 #include <vector>
 
+#include "bilevel/benchmark.h"
 #include "bilevel/cuda/cuda_foe.h"
 #include "bilevel/foe.h"
 #include "bilevel/synthetic.h"
@@ -136,6 +138,14 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("# batch 32, J = 10 kernels of 3x7x7, float32 (FFMA, no TF32)\n");
+  std::printf("# batch 32, J = 10 kernels of 3x7x7, float32 (FFMA, no TF32)\n\n");
+  CudaBenchmarkOptions options;
+  CudaBenchmarkResult result;
+  if (const Status s = RunCudaBenchmark(options, &result); !s.ok()) {
+    std::fprintf(stderr, "solver benchmark: %s\n", s.message().c_str());
+    ++failures;
+  } else {
+    std::printf("%s\n", result.report(options).c_str());
+  }
   return failures == 0 ? 0 : 1;
 }

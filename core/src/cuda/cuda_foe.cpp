@@ -138,8 +138,10 @@ struct CudaFoe::Impl {
     if (stream) cudaStreamDestroy(stream);
   }
 
-  cuda::FoeDims dims(const Shape& s) const {
+  cuda::FoeDims dims(const Shape& s, const DeviceImageList& images = {}) const {
     cuda::FoeDims d;
+    d.images.list = images.list;
+    d.images.count = images.count;
     d.n = s.n;
     d.c = s.c;
     d.h = s.h;
@@ -165,26 +167,37 @@ struct CudaFoe::Impl {
 
   Shape responseShape(const Shape& s) const { return Shape{s.n, J, s.h, s.w}; }
 
-  Status forward(const DeviceBatch& in, cuda::FoeMap map, const float* diagp, DeviceBatch& out) {
+  Status forward(const DeviceBatch& in, cuda::FoeMap map, const float* diagp, DeviceBatch& out,
+                 const DeviceImageList& images = {}) {
     if (Status s = out.allocate(responseShape(in.shape())); !s.ok()) return s;
-    BILEVEL_CUDA_TRY(
-        cuda::LaunchForward(dims(in.shape()), wts, map, in.data(), diagp, out.data(), stream),
-        "forward correlation kernel");
+    BILEVEL_CUDA_TRY(cuda::LaunchForward(dims(in.shape(), images), wts, map, in.data(), diagp,
+                                         out.data(), stream),
+                     "forward correlation kernel");
     return Status::Ok();
   }
 
-  Status adjoint(const DeviceBatch& responses, const Shape& imageShape, DeviceBatch& out) {
+  Status adjoint(const DeviceBatch& responses, const Shape& imageShape, DeviceBatch& out,
+                 const DeviceImageList& images = {}, const DeviceDataTerm& data = {}) {
     if (Status s = out.allocate(imageShape); !s.ok()) return s;
-    BILEVEL_CUDA_TRY(
-        cuda::LaunchAdjoint(dims(imageShape), wts, responses.data(), out.data(), stream),
-        "adjoint correlation kernel");
+    cuda::DataTerm term;
+    term.v = data.v;
+    term.coef = data.coef;
+    term.mask = data.mask;
+    term.y = data.y;
+    BILEVEL_CUDA_TRY(cuda::LaunchAdjoint(dims(imageShape, images), wts, responses.data(),
+                                         out.data(), stream, term),
+                     "adjoint correlation kernel");
     return Status::Ok();
   }
 
-  Status sandwich(const DeviceBatch& in, cuda::FoeMap map, DeviceBatch& out, const char* what) {
+  Status sandwich(const DeviceBatch& in, cuda::FoeMap map, DeviceBatch& out, const char* what,
+                  const DeviceImageList& images = {}, const DeviceDataTerm& data = {}) {
     if (Status s = checkInput(in, what); !s.ok()) return s;
     if (&in == &out || (in.data() == out.data() && in.data() != nullptr))
       return Status::Error("CudaFoe: input and output must be different buffers");
+    if (out.data() != nullptr &&
+        (out.data() == data.v || out.data() == data.y || out.data() == data.mask))
+      return Status::Error("CudaFoe: the output must not alias the data term");
     const Shape shape = in.shape();
     const float* diagp = nullptr;
     if (map == cuda::FoeMap::kHessian) {
@@ -194,8 +207,8 @@ struct CudaFoe::Impl {
                              " batch, prepared for " + ShapeText(diag.shape()));
       diagp = diag.data();
     }
-    if (Status s = forward(in, map, diagp, work); !s.ok()) return s;
-    return adjoint(work, shape, out);
+    if (Status s = forward(in, map, diagp, work, images); !s.ok()) return s;
+    return adjoint(work, shape, out, images, data);
   }
 };
 
@@ -345,6 +358,21 @@ Status CudaFoe::synchronize() {
 
 Status CudaFoe::gradient(const DeviceBatch& x, DeviceBatch& out) {
   return impl_->sandwich(x, cuda::FoeMap::kGradient, out, "x");
+}
+
+Status CudaFoe::gradient(const DeviceBatch& x, DeviceBatch& out, const DeviceImageList& images,
+                         const DeviceDataTerm& data) {
+  return impl_->sandwich(x, cuda::FoeMap::kGradient, out, "x", images, data);
+}
+
+Status CudaFoe::hessianVector(const DeviceBatch& v, DeviceBatch& out, const DeviceImageList& images,
+                              const DeviceDataTerm& data) {
+  return impl_->sandwich(v, cuda::FoeMap::kHessian, out, "v", images, data);
+}
+
+Status CudaFoe::hessianBound(const DeviceBatch& v, DeviceBatch& out, const DeviceImageList& images,
+                             const DeviceDataTerm& data) {
+  return impl_->sandwich(v, cuda::FoeMap::kBound, out, "v", images, data);
 }
 
 Status CudaFoe::prepareHessian(const DeviceBatch& x) {

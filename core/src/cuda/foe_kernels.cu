@@ -9,8 +9,12 @@
 //
 // Adjoint: with w_j zero outside the image, G_c(P) = sum_j sum_{u,v} k_j[c,u,v] w_j(P - (u,v)) on
 // the padded grid, and out = P^T G. For every pixel q the interior term is G(q + r) (AdjointTiled,
-// a gather shaped like the forward pass); under Reflect101 the padding frame positions P fold onto
-// their mirrored sources (FoldFrame, atomically added afterwards). Zero padding has no fold.
+// a gather shaped like the forward pass); under Reflect101 the pixels near the border also receive
+// G at their mirrored padding positions (FoldBorder: one thread per such pixel sums them in a fixed
+// order, so results are bitwise reproducible). Zero padding has no fold.
+//
+// Every launch may be restricted to a device-side list of images (FoeDims::images); the adjoint
+// adds the data term of the lower level in its epilogue (DataTerm).
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -61,6 +65,35 @@ __device__ __forceinline__ float MapValue(FoeMap map, float z, float sj, float n
   }
 }
 
+// The image of a launch slot, or -1 when the slot is past the active count.
+__device__ __forceinline__ int SlotImage(const ImageList& a, int slot) {
+  if (a.count && slot >= *a.count) return -1;
+  return a.list ? a.list[slot] : slot;
+}
+
+// The same, read again (volatile, so that the compiler does not keep the first value live in a
+// register through a long loop).
+__device__ __forceinline__ int SlotImageAgain(const ImageList& a, int slot) {
+  return a.list ? *static_cast<const volatile int*>(a.list + slot) : slot;
+}
+
+__device__ __forceinline__ bool HasData(const DataTerm& t) {
+  return t.v != nullptr || t.y != nullptr;
+}
+
+// The data term at element e (see DataTerm).
+__device__ __forceinline__ float DataValue(const DataTerm& t, std::size_t e) {
+  const float v = t.v ? t.v[e] : 0.0f;
+  float r = t.coef * v;
+  if (t.mask) {
+    const float m = t.mask[e];
+    r += m * (m * v - (t.y ? t.y[e] : 0.0f));
+  } else if (t.y) {
+    r -= t.y[e];
+  }
+  return r;
+}
+
 // ------------------------------------------------------------------------------------------
 // Forward
 
@@ -76,7 +109,8 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int NLOAD = (kPX + K - 1 + 3) / 4;
   constexpr int JBP = (JB + 3) / 4 * 4;
   const int groups = (d.J + JB - 1) / JB;
-  const int i = blockIdx.z / groups, g = blockIdx.z % groups;
+  const int g = blockIdx.z % groups;
+  if (SlotImage(d.images, blockIdx.z / groups) < 0) return;
   const int x0 = blockIdx.x * kTileW, y0 = blockIdx.y * kTY;
   const int C = d.c;
   const int nw = C * K * K * JBP;
@@ -87,7 +121,7 @@ __global__ void __launch_bounds__(kThreads)
   const float* wg = wf + std::size_t(g) * nw;
   for (int t = tid; t < nw; t += kThreads)
     sw[t] = wg[t];
-  const float* xi = x + std::size_t(i) * C * d.h * d.w;
+  const float* xi = x + std::size_t(SlotImage(d.images, blockIdx.z / groups)) * C * d.h * d.w;
   const int tile = C * TH * kPitch;
   // kLoadBatch independent loads in flight per thread before the shared stores.
   for (int t0 = tid; t0 < tile; t0 += kThreads * kLoadBatch) {
@@ -157,6 +191,7 @@ __global__ void __launch_bounds__(kThreads)
 
   const int y = y0 + ty, xb = x0 + tx * kPX;
   if (y >= d.h || xb >= d.w) return;
+  const int i = SlotImageAgain(d.images, blockIdx.z / groups);
   const bool vec = (d.w % 4 == 0) && (xb + kPX <= d.w);
 #pragma unroll
   for (int j = 0; j < JB; ++j) {
@@ -205,7 +240,9 @@ __global__ void ForwardGeneric(FoeDims d, const float* __restrict__ x, const flo
   if (idx >= total) return;
   const int px = int(idx % d.w), py = int(idx / d.w % d.h);
   const int j = int(idx / (std::size_t(d.w) * d.h) % d.J);
-  const int i = int(idx / (std::size_t(d.w) * d.h * d.J));
+  const int i = SlotImage(d.images, int(idx / (std::size_t(d.w) * d.h * d.J)));
+  if (i < 0) return;
+  const std::size_t at = ((std::size_t(i) * d.J + j) * d.h + py) * d.w + px;
   const int K = d.k, R = K / 2;
   float z = 0.0f;
   for (int c = 0; c < d.c; ++c) {
@@ -220,7 +257,7 @@ __global__ void ForwardGeneric(FoeDims d, const float* __restrict__ x, const flo
       }
     }
   }
-  out[idx] = MapValue(map, z, scale[j], nu, map == FoeMap::kHessian ? diag[idx] : 0.0f);
+  out[at] = MapValue(map, z, scale[j], nu, map == FoeMap::kHessian ? diag[at] : 0.0f);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -232,14 +269,15 @@ constexpr int kAdjChunkDefault = 4;  // measured best on an H100 (more blocks pe
 template <int K, int C>
 __global__ void __launch_bounds__(kThreads)
     AdjointTiled(FoeDims d, const float* __restrict__ w, const float* __restrict__ wa, int chunk,
-                 float* __restrict__ out) {
+                 DataTerm data, float* __restrict__ out) {
   extern __shared__ float4 smem4[];
   float* smem = reinterpret_cast<float*>(smem4);
   constexpr int R = K / 2;
   constexpr int TH = kTY + K - 1;
   constexpr int NLOAD = (kPX + K - 1 + 3) / 4;
   const int J = d.J;
-  const int i = blockIdx.z;
+  const int i = SlotImage(d.images, blockIdx.z);
+  if (i < 0) return;
   const int x0 = blockIdx.x * kTileW, y0 = blockIdx.y * kTY;
   const int nw = J * K * K * 4;  // wa4: J x k x k x 4 (channels padded to 4)
   float* sw = smem;
@@ -319,6 +357,15 @@ __global__ void __launch_bounds__(kThreads)
   const int y = y0 + ty, xb = x0 + tx * kPX;
   if (y >= d.h || xb >= d.w) return;
   const bool vec = (d.w % 4 == 0) && (xb + kPX <= d.w);
+  if (HasData(data)) {
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      const std::size_t e = (std::size_t(i) * C + c) * plane + std::size_t(y) * d.w + xb;
+#pragma unroll
+      for (int p = 0; p < kPX; ++p)
+        if (xb + p < d.w) acc[c][p] += DataValue(data, e + p);
+    }
+  }
 #pragma unroll
   for (int c = 0; c < C; ++c) {
     float* o = out + (std::size_t(i) * C + c) * plane + std::size_t(y) * d.w + xb;
@@ -335,13 +382,15 @@ __global__ void __launch_bounds__(kThreads)
 
 // Any k, C and J: out_c(q) = G_c(q + r), one thread per output value.
 __global__ void AdjointGeneric(FoeDims d, const float* __restrict__ w, const float* __restrict__ wa,
-                               float* __restrict__ out) {
+                               DataTerm data, float* __restrict__ out) {
   const std::size_t total = std::size_t(d.n) * d.c * d.h * d.w;
   const std::size_t idx = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx >= total) return;
   const int qx = int(idx % d.w), qy = int(idx / d.w % d.h);
   const int c = int(idx / (std::size_t(d.w) * d.h) % d.c);
-  const int i = int(idx / (std::size_t(d.w) * d.h * d.c));
+  const int i = SlotImage(d.images, int(idx / (std::size_t(d.w) * d.h * d.c)));
+  if (i < 0) return;
+  const std::size_t at = ((std::size_t(i) * d.c + c) * d.h + qy) * d.w + qx;
   const int K = d.k, R = K / 2, C = d.c;
   const std::size_t plane = std::size_t(d.h) * d.w;
   float g = 0.0f;
@@ -358,136 +407,115 @@ __global__ void AdjointGeneric(FoeDims d, const float* __restrict__ w, const flo
       }
     }
   }
-  out[idx] = g;
+  out[at] = HasData(data) ? g + DataValue(data, at) : g;
 }
 
-// Reflect101: adds G_c(P) of every padding-frame position P to its source pixel.
-__global__ void FoldFrame(FoeDims d, const float* __restrict__ w, const float* __restrict__ wa,
-                          float* __restrict__ out) {
-  const int K = d.k, R = K / 2, C = d.c;
-  const int wp = d.w + 2 * R;
-  const int frame = 2 * R * wp + 2 * R * d.h;
-  const int idx = blockIdx.x * blockDim.x + threadIdx.x;
-  const int i = blockIdx.y;
-  if (idx >= frame) return;
-  int py, px;  // padded coordinates
-  if (idx < R * wp) {
-    py = idx / wp;
-    px = idx % wp;
-  } else if (idx < 2 * R * wp) {
-    py = d.h + R + (idx - R * wp) / wp;
-    px = (idx - R * wp) % wp;
-  } else {
-    const int t = idx - 2 * R * wp;
-    py = R + t / (2 * R);
-    const int cc = t % (2 * R);
-    px = cc < R ? cc : d.w + cc;
-  }
-  const int qy = Src(py - R, d.h, true), qx = Src(px - R, d.w, true);
-  if (qy < 0 || qx < 0) return;
-  const std::size_t plane = std::size_t(d.h) * d.w;
-  for (int c = 0; c < C; ++c) {
-    float g = 0.0f;
-    for (int j = 0; j < d.J; ++j) {
-      const float* wj = w + (std::size_t(i) * d.J + j) * plane;
-      for (int u = 0; u < K; ++u) {
-        const int wy = py - u;  // w index of padded row py - u
-        if (wy < 0 || wy >= d.h) continue;
-        for (int v = 0; v < K; ++v) {
-          const int wx = px - v;
-          if (wx >= 0 && wx < d.w)
-            g = fmaf(wa[((std::size_t(j) * K + u) * K + v) * C + c], wj[std::size_t(wy) * d.w + wx],
-                     g);
-        }
-      }
-    }
-    atomicAdd(out + (std::size_t(i) * C + c) * plane + std::size_t(qy) * d.w + qx, g);
-  }
-}
-
-// FoldFrame for C <= 4 channels: a block of 32 frame positions x kFoldLanes lanes that split the
-// kernels j between them (partial sums reduced in shared memory; weights read warp-uniformly
-// through the cache), taps unrolled with predicates so that the loads are independent.
+// Reflect101: the pixels q whose row or column has a mirrored padding position (1 <= q <= r or
+// n-1-r <= q <= n-2) also receive G at those positions. BorderBand enumerates them: first every
+// pixel of the band rows, then the band columns of the other rows. A block holds 32 pixels x
+// kFoldLanes lanes that split the kernels j; the lanes' partial sums are added in a fixed order
+// and the total is added to the pixel (one thread per pixel, no atomics).
 constexpr int kFoldLanes = 4;
 
-template <int K, int C>
+struct BorderBand {
+  int ay = 0, by = 0, nby = 0;  // band rows [1, ay] and [by, h-2], nby of them
+  int ax = 0, bx = 0, nbx = 0;  // band columns likewise
+  int total = 0;                // nby * w + (h - nby) * nbx
+};
+
+BorderBand MakeBand(int h, int w, int r) {
+  BorderBand b;
+  auto axis = [r](int n, int* a, int* bb, int* count) {
+    *a = r < n - 2 ? r : n - 2;
+    *bb = n - 1 - r > *a + 1 ? n - 1 - r : *a + 1;
+    *count = *a + (n - 2 - *bb + 1 > 0 ? n - 2 - *bb + 1 : 0);
+    if (*a < 1) *count = 0;
+  };
+  axis(h, &b.ay, &b.by, &b.nby);
+  axis(w, &b.ax, &b.bx, &b.nbx);
+  b.total = b.nby * w + (h - b.nby) * b.nbx;
+  return b;
+}
+
+__device__ __forceinline__ int BandIndex(int j, int a, int b) {
+  return j < a ? 1 + j : b + (j - a);
+}
+__device__ __forceinline__ int OutsideBandIndex(int j, int a, int b, int n) {
+  return j == 0 ? 0 : (j <= b - 1 - a ? a + j : n - 1);
+}
+
+// The padded positions (unpadded coordinates in [-r, n + r)) that read pixel q: q itself first.
+__device__ __forceinline__ int Preimages(int q, int n, int r, int* out) {
+  int m = 0;
+  out[m++] = q;
+  if (q >= 1 && q <= r) out[m++] = -q;
+  if (q >= n - 1 - r && q <= n - 2) out[m++] = 2 * n - 2 - q;
+  return m;
+}
+
+template <int KT>
 __global__ void __launch_bounds__(32 * kFoldLanes)
-    FoldFrameC(FoeDims d, const float* __restrict__ w, const float* __restrict__ wa,
-               float* __restrict__ out) {
-  __shared__ float part[kFoldLanes * 32 * C];
-  constexpr int R = K / 2;
-  const int wp = d.w + 2 * R;
-  const int frame = 2 * R * wp + 2 * R * d.h;
-  const int idx = blockIdx.x * 32 + threadIdx.x;
-  const int i = blockIdx.y;
-  float acc[C];
-#pragma unroll
-  for (int c = 0; c < C; ++c)
-    acc[c] = 0.0f;
-  int py = 0, px = 0;  // padded coordinates
-  if (idx < R * wp) {
-    py = idx / wp;
-    px = idx % wp;
-  } else if (idx < 2 * R * wp) {
-    py = d.h + R + (idx - R * wp) / wp;
-    px = (idx - R * wp) % wp;
-  } else {
-    const int t = idx - 2 * R * wp;
-    py = R + t / (2 * R);
-    const int cc = t % (2 * R);
-    px = cc < R ? cc : d.w + cc;
+    FoldBorder(FoeDims d, BorderBand band, const float* __restrict__ w,
+               const float* __restrict__ wa, float* __restrict__ out) {
+  __shared__ float part[kFoldLanes][32][4];
+  const int K = KT > 0 ? KT : d.k, R = K / 2, C = d.c;
+  const int i = SlotImage(d.images, blockIdx.y);
+  if (i < 0) return;  // uniform over the block
+  const int t = blockIdx.x * 32 + threadIdx.x, lane = threadIdx.y;
+  const bool valid = t < band.total;
+  int qy = 0, qx = 0;
+  if (valid) {
+    if (t < band.nby * d.w) {
+      qy = BandIndex(t / d.w, band.ay, band.by);
+      qx = t % d.w;
+    } else {
+      const int u = t - band.nby * d.w;
+      qy = OutsideBandIndex(u / band.nbx, band.ay, band.by, d.h);
+      qx = BandIndex(u % band.nbx, band.ax, band.bx);
+    }
   }
+  int ys[3], xs[3];
+  const int nys = Preimages(qy, d.h, R, ys), nxs = Preimages(qx, d.w, R, xs);
   const std::size_t plane = std::size_t(d.h) * d.w;
-  if (idx < frame) {
-    const int u0 = max(0, py - d.h + 1), u1 = min(K - 1, py);
-    const int v0 = max(0, px - d.w + 1), v1 = min(K - 1, px);
-    // Top and bottom bands read few rows (u) and most columns; side bands the reverse. Each
-    // loops only over its short range and unrolls the long one (predicated at the corners).
-    const bool row_band = idx < 2 * R * wp;
-    for (int j = threadIdx.y; j < d.J; j += kFoldLanes) {
-      const float* wj = w + (std::size_t(i) * d.J + j) * plane;
-      const float* wk = wa + std::size_t(j) * K * K * C;  // uniform across the warp
-      if (row_band) {
-        for (int u = u0; u <= u1; ++u) {
-          const float* wrow = wj + std::size_t(py - u) * d.w + px;
-          const float* ww = wk + u * K * C;
+  for (int c0 = 0; c0 < C; c0 += 4) {
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (valid) {
+      for (int j = lane; j < d.J; j += kFoldLanes) {
+        const float* wj = w + (std::size_t(i) * d.J + j) * plane;
+        const float* wk = wa + std::size_t(j) * K * K * C;
+        for (int a = 0; a < nys; ++a) {
+          for (int b = 0; b < nxs; ++b) {
+            if (a == 0 && b == 0) continue;  // the interior term, written by the adjoint
+            const int py = ys[a] + R, px = xs[b] + R;
+            const int u0 = max(0, py - d.h + 1), u1 = min(K - 1, py);
+            const int v0 = max(0, px - d.w + 1), v1 = min(K - 1, px);
+            for (int u = u0; u <= u1; ++u) {
+              const float* wrow = wj + std::size_t(py - u) * d.w + px;
+              const float* ww = wk + std::size_t(u) * K * C;
+              for (int v = v0; v <= v1; ++v) {
+                const float val = __ldg(wrow - v);
 #pragma unroll
-          for (int v = 0; v < K; ++v) {
-            const float val = (v >= v0 && v <= v1) ? __ldg(wrow - v) : 0.0f;
-#pragma unroll
-            for (int c = 0; c < C; ++c)
-              acc[c] = fmaf(__ldg(ww + v * C + c), val, acc[c]);
-          }
-        }
-      } else {
-#pragma unroll
-        for (int u = 0; u < K; ++u) {
-          if (u < u0 || u > u1) continue;
-          const float* wrow = wj + std::size_t(py - u) * d.w + px;
-          const float* ww = wk + u * K * C;
-          for (int v = v0; v <= v1; ++v) {
-            const float val = __ldg(wrow - v);
-#pragma unroll
-            for (int c = 0; c < C; ++c)
-              acc[c] = fmaf(__ldg(ww + v * C + c), val, acc[c]);
+                for (int cc = 0; cc < 4; ++cc)
+                  if (c0 + cc < C) acc[cc] = fmaf(__ldg(ww + v * C + c0 + cc), val, acc[cc]);
+              }
+            }
           }
         }
       }
     }
-  }
 #pragma unroll
-  for (int c = 0; c < C; ++c)
-    part[(threadIdx.y * 32 + threadIdx.x) * C + c] = acc[c];
-  __syncthreads();
-  if (threadIdx.y != 0 || idx >= frame) return;
-  const int qy = Src(py - R, d.h, true), qx = Src(px - R, d.w, true);
-  if (qy < 0 || qx < 0) return;
-#pragma unroll
-  for (int c = 0; c < C; ++c) {
-    float g = 0.0f;
-    for (int l = 0; l < kFoldLanes; ++l)
-      g += part[(l * 32 + threadIdx.x) * C + c];
-    atomicAdd(out + (std::size_t(i) * C + c) * plane + std::size_t(qy) * d.w + qx, g);
+    for (int cc = 0; cc < 4; ++cc)
+      part[lane][threadIdx.x][cc] = acc[cc];
+    __syncthreads();
+    if (lane == 0 && valid) {
+      for (int cc = 0; cc < 4 && c0 + cc < C; ++cc) {
+        float g = 0.0f;
+        for (int l = 0; l < kFoldLanes; ++l)
+          g += part[l][threadIdx.x][cc];
+        out[(std::size_t(i) * C + c0 + cc) * plane + std::size_t(qy) * d.w + qx] += g;
+      }
+    }
+    __syncthreads();
   }
 }
 
@@ -617,7 +645,7 @@ int AdjointChunk(int J) {
 
 template <int K, int C>
 cudaError_t AdjointTiledLaunch(const FoeDims& d, const FoeDeviceWeights& wts, const float* w,
-                               float* out, cudaStream_t stream) {
+                               const DataTerm& data, float* out, cudaStream_t stream) {
   const int chunk = AdjointChunk(d.J);
   const std::size_t smem =
       sizeof(float) * (std::size_t(d.J) * K * K * 4 + std::size_t(chunk) * (kTY + K - 1) * kPitch);
@@ -627,20 +655,20 @@ cudaError_t AdjointTiledLaunch(const FoeDims& d, const FoeDeviceWeights& wts, co
     if (e != cudaSuccess) return e;
   }
   const dim3 grid((d.w + kTileW - 1) / kTileW, (d.h + kTY - 1) / kTY, d.n);
-  AdjointTiled<K, C><<<grid, dim3(kTX, kTY), smem, stream>>>(d, w, wts.wa4, chunk, out);
+  AdjointTiled<K, C><<<grid, dim3(kTX, kTY), smem, stream>>>(d, w, wts.wa4, chunk, data, out);
   return cudaGetLastError();
 }
 
 template <int C>
-cudaError_t AdjointTiledC(const FoeDims& d, const FoeDeviceWeights& wts, const float* w, float* out,
-                          cudaStream_t stream) {
+cudaError_t AdjointTiledC(const FoeDims& d, const FoeDeviceWeights& wts, const float* w,
+                          const DataTerm& data, float* out, cudaStream_t stream) {
   switch (d.k) {
     case 3:
-      return AdjointTiledLaunch<3, C>(d, wts, w, out, stream);
+      return AdjointTiledLaunch<3, C>(d, wts, w, data, out, stream);
     case 5:
-      return AdjointTiledLaunch<5, C>(d, wts, w, out, stream);
+      return AdjointTiledLaunch<5, C>(d, wts, w, data, out, stream);
     default:
-      return AdjointTiledLaunch<7, C>(d, wts, w, out, stream);
+      return AdjointTiledLaunch<7, C>(d, wts, w, data, out, stream);
   }
 }
 
@@ -652,19 +680,23 @@ unsigned Blocks(std::size_t total, int threads) {
   return unsigned((total + std::size_t(threads) - 1) / std::size_t(threads));
 }
 
-template <int C>
-void FoldFrameKC(const FoeDims& d, int frame, const float* w, const float* wa, float* out,
-                 cudaStream_t stream) {
-  const dim3 grid(Blocks(std::size_t(frame), 32), d.n), block(32, kFoldLanes);
+void LaunchFold(const FoeDims& d, const float* w, const float* wa, float* out,
+                cudaStream_t stream) {
+  const BorderBand band = MakeBand(d.h, d.w, d.k / 2);
+  if (band.total == 0) return;
+  const dim3 grid(Blocks(std::size_t(band.total), 32), d.n), block(32, kFoldLanes);
   switch (d.k) {
     case 3:
-      FoldFrameC<3, C><<<grid, block, 0, stream>>>(d, w, wa, out);
+      FoldBorder<3><<<grid, block, 0, stream>>>(d, band, w, wa, out);
       break;
     case 5:
-      FoldFrameC<5, C><<<grid, block, 0, stream>>>(d, w, wa, out);
+      FoldBorder<5><<<grid, block, 0, stream>>>(d, band, w, wa, out);
+      break;
+    case 7:
+      FoldBorder<7><<<grid, block, 0, stream>>>(d, band, w, wa, out);
       break;
     default:
-      FoldFrameC<7, C><<<grid, block, 0, stream>>>(d, w, wa, out);
+      FoldBorder<0><<<grid, block, 0, stream>>>(d, band, w, wa, out);
       break;
   }
 }
@@ -697,27 +729,19 @@ cudaError_t LaunchForward(const FoeDims& d, const FoeDeviceWeights& wts, FoeMap 
 }
 
 cudaError_t LaunchAdjoint(const FoeDims& d, const FoeDeviceWeights& wts, const float* w, float* out,
-                          cudaStream_t stream) {
+                          cudaStream_t stream, const DataTerm& data) {
   cudaError_t e;
   if (TiledK(d.k) && d.c == 3 && d.J <= 64) {
-    e = AdjointTiledC<3>(d, wts, w, out, stream);
+    e = AdjointTiledC<3>(d, wts, w, data, out, stream);
   } else if (TiledK(d.k) && d.c == 1 && d.J <= 64) {
-    e = AdjointTiledC<1>(d, wts, w, out, stream);
+    e = AdjointTiledC<1>(d, wts, w, data, out, stream);
   } else {
     const std::size_t total = std::size_t(d.n) * d.c * d.h * d.w;
-    AdjointGeneric<<<Blocks(total, 256), 256, 0, stream>>>(d, w, wts.wa, out);
+    AdjointGeneric<<<Blocks(total, 256), 256, 0, stream>>>(d, w, wts.wa, data, out);
     e = cudaGetLastError();
   }
   if (e != cudaSuccess || !d.reflect || d.k < 3) return e;
-  const int R = d.k / 2;
-  const int frame = 2 * R * (d.w + 2 * R) + 2 * R * d.h;
-  const dim3 grid(Blocks(std::size_t(frame), 128), d.n);
-  if (TiledK(d.k) && d.c == 3)
-    FoldFrameKC<3>(d, frame, w, wts.wa, out, stream);
-  else if (TiledK(d.k) && d.c == 1)
-    FoldFrameKC<1>(d, frame, w, wts.wa, out, stream);
-  else
-    FoldFrame<<<grid, 128, 0, stream>>>(d, w, wts.wa, out);
+  LaunchFold(d, w, wts.wa, out, stream);
   return cudaGetLastError();
 }
 

@@ -51,6 +51,26 @@ class DeviceBatch {
   std::size_t capacity_ = 0;
 };
 
+// The images an operation works on, chosen on the device: list[0 .. *count) of the batch (device
+// pointers, written by earlier work on the same stream). Both null: every image. Solvers use it so
+// that converged images stop costing work without a host round-trip.
+struct DeviceImageList {
+  const int* list = nullptr;
+  const int* count = nullptr;
+};
+
+// The data term of a lower-level problem, added to the output of an operator in its last pass
+// (device pointers to arrays shaped like the output, null when absent):
+//   out += coef * v - y             without a mask
+//   out += coef * v + m (m v - y)   with an inpainting mask m
+// e.g. the gradient of 1/2 ||x - y||^2 + mu0/2 ||x||^2 is {x, 1 + mu0, null, y}.
+struct DeviceDataTerm {
+  const float* v = nullptr;
+  float coef = 0.0f;
+  const float* mask = nullptr;
+  const float* y = nullptr;
+};
+
 class CudaFoe {
  public:
   // Fails (nullptr and a message in *status) when no device is present, the configuration is
@@ -79,6 +99,15 @@ class CudaFoe {
   Status prepareHessian(const DeviceBatch& x);
   Status hessianVector(const DeviceBatch& v, DeviceBatch& out);
   Status hessianBound(const DeviceBatch& v, DeviceBatch& out);
+  // The same on the images of a device-side list, plus a data term. out must not alias the input;
+  // it is allocated to the input's shape when needed, and images outside the list keep their
+  // values.
+  Status gradient(const DeviceBatch& x, DeviceBatch& out, const DeviceImageList& images,
+                  const DeviceDataTerm& data);
+  Status hessianVector(const DeviceBatch& v, DeviceBatch& out, const DeviceImageList& images,
+                       const DeviceDataTerm& data);
+  Status hessianBound(const DeviceBatch& v, DeviceBatch& out, const DeviceImageList& images,
+                      const DeviceDataTerm& data);
   Status filterResponses(const DeviceBatch& x, DeviceBatch& responses);
   Status filterResponsesAdjoint(const DeviceBatch& responses, DeviceBatch& out);
   // out = sum over all images of (d/dtheta grad_x R(x_i))^T q_i. Synchronous.

@@ -1,0 +1,71 @@
+// The Field of Experts bilevel problem on the GPU: what FoeOracle computes (bilevel/foe_oracle.h),
+// with the whole training engine on the device. The training and test images, their
+// measurements, masks and the warm starts of every image (lower-level x and CG q per training
+// image, x per test image) live in device memory; a mini-batch is gathered there, solved with
+// CudaSolver (FISTA to eps, CG to delta, per image) and the CudaFoe mixed derivative, and its warm
+// starts scattered back. Only parameters, per-image scalars and the hypergradient cross the bus.
+//
+// Results agree with FoeOracle up to float32 rounding: the same solvers, stopping rules, counters,
+// power-method start vectors (testPsnr's chunks included) and messages. Computations are
+// deterministic: the same calls give bitwise the same results, so resumed runs reproduce
+// uninterrupted ones as on the CPU.
+//
+// Only built with the CUDA backend. This header needs no CUDA headers.
+#pragma once
+
+#include <Eigen/Core>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bilevel/dataset.h"
+#include "bilevel/foe.h"
+#include "bilevel/image_oracle.h"
+#include "bilevel/measurements.h"
+#include "bilevel/training_config.h"
+
+namespace bilevel {
+
+class CudaFoeOracle final : public ImageOracle {
+ public:
+  // Takes the dataset and its problem, checks them as FoeOracle::Create does and uploads them.
+  // Fails with a message when no device is usable or the data or the working memory of a batch do
+  // not fit in device memory.
+  static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+                       std::unique_ptr<CudaFoeOracle>* out);
+  // The same, but dataset and problem are only moved from on success, so that a caller can fall
+  // back to the CPU with them.
+  static Status TryCreate(const TrainingConfig& config, Dataset&& dataset, ProblemData&& problem,
+                          std::unique_ptr<CudaFoeOracle>* out);
+  ~CudaFoeOracle() override;
+
+  int trainingSize() const override;
+  int parameterCount() const override;
+  OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
+  double testPsnr(const Eigen::VectorXd& theta, double epsilon,
+                  const std::function<bool()>& keep_going) override;
+  void project(Eigen::VectorXd& theta) const override;
+  std::vector<float> warmStarts() const override;
+  Status restoreWarmStarts(const std::vector<float>& values) override;
+
+  Eigen::VectorXd initialParameters() const override;
+  Status reconstruct(const Eigen::VectorXd& theta, bool test, const std::vector<int>& images,
+                     double epsilon, Batch<float>* out) override;
+  const Dataset& dataset() const override;
+  const ProblemData& problem() const override;
+  const FoeConfig& regularizerConfig() const override;
+  // "GPU: <device name>".
+  std::string backendName() const override;
+
+  // Test images per device batch in testPsnr (the CPU uses 16; the power-method start vectors of
+  // image t are the CPU's, those of position t % 16 of its chunk).
+  static constexpr int kTestChunk = 64;
+
+ private:
+  struct Impl;
+  explicit CudaFoeOracle(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bilevel

@@ -1,0 +1,139 @@
+// Backend selection: "cpu" forces the CPU; "auto" takes the GPU when the build has the CUDA
+// engine and a device is present; "cuda" without a device falls back to the CPU with a warning
+// when allow_cpu_fallback is set and is refused otherwise. The expectations follow
+// QueryCudaDevice(), so the suite passes with and without a GPU.
+#include <QTest>
+
+#include <string>
+#include <vector>
+
+#include "bilevel/backend_info.h"
+#include "bilevel/training_session.h"
+
+using namespace bilevel;
+
+namespace {
+
+bool StartsWith(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+bool AnyContains(const std::vector<std::string>& lines, const std::string& needle) {
+  for (const std::string& l : lines)
+    if (l.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+bool GpuUsable() {
+  const CudaDeviceInfo info = QueryCudaDevice();
+  return info.built && info.available;
+}
+
+// A small grey denoising problem on the embedded images.
+TrainingConfig TinyConfig(DevicePreference device, bool fallback) {
+  TrainingConfig c;
+  c.name = "selection-test";
+  c.dataset.color = ColorMode::kGrey;
+  c.dataset.patch_size = 16;
+  c.dataset.patches_per_image = 1;
+  c.dataset.max_train_patches = 3;
+  c.dataset.max_test_patches = 2;
+  c.regularizer = FoeConfig{1, 2, 3, Boundary::kReflect101};
+  c.batch_size = 2;
+  c.budget.iterations = 1;
+  c.device = device;
+  c.allow_cpu_fallback = fallback;
+  return c;
+}
+
+}  // namespace
+
+class BackendSelectionTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void cpuIsForced() {
+    std::string backend;
+    std::vector<std::string> warnings;
+    QVERIFY(SelectBackend(TinyConfig(DevicePreference::kCpu, false), &backend, &warnings).ok());
+    QVERIFY2(StartsWith(backend, "CPU"), backend.c_str());
+    QVERIFY(warnings.empty());
+  }
+
+  // The GPU engine is opt-in ("cuda") until it has passed its parity suite on a device.
+  void autoStaysOnTheCpu() {
+    std::string backend;
+    std::vector<std::string> warnings;
+    QVERIFY(SelectBackend(TinyConfig(DevicePreference::kAuto, false), &backend, &warnings).ok());
+    QVERIFY2(StartsWith(backend, "CPU"), backend.c_str());
+    QVERIFY2(warnings.empty(), "auto never warns");
+  }
+
+  void cudaFallsBackWithAWarning() {
+    std::string backend;
+    std::vector<std::string> warnings;
+    QVERIFY(SelectBackend(TinyConfig(DevicePreference::kCuda, true), &backend, &warnings).ok());
+    if (GpuUsable()) {
+      QVERIFY2(StartsWith(backend, "GPU: "), backend.c_str());
+      QVERIFY(warnings.empty());
+    } else {
+      QVERIFY2(StartsWith(backend, "CPU"), backend.c_str());
+      QCOMPARE(int(warnings.size()), 1);
+      QVERIFY2(AnyContains(warnings, "\"cuda\""), warnings.front().c_str());
+      QVERIFY2(AnyContains(warnings, "running on the CPU"), warnings.front().c_str());
+    }
+  }
+
+  void cudaWithoutFallbackIsRefused() {
+    std::string backend;
+    std::vector<std::string> warnings;
+    const Status s = SelectBackend(TinyConfig(DevicePreference::kCuda, false), &backend, &warnings);
+    if (GpuUsable()) {
+      QVERIFY2(s.ok(), s.message().c_str());
+      QVERIFY2(StartsWith(backend, "GPU: "), backend.c_str());
+    } else {
+      QVERIFY(!s.ok());
+      QVERIFY2(s.message().find("cuda") != std::string::npos, s.message().c_str());
+      QVERIFY2(s.message().find("allow_cpu_fallback") != std::string::npos, s.message().c_str());
+    }
+  }
+
+  // A whole session: the oracle and session.backend agree on where the engine runs.
+  void sessionReportsItsBackend_data() {
+    QTest::addColumn<int>("device");
+    QTest::addColumn<bool>("fallback");
+    QTest::newRow("cpu") << int(DevicePreference::kCpu) << false;
+    QTest::newRow("auto") << int(DevicePreference::kAuto) << false;
+    QTest::newRow("cuda with fallback") << int(DevicePreference::kCuda) << true;
+    QTest::newRow("cuda without fallback") << int(DevicePreference::kCuda) << false;
+  }
+  void sessionReportsItsBackend() {
+    QFETCH(int, device);
+    QFETCH(bool, fallback);
+    const auto preference = DevicePreference(device);
+    TrainingSession session;
+    const Status s = PrepareSession(TinyConfig(preference, fallback), {}, &session);
+    const bool gpu = GpuUsable() && preference == DevicePreference::kCuda;
+    if (preference == DevicePreference::kCuda && !fallback && !GpuUsable()) {
+      QVERIFY(!s.ok());
+      QVERIFY(!s.message().empty());
+      return;
+    }
+    QVERIFY2(s.ok(), s.message().c_str());
+    QVERIFY(session.oracle);
+    QCOMPARE(session.backend, session.oracle->backendName());
+    QVERIFY2(StartsWith(session.backend, gpu ? "GPU: " : "CPU"), session.backend.c_str());
+    const bool warned = AnyContains(session.warnings, "running on the CPU");
+    QCOMPARE(warned, preference == DevicePreference::kCuda && !GpuUsable());
+    // The engine works wherever it runs.
+    OracleRequest request;
+    request.images = {0, 1};
+    request.epsilon = request.delta = 1e-2;
+    const OracleResult r = session.oracle->evaluate(session.oracle->initialParameters(), request);
+    QVERIFY2(r.ok(), r.message.c_str());
+    QCOMPARE(int(r.gradient.size()), session.oracle->parameterCount());
+  }
+};
+
+QTEST_GUILESS_MAIN(BackendSelectionTest)
+#include "test_backend_selection.moc"
