@@ -354,7 +354,7 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
           result.message = "cancelled";
           return result;
         }
-      Vector<float> mixed;
+      Vector<float> mixed = Vector<float>::Zero(parameterCount());  // sized here, filled there
       if (s = m.foe->mixedDerivative(m.x, m.q, mixed); !s.ok()) {
         result.status = OracleStatus::kError;
         result.message = s.message();

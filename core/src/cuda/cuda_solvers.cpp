@@ -199,10 +199,13 @@ struct CudaSolver::Impl {
   int start_count = 0;
 
   std::vector<double>* times = nullptr;
+  std::vector<cudaEvent_t> marks;  // timing events, reused from solve to solve
 
   ~Impl() {
     for (cudaEvent_t e : done)
       if (e) cudaEventDestroy(e);
+    for (cudaEvent_t e : marks)
+      cudaEventDestroy(e);
   }
 
   double* dptr(Doubles which) { return dbl.data() + std::size_t(which) * n; }
@@ -382,15 +385,24 @@ struct CudaSolver::Impl {
   Status run(bool pending, int known, const std::function<bool()>& keep_going,
              const std::function<Status(int)>& enqueue, bool* cancelled) {
     *cancelled = false;
-    std::vector<cudaEvent_t> marks;
+    std::size_t used = 0;
     auto mark = [&]() -> Status {
       if (!times) return Status::Ok();
-      cudaEvent_t e = nullptr;
-      BILEVEL_CUDA_CHECK(cudaEventCreate(&e), "creating a timing event");
-      marks.push_back(e);
-      BILEVEL_CUDA_CHECK(cudaEventRecord(e, stream), "recording a timing event");
+      if (used == marks.size()) {
+        cudaEvent_t e = nullptr;
+        BILEVEL_CUDA_CHECK(cudaEventCreate(&e), "creating a timing event");
+        marks.push_back(e);
+      }
+      BILEVEL_CUDA_CHECK(cudaEventRecord(marks[used++], stream), "recording a timing event");
       return Status::Ok();
     };
+    if (times) {  // enough events for a typical solve before the first iteration
+      while (marks.size() < 64) {
+        cudaEvent_t e = nullptr;
+        BILEVEL_CUDA_CHECK(cudaEventCreate(&e), "creating a timing event");
+        marks.push_back(e);
+      }
+    }
     bool idle_last = false;  // the last queued iteration ran on an empty list
     Status status;
     for (int k = 0;; ++k) {
@@ -419,13 +431,11 @@ struct CudaSolver::Impl {
       status = CudaStatus(e, "solver iterations");
     if (times) {
       times->clear();
-      for (std::size_t k = 0; k + 1 < marks.size(); ++k) {
+      for (std::size_t k = 0; k + 1 < used; ++k) {
         float ms = 0.0f;
         if (cudaEventElapsedTime(&ms, marks[k], marks[k + 1]) == cudaSuccess)
           times->push_back(double(ms));
       }
-      for (cudaEvent_t e : marks)
-        cudaEventDestroy(e);
       cudaGetLastError();
     }
     return status;
