@@ -1,5 +1,7 @@
 #include "bilevel/foe_oracle.h"
 
+#include "bilevel/oracle_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -63,20 +65,6 @@ Status FoeOracle::Create(const TrainingConfig& config, Dataset dataset, ProblemD
   return Status::Ok();
 }
 
-HypergradientOptions FoeOracle::solverOptions(double epsilon, double delta,
-                                              const std::function<bool()>& keep_going) const {
-  HypergradientOptions options;
-  options.lower.tolerance = epsilon;
-  options.lower.max_iterations = config_.lower_max_iterations;
-  options.lower.power_iterations = config_.power_iterations;
-  options.lower.keep_going = keep_going;
-  options.linear.tolerance = delta;
-  options.linear.max_iterations = config_.cg_max_iterations;
-  options.linear.keep_going = keep_going;
-  options.mu0 = config_.problem.mu0;
-  return options;
-}
-
 std::string FoeOracle::backendName() const {
   return CpuBackendDescription();
 }
@@ -95,21 +83,8 @@ void FoeOracle::project(Eigen::VectorXd& theta) const {
 
 OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) {
   OracleResult result;
-  for (int i : request.images)
-    if (i < 0 || i >= trainingSize()) {
-      result.message = "training image index " + std::to_string(i) + " out of range";
-      return result;
-    }
-  if (request.images.empty()) {
-    result.message = "empty batch";
-    return result;
-  }
+  if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return result;
   const Vector<float> t = theta.cast<float>();
-  if (!t.allFinite()) {
-    result.status = OracleStatus::kNonFinite;
-    result.message = "the parameters are not finite";
-    return result;
-  }
   const std::unique_ptr<ForwardOperator<float>> op = problem_.train_op->select(request.images);
   const Batch<float> clean = Gather(dataset_.train, request.images);
   const Batch<float> measured = Gather(problem_.train_measured, request.images);
@@ -117,7 +92,7 @@ OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleReque
   Batch<float> q = Gather(q_warm_, request.images);
   const BatchData<float> data{op.get(), &clean, &measured};
   const HypergradientOptions options =
-      solverOptions(request.epsilon, request.delta, request.keep_going);
+      OracleSolverOptions(config_, request.epsilon, request.delta, request.keep_going);
   const HypergradientResult<float> r = request.gradient
                                            ? ComputeHypergradient(options, reg_, t, data, x, q)
                                            : EvaluateLoss(options, reg_, t, data, x);
@@ -158,7 +133,7 @@ double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
     Batch<float> x = Gather(test_warm_, images);
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
-        EvaluateLoss(solverOptions(epsilon, epsilon, keep_going), reg_, t, data, x);
+        EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, keep_going), reg_, t, data, x);
     if (!r.usable()) return std::numeric_limits<double>::quiet_NaN();
     Scatter(x, images, test_warm_);
     for (double p : r.psnr)
@@ -183,7 +158,7 @@ Status FoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
   const BatchData<float> data{op.get(), &clean, &measured};
   const Vector<float> t = theta.cast<float>();
   const HypergradientResult<float> r =
-      EvaluateLoss(solverOptions(epsilon, epsilon, {}), reg_, t, data, x);
+      EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, {}), reg_, t, data, x);
   if (!r.usable()) return Status::Error("reconstruction failed: " + r.message);
   *out = std::move(x);
   return Status::Ok();

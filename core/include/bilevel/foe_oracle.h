@@ -40,8 +40,6 @@ class FoeOracle final : public ImageOracle {
 
  private:
   FoeOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem);
-  HypergradientOptions solverOptions(double epsilon, double delta,
-                                     const std::function<bool()>& keep_going) const;
 
   TrainingConfig config_;
   Dataset dataset_;

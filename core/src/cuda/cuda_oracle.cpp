@@ -3,6 +3,8 @@
 // core/src/foe_oracle.cpp and core/src/hypergradient.cpp, check for check and message for message.
 #include "bilevel/cuda/cuda_oracle.h"
 
+#include "bilevel/oracle_support.h"
+
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -87,20 +89,6 @@ struct CudaFoeOracle::Impl {
   explicit Impl(const TrainingConfig& c) : config(c), reg(c.regularizer) {}
 
   cudaStream_t stream() const { return static_cast<cudaStream_t>(foe->stream()); }
-
-  HypergradientOptions solverOptions(double epsilon, double delta,
-                                     const std::function<bool()>& keep_going) const {
-    HypergradientOptions options;
-    options.lower.tolerance = epsilon;
-    options.lower.max_iterations = config.lower_max_iterations;
-    options.lower.power_iterations = config.power_iterations;
-    options.lower.keep_going = keep_going;
-    options.linear.tolerance = delta;
-    options.linear.max_iterations = config.cg_max_iterations;
-    options.linear.keep_going = keep_going;
-    options.mu0 = config.problem.mu0;
-    return options;
-  }
 
   // Gathers a batch of the training (test = false) or test set: clean, measured, masks, and the
   // warm starts (x, and q when asked) unless from_measurements (then x = measured).
@@ -269,24 +257,11 @@ void CudaFoeOracle::project(Eigen::VectorXd& theta) const {
 OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) {
   Impl& m = *impl_;
   OracleResult result;
-  for (int i : request.images)
-    if (i < 0 || i >= trainingSize()) {
-      result.message = "training image index " + std::to_string(i) + " out of range";
-      return result;
-    }
-  if (request.images.empty()) {
-    result.message = "empty batch";
-    return result;
-  }
+  if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return result;
   const Vector<float> t = theta.cast<float>();
-  if (!t.allFinite()) {
-    result.status = OracleStatus::kNonFinite;
-    result.message = "the parameters are not finite";
-    return result;
-  }
   try {
     const HypergradientOptions options =
-        m.solverOptions(request.epsilon, request.delta, request.keep_going);
+        OracleSolverOptions(m.config, request.epsilon, request.delta, request.keep_going);
     // The checks of ComputeHypergradient / EvaluateLoss (CheckProblem), in the same order.
     Status check = options.validate();
     if (check.ok()) check = m.reg.checkParameters(t);
@@ -409,7 +384,8 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
   const Vector<float> t = theta.cast<float>();
   if (!t.allFinite()) return nan;
   try {
-    const HypergradientOptions options = m.solverOptions(epsilon, epsilon, keep_going);
+    const HypergradientOptions options =
+        OracleSolverOptions(m.config, epsilon, epsilon, keep_going);
     if (!options.validate().ok() || !m.reg.checkParameters(t).ok()) return nan;
     if (!m.foe->setParameters(t).ok()) return nan;
     const CudaProblem p = m.batchProblem(true);
@@ -455,7 +431,7 @@ Status CudaFoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
       return Status::Error("image index " + std::to_string(i) + " out of range");
   if (images.empty()) return Status::Error("no images to reconstruct");
   try {
-    const HypergradientOptions options = m.solverOptions(epsilon, epsilon, {});
+    const HypergradientOptions options = OracleSolverOptions(m.config, epsilon, epsilon, {});
     const Vector<float> t = theta.cast<float>();
     Status check = options.validate();
     if (check.ok()) check = m.reg.checkParameters(t);

@@ -1,0 +1,40 @@
+#include "bilevel/oracle_support.h"
+
+#include <string>
+
+namespace bilevel {
+
+HypergradientOptions OracleSolverOptions(const TrainingConfig& config, double epsilon, double delta,
+                                         const std::function<bool()>& keep_going) {
+  HypergradientOptions options;
+  options.lower.tolerance = epsilon;
+  options.lower.max_iterations = config.lower_max_iterations;
+  options.lower.power_iterations = config.power_iterations;
+  options.lower.keep_going = keep_going;
+  options.linear.tolerance = delta;
+  options.linear.max_iterations = config.cg_max_iterations;
+  options.linear.keep_going = keep_going;
+  options.mu0 = config.problem.mu0;
+  return options;
+}
+
+bool CheckOracleRequest(const OracleRequest& request, int training_size,
+                        const Eigen::VectorXd& theta, OracleResult* result) {
+  for (int i : request.images)
+    if (i < 0 || i >= training_size) {
+      result->message = "training image index " + std::to_string(i) + " out of range";
+      return false;
+    }
+  if (request.images.empty()) {
+    result->message = "empty batch";
+    return false;
+  }
+  if (!theta.cast<float>().allFinite()) {
+    result->status = OracleStatus::kNonFinite;
+    result->message = "the parameters are not finite";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace bilevel
