@@ -67,6 +67,25 @@ class ThreadPoolBatchOpsTest : public QObject {
     QCOMPARE(sum.load(), 200L * (16 * 17 / 2));
   }
 
+  // Workers born by a resize must not count themselves off for loops that ran before them; if
+  // they do, a later loop returns early or waits forever (the test then times out).
+  void resizeBetweenLoopsKeepsEveryLoopWhole() {
+    for (int round = 0; round < 300; ++round) {
+      SetThreadCount(2 + round % 4);
+      for (int rep = 0; rep < 3; ++rep) {
+        std::vector<std::atomic<int>> hits(23);
+        for (auto& h : hits)
+          h = 0;
+        ParallelFor(23, [&](int k) { ++hits[std::size_t(k)]; });
+        for (std::size_t k = 0; k < hits.size(); ++k)
+          QVERIFY2(hits[k].load() == 1, qPrintable(QStringLiteral("round %1: index %2 ran %3 times")
+                                                       .arg(round)
+                                                       .arg(k)
+                                                       .arg(hits[k].load())));
+      }
+    }
+  }
+
   void nestedParallelFor() {
     SetThreadCount(4);
     const int outer = 9, inner = 37;

@@ -54,10 +54,13 @@ class Pool {
   }
 
  private:
+  // A new worker starts out having seen the current generation: a loop that finished before it was
+  // born is not its to join, and counting itself off for it would end the next loop early.
   void start(int threads) {
     stopping_ = false;
+    const unsigned long current = generation_;
     for (int t = 1; t < threads; ++t)
-      workers_.emplace_back([this] { loop(); });
+      workers_.emplace_back([this, current] { loop(current); });
   }
   void stop() {
     {
@@ -83,8 +86,7 @@ class Pool {
     t_inside_loop = false;
   }
 
-  void loop() {
-    unsigned long seen = 0;
+  void loop(unsigned long seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
