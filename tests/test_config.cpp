@@ -87,6 +87,7 @@ TrainingConfig Changed() {
   c.test_accuracy = 1e-4;
   c.test_interval = 7;
   c.checkpoint_interval = 3;
+  c.snapshots = {0, 1000, 250000};
   c.seed = 99;
   c.device = DevicePreference::kCpu;
   c.allow_cpu_fallback = false;
@@ -158,6 +159,7 @@ std::string FirstDifference(const TrainingConfig& a, const TrainingConfig& b) {
   CHECK_FIELD(test_accuracy)
   CHECK_FIELD(test_interval)
   CHECK_FIELD(checkpoint_interval)
+  CHECK_FIELD(snapshots)
   CHECK_FIELD(seed)
   CHECK_FIELD(device)
   CHECK_FIELD(allow_cpu_fallback)
@@ -231,6 +233,7 @@ const char* const kDocumentedPaths[] = {"version",
                                         "test_accuracy",
                                         "test_interval",
                                         "checkpoint_interval",
+                                        "snapshots",
                                         "seed",
                                         "device",
                                         "allow_cpu_fallback",
@@ -462,6 +465,10 @@ class ConfigTest : public QObject {
     row("test accuracy", R"("test_accuracy": 0)", "test_accuracy");
     row("test interval", R"("test_interval": -1)", "test_interval");
     row("checkpoint", R"("checkpoint_interval": 0)", "checkpoint_interval");
+    row("snapshots not a list", R"("snapshots": 1000)", "snapshots");
+    row("snapshot not an integer", R"("snapshots": [10, "x"])", "snapshots[1]");
+    row("snapshots descending", R"("snapshots": [10, 5])", "snapshots[1]");
+    row("snapshot negative", R"("snapshots": [-5])", "snapshots[0]");
     row("threads", R"("threads": -2)", "threads");
     row("device", R"("device": "tpu")", "device");
     row("fallback", R"("allow_cpu_fallback": "yes")", "allow_cpu_fallback");
@@ -480,6 +487,21 @@ class ConfigTest : public QObject {
     // The duplicate "budget" key of the budget row is fine: the later one wins.
     QVERIFY2(Contains(s.message(), path.toStdString() + " "), s.message().c_str());
     QCOMPARE(ConfigToJson(config), before);  // unchanged on error
+  }
+
+  void setFieldTakesWordsNumbersAndLists() {
+    TrainingConfig c = Valid();
+    QVERIFY(SetConfigField(&c, "snapshots", "[0, 5000, 1e5]").ok());
+    QCOMPARE(c.snapshots, (std::vector<long>{0, 5000, 100000}));
+    QVERIFY(SetConfigField(&c, "method", "adam").ok());
+    QCOMPARE(c.method, Method::kAdam);
+    QVERIFY(SetConfigField(&c, "step.initial", "2.5e-4").ok());
+    QCOMPARE(c.step.initial, 2.5e-4);
+    const Status s = SetConfigField(&c, "step.initial", "[1, 2]");
+    QVERIFY(!s.ok());
+    QVERIFY2(Contains(s.message(), "step.initial"), s.message().c_str());
+    QVERIFY(!SetConfigField(&c, "snapshots", "{\"a\": 1}").ok());
+    QCOMPARE(c.snapshots, (std::vector<long>{0, 5000, 100000}));  // unchanged on error
   }
 
   void budgetRequired() {

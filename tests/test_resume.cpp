@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "bilevel/regularizer_io.h"
 #include "bilevel/run_controller.h"
 #include "bilevel/training_session.h"
 
@@ -37,6 +38,7 @@ std::vector<IterationRecord> Train(const TrainingConfig& config, const std::stri
   TrainingSession session;
   SessionOptions options;
   options.out_dir = dir;
+  options.overwrite = true;
   const Status s = PrepareSession(config, options, &session);
   if (!s.ok()) qFatal("%s", s.message().c_str());
   RunController(*session.trainer, session.folder.get()).run();
@@ -107,6 +109,63 @@ class ResumeTest : public QObject {
  private slots:
   void adamResumeReproducesTheLog() { CheckResume(Method::kAdam); }
   void maidResumeReproducesTheLog() { CheckResume(Method::kMaid); }
+
+  // A snapshot at budget C holds the parameters of the first iteration that reached C: those of a
+  // run stopped by that budget. Keeping snapshots changes nothing else in the run.
+  void snapshotsHoldTheParametersAtTheirBudgets() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const TrainingConfig config = SmallConfig(Method::kIsgd);
+    const std::vector<IterationRecord> reference =
+        Train(config, tmp.filePath("reference").toStdString());
+    QCOMPARE(int(reference.size()), 6);
+    TrainingConfig kept = config;
+    kept.snapshots = {0, reference[1].computations, reference[2].computations + 1};
+    const std::string dir = tmp.filePath("kept").toStdString();
+    CompareLogs(reference, Train(kept, dir));
+    const auto snapshots = RunFolder::Snapshots(dir);
+    QCOMPARE(int(snapshots.size()), 3);
+    for (int i = 0; i < 3; ++i)
+      QCOMPARE(snapshots[std::size_t(i)].first, kept.snapshots[std::size_t(i)]);
+
+    const long stopped_after[] = {0, 2, 4};  // the iterations that reach each budget
+    for (int i = 0; i < 3; ++i) {
+      TrainingConfig shorter = config;
+      shorter.budget.iterations = stopped_after[i];
+      Eigen::VectorXd expected;
+      if (stopped_after[i] == 0) {
+        TrainingSession session;
+        QVERIFY(PrepareSession(config, {}, &session).ok());
+        expected = session.trainer->parameters();
+      } else {
+        const std::string short_dir = tmp.filePath(QString("short%1").arg(i)).toStdString();
+        Train(shorter, short_dir);
+        FoeConfig foe;
+        QVERIFY(ReadRegularizerJson(short_dir + "/regularizer.json", &foe, &expected).ok());
+      }
+      FoeConfig foe;
+      Eigen::VectorXd theta;
+      const Status s = ReadRegularizerJson(snapshots[std::size_t(i)].second, &foe, &theta);
+      QVERIFY2(s.ok(), s.message().c_str());
+      QCOMPARE(theta.size(), expected.size());
+      QVERIFY2(theta == expected, qPrintable(QString("snapshot %1 differs").arg(i)));
+    }
+    // A new run in the same folder drops the old snapshots.
+    Train(config, dir);
+    QVERIFY(RunFolder::Snapshots(dir).empty());
+  }
+
+  void snapshotBudgetsMustAscend() {
+    TrainingConfig c = SmallConfig(Method::kIsgd);
+    c.snapshots = {10, 10};
+    Status s = c.validate();
+    QVERIFY(!s.ok());
+    QVERIFY2(s.message().find("snapshots[1]") != std::string::npos, s.message().c_str());
+    c.snapshots = {-1};
+    s = c.validate();
+    QVERIFY(!s.ok());
+    QVERIFY2(s.message().find("snapshots[0]") != std::string::npos, s.message().c_str());
+  }
 
   void resumeRefusesAFolderWithoutCheckpoint() {
     QTemporaryDir tmp;

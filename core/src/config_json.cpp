@@ -85,6 +85,7 @@ void VisitFields(Config& c, Visitor& visit) {
   visit("test_accuracy", c.test_accuracy);
   visit("test_interval", c.test_interval);
   visit("checkpoint_interval", c.checkpoint_interval);
+  visit("snapshots", c.snapshots);
   visit("seed", c.seed);
   visit("device", c.device);
   visit("allow_cpu_fallback", c.allow_cpu_fallback);
@@ -203,6 +204,19 @@ requires std::is_enum_v<E> Status Read(const Json& node, const std::string& path
   const auto parsed = EnumValues<E>::Parse(node.get<std::string>());
   if (!parsed) return WrongValue(path, "one of " + choices, node);
   *out = *parsed;
+  return Status::Ok();
+}
+
+// A list of integers, such as the snapshot budgets.
+template <typename T>
+requires std::is_integral_v<T> Status Read(const Json& node, const std::string& path,
+                                           std::vector<T>* out) {
+  if (!node.is_array()) return WrongValue(path, "a list of integers", node);
+  std::vector<T> values(node.size());
+  for (std::size_t i = 0; i < node.size(); ++i)
+    if (Status s = Read(node[i], path + "[" + std::to_string(i) + "]", &values[i]); !s.ok())
+      return s;
+  *out = std::move(values);
   return Status::Ok();
 }
 
@@ -413,12 +427,12 @@ Status SetConfigField(TrainingConfig* config, const std::string& field, const st
   const auto paths = ConfigFieldPaths();
   if (std::find(paths.begin(), paths.end(), field) == paths.end())
     return Status::Error("unknown field '" + field + "'");
-  // The text is JSON when it parses as a number or a quoted string, else a bare word.
+  // The text is JSON when it parses as a number, a quoted string or a list, else a bare word.
   Json node;
   bool parsed = false;
   try {
     node = Json::parse(value, nullptr, false);
-    parsed = !node.is_discarded() && !node.is_structured();
+    parsed = !node.is_discarded() && !node.is_object();
   } catch (const std::exception&) {
   }
   if (!parsed) node = Json(value);

@@ -216,6 +216,16 @@ void RunController::writeFinal() {
   if (trainer_.checkpointable()) noteWrite(folder_->writeCheckpoint(trainer_.checkpoint()));
 }
 
+void RunController::writeSnapshots() {
+  const std::vector<long>& budgets = trainer_.settings().snapshots;
+  while (next_snapshot_ < budgets.size() && trainer_.computations() >= budgets[next_snapshot_]) {
+    if (folder_)
+      noteWrite(folder_->writeSnapshot(budgets[next_snapshot_], trainer_.settings().regularizer,
+                                       trainer_.parameters()));
+    ++next_snapshot_;
+  }
+}
+
 void RunController::loop() {
   RunEnd end = RunEnd::kNone;
   std::string message;
@@ -227,6 +237,13 @@ void RunController::loop() {
                             : "resumed after iteration " + std::to_string(trainer_.iteration())});
     const auto keep_going = [this] { return keepGoing(); };
     const int checkpoint_every = std::max(1, trainer_.settings().checkpoint_interval);
+    // A new run keeps the snapshots at budget 0 now; a resumed one has kept those it has passed.
+    const std::vector<long>& budgets = trainer_.settings().snapshots;
+    if (trainer_.iteration() == 0)
+      writeSnapshots();
+    else
+      while (next_snapshot_ < budgets.size() && budgets[next_snapshot_] <= trainer_.computations())
+        ++next_snapshot_;
     for (;;) {
       applyKnobs();
       if (!keepGoing()) {
@@ -258,6 +275,7 @@ void RunController::loop() {
       if (folder_) noteWrite(folder_->appendRecord(outcome.record));
       if (callbacks_.record) callbacks_.record(outcome.record);
       if (callbacks_.iteration) callbacks_.iteration(trainer_);
+      writeSnapshots();
       if (trainer_.iteration() % checkpoint_every == 0) writeCheckpoint();
     }
     {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -202,6 +203,10 @@ Status RunFolder::Create(const std::string& dir, const TrainingConfig& config, R
     fs::remove(folder.file(name), ec);
     if (ec) return Status::Error("cannot remove '" + folder.file(name) + "': " + ec.message());
   }
+  for (const auto& [computations, path] : Snapshots(dir)) {
+    fs::remove(path, ec);
+    if (ec) return Status::Error("cannot remove '" + path + "': " + ec.message());
+  }
   if (Status s = SaveConfigFile(folder.file(kConfigFile), config); !s.ok()) return s;
   if (Status s = WriteFileAtomically(folder.file(kLogFile), LogHeader() + "\n"); !s.ok()) return s;
   if (Status s = WriteFileAtomically(folder.file(kEventsFile), ""); !s.ok()) return s;
@@ -269,6 +274,40 @@ Status RunFolder::writeRegularizer(const FoeConfig& config, const Eigen::VectorX
   if (path_.empty()) return Status::Error("the run folder is not open");
   if (Status s = WriteRegularizerJson(file(kRegularizerJsonFile), config, theta); !s.ok()) return s;
   return WriteRegularizerNpz(file(kRegularizerNpzFile), config, theta);
+}
+
+Status RunFolder::writeSnapshot(long computations, const FoeConfig& config,
+                                const Eigen::VectorXd& theta) {
+  if (path_.empty()) return Status::Error("the run folder is not open");
+  const std::string dir = file(kSnapshotFolder);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Error("cannot create folder '" + dir + "': " + ec.message());
+  return WriteRegularizerJson(dir + "/regularizer-" + std::to_string(computations) + ".json",
+                              config, theta);
+}
+
+std::vector<std::pair<long, std::string>> RunFolder::Snapshots(const std::string& dir) {
+  std::vector<std::pair<long, std::string>> found;
+  std::error_code ec;
+  const fs::path folder = fs::path(dir) / kSnapshotFolder;
+  if (!fs::is_directory(folder, ec)) return found;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    constexpr std::string_view prefix = "regularizer-", suffix = ".json";
+    if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
+        !name.ends_with(suffix))
+      continue;
+    const std::string_view digits(name.data() + prefix.size(),
+                                  name.size() - prefix.size() - suffix.size());
+    long computations = 0;
+    const auto [end_ptr, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), computations);
+    if (error != std::errc() || end_ptr != digits.data() + digits.size()) continue;
+    found.emplace_back(computations, it->path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 Status RunFolder::writeCheckpoint(const NpyArrays& arrays) {

@@ -202,6 +202,14 @@ Status TrainingConfig::validate() const {
   if (test_interval < 0) return Fail("", "test_interval", "must be >= 0", test_interval);
   if (checkpoint_interval < 1)
     return Fail("", "checkpoint_interval", "must be at least 1", checkpoint_interval);
+  for (std::size_t i = 0; i < snapshots.size(); ++i) {
+    const std::string field = "snapshots[" + std::to_string(i) + "]";
+    if (snapshots[i] < 0) return Fail("", field.c_str(), "must be >= 0", double(snapshots[i]));
+    if (i > 0 && snapshots[i] <= snapshots[i - 1])
+      return Fail("", field.c_str(),
+                  "must be larger than the one before (" + std::to_string(snapshots[i - 1]) + ")",
+                  double(snapshots[i]));
+  }
   if (!DevicePreferenceFromString(ToString(device)))
     return Status::Error("device is not a known device preference");
   if (threads < 0) return Fail("", "threads", "must be >= 0", threads);

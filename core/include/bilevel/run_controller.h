@@ -70,11 +70,14 @@ class RunController {
   void applyKnobs();
   void writeCheckpoint();
   void writeFinal();
+  // Writes the snapshots whose budgets the run has reached and not yet written.
+  void writeSnapshots();
   void noteWrite(const Status& status);
 
   Trainer& trainer_;
   RunFolder* folder_;
   RunCallbacks callbacks_;
+  std::size_t next_snapshot_ = 0;  // index into settings().snapshots
   std::thread worker_;
 
   mutable std::mutex mutex_;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bilevel/foe.h"
@@ -27,6 +28,7 @@ class RunFolder {
   static constexpr const char* kCheckpointFile = "checkpoint.npz";
   static constexpr const char* kRegularizerJsonFile = "regularizer.json";
   static constexpr const char* kRegularizerNpzFile = "regularizer.npz";
+  static constexpr const char* kSnapshotFolder = "snapshots";
 
   RunFolder() = default;
 
@@ -53,6 +55,10 @@ class RunFolder {
   Status appendEvent(const RunEvent& event);
   // regularizer.json and regularizer.npz, each atomically.
   Status writeRegularizer(const FoeConfig& config, const Eigen::VectorXd& theta);
+  // snapshots/regularizer-<computations>.json (atomic), the folder created when missing.
+  Status writeSnapshot(long computations, const FoeConfig& config, const Eigen::VectorXd& theta);
+  // The snapshots of the run folder dir, by ascending budget: (computations, file path).
+  static std::vector<std::pair<long, std::string>> Snapshots(const std::string& dir);
   Status writeCheckpoint(const NpyArrays& arrays);  // checkpoint.npz (atomic)
   Status readCheckpoint(NpyArrays* arrays) const;
   bool hasCheckpoint() const;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bilevel/dataset.h"
 #include "bilevel/foe.h"
@@ -83,7 +84,11 @@ struct TrainingConfig {
   double test_accuracy = 1e-3;      // eps of the test-set reconstructions
   int test_interval = 0;            // upper iterations between test PSNRs; 0: once per epoch
   int checkpoint_interval = 10;     // upper iterations between checkpoints
-  unsigned seed = 1;                // mini-batch sampling and initial parameters
+  // Budgets (in computations, ascending) at which the regularizer is kept as
+  // snapshots/regularizer-<C>.json in the run folder: the first upper iteration that reaches C
+  // writes it; 0 keeps the initial regularizer. Empty: no snapshots.
+  std::vector<long> snapshots;
+  unsigned seed = 1;  // mini-batch sampling and initial parameters
   DevicePreference device = DevicePreference::kAuto;
   bool allow_cpu_fallback = true;  // run on the CPU when CUDA is asked for but missing
   int threads = 0;                 // CPU threads; 0: all cores
