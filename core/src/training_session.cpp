@@ -101,6 +101,7 @@ Status PrepareSession(const TrainingConfig& config, const SessionOptions& option
       return s;
     for (const std::string& w : session->warnings)
       session->folder->appendEvent({.kind = "warning", .message = w});
+    session->folder->appendEvent({.kind = "backend", .message = session->backend});
   }
   return Status::Ok();
 }
@@ -126,6 +127,8 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress,
     return Status::Error("cannot resume " + dir + ": " + s.message());
   session->trainer->setBudget(config.budget);  // config.json may carry a larger budget
   if (Status s = folder->truncateLog(session->trainer->iteration()); !s.ok()) return s;
+  folder->appendEvent(
+      {.iteration = session->trainer->iteration(), .kind = "backend", .message = session->backend});
   session->folder = std::move(folder);
   return Status::Ok();
 }
