@@ -75,6 +75,10 @@ Status RenderImageGrid(const std::vector<GridRow>& rows, const GridOptions& opti
   if (width > kMaxSide || height > kMaxSide)
     return Status::Error("image grid: " + std::to_string(width) + " x " + std::to_string(height) +
                          " pixels is too large; use a smaller zoom or fewer images");
+  double caption_font = kCaptionFont;  // one size for all captions: the one the longest fits
+  for (const GridRow& row : rows)
+    for (const GridTile& tile : row.tiles)
+      caption_font = std::min(caption_font, FittingFont(tile.caption, kCaptionFont, cell_w));
   try {
     cv::Mat canvas(int(height), int(width), CV_32FC3, cv::Scalar(1, 1, 1));  // RGB in [0, 1]
     for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -95,8 +99,7 @@ Status RenderImageGrid(const std::vector<GridRow>& rows, const GridOptions& opti
               out[x][ch] = std::clamp(v, 0.0f, 1.0f);
             }
         }
-        Draw(canvas, tile.caption, left, top + label_h + cell_h + kPad / 2,
-             FittingFont(tile.caption, kCaptionFont, cell_w));
+        Draw(canvas, tile.caption, left, top + label_h + cell_h + kPad / 2, caption_font);
       }
     }
     Batch<float> out(1, 3, canvas.rows, canvas.cols);

@@ -26,7 +26,7 @@ struct GridOptions {
 };
 
 // Every cell is as large as the largest tile; smaller tiles are centred in it, on white. The
-// caption font shrinks until the caption fits its cell. Fails on no tiles, a missing batch, an
+// captions share one font size, shrunk until the longest fits its cell. Fails on no tiles, a missing batch, an
 // index out of range, a channel count other than 1 or 3, a bad zoom or a sheet over 16384 pixels
 // a side.
 Status RenderImageGrid(const std::vector<GridRow>& rows, const GridOptions& options,
