@@ -4,6 +4,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <opencv2/imgcodecs.hpp>
 
 #include "bilevel/config_json.h"
@@ -58,7 +59,7 @@ class CliTest : public QObject {
  private slots:
   void everyCommandHasHelp() {
     for (const char* command : {"train", "resume", "compare", "apply", "hypergrad", "bench",
-                                "presets", "baseline", "plot"}) {
+                                "presets", "baseline", "plot", "evaluate", "gallery"}) {
       const Result r = Cli({command, "--help"});
       QVERIFY2(r.code == 0, qPrintable(Describe(r)));
       QVERIFY2(r.out.contains("Usage:"), qPrintable(Describe(r)));
@@ -181,6 +182,57 @@ class CliTest : public QObject {
     const Eigen::Map<const Eigen::VectorXd> got(z.data(), Eigen::Index(z.size()));
     const double rel = (got - expected.gradient).norm() / expected.gradient.norm();
     QVERIFY2(rel < 1e-10, qPrintable(QString::number(rel)));
+  }
+
+  // evaluate rebuilds a run's test set and agrees with the trainer's own test PSNR; gallery draws
+  // one row per run with a tile for each snapshot and the final regularizer.
+  void evaluateAndGalleryReadRunFolders() {
+    QTemporaryDir tmp;
+    const QString run = tmp.filePath("run");
+    Result r = Cli({"train", "--preset", "quick", "--iterations", "3", "--out", run, "--set",
+                    "test_interval=3", "--set", "snapshots=[0, 1]"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    QCOMPARE(int(RunFolder::Snapshots(run.toStdString()).size()), 2);
+    std::vector<IterationRecord> log;
+    QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
+    QCOMPARE(int(log.size()), 3);
+    QVERIFY(std::isfinite(log.back().test_psnr));
+
+    r = Cli({"evaluate", run});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);  // header, rule, one run
+    const QStringList cells = lines[2].split('|');
+    QVERIFY2(cells.size() >= 11, qPrintable(lines[2]));
+    QCOMPARE(cells[1].trimmed(), QString("quick"));
+    QCOMPARE(cells[3].trimmed().toInt(), 16);  // the preset's test patches
+    const double measured = cells[4].toDouble(), initial = cells[5].toDouble(),
+                 learned = cells[6].toDouble();
+    QVERIFY2(measured > 15 && measured < 25, qPrintable(lines[2]));
+    QVERIFY2(initial > measured && learned > measured, qPrintable(lines[2]));
+    QVERIFY2(std::abs(learned - log.back().test_psnr) < 0.05,
+             qPrintable(lines[2] + " against " + QString::number(log.back().test_psnr)));
+    QCOMPARE(cells[7].trimmed().toLong(), log.back().computations);
+    QVERIFY2(cells[10].contains("CPU"), qPrintable(lines[2]));
+
+    const QString sheet = tmp.filePath("gallery.png");
+    r = Cli({"gallery", run, run, "--image", "test:1", "--zoom", "1", "--out", sheet});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    QCOMPARE(int(r.out.count("dB")), 2 * 3);  // two snapshots and the final one, per row
+    const cv::Mat image = cv::imread(sheet.toStdString());
+    QVERIFY(!image.empty());
+    QVERIFY2(image.cols > 5 * 48 && image.rows > 2 * 48,
+             qPrintable(QString("%1 x %2").arg(image.cols).arg(image.rows)));
+
+    for (const QStringList& bad :
+         {QStringList{"gallery", run, "--image", "test:99", "--out", sheet},
+          QStringList{"gallery", run, "--image", "middle:1", "--out", sheet},
+          QStringList{"gallery", run, "--zoom", "40", "--out", sheet}, QStringList{"gallery", run},
+          QStringList{"evaluate", tmp.filePath("nothing")},
+          QStringList{"evaluate", run, "--device", "tpu"}}) {
+      r = Cli(bad);
+      QVERIFY2(r.code != 0 && !r.err.isEmpty(), qPrintable(bad.join(' ') + "\n" + Describe(r)));
+    }
   }
 
   void compareWritesBothRunsAndAPlot() {

@@ -13,5 +13,7 @@ int RunBenchCommand(const QStringList& arguments);
 int RunPresetsCommand(const QStringList& arguments);
 int RunBaselineCommand(const QStringList& arguments);
 int RunPlotCommand(const QStringList& arguments);
+int RunEvaluateCommand(const QStringList& arguments);
+int RunGalleryCommand(const QStringList& arguments);
 // bench --controls: latency of pause, resume and stop on a running preset.
 int RunControlsBench(const std::string& preset, int trials);

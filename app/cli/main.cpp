@@ -21,6 +21,8 @@ const char* kUsage =
     "  presets    list the built-in experiments, or print one as JSON\n"
     "  baseline   non-local means, Wiener or Richardson-Lucy on a preset's test images\n"
     "  plot       one figure of several run folders, overlaid\n"
+    "  evaluate   mean test PSNR of run folders' regularizers, as a Markdown table\n"
+    "  gallery    one image reconstructed by each run at increasing budgets\n"
     "\n"
     "Without a command: train --preset quick.\n"
     "\n"
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
   if (command == "presets") return RunPresetsCommand(args);
   if (command == "baseline") return RunBaselineCommand(args);
   if (command == "plot") return RunPlotCommand(args);
+  if (command == "evaluate") return RunEvaluateCommand(args);
+  if (command == "gallery") return RunGalleryCommand(args);
   std::fprintf(stderr, "bilevel-cli: unknown command '%s'\n\n%s", qPrintable(command), kUsage);
   return 2;
 }

@@ -1,0 +1,61 @@
+// bilevel-cli evaluate: the mean test PSNR of run folders' regularizers, as a Markdown table.
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "bilevel/metrics.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "run_problem.h"
+
+namespace {
+
+double MeanPsnr(const bilevel::Batch<float>& estimate, const bilevel::Batch<float>& clean) {
+  double sum = 0;
+  for (int i = 0; i < clean.n(); ++i)
+    sum += bilevel::Psnr(estimate, clean, i);
+  return clean.n() > 0 ? sum / clean.n() : std::nan("");
+}
+
+}  // namespace
+
+int RunEvaluateCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Rebuilds each run's data and measurements from its config.json (the same seeds), "
+      "reconstructs every held-out test image with the run's regularizer.json and with the "
+      "initial regularizer, at the run's test_accuracy, and prints one Markdown table row per "
+      "run: the mean test PSNRs, the budget used, the training time and where it trained.");
+  parser.addPositionalArgument("RUN", "Run folders.", "RUN...");
+  const QCommandLineOption device("device", "Where to reconstruct: auto, cpu or cuda.", "DEVICE");
+  parser.addOption(device);
+  if (int code = cli::Parse(parser, "evaluate", arguments, true); code >= 0) return code;
+  if (parser.positionalArguments().isEmpty()) return cli::Fail("evaluate", "give run folders", 2);
+
+  std::printf(
+      "| run | method | test images | measured (dB) | initial FoE (dB) | learned FoE (dB) | "
+      "computations | iterations | training time (s) | trained on |\n"
+      "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --- |\n");
+  for (const QString& dir : parser.positionalArguments()) {
+    cli::RunProblem run;
+    if (bilevel::Status s =
+            cli::LoadRunProblem(dir.toStdString(), parser.value(device).toStdString(), &run);
+        !s.ok())
+      return cli::Fail("evaluate", s.message());
+    bilevel::ImageOracle& oracle = *run.session.oracle;
+    const bilevel::TrainingConfig& config = run.session.config;
+    const auto keep_going = [] { return true; };
+    const double measured = MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
+    const double initial =
+        oracle.testPsnr(oracle.initialParameters(), config.test_accuracy, keep_going);
+    const double learned = oracle.testPsnr(run.theta, config.test_accuracy, keep_going);
+    const bilevel::IterationRecord last =
+        run.log.empty() ? bilevel::IterationRecord{} : run.log.back();
+    std::printf("| %s | %s | %d | %.2f | %.2f | %.2f | %ld | %ld | %.0f | %s |\n",
+                config.name.c_str(), bilevel::ToString(config.method), oracle.dataset().test.n(),
+                measured, initial, learned, last.computations, last.iteration, last.wall_seconds,
+                run.trained_on.empty() ? "not recorded" : run.trained_on.c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
