@@ -4,7 +4,9 @@
 #   denoise/   FoE denoising: ISGD with fixed and decreasing steps, Adam, MAID at one budget
 #   deblur/    FoE deblurring: ISGD on the whole set, MAID on a subset
 #   schedules/ decaying against fixed accuracy, decreasing against fixed steps
-#   *.png      the figures, drawn by bilevel-cli plot; baselines.txt the classical baselines
+#   *.png      the figures, drawn by bilevel-cli plot and gallery
+#   table.md   the mean test PSNR of every run (bilevel-cli evaluate); baselines.txt the classical
+#              baselines
 #
 # usage: tools/reproduce-paper.sh [--cli PATH] [--scale S] [--device auto|cpu|cuda] [OUT]
 #   --scale multiplies every budget (1 = the paper's 2e6 computations for denoising; 0.05 gives
@@ -25,10 +27,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 budget() { python3 -c "print(max(1000, int($1 * $scale)))"; }
-train() {  # train NAME PRESET BUDGET [--set ...]
+train() {  # train NAME PRESET BUDGET [--set ...]; keeps snapshots at 1%, 10% and 33% of BUDGET
   local name=$1 preset=$2 computations=$3; shift 3
+  local snapshots
+  snapshots=$(python3 -c "b = $computations; print([0, b // 100, b // 10, b // 3])")
   "$cli" train --preset "$preset" --computations "$computations" --device "$device" \
-    --set "name=$name" --out "$out/$name" --overwrite "$@" | tail -n 3
+    --set "name=$name" --set "snapshots=$snapshots" --out "$out/$name" --overwrite "$@" |
+    tail -n 3
 }
 mkdir -p "$out"
 den=$(budget 2000000)
@@ -43,12 +48,14 @@ train denoise/adam-1e-3 foe-denoise-isgd-1e-4 "$den" --set method=adam --set ste
 train denoise/maid-1e-3 foe-denoise-maid "$den"
 "$cli" plot "$out"/denoise/* --x computations --out "$out/denoise-computations.png"
 "$cli" plot "$out"/denoise/* --x epochs --out "$out/denoise-epochs.png"
+"$cli" gallery "$out"/denoise/* --image train:0 --out "$out/denoise-gallery.png"
 
 echo "== FoE deblurring, $deb computations each"
 train deblur/isgd-ds-1e-5 foe-deblur-isgd-ds "$deb"
 train deblur/maid-1e-4 foe-deblur-maid "$deb"
 "$cli" plot "$out"/deblur/* --x epochs --out "$out/deblur-epochs.png"
 "$cli" plot "$out"/deblur/* --x computations --out "$out/deblur-computations.png"
+"$cli" gallery "$out"/deblur/* --image test:0 --final-only --out "$out/deblur-gallery.png"
 
 echo "== Schedules of the follow-up paper, $den computations each"
 train schedules/fixed-eps-fixed-step foe-denoise-isgd-1e-4 "$den"
@@ -58,6 +65,10 @@ train schedules/fixed-eps-decreasing-step foe-denoise-isgd-ds-1e-4 "$den"
 train schedules/decaying-eps-decreasing-step foe-denoise-isgd-ds-1e-4 "$den" \
   --set accuracy.kind=polynomial --set accuracy.exponent=0.5
 "$cli" plot "$out"/schedules/* --x computations --out "$out/schedules-computations.png"
+
+echo "== Mean test PSNR of every run"
+"$cli" evaluate "$out"/denoise/* "$out"/deblur/* "$out"/schedules/* --device "$device" |
+  tee "$out/table.md"
 
 echo "== Baselines"
 {
