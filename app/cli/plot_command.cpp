@@ -53,6 +53,17 @@ int RunPlotCommand(const QStringList& arguments) {
   for (std::size_t r = 0; r < labels.size(); ++r)
     if (std::count(labels.begin(), labels.end(), labels[r]) > 1)
       labels[r] += " (" + QFileInfo(dirs[int(r)]).fileName().toStdString() + ")";
+  // A group prefix all the names share ("schedules/") says nothing in a legend: it is left out.
+  if (labels.size() > 1) {
+    const std::size_t slash = labels[0].find('/');
+    const std::string prefix = slash == std::string::npos ? "" : labels[0].substr(0, slash + 1);
+    const bool shared = !prefix.empty() && std::all_of(labels.begin(), labels.end(), [&](auto& l) {
+      return l.size() > prefix.size() && l.compare(0, prefix.size(), prefix) == 0;
+    });
+    if (shared)
+      for (std::string& label : labels)
+        label.erase(0, prefix.size());
+  }
   const std::string path = parser.value(out).toStdString();
   if (bilevel::Status s =
           bilevel::WriteLinePlot(path, cli::RunPanels(labels, logs, *axis), options);
