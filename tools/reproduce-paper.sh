@@ -2,7 +2,8 @@
 # Reproduces the experiments of "Bilevel Learning with Inexact Stochastic Gradients" (section 3)
 # and the schedules of the follow-up paper with bilevel-cli, into OUT (default results/):
 #   denoise/   FoE denoising: ISGD with fixed and decreasing steps, Adam, MAID at one budget
-#   deblur/    FoE deblurring: ISGD on the whole set, MAID on a subset
+#   deblur/    FoE deblurring: ISGD on the whole set, MAID on a subset; ISGD with a larger step
+#              and Adam
 #   schedules/ decaying against fixed accuracy, decreasing against fixed steps
 #   *.png      the figures, drawn by bilevel-cli plot and gallery
 #   table.md   the mean test PSNR of every run (bilevel-cli evaluate); baselines.txt the classical
@@ -53,6 +54,10 @@ train denoise/maid-1e-3 foe-denoise-maid "$den"
 echo "== FoE deblurring, $deb computations each"
 train deblur/isgd-ds-1e-5 foe-deblur-isgd-ds "$deb"
 train deblur/maid-1e-4 foe-deblur-maid "$deb"
+# Beyond the paper: the same ISGD with a ten times larger step, and Adam.
+train deblur/isgd-ds-1e-4 foe-deblur-isgd-ds "$deb" --set step.initial=1e-4
+train deblur/adam-1e-3 foe-deblur-isgd-ds "$deb" --set method=adam --set step.kind=constant \
+  --set step.initial=1e-3
 "$cli" plot "$out"/deblur/* --x epochs --out "$out/deblur-epochs.png"
 "$cli" plot "$out"/deblur/* --x computations --out "$out/deblur-computations.png"
 "$cli" gallery "$out"/deblur/* --image test:0 --final-only --out "$out/deblur-gallery.png"
