@@ -89,6 +89,20 @@ class ImageGridTest : public QObject {
     QVERIFY(HasDarkPixel(sheet, 0, r.bottom + 1, sheet.w() - 1, b.top - 1));
   }
 
+  void longCaptionsWidenTheCellsInsteadOfBeingCut() {
+    const Batch<float> tile = Solid(3, 8, 8, 0, 1, 0);
+    const std::string caption = "final, 2M comp.: 31.25 dB, a long caption";
+    Batch<float> sheet;
+    QVERIFY(RenderImageGrid({{"", {{&tile, 0, "short"}, {&tile, 0, caption}}}}, {.zoom = 1}, &sheet)
+                .ok());
+    const Box g = Find(sheet, 0, 1, 0);
+    QCOMPARE(g.count, 2 * 8 * 8);
+    QVERIFY2(g.width() > 100, qPrintable(QString::number(g.width())));  // the cells are wide
+    // The long caption, in the last cell, is drawn and ends before the sheet does.
+    QVERIFY(HasDarkPixel(sheet, g.right - 7, g.bottom + 1, sheet.w() - 1, sheet.h() - 1));
+    QVERIFY(!HasDarkPixel(sheet, sheet.w() - 3, 0, sheet.w() - 1, sheet.h() - 1));
+  }
+
   void badInputIsRefused() {
     const Batch<float> one = Solid(3, 8, 8, 1, 1, 1);
     const Batch<float> two_channels(1, 2, 8, 8);

@@ -14,7 +14,7 @@ namespace {
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 constexpr int kPad = 6;
 constexpr int kMaxSide = 16384;
-constexpr double kLabelFont = 0.55, kCaptionFont = 0.45;
+constexpr double kLabelFont = 0.55, kCaptionFont = 0.45, kSmallestFont = 0.3;
 
 int TextHeight(double font) {
   int base = 0;
@@ -22,12 +22,17 @@ int TextHeight(double font) {
   return size.height + base;
 }
 
-// The largest font scale, at most `font`, at which text fits into width pixels (0.25 at least).
-double FittingFont(const std::string& text, double font, int width) {
+int TextWidth(const std::string& text, double font) {
   int base = 0;
-  while (font > 0.25 && cv::getTextSize(text, kFont, font, 1, &base).width > width)
+  return cv::getTextSize(text, kFont, font, 1, &base).width;
+}
+
+// The largest font scale, at most `font`, at which text fits into width pixels (kSmallestFont at
+// least).
+double FittingFont(const std::string& text, double font, int width) {
+  while (font * 0.92 >= kSmallestFont && TextWidth(text, font) > width)
     font *= 0.92;
-  return font;
+  return TextWidth(text, font) > width ? kSmallestFont : font;
 }
 
 void Draw(cv::Mat& sheet, const std::string& text, int x, int top, double font) {
@@ -68,6 +73,10 @@ Status RenderImageGrid(const std::vector<GridRow>& rows, const GridOptions& opti
     }
   }
   if (columns == 0) return Status::Error("image grid: no images to show");
+  // Cells are wide enough for every caption at the smallest font, so none is cut.
+  for (const GridRow& row : rows)
+    for (const GridTile& tile : row.tiles)
+      cell_w = std::max(cell_w, TextWidth(tile.caption, kSmallestFont) + 1);
   const int label_h = TextHeight(kLabelFont) + kPad, caption_h = TextHeight(kCaptionFont) + kPad;
   const int row_h = label_h + cell_h + caption_h + kPad;
   const long width = long(columns) * (cell_w + kPad) + kPad;

@@ -25,8 +25,9 @@ struct GridOptions {
   int zoom = 2;  // each pixel becomes zoom x zoom pixels (nearest neighbour), 1 to 8
 };
 
-// Every cell is as large as the largest tile; smaller tiles are centred in it, on white. The
-// captions share one font size, shrunk until the longest fits its cell. Fails on no tiles, a missing batch, an
+// Every cell is as large as the largest tile, and wide enough for the longest caption in a small
+// font; smaller tiles are centred in it, on white. The captions share one font size, shrunk until
+// the longest fits its cell. Fails on no tiles, a missing batch, an
 // index out of range, a channel count other than 1 or 3, a bad zoom or a sheet over 16384 pixels
 // a side.
 Status RenderImageGrid(const std::vector<GridRow>& rows, const GridOptions& options,
