@@ -53,6 +53,12 @@ class MetricsSyntheticTest : public QObject {
     BILEVEL_CHECK_ERROR(std::abs(Psnr(d, c, 0) - 20.0), 1e-9, "psnr of a 0.1 offset");
     BILEVEL_CHECK_ERROR(RelativeError(SquaredError(d, c, 0), 0.01 * double(c.imageSize())), 1e-12,
                         "squared error of a 0.1 offset");
+
+    // The mean over images, and NaN for no images.
+    const double mean = (Psnr(a, b, 0) + Psnr(a, b, 1) + Psnr(a, b, 2)) / 3.0;
+    BILEVEL_CHECK_ERROR(std::abs(MeanPsnr(a, b) - mean), 1e-12, "mean psnr");
+    BILEVEL_CHECK_ERROR(std::abs(MeanPsnr(d, c) - 20.0), 1e-9, "mean psnr of a 0.1 offset");
+    QVERIFY(std::isnan(MeanPsnr(Batch<double>(), Batch<double>())));
   }
 
   void syntheticImages() {

@@ -10,13 +10,6 @@
 
 namespace {
 
-double MeanPsnr(const bilevel::Batch<float>& x, const bilevel::Batch<float>& clean) {
-  double total = 0;
-  for (int i = 0; i < x.n(); ++i)
-    total += bilevel::Psnr(x, clean, i);
-  return x.n() ? total / x.n() : 0.0;
-}
-
 // The first `count` images of a batch.
 bilevel::Batch<float> Head(const bilevel::Batch<float>& b, int count) {
   bilevel::Batch<float> out(bilevel::Shape{count, b.c(), b.h(), b.w()});
@@ -77,10 +70,12 @@ int RunBaselineCommand(const QStringList& arguments) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %d test images of %s, %s\n", config.name.c_str(), data.test.n(),
               data.test.shape().toString().c_str(), bilevel::ToString(config.problem.kind));
-  std::printf("measurement        test PSNR %.3f dB\n", MeanPsnr(problem.test_measured, data.test));
+  std::printf("measurement        test PSNR %.3f dB\n",
+              bilevel::MeanPsnr(problem.test_measured, data.test));
   std::printf(
       "%-18s test PSNR %.3f dB (parameter %g, tuned on %d training images to %.3f dB; "
       "%.1f s)\n",
-      bilevel::ToString(*kind), MeanPsnr(x, data.test), tuning.parameter, n, tuning.psnr, seconds);
+      bilevel::ToString(*kind), bilevel::MeanPsnr(x, data.test), tuning.parameter, n, tuning.psnr,
+      seconds);
   return 0;
 }

@@ -1,23 +1,10 @@
 // bilevel-cli evaluate: the mean test PSNR of run folders' regularizers, as a Markdown table.
-#include <cmath>
 #include <cstdio>
-#include <numeric>
 
 #include "bilevel/metrics.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "run_problem.h"
-
-namespace {
-
-double MeanPsnr(const bilevel::Batch<float>& estimate, const bilevel::Batch<float>& clean) {
-  double sum = 0;
-  for (int i = 0; i < clean.n(); ++i)
-    sum += bilevel::Psnr(estimate, clean, i);
-  return clean.n() > 0 ? sum / clean.n() : std::nan("");
-}
-
-}  // namespace
 
 int RunEvaluateCommand(const QStringList& arguments) {
   QCommandLineParser parser;
@@ -45,7 +32,8 @@ int RunEvaluateCommand(const QStringList& arguments) {
     bilevel::ImageOracle& oracle = *run.session.oracle;
     const bilevel::TrainingConfig& config = run.session.config;
     const auto keep_going = [] { return true; };
-    const double measured = MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
+    const double measured =
+        bilevel::MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
     const double initial =
         oracle.testPsnr(oracle.initialParameters(), config.test_accuracy, keep_going);
     const double learned = oracle.testPsnr(run.theta, config.test_accuracy, keep_going);

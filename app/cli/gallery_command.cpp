@@ -1,5 +1,4 @@
 // bilevel-cli gallery: one image of run folders reconstructed at increasing budgets.
-#include <QFileInfo>
 #include <cstdio>
 
 #include "bilevel/image_grid.h"
@@ -46,7 +45,8 @@ int RunGalleryCommand(const QStringList& arguments) {
   options.zoom = parser.value(zoom).toInt(&ok_zoom);
   if (!ok_zoom) return cli::Fail("gallery", "--zoom takes a number", 2);
 
-  // Every batch a tile points to lives until the sheet is written.
+  // Every batch a tile points to (the runs' data, the reconstructions) lives until the sheet is
+  // written.
   std::vector<cli::RunProblem> runs(std::size_t(parser.positionalArguments().size()));
   std::vector<std::vector<bilevel::Batch<float>>> images(runs.size());
   std::vector<bilevel::GridRow> rows;
@@ -79,13 +79,12 @@ int RunGalleryCommand(const QStringList& arguments) {
     stages.emplace_back("final, " + cli::CompactCount(final_budget) + " comp.", run.theta);
 
     auto& kept = images[r];
-    kept.reserve(stages.size() + 2);
-    kept.push_back(clean);
-    kept.push_back(measured);
+    kept.reserve(stages.size());
     bilevel::GridRow row;
     row.label = run.session.config.name;
-    row.tiles.push_back({&kept[0], index, "ground truth"});
-    row.tiles.push_back({&kept[1], index, "measured " + Db(bilevel::Psnr(measured, clean, index))});
+    row.tiles.push_back({&clean, index, "ground truth"});
+    row.tiles.push_back(
+        {&measured, index, "measured " + Db(bilevel::Psnr(measured, clean, index))});
     for (const auto& [label, theta] : stages) {
       bilevel::Batch<float> x;
       if (bilevel::Status s =

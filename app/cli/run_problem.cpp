@@ -1,7 +1,7 @@
 #include "run_problem.h"
 
-#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "bilevel/config_json.h"
 #include "bilevel/regularizer_io.h"

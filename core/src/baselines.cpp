@@ -186,9 +186,7 @@ Status TuneBaseline(BaselineKind kind, const ForwardOperator<float>& op,
   for (double p : DefaultGrid(kind)) {
     Batch<float> x;
     if (Status s = RunBaseline(kind, p, op, measured, &x); !s.ok()) return s;
-    double psnr = 0;
-    for (int i = 0; i < x.n(); ++i)
-      psnr += Psnr(x, clean, i) / x.n();
+    const double psnr = MeanPsnr(x, clean);
     tuning->grid.push_back(p);
     tuning->grid_psnr.push_back(psnr);
     if (psnr > tuning->psnr) {

@@ -24,9 +24,20 @@ double Psnr(const Batch<T>& estimate, const Batch<T>& reference, int i) {
   return 10.0 * std::log10(1.0 / mse);
 }
 
+template <typename T>
+double MeanPsnr(const Batch<T>& estimate, const Batch<T>& reference) {
+  if (estimate.n() == 0) return std::numeric_limits<double>::quiet_NaN();
+  double sum = 0.0;
+  for (int i = 0; i < estimate.n(); ++i)
+    sum += Psnr(estimate, reference, i);
+  return sum / estimate.n();
+}
+
 template double SquaredError<float>(const Batch<float>&, const Batch<float>&, int);
 template double SquaredError<double>(const Batch<double>&, const Batch<double>&, int);
 template double Psnr<float>(const Batch<float>&, const Batch<float>&, int);
 template double Psnr<double>(const Batch<double>&, const Batch<double>&, int);
+template double MeanPsnr<float>(const Batch<float>&, const Batch<float>&);
+template double MeanPsnr<double>(const Batch<double>&, const Batch<double>&);
 
 }  // namespace bilevel

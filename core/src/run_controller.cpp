@@ -239,11 +239,12 @@ void RunController::loop() {
     const int checkpoint_every = std::max(1, trainer_.settings().checkpoint_interval);
     // A new run keeps the snapshots at budget 0 now; a resumed one has kept those it has passed.
     const std::vector<long>& budgets = trainer_.settings().snapshots;
-    if (trainer_.iteration() == 0)
-      writeSnapshots();
-    else
-      while (next_snapshot_ < budgets.size() && budgets[next_snapshot_] <= trainer_.computations())
-        ++next_snapshot_;
+    next_snapshot_ = trainer_.iteration() == 0
+                         ? 0
+                         : std::size_t(std::upper_bound(budgets.begin(), budgets.end(),
+                                                        trainer_.computations()) -
+                                       budgets.begin());
+    writeSnapshots();
     for (;;) {
       applyKnobs();
       if (!keepGoing()) {
