@@ -1,6 +1,7 @@
 // Headless line plots: raster size, series colours by label, straight lines on log axes, PNG
-// files that read back, degenerate data and bad paths. Set BILEVEL_PLOT_EXAMPLE=<file.png> to
-// also write the example figure (three panels like `bilevel-cli compare`) for a look.
+// files that read back, degenerate data and bad paths; the run figure of bilevel-cli plot. Set
+// BILEVEL_PLOT_EXAMPLE=<file.png> to also write the example figure (three panels like `bilevel-cli
+// compare`) for a look.
 #include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "bilevel/plot_png.h"
+#include "bilevel/run_folder.h"
+#include "run_plots.h"
 
 using namespace bilevel;
 
@@ -245,6 +248,52 @@ class PlotPngTest : public QObject {
       const int colored = CountColor(r, PlotColor(0));
       QVERIFY2(c.drawn ? colored > 10 : colored == 0,
                qPrintable(QString("%1: %2 pixels").arg(c.name).arg(colored)));
+    }
+  }
+
+  // The test PSNR curve of a run folder starts at x = 0 with its "initial" event, on every axis;
+  // without one it starts at the first measured iteration.
+  void runFigureStartsAtTheInitialTestPsnr() {
+    QTemporaryDir tmp;
+    const std::string dir = tmp.filePath("run").toStdString();
+    TrainingConfig config;
+    config.budget.iterations = 4;
+    RunFolder folder;
+    QVERIFY(RunFolder::Create(dir, config, &folder).ok());
+    for (long k = 1; k <= 4; ++k) {
+      IterationRecord r;
+      r.iteration = k;
+      r.epoch = 0.25 * double(k);
+      r.computations = 100 * k;
+      r.wall_seconds = 0.5 * double(k);
+      r.loss = 1.0 / double(k);
+      r.psnr = 20.0 + double(k);
+      r.test_psnr = k % 2 == 0 ? 22.0 + double(k) : kNaN;
+      QVERIFY(folder.appendRecord(r).ok());
+    }
+    cli::RunCurves plain{"plain", {}, 1.0};
+    QVERIFY(cli::ReadRunCurves(dir, &plain).ok());
+    QCOMPARE(plain.log.size(), std::size_t(4));
+    QVERIFY(std::isnan(plain.initial_test_psnr));
+
+    QVERIFY(folder.appendEvent(RunFolder::InitialEvent(19.5)).ok());
+    cli::RunCurves started{"started", {}, kNaN};
+    QVERIFY(cli::ReadRunCurves(dir, &started).ok());
+    QCOMPARE(started.initial_test_psnr, 19.5);
+
+    for (XAxis axis :
+         {XAxis::kComputations, XAxis::kIterations, XAxis::kEpochs, XAxis::kWallTime}) {
+      const std::vector<PlotPanel> panels = cli::RunPanels({plain, started}, axis);
+      QCOMPARE(panels.size(), std::size_t(3));
+      const PlotSeries& without = panels[2].series[0];
+      const PlotSeries& with = panels[2].series[1];
+      QCOMPARE(without.x.size(), std::size_t(2));
+      QCOMPARE(without.x[0], XValue(plain.log[1], axis));
+      QCOMPARE(with.x.size(), std::size_t(3));
+      QCOMPARE(with.x[0], 0.0);
+      QCOMPARE(with.y[0], 19.5);
+      QCOMPARE(with.y[1], 24.0);
+      QCOMPARE(panels[0].series[1].x.size(), std::size_t(4));  // the loss has no initial point
     }
   }
 

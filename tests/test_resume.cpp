@@ -4,6 +4,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "bilevel/regularizer_io.h"
@@ -153,6 +155,53 @@ class ResumeTest : public QObject {
     // A new run in the same folder drops the old snapshots.
     Train(config, dir);
     QVERIFY(RunFolder::Snapshots(dir).empty());
+  }
+
+  // A new run records the test PSNR of its starting regularizer once, right after "start"; a
+  // resumed run adds none, and a run without test images records none.
+  void initialTestPsnrIsRecordedOnce() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const std::string dir = tmp.filePath("run").toStdString();
+    TrainingConfig config = SmallConfig(Method::kIsgd);
+    config.budget.iterations = 3;
+    double initial = 0.0;
+    {
+      TrainingSession session;
+      SessionOptions options;
+      options.out_dir = dir;
+      QVERIFY(PrepareSession(config, options, &session).ok());
+      initial = session.trainer->initialTestPsnr();
+      RunController(*session.trainer, session.folder.get()).run();
+    }
+    QVERIFY(std::isfinite(initial) && initial > 0.0);
+    const auto initial_events = [&](const std::string& folder, std::vector<RunEvent>* events) {
+      if (!RunFolder::ReadEvents(folder + "/events.jsonl", events).ok()) return -1;
+      return int(std::count_if(events->begin(), events->end(),
+                               [](const RunEvent& e) { return e.kind == "initial"; }));
+    };
+    std::vector<RunEvent> events;
+    QCOMPARE(initial_events(dir, &events), 1);
+    const auto start = std::find_if(events.begin(), events.end(),
+                                    [](const RunEvent& e) { return e.kind == "start"; });
+    QVERIFY(start != events.end() && start + 1 != events.end());
+    QCOMPARE((start + 1)->kind, std::string("initial"));
+    QCOMPARE((start + 1)->iteration, 0L);
+    QCOMPARE(RunFolder::InitialTestPsnr(events), initial);  // exact: the shortest exact text
+
+    TrainingSession resumed;
+    QVERIFY(ResumeSession(dir, {}, &resumed).ok());
+    resumed.trainer->setBudget({.iterations = 5});
+    RunController(*resumed.trainer, resumed.folder.get()).run();
+    QCOMPARE(initial_events(dir, &events), 1);
+    QCOMPARE(RunFolder::InitialTestPsnr(events), initial);
+
+    TrainingConfig untested = config;
+    untested.dataset.test_fraction = 0.0;
+    untested.dataset.max_test_patches = 0;
+    Train(untested, tmp.filePath("untested").toStdString());
+    QCOMPARE(initial_events(tmp.filePath("untested").toStdString(), &events), 0);
+    QVERIFY(std::isnan(RunFolder::InitialTestPsnr(events)));
   }
 
   void snapshotBudgetsMustAscend() {

@@ -301,6 +301,30 @@ class RunFolderTest : public QObject {
     QCOMPARE(SplitLines(ReadAll(dir + "/events.jsonl")).size(), std::size_t(3));
   }
 
+  // The initial test PSNR comes back bit for bit from the first well-formed "initial" event.
+  void initialTestPsnrRoundTrip() {
+    const double psnr = 20.0 + 1.0 / 3.0;
+    const RunEvent event = RunFolder::InitialEvent(psnr);
+    QCOMPARE(event.kind, std::string("initial"));
+    QVERIFY2(event.message.find("20.333 dB") != std::string::npos, event.message.c_str());
+    QVERIFY(std::isnan(RunFolder::InitialTestPsnr({})));
+    RunEvent knob{.kind = "knob", .field = "test_psnr", .value = "99"};
+    RunEvent broken = event;
+    broken.value = "20.3x";
+    QVERIFY(std::isnan(RunFolder::InitialTestPsnr({knob, broken})));
+    QVERIFY(SameBits(RunFolder::InitialTestPsnr({knob, broken, event, RunFolder::InitialEvent(5)}),
+                     psnr));
+
+    QTemporaryDir tmp;
+    const std::string dir = tmp.filePath("run").toStdString();
+    RunFolder folder;
+    QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+    QVERIFY(folder.appendEvent(event).ok());
+    std::vector<RunEvent> back;
+    QVERIFY(RunFolder::ReadEvents(dir + "/events.jsonl", &back).ok());
+    QVERIFY(SameBits(RunFolder::InitialTestPsnr(back), psnr));
+  }
+
   void checkpoint() {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();

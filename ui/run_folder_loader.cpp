@@ -49,6 +49,7 @@ bilevel::Status LoadRunFolder(const QString& dir, RunSeries* run, QStringList* w
   run->config = config;
   run->records = std::move(records);
   run->events = std::move(events);
+  run->initial_test_psnr = bilevel::RunFolder::InitialTestPsnr(run->events);
   run->live = false;
   run->regularizer = config.regularizer;
   run->theta.resize(0);

@@ -204,8 +204,12 @@ class Reporter {
   void event(const bilevel::RunEvent& e) {
     std::lock_guard lock(mutex_);
     if (e.kind == "start" || e.kind == "pause" || e.kind == "continue") return;
-    if (terminal_) std::printf("\n");
-    std::printf("[%s] %s\n", e.kind.c_str(), e.message.c_str());
+    if (e.kind == "initial") {  // "initial test PSNR 20.170 dB", before the first iteration
+      std::printf("%s\n", e.message.c_str());
+    } else {
+      if (terminal_) std::printf("\n");
+      std::printf("[%s] %s\n", e.kind.c_str(), e.message.c_str());
+    }
     std::fflush(stdout);
   }
 
@@ -230,8 +234,6 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
               c.regularizer.kernel_size, c.regularizer.kernel_size);
   std::printf("backend: %s\n", session.backend.c_str());
   if (session.folder) std::printf("run folder: %s\n", session.folder->path().c_str());
-  if (!std::isnan(session.trainer->initialTestPsnr()))
-    std::printf("initial test PSNR %.3f dB\n", session.trainer->initialTestPsnr());
   std::fflush(stdout);
 
   Reporter reporter(isatty(fileno(stdout)) == 1);

@@ -43,7 +43,7 @@ int RunCompareCommand(const QStringList& arguments) {
   const std::string dir = parser.value(out).toStdString();
   const std::vector<std::string> labels = {bilevel::ToString(first.method), "maid"};
   const std::vector<bilevel::TrainingConfig> configs = {first, second};
-  std::vector<std::vector<bilevel::IterationRecord>> logs;
+  std::vector<cli::RunCurves> runs;
   for (std::size_t r = 0; r < configs.size(); ++r) {
     bilevel::TrainingSession session;
     bilevel::SessionOptions options;
@@ -52,22 +52,22 @@ int RunCompareCommand(const QStringList& arguments) {
       return cli::Fail("compare", s.message());
     const int code = cli::RunSession("compare", session);
     if (code == 130) return code;  // stopped by the user
-    std::vector<bilevel::IterationRecord> log;
-    if (bilevel::Status s = bilevel::RunFolder::ReadLog(options.out_dir + "/log.csv", &log);
-        !s.ok())
+    cli::RunCurves run;
+    run.label = labels[r];
+    if (bilevel::Status s = cli::ReadRunCurves(options.out_dir, &run); !s.ok())
       return cli::Fail("compare", s.message());
-    logs.push_back(std::move(log));
+    runs.push_back(std::move(run));
   }
   const std::string plot = dir + "/compare.png";
   if (bilevel::Status s =
-          bilevel::WriteLinePlot(plot, cli::RunPanels(labels, logs, bilevel::XAxis::kComputations));
+          bilevel::WriteLinePlot(plot, cli::RunPanels(runs, bilevel::XAxis::kComputations));
       !s.ok())
     return cli::Fail("compare", s.message());
   std::printf("wrote %s\n", plot.c_str());
-  for (std::size_t r = 0; r < logs.size(); ++r)
-    if (!logs[r].empty())
+  for (const cli::RunCurves& run : runs)
+    if (!run.log.empty())
       std::printf("%-6s %8ld computations, final batch loss %.6g, PSNR %.3f dB\n",
-                  labels[r].c_str(), logs[r].back().computations, logs[r].back().loss,
-                  logs[r].back().psnr);
+                  run.label.c_str(), run.log.back().computations, run.log.back().loss,
+                  run.log.back().psnr);
   return 0;
 }

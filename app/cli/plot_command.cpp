@@ -32,8 +32,7 @@ int RunPlotCommand(const QStringList& arguments) {
   options.height = parser.value(height).toInt(&ok_h);
   if (!ok_w || !ok_h) return cli::Fail("plot", "--width and --height take numbers", 2);
 
-  std::vector<std::string> labels;
-  std::vector<std::vector<bilevel::IterationRecord>> logs;
+  std::vector<cli::RunCurves> runs;
   for (const QString& dir : parser.positionalArguments()) {
     bilevel::RunFolder folder;
     bilevel::TrainingConfig config;
@@ -42,17 +41,23 @@ int RunPlotCommand(const QStringList& arguments) {
             bilevel::RunFolder::Open(dir.toStdString(), &folder, &config, &warnings);
         !s.ok())
       return cli::Fail("plot", s.message());
-    std::vector<bilevel::IterationRecord> log;
-    if (bilevel::Status s = bilevel::RunFolder::ReadLog(folder.file("log.csv"), &log); !s.ok())
+    cli::RunCurves run;
+    run.label = config.name;
+    if (bilevel::Status s = cli::ReadRunCurves(dir.toStdString(), &run); !s.ok())
       return cli::Fail("plot", s.message());
-    labels.push_back(config.name);
-    logs.push_back(std::move(log));
+    runs.push_back(std::move(run));
   }
+  const auto same_label = [&](const std::string& label) {
+    return std::count_if(runs.begin(), runs.end(), [&](auto& r) { return r.label == label; });
+  };
   // Runs with the same name are told apart by their folders.
   const QStringList dirs = parser.positionalArguments();
-  for (std::size_t r = 0; r < labels.size(); ++r)
-    if (std::count(labels.begin(), labels.end(), labels[r]) > 1)
-      labels[r] += " (" + QFileInfo(dirs[int(r)]).fileName().toStdString() + ")";
+  std::vector<std::string> labels;
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    labels.push_back(same_label(runs[r].label) > 1
+                         ? runs[r].label + " (" + QFileInfo(dirs[int(r)]).fileName().toStdString() +
+                               ")"
+                         : runs[r].label);
   // A group prefix all the names share ("schedules/") says nothing in a legend: it is left out.
   if (labels.size() > 1) {
     const std::size_t slash = labels[0].find('/');
@@ -64,9 +69,10 @@ int RunPlotCommand(const QStringList& arguments) {
       for (std::string& label : labels)
         label.erase(0, prefix.size());
   }
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    runs[r].label = labels[r];
   const std::string path = parser.value(out).toStdString();
-  if (bilevel::Status s =
-          bilevel::WriteLinePlot(path, cli::RunPanels(labels, logs, *axis), options);
+  if (bilevel::Status s = bilevel::WriteLinePlot(path, cli::RunPanels(runs, *axis), options);
       !s.ok())
     return cli::Fail("plot", s.message());
   std::printf("wrote %s\n", path.c_str());

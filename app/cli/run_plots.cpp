@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "bilevel/run_folder.h"
+
 namespace cli {
 
 namespace {
@@ -24,15 +26,29 @@ const char* Label(XAxis axis) {
 
 }  // namespace
 
-std::vector<bilevel::PlotPanel> RunPanels(
-    const std::vector<std::string>& labels,
-    const std::vector<std::vector<bilevel::IterationRecord>>& logs, bilevel::XAxis axis) {
+bilevel::Status ReadRunCurves(const std::string& dir, RunCurves* run) {
+  using bilevel::RunFolder;
+  if (bilevel::Status s = RunFolder::ReadLog(dir + "/" + RunFolder::kLogFile, &run->log); !s.ok())
+    return s;
+  std::vector<bilevel::RunEvent> events;
+  run->initial_test_psnr = RunFolder::ReadEvents(dir + "/" + RunFolder::kEventsFile, &events).ok()
+                               ? RunFolder::InitialTestPsnr(events)
+                               : std::numeric_limits<double>::quiet_NaN();
+  return bilevel::Status::Ok();
+}
+
+std::vector<bilevel::PlotPanel> RunPanels(const std::vector<RunCurves>& runs, bilevel::XAxis axis) {
   bilevel::PlotPanel loss{"Upper loss per batch", Label(axis), "loss", false, true, {}};
   bilevel::PlotPanel psnr{"Training PSNR per batch", Label(axis), "PSNR (dB)", false, false, {}};
   bilevel::PlotPanel test{"Test PSNR", Label(axis), "PSNR (dB)", false, false, {}};
-  for (std::size_t r = 0; r < logs.size(); ++r) {
-    bilevel::PlotSeries l{labels[r], {}, {}}, p{labels[r], {}, {}}, t{labels[r], {}, {}};
-    for (const bilevel::IterationRecord& rec : logs[r]) {
+  for (const RunCurves& run : runs) {
+    bilevel::PlotSeries l{run.label, {}, {}}, p{run.label, {}, {}}, t{run.label, {}, {}};
+    // Every x-axis starts at 0 with the starting regularizer.
+    if (!std::isnan(run.initial_test_psnr)) {
+      t.x.push_back(0.0);
+      t.y.push_back(run.initial_test_psnr);
+    }
+    for (const bilevel::IterationRecord& rec : run.log) {
       l.x.push_back(bilevel::XValue(rec, axis));
       l.y.push_back(rec.loss);
       p.x.push_back(bilevel::XValue(rec, axis));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <exception>
 
 namespace bilevel {
@@ -235,6 +236,8 @@ void RunController::loop() {
              .message = trainer_.iteration() == 0
                             ? "training started"
                             : "resumed after iteration " + std::to_string(trainer_.iteration())});
+    if (trainer_.iteration() == 0 && !std::isnan(trainer_.initialTestPsnr()))
+      publish(RunFolder::InitialEvent(trainer_.initialTestPsnr()));
     const auto keep_going = [this] { return keepGoing(); };
     const int checkpoint_every = std::max(1, trainer_.settings().checkpoint_interval);
     // A new run keeps the snapshots at budget 0 now; a resumed one has kept those it has passed.

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <system_error>
@@ -400,6 +401,22 @@ Status RunFolder::ReadEvents(const std::string& path, std::vector<RunEvent>* eve
   }
   *events = std::move(out);
   return Status::Ok();
+}
+
+RunEvent RunFolder::InitialEvent(double test_psnr) {
+  char text[64];
+  std::snprintf(text, sizeof text, "initial test PSNR %.3f dB", test_psnr);
+  return {.kind = "initial", .field = "test_psnr", .value = DoubleText(test_psnr), .message = text};
+}
+
+double RunFolder::InitialTestPsnr(const std::vector<RunEvent>& events) {
+  for (const RunEvent& e : events) {
+    double psnr = 0.0;
+    if (e.kind == "initial" && e.field == "test_psnr" && ParseNumber(e.value, &psnr) &&
+        std::isfinite(psnr))
+      return psnr;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace bilevel

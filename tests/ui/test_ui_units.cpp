@@ -145,6 +145,7 @@ class UiUnitsTest : public QObject {
     QVERIFY(bilevel::RunFolder::Create(path, config, &folder).ok());
     for (long k = 1; k <= 3; ++k)
       QVERIFY(folder.appendRecord(Record(k)).ok());
+    QVERIFY(folder.appendEvent(bilevel::RunFolder::InitialEvent(17.25)).ok());
     bilevel::RunEvent budget;
     budget.kind = "budget";
     budget.message = "done";
@@ -154,6 +155,7 @@ class UiUnitsTest : public QObject {
     QVERIFY(LoadRunFolder(dir.path() + "/isgd", &run, &warnings).ok());
     QCOMPARE(run.records.size(), std::size_t(3));
     QCOMPARE(run.status, QString("budget reached"));
+    QCOMPARE(run.initial_test_psnr, 17.25);  // the test PSNR curve starts at 0
     QCOMPARE(run.name, QFileInfo(dir.path()).fileName() + "/isgd");
     QVERIFY(!LoadRunFolder(dir.path(), &run, &warnings).ok());
   }

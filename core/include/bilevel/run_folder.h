@@ -72,6 +72,11 @@ class RunFolder {
   // Reads a log.csv by its header's column names. An incomplete last line is ignored.
   static Status ReadLog(const std::string& csv_path, std::vector<IterationRecord>* records);
   static Status ReadEvents(const std::string& path, std::vector<RunEvent>* events);
+  // The "initial" event of a new run: the test PSNR of the starting regularizer, so that test PSNR
+  // curves can start at zero computations (field "test_psnr", value in the shortest exact form).
+  static RunEvent InitialEvent(double test_psnr);
+  // The test PSNR of the first "initial" event; NaN when the run recorded none.
+  static double InitialTestPsnr(const std::vector<RunEvent>& events);
 
  private:
   struct FileCloser {
