@@ -185,14 +185,15 @@ class CliTest : public QObject {
   }
 
   // evaluate rebuilds a run's test set and agrees with the trainer's own test PSNR; gallery draws
-  // one row per run with a tile for each snapshot and the final regularizer.
+  // one row per run with a tile for each distinct snapshot, labelled with the computations of the
+  // iteration that wrote it, and the final regularizer.
   void evaluateAndGalleryReadRunFolders() {
     QTemporaryDir tmp;
     const QString run = tmp.filePath("run");
     Result r = Cli({"train", "--preset", "quick", "--iterations", "3", "--out", run, "--set",
-                    "test_interval=3", "--set", "snapshots=[0, 1]"});
+                    "test_interval=3", "--set", "snapshots=[0, 1, 2]"});
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
-    QCOMPARE(int(RunFolder::Snapshots(run.toStdString()).size()), 2);
+    QCOMPARE(int(RunFolder::Snapshots(run.toStdString()).size()), 3);
     std::vector<IterationRecord> log;
     QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
     QCOMPARE(int(log.size()), 3);
@@ -218,7 +219,9 @@ class CliTest : public QObject {
     const QString sheet = tmp.filePath("gallery.png");
     r = Cli({"gallery", run, run, "--image", "test:1", "--zoom", "1", "--out", sheet});
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
-    QCOMPARE(int(r.out.count("dB")), 2 * 3);  // two snapshots and the final one, per row
+    // Budgets 1 and 2 are both reached by the first iteration: initial, first, final per row.
+    QCOMPARE(int(r.out.count("dB")), 2 * 3);
+    QVERIFY2(r.out.count(QString("%1 comp.").arg(log[0].computations)) == 2, qPrintable(r.out));
     const cv::Mat image = cv::imread(sheet.toStdString());
     QVERIFY(!image.empty());
     QVERIFY2(image.cols > 5 * 48 && image.rows > 2 * 48,

@@ -132,6 +132,11 @@ class ResumeTest : public QObject {
 
     const long stopped_after[] = {0, 2, 4};  // the iterations that reach each budget
     for (int i = 0; i < 3; ++i) {
+      const IterationRecord* row = RunFolder::SnapshotRecord(reference, kept.snapshots[i]);
+      QCOMPARE(row ? row->iteration : 0L, stopped_after[i]);
+    }
+    QVERIFY(!RunFolder::SnapshotRecord(reference, reference.back().computations + 1));
+    for (int i = 0; i < 3; ++i) {
       TrainingConfig shorter = config;
       shorter.budget.iterations = stopped_after[i];
       Eigen::VectorXd expected;

@@ -4,6 +4,7 @@
 #include "bilevel/image_grid.h"
 #include "bilevel/metrics.h"
 #include "bilevel/regularizer_io.h"
+#include "bilevel/run_folder.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "run_problem.h"
@@ -63,20 +64,27 @@ int RunGalleryCommand(const QStringList& arguments) {
     if (index >= clean.n())
       return cli::Fail("gallery", dir + " has " + std::to_string(clean.n()) + " " +
                                       which[0].toStdString() + " images");
-    // (label, parameters) of each reconstruction, by budget, the final one last.
+    // (label, parameters) of each reconstruction, by budget, the final one last. A snapshot is
+    // labelled with the computations of the iteration that wrote it, which may be well past its
+    // budget (one MAID iteration can cost thousands); snapshots written by the same iteration, or
+    // by the last one, hold the same parameters and are drawn once.
     std::vector<std::pair<std::string, Eigen::VectorXd>> stages;
+    const bilevel::IterationRecord* last = run.log.empty() ? nullptr : &run.log.back();
+    const bilevel::IterationRecord* previous = nullptr;
     if (!parser.isSet(final_only))
-      for (const auto& [computations, file] : run.snapshots) {
+      for (const auto& [budget, file] : run.snapshots) {
+        const bilevel::IterationRecord* row = bilevel::RunFolder::SnapshotRecord(run.log, budget);
+        if (budget > 0 && (!row || row == previous || row == last)) continue;
         bilevel::FoeConfig foe;
         Eigen::VectorXd theta;
         if (bilevel::Status s = bilevel::ReadRegularizerJson(file, &foe, &theta); !s.ok())
           return cli::Fail("gallery", s.message());
-        stages.emplace_back(
-            computations == 0 ? "initial" : cli::CompactCount(computations) + " comp.",
-            std::move(theta));
+        stages.emplace_back(row ? cli::CompactCount(row->computations) + " comp." : "initial",
+                            std::move(theta));
+        previous = row;
       }
-    const long final_budget = run.log.empty() ? 0 : run.log.back().computations;
-    stages.emplace_back("final, " + cli::CompactCount(final_budget) + " comp.", run.theta);
+    stages.emplace_back("final, " + cli::CompactCount(last ? last->computations : 0) + " comp.",
+                        run.theta);
 
     auto& kept = images[r];
     kept.reserve(stages.size());

@@ -403,6 +403,15 @@ Status RunFolder::ReadEvents(const std::string& path, std::vector<RunEvent>* eve
   return Status::Ok();
 }
 
+const IterationRecord* RunFolder::SnapshotRecord(const std::vector<IterationRecord>& log,
+                                                 long budget) {
+  if (budget <= 0) return nullptr;
+  const auto it = std::find_if(log.begin(), log.end(), [budget](const IterationRecord& r) {
+    return r.computations >= budget;
+  });
+  return it == log.end() ? nullptr : &*it;
+}
+
 RunEvent RunFolder::InitialEvent(double test_psnr) {
   char text[64];
   std::snprintf(text, sizeof text, "initial test PSNR %.3f dB", test_psnr);

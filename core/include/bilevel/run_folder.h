@@ -59,6 +59,10 @@ class RunFolder {
   Status writeSnapshot(long computations, const FoeConfig& config, const Eigen::VectorXd& theta);
   // The snapshots of the run folder dir, by ascending budget: (computations, file path).
   static std::vector<std::pair<long, std::string>> Snapshots(const std::string& dir);
+  // The log row of the iteration that wrote the snapshot at budget C: the first row with at least
+  // C computations. Null for C <= 0 (the starting parameters) and when the log does not reach C.
+  static const IterationRecord* SnapshotRecord(const std::vector<IterationRecord>& log,
+                                               long budget);
   Status writeCheckpoint(const NpyArrays& arrays);  // checkpoint.npz (atomic)
   Status readCheckpoint(NpyArrays* arrays) const;
   bool hasCheckpoint() const;
