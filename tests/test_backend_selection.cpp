@@ -132,6 +132,16 @@ class BackendSelectionTest : public QObject {
     const OracleResult r = session.oracle->evaluate(session.oracle->initialParameters(), request);
     QVERIFY2(r.ok(), r.message.c_str());
     QCOMPARE(int(r.gradient.size()), session.oracle->parameterCount());
+    // Malformed batches are refused with the same words on every backend.
+    for (const auto& [images, words] :
+         {std::pair<std::vector<int>, std::string>{{0, 1, 0}, "training image 0 appears twice"},
+          {{1, 99}, "training image index 99 out of range"}}) {
+      request.images = images;
+      const OracleResult bad =
+          session.oracle->evaluate(session.oracle->initialParameters(), request);
+      QVERIFY(!bad.ok());
+      QVERIFY2(bad.message.find(words) != std::string::npos, bad.message.c_str());
+    }
   }
 };
 

@@ -1,6 +1,9 @@
 #include "bilevel/oracle_support.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace bilevel {
 
@@ -20,11 +23,17 @@ HypergradientOptions OracleSolverOptions(const TrainingConfig& config, double ep
 
 bool CheckOracleRequest(const OracleRequest& request, int training_size,
                         const Eigen::VectorXd& theta, OracleResult* result) {
-  for (int i : request.images)
+  std::vector<char> seen(std::size_t(std::max(training_size, 0)), 0);
+  for (int i : request.images) {
     if (i < 0 || i >= training_size) {
       result->message = "training image index " + std::to_string(i) + " out of range";
       return false;
     }
+    if (std::exchange(seen[std::size_t(i)], 1)) {
+      result->message = "training image " + std::to_string(i) + " appears twice in the batch";
+      return false;
+    }
+  }
   if (request.images.empty()) {
     result->message = "empty batch";
     return false;
