@@ -2,6 +2,7 @@
 // effect inside a running evaluation, not only between upper iterations, and without races (run
 // this suite under ThreadSanitizer: -DBILEVEL_TSAN=ON). How fast they act is measured by
 // `bilevel-cli bench --controls` (docs/BENCHMARKS.md), not here.
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
@@ -201,6 +202,30 @@ class RunControllerTest : public QObject {
     QVERIFY(diverging.parameters().allFinite());
     std::lock_guard lock(events.mutex);
     QCOMPARE(events.events.back().kind, std::string("diverged"));
+  }
+
+  // A checkpoint whose warm starts cannot be read is not written (an empty one would only fail
+  // at resume): the run stops at that iteration with the reason.
+  void unreadableWarmStartsStopTheRun() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.warm_starts_readable = false;
+    TrainingConfig c = Config();
+    c.budget.iterations = 6;
+    c.checkpoint_interval = 2;
+    RunFolder folder;
+    QVERIFY(RunFolder::Create(tmp.filePath("run").toStdString(), c, &folder).ok());
+    Trainer trainer(c, oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    RunController run(trainer, &folder);
+    run.run();  // on this thread
+    QCOMPARE(run.end(), RunEnd::kError);
+    QVERIFY2(run.endMessage().find("no checkpoint written: the device cannot be read") !=
+                 std::string::npos,
+             run.endMessage().c_str());
+    QCOMPARE(trainer.iteration(), 2L);
+    QVERIFY(!folder.hasCheckpoint());
   }
 
   void concurrentCommandsAreRaceFree() {

@@ -99,7 +99,14 @@ class QuadraticWeightOracle final : public BilevelOracle {
     return std::numeric_limits<double>::quiet_NaN();
   }
 
+  // Fails like a device that cannot be read when warm_starts_readable is false.
+  Status warmStarts(std::vector<float>* values) const override {
+    values->clear();
+    return warm_starts_readable ? Status::Ok() : Status::Error("the device cannot be read");
+  }
+
   std::atomic<long> calls{0};
+  bool warm_starts_readable = true;
   std::atomic<bool> inside{false};  // an evaluation is under way
   int work_checks = 1;              // keep_going() calls per evaluation
   int work_sleep_us = 0;            // sleep after each, to emulate inner iterations

@@ -164,12 +164,12 @@ Status FoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
   return Status::Ok();
 }
 
-std::vector<float> FoeOracle::warmStarts() const {
-  std::vector<float> values;
-  values.reserve(x_warm_.size() + q_warm_.size() + test_warm_.size());
+Status FoeOracle::warmStarts(std::vector<float>* values) const {
+  values->clear();
+  values->reserve(x_warm_.size() + q_warm_.size() + test_warm_.size());
   for (const Batch<float>* b : {&x_warm_, &q_warm_, &test_warm_})
-    values.insert(values.end(), b->values().begin(), b->values().end());
-  return values;
+    values->insert(values->end(), b->values().begin(), b->values().end());
+  return Status::Ok();
 }
 
 Status FoeOracle::restoreWarmStarts(const std::vector<float>& values) {

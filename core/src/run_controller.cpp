@@ -207,14 +207,21 @@ void RunController::applyKnobs() {
 
 void RunController::writeCheckpoint() {
   if (!folder_ || !trainer_.checkpointable()) return;
-  noteWrite(folder_->writeCheckpoint(trainer_.checkpoint()));
+  saveCheckpoint();
   noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+}
+
+void RunController::saveCheckpoint() {
+  NpyArrays arrays;
+  const Status s = trainer_.checkpoint(&arrays);
+  noteWrite(s.ok() ? folder_->writeCheckpoint(arrays)
+                   : Status::Error("no checkpoint written: " + s.message()));
 }
 
 void RunController::writeFinal() {
   if (!folder_) return;
   noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
-  if (trainer_.checkpointable()) noteWrite(folder_->writeCheckpoint(trainer_.checkpoint()));
+  if (trainer_.checkpointable()) saveCheckpoint();
 }
 
 void RunController::writeSnapshots() {

@@ -39,7 +39,9 @@ Status ReadText(const NpyArrays& arrays, const char* name, std::string* out) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, NpyArray>> Trainer::checkpoint() const {
+Status Trainer::checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays) const {
+  std::vector<float> warm;
+  if (Status s = oracle_.warmStarts(&warm); !s.ok()) return s;
   NpyArrays a;
   const auto vec = [](const Eigen::VectorXd& v) {
     return NpyArray::FromDoubles(std::span<const double>(v.data(), std::size_t(v.size())));
@@ -61,9 +63,9 @@ std::vector<std::pair<std::string, NpyArray>> Trainer::checkpoint() const {
   rng << rng_;
   a.emplace_back("rng", NpyArray::FromBytes(rng.str()));
   a.emplace_back("settings", NpyArray::FromBytes(ConfigToJson(config_)));
-  const std::vector<float> warm = oracle_.warmStarts();
   a.emplace_back("warm_starts", NpyArray::FromFloats(warm));
-  return a;
+  *arrays = std::move(a);
+  return Status::Ok();
 }
 
 Status Trainer::restore(const std::vector<std::pair<std::string, NpyArray>>& arrays) {

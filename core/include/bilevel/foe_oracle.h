@@ -27,7 +27,7 @@ class FoeOracle final : public ImageOracle {
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going) override;
   void project(Eigen::VectorXd& theta) const override;
-  std::vector<float> warmStarts() const override;
+  Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
 
   Eigen::VectorXd initialParameters() const override;

@@ -51,8 +51,12 @@ class BilevelOracle {
   // Projection applied after every upper step (the FoE: zero-mean kernels). Default: none.
   virtual void project(Eigen::VectorXd& /*theta*/) const {}
   // Warm starts, for checkpoints: a flat copy of everything evaluate() and testPsnr() keep
-  // between calls, and its restoration. Default: nothing kept.
-  virtual std::vector<float> warmStarts() const { return {}; }
+  // between calls (an error when it cannot be read, e.g. from a device), and its restoration.
+  // Default: nothing kept.
+  virtual Status warmStarts(std::vector<float>* values) const {
+    values->clear();
+    return Status::Ok();
+  }
   virtual Status restoreWarmStarts(const std::vector<float>& values) {
     return values.empty() ? Status::Ok() : Status::Error("this problem keeps no warm starts");
   }

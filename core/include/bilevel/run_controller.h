@@ -68,7 +68,8 @@ class RunController {
   void publish(RunEvent event);
   void setState(RunState state);
   void applyKnobs();
-  void writeCheckpoint();
+  void writeCheckpoint();  // checkpoint.npz and the regularizer, every checkpoint_interval
+  void saveCheckpoint();   // checkpoint.npz alone
   void writeFinal();
   // Writes the snapshots whose budgets the run has reached and not yet written.
   void writeSnapshots();

@@ -66,8 +66,9 @@ class Trainer {
   bool checkpointable() const { return !dirty_; }
 
   // Everything needed to continue exactly: parameters, optimiser state, sampler and RNG, counters,
-  // live settings and the oracle's warm starts (docs/FORMATS.md, checkpoint.npz).
-  std::vector<std::pair<std::string, NpyArray>> checkpoint() const;
+  // live settings and the oracle's warm starts (docs/FORMATS.md, checkpoint.npz). Fails when the
+  // warm starts cannot be read.
+  Status checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays) const;
   Status restore(const std::vector<std::pair<std::string, NpyArray>>& arrays);
 
  private:

@@ -25,15 +25,21 @@ Status CudaError(cudaError_t err, const char* what) {
     if (bilevel_err_ != cudaSuccess) return CudaError(bilevel_err_, what); \
   } while (0)
 
+// Images per call: the kernels put the image index in a grid dimension (at most 65535).
+constexpr int kMaxImages = 65535;
+
 std::string ShapeText(const Shape& s) {
   return std::to_string(s.n) + "x" + std::to_string(s.c) + "x" + std::to_string(s.h) + "x" +
          std::to_string(s.w);
 }
 
-// A device allocation of doubles (mixed-derivative partial sums).
+// A device allocation of doubles (mixed-derivative partial sums). Owns its memory: not copyable.
 struct DoubleBuffer {
   double* data = nullptr;
   std::size_t count = 0;
+  DoubleBuffer() = default;
+  DoubleBuffer(const DoubleBuffer&) = delete;
+  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
   ~DoubleBuffer() {
     if (data) cudaFree(data);
   }
@@ -89,7 +95,9 @@ Status DeviceBatch::allocate(Shape shape) {
   if (shape.n < 0 || shape.c < 0 || shape.h < 0 || shape.w < 0)
     return Status::Error("DeviceBatch: negative shape " + ShapeText(shape));
   const std::size_t count = shape.size();
-  if (data_ && count == capacity_) {
+  // Grows only: batches change size all the time (the last partial batch, test chunks, a one-image
+  // preview), and a cudaFree would synchronise the whole device each time.
+  if (data_ && count > 0 && count <= capacity_) {
     shape_ = shape;
     return Status::Ok();
   }
@@ -156,6 +164,9 @@ struct CudaFoe::Impl {
     if (!have_parameters) return Status::Error("CudaFoe: no parameters set");
     const Shape& s = x.shape();
     if (x.empty() || s.n < 1) return Status::Error(std::string("CudaFoe: ") + what + " is empty");
+    if (s.n > kMaxImages)
+      return Status::Error(std::string("CudaFoe: ") + what + " has " + std::to_string(s.n) +
+                           " images; a call takes at most " + std::to_string(kMaxImages));
     if (s.c != C)
       return Status::Error(std::string("CudaFoe: ") + what + " has " + std::to_string(s.c) +
                            " channels, the regularizer expects " + std::to_string(C));
@@ -308,6 +319,9 @@ Status CudaFoe::setParameters(const Vector<float>& theta) {
         }
   // Wait for work that may still read the old parameters before overwriting them.
   BILEVEL_CUDA_TRY(cudaStreamSynchronize(m.stream), "waiting for queued work");
+  // A failure part-way leaves a mix of old and new weights: unusable until the next success.
+  m.have_parameters = false;
+  m.hessian_ready = false;
   if (Status s = CopyToDevice(m.wk, wk, m.stream); !s.ok()) return s;
   if (Status s = CopyToDevice(m.wf, wf, m.stream); !s.ok()) return s;
   if (Status s = CopyToDevice(m.wa, wa, m.stream); !s.ok()) return s;
@@ -407,6 +421,8 @@ Status CudaFoe::filterResponsesAdjoint(const DeviceBatch& responses, DeviceBatch
     return Status::Error("CudaFoe: responses must have " + std::to_string(m.J) + " channels");
   if (m.K > rs.h || m.K > rs.w)
     return Status::Error("CudaFoe: kernel size is larger than the image");
+  if (rs.n > kMaxImages)
+    return Status::Error("CudaFoe: a call takes at most " + std::to_string(kMaxImages) + " images");
   if (&responses == &out) return Status::Error("CudaFoe: input and output must be different");
   return m.adjoint(responses, Shape{rs.n, m.C, rs.h, rs.w}, out);
 }

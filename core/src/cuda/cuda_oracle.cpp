@@ -154,14 +154,16 @@ Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
     CudaFoe& foe = *impl->foe;
     void* stream = foe.stream();
 
-    // Device memory: the data sets with their warm starts, plus a batch's vectors (the oracle's
-    // five, the solvers' four and the start vectors) and the regularizer's three n x J x h x w
-    // buffers (responses, Hessian diagonal, mixed-derivative responses).
+    // Device memory: the data sets with their warm starts, plus the vectors of the largest batch
+    // worked on, a training batch or a chunk of test images (the oracle's five, the solvers' four
+    // and the start vectors), and the regularizer's three n x J x h x w buffers (responses,
+    // Hessian diagonal, mixed-derivative responses).
     const double image_bytes = double(train.imageSize()) * sizeof(float);
     const double response_bytes = double(config.regularizer.kernels) * train.h * train.w * 4.0;
     const double masks = problem.train_op->kind() == OperatorKind::kInpainting ? 1.0 : 0.0;
+    const int working = std::max(batch, std::min(kTestChunk, test.n));
     const double need = image_bytes * (train.n * (4.0 + masks) + test.n * (3.0 + masks)) +
-                        batch * (image_bytes * (10.0 + masks) + 3.0 * response_bytes);
+                        working * (image_bytes * (10.0 + masks) + 3.0 * response_bytes);
     std::size_t free_bytes = 0, total_bytes = 0;
     if (const cudaError_t e = cudaMemGetInfo(&free_bytes, &total_bytes); e != cudaSuccess)
       return cuda::CudaStatus(e, "reading the device memory");
@@ -214,9 +216,11 @@ Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
     impl->test_warm_finite = FiniteImages(problem.test_measured);
     impl->test_warm_finite.resize(test.n, 1);
 
-    impl->dataset = std::move(dataset);
-    impl->problem = std::move(problem);
-    out->reset(new CudaFoeOracle(std::move(impl)));
+    // The oracle exists before the data move in: a failed allocation leaves them to the caller.
+    std::unique_ptr<CudaFoeOracle> oracle(new CudaFoeOracle(std::move(impl)));
+    oracle->impl_->dataset = std::move(dataset);
+    oracle->impl_->problem = std::move(problem);
+    *out = std::move(oracle);
     return Status::Ok();
   } catch (const std::bad_alloc&) {
     return Status::Error("out of host memory while setting up the GPU problem");
@@ -460,20 +464,24 @@ Status CudaFoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
   }
 }
 
-std::vector<float> CudaFoeOracle::warmStarts() const {
+Status CudaFoeOracle::warmStarts(std::vector<float>* values) const {
   Impl& m = *impl_;
-  std::vector<float> values;
+  values->clear();
   try {
     Batch<float> part;
     for (const DeviceBatch* b : {&m.x_warm, &m.q_warm, &m.test_warm}) {
       if (b->size() == 0) continue;
-      if (!m.foe->download(*b, part).ok()) return {};
-      values.insert(values.end(), part.values().begin(), part.values().end());
+      if (Status s = m.foe->download(*b, part); !s.ok()) {
+        values->clear();
+        return Status::Error("reading the warm starts from the device: " + s.message());
+      }
+      values->insert(values->end(), part.values().begin(), part.values().end());
     }
   } catch (const std::bad_alloc&) {
-    return {};
+    values->clear();
+    return Status::Error("out of host memory for the warm starts");
   }
-  return values;
+  return Status::Ok();
 }
 
 Status CudaFoeOracle::restoreWarmStarts(const std::vector<float>& values) {

@@ -218,14 +218,18 @@ struct CudaSolver::Impl {
     return DeviceImageList{l.list, l.count};
   }
 
+  // The per-image arrays grow to `images`; n (their stride) changes only once all of them have,
+  // so that a failed allocation leaves no array shorter than n says.
   Status ensure(int images, const cuda::VecDims& vd) {
     if (images > n) {
+      const std::size_t m = std::size_t(images);
+      n = 0;
+      BILEVEL_STATUS_CHECK(dbl.allocate(std::size_t(kDoubles) * m, "solver scalars"));
+      BILEVEL_STATUS_CHECK(ints.allocate(std::size_t(kInts) * m, "solver counters"));
+      BILEVEL_STATUS_CHECK(flt.allocate(std::size_t(kFloats) * m, "solver scalars"));
+      BILEVEL_STATUS_CHECK(arrivals.allocate(m, "solver counters"));
+      BILEVEL_STATUS_CHECK(control.allocate(std::size_t(3) * m + 3, "image lists"));
       n = images;
-      BILEVEL_STATUS_CHECK(dbl.allocate(std::size_t(kDoubles) * n, "solver scalars"));
-      BILEVEL_STATUS_CHECK(ints.allocate(std::size_t(kInts) * n, "solver counters"));
-      BILEVEL_STATUS_CHECK(flt.allocate(std::size_t(kFloats) * n, "solver scalars"));
-      BILEVEL_STATUS_CHECK(arrivals.allocate(std::size_t(n), "solver counters"));
-      BILEVEL_STATUS_CHECK(control.allocate(std::size_t(3) * n + 3, "image lists"));
     }
     BILEVEL_STATUS_CHECK(partial.allocate(std::size_t(n) * vd.blocks * 2, "partial sums"));
     BILEVEL_STATUS_CHECK(host_count.allocate(2, "image counts"));
@@ -235,6 +239,8 @@ struct CudaSolver::Impl {
   Status checkProblem(const CudaProblem& p, const Shape& shape) const {
     if (!p.foe || !p.op || !p.measured)
       return Status::Error("incomplete problem: regularizer, operator or measurements missing");
+    if (static_cast<cudaStream_t>(p.foe->stream()) != stream)
+      return Status::Error("the problem's regularizer is not the one the solver was made for");
     if (shape.n < 0 || shape.c < 1 || shape.h < 1 || shape.w < 1)
       return Status::Error("invalid batch shape " + shape.toString());
     if (p.measured->shape() != shape)
@@ -887,6 +893,17 @@ Status CheckActive(const std::vector<int>& active, int n) {
   return Status::Ok();
 }
 
+// The same for the images an operation writes: each at most once (two slots writing one image
+// would race).
+Status CheckWritten(const std::vector<int>& images, int n) {
+  BILEVEL_STATUS_CHECK(CheckActive(images, n));
+  std::vector<char> seen(std::size_t(n), 0);
+  for (int i : images)
+    if (std::exchange(seen[std::size_t(i)], 1))
+      return Status::Error("image index " + std::to_string(i) + " is listed twice");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CudaSolver::dots(const std::vector<int>& active, const DeviceBatch& a, const DeviceBatch& b,
@@ -954,7 +971,7 @@ Status CudaSolver::axpby(const std::vector<int>& active, const std::vector<doubl
                          " differ");
   if (int(alpha.size()) < s.n || int(beta.size()) < s.n)
     return Status::Error("axpby: one coefficient per image is needed");
-  BILEVEL_STATUS_CHECK(CheckActive(active, s.n));
+  BILEVEL_STATUS_CHECK(CheckWritten(active, s.n));
   if (active.empty() || s.imageSize() == 0) return Status::Ok();
   const cuda::VecDims vd = cuda::MakeVecDims(s.n, s.imageSize());
   BILEVEL_STATUS_CHECK(m.ensure(s.n, vd));
@@ -1006,7 +1023,7 @@ Status CudaSolver::scatter(const DeviceBatch& from, const std::vector<int>& imag
                          std::to_string(s.n) + " images");
   if (!SameImageShape(s, to.shape()))
     return Status::Error("scatter: images of " + s.toString() + " into " + to.shape().toString());
-  BILEVEL_STATUS_CHECK(CheckActive(images, to.shape().n));
+  BILEVEL_STATUS_CHECK(CheckWritten(images, to.shape().n));
   if (&from == &to) return Status::Error("scatter: source and destination must differ");
   if (images.empty()) return Status::Ok();
   BILEVEL_STATUS_CHECK(m.uploadIndex(images));

@@ -31,7 +31,8 @@ constexpr int kTY = 16;  // tile rows (threads down)
 constexpr int kTileW = kPX * kTX;
 constexpr int kPitch = kTileW + 8;  // shared row pitch in floats (>= tile width + k - 1, k <= 9)
 constexpr int kThreads = kTX * kTY;
-constexpr int kLoadBatch = 8;  // global loads in flight per thread while filling a tile
+constexpr int kLoadBatch = 8;      // global loads in flight per thread while filling a tile
+constexpr int kMaxGridYZ = 65535;  // the largest gridDim.y and gridDim.z
 
 __host__ __device__ inline int RoundUp4(int v) {
   return (v + 3) & ~3;
@@ -110,7 +111,8 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int JBP = (JB + 3) / 4 * 4;
   const int groups = (d.J + JB - 1) / JB;
   const int g = blockIdx.z % groups;
-  if (SlotImage(d.images, blockIdx.z / groups) < 0) return;
+  const int slot = d.first_slot + int(blockIdx.z) / groups;
+  if (SlotImage(d.images, slot) < 0) return;
   const int x0 = blockIdx.x * kTileW, y0 = blockIdx.y * kTY;
   const int C = d.c;
   const int nw = C * K * K * JBP;
@@ -121,7 +123,7 @@ __global__ void __launch_bounds__(kThreads)
   const float* wg = wf + std::size_t(g) * nw;
   for (int t = tid; t < nw; t += kThreads)
     sw[t] = wg[t];
-  const float* xi = x + std::size_t(SlotImage(d.images, blockIdx.z / groups)) * C * d.h * d.w;
+  const float* xi = x + std::size_t(SlotImage(d.images, slot)) * C * d.h * d.w;
   const int tile = C * TH * kPitch;
   // kLoadBatch independent loads in flight per thread before the shared stores.
   for (int t0 = tid; t0 < tile; t0 += kThreads * kLoadBatch) {
@@ -191,7 +193,7 @@ __global__ void __launch_bounds__(kThreads)
 
   const int y = y0 + ty, xb = x0 + tx * kPX;
   if (y >= d.h || xb >= d.w) return;
-  const int i = SlotImageAgain(d.images, blockIdx.z / groups);
+  const int i = SlotImageAgain(d.images, slot);
   const bool vec = (d.w % 4 == 0) && (xb + kPX <= d.w);
 #pragma unroll
   for (int j = 0; j < JB; ++j) {
@@ -612,10 +614,18 @@ cudaError_t ForwardTiledLaunch(const FoeDims& d, const FoeDeviceWeights& wts, Fo
         ForwardTiled<K, JB>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem));
     if (e != cudaSuccess) return e;
   }
-  const dim3 grid((d.w + kTileW - 1) / kTileW, (d.h + kTY - 1) / kTY, d.n * groups);
-  ForwardTiled<K, JB>
-      <<<grid, dim3(kTX, kTY), smem, stream>>>(d, x, wts.wf, wts.scale, wts.nu, map, diag, out);
-  return cudaGetLastError();
+  // gridDim.z holds slots x groups and may not pass 65535: large batches take several launches.
+  const int slots_per_launch = kMaxGridYZ / groups;
+  for (int first = 0; first < d.n; first += slots_per_launch) {
+    FoeDims part = d;
+    part.first_slot = first;
+    const int slots = d.n - first < slots_per_launch ? d.n - first : slots_per_launch;
+    const dim3 grid((d.w + kTileW - 1) / kTileW, (d.h + kTY - 1) / kTY, slots * groups);
+    ForwardTiled<K, JB><<<grid, dim3(kTX, kTY), smem, stream>>>(part, x, wts.wf, wts.scale, wts.nu,
+                                                                map, diag, out);
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
+  }
+  return cudaSuccess;
 }
 
 template <int K>

@@ -27,6 +27,7 @@ struct FoeDims {
   int J = 0, k = 0;
   bool reflect = true;
   ImageList images;
+  int first_slot = 0;  // the forward launch's first slot (a batch too large for one grid is split)
 };
 
 // The data term of the lower level, added to the adjoint's output element by element:

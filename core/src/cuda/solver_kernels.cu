@@ -136,9 +136,8 @@ __global__ void ReduceFinish(VecDims d, ImageList images, const double* __restri
 }
 
 __global__ void __launch_bounds__(kThreads)
-    AxpbyKernel(VecDims d, ImageList images, const double* __restrict__ alpha,
-                const float* __restrict__ x, const double* __restrict__ beta,
-                float* __restrict__ y) {
+    AxpbyKernel(VecDims d, ImageList images, const double* __restrict__ alpha, const float* x,
+                const double* __restrict__ beta, float* y) {  // x may be y
   const int i = SlotImage(images, blockIdx.y);
   if (i < 0) return;
   std::size_t begin, end;
@@ -149,8 +148,9 @@ __global__ void __launch_bounds__(kThreads)
     y[base + e] = a * x[base + e] + b * y[base + e];
 }
 
-__global__ void LinearKernel(std::size_t count, float a, const float* __restrict__ x, float b,
-                             const float* __restrict__ y, float* __restrict__ out) {
+// out may be x or y.
+__global__ void LinearKernel(std::size_t count, float a, const float* x, float b, const float* y,
+                             float* out) {
   const std::size_t stride = std::size_t(gridDim.x) * blockDim.x;
   for (std::size_t k = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; k < count; k += stride)
     out[k] = a * x[k] + b * y[k];

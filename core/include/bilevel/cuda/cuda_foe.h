@@ -41,7 +41,7 @@ class DeviceBatch {
   float* data() { return data_; }
   const float* data() const { return data_; }
 
-  // Makes room for `shape` (reallocates only when the element count changes; contents undefined).
+  // Makes room for `shape` (reallocates only to grow; contents undefined).
   Status allocate(Shape shape);
   void release();
 

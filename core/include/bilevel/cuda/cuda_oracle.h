@@ -46,7 +46,7 @@ class CudaFoeOracle final : public ImageOracle {
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going) override;
   void project(Eigen::VectorXd& theta) const override;
-  std::vector<float> warmStarts() const override;
+  Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
 
   Eigen::VectorXd initialParameters() const override;
