@@ -4,6 +4,8 @@
 // QueryCudaDevice(), so the suite passes with and without a GPU.
 #include <QTest>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -132,6 +134,18 @@ class BackendSelectionTest : public QObject {
     const OracleResult r = session.oracle->evaluate(session.oracle->initialParameters(), request);
     QVERIFY2(r.ok(), r.message.c_str());
     QCOMPARE(int(r.gradient.size()), session.oracle->parameterCount());
+    // Test PSNR: measured; NaN without a reason when cancelled; NaN with one when it fails.
+    const Eigen::VectorXd theta = session.oracle->initialParameters();
+    std::string failure;
+    QVERIFY(std::isfinite(session.oracle->testPsnr(theta, 1e-2, {}, &failure)));
+    QVERIFY2(failure.empty(), failure.c_str());
+    QVERIFY(std::isnan(session.oracle->testPsnr(
+        theta, 1e-2, [] { return false; }, &failure)));
+    QVERIFY2(failure.empty(), failure.c_str());
+    Eigen::VectorXd broken = theta;
+    broken[0] = std::numeric_limits<double>::infinity();
+    QVERIFY(std::isnan(session.oracle->testPsnr(broken, 1e-2, {}, &failure)));
+    QCOMPARE(failure, std::string("the parameters are not finite"));
     // Malformed batches are refused with the same words on every backend.
     for (const auto& [images, words] :
          {std::pair<std::vector<int>, std::string>{{0, 1, 0}, "training image 0 appears twice"},

@@ -228,6 +228,34 @@ class RunControllerTest : public QObject {
     QVERIFY(!folder.hasCheckpoint());
   }
 
+  // A test evaluation that fails stops nothing but is reported: the initial one as an error of
+  // initialize(), later ones as warning events beside their iterations' records.
+  void failedTestEvaluationsAreReported() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.test_failure = "out of device memory";
+    TrainingConfig c = Config();
+    c.budget.iterations = 4;
+    c.test_interval = 2;
+    Trainer trainer(c, oracle);
+    const Status s = trainer.initialize(Zero());
+    QVERIFY(!s.ok());
+    QVERIFY2(s.message().find("out of device memory") != std::string::npos, s.message().c_str());
+    QVERIFY(trainer.initialize(Zero(), {}, /*measure_test=*/false).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    run.run();
+    QCOMPARE(run.end(), RunEnd::kBudget);
+    QCOMPARE(int(collected.recordCount()), 4);
+    std::lock_guard lock(collected.mutex);
+    std::vector<long> warned;
+    for (const RunEvent& e : collected.events)
+      if (e.kind == "warning") {
+        QCOMPARE(e.message, std::string("test PSNR not measured: out of device memory"));
+        warned.push_back(e.iteration);
+      }
+    QCOMPARE(warned, (std::vector<long>{2, 4}));
+  }
+
   void concurrentCommandsAreRaceFree() {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 4;

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -95,7 +96,10 @@ class QuadraticWeightOracle final : public BilevelOracle {
     return r;
   }
 
-  double testPsnr(const Eigen::VectorXd&, double, const std::function<bool()>&) override {
+  // No test images; with test_failure set, a test evaluation that fails for that reason.
+  double testPsnr(const Eigen::VectorXd&, double, const std::function<bool()>&,
+                  std::string* failure) override {
+    if (failure && !test_failure.empty()) *failure = test_failure;
     return std::numeric_limits<double>::quiet_NaN();
   }
 
@@ -107,6 +111,7 @@ class QuadraticWeightOracle final : public BilevelOracle {
 
   std::atomic<long> calls{0};
   bool warm_starts_readable = true;
+  std::string test_failure;
   std::atomic<bool> inside{false};  // an evaluation is under way
   int work_checks = 1;              // keep_going() calls per evaluation
   int work_sleep_us = 0;            // sleep after each, to emulate inner iterations
@@ -134,7 +139,8 @@ class ScriptedOracle final : public BilevelOracle {
     thetas.push_back(theta);
     return r;
   }
-  double testPsnr(const Eigen::VectorXd&, double, const std::function<bool()>&) override {
+  double testPsnr(const Eigen::VectorXd&, double, const std::function<bool()>&,
+                  std::string*) override {
     return std::numeric_limits<double>::quiet_NaN();
   }
   double loss_gradient_norm = 0.0;

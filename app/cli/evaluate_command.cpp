@@ -34,9 +34,15 @@ int RunEvaluateCommand(const QStringList& arguments) {
     const auto keep_going = [] { return true; };
     const double measured =
         bilevel::MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
+    std::string failure;
     const double initial =
-        oracle.testPsnr(oracle.initialParameters(), config.test_accuracy, keep_going);
-    const double learned = oracle.testPsnr(run.theta, config.test_accuracy, keep_going);
+        oracle.testPsnr(oracle.initialParameters(), config.test_accuracy, keep_going, &failure);
+    const double learned =
+        failure.empty() ? oracle.testPsnr(run.theta, config.test_accuracy, keep_going, &failure)
+                        : 0.0;
+    if (!failure.empty())
+      return cli::Fail("evaluate",
+                       dir.toStdString() + ": the test images could not be evaluated: " + failure);
     const bilevel::IterationRecord last =
         run.log.empty() ? bilevel::IterationRecord{} : run.log.back();
     std::printf("| %s | %s | %d | %.2f | %.2f | %.2f | %ld | %ld | %.0f | %s |\n",

@@ -116,11 +116,16 @@ OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleReque
 }
 
 double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                           const std::function<bool()>& keep_going) {
+                           const std::function<bool()>& keep_going, std::string* failure) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const auto fail = [&](const std::string& why) {
+    if (failure) *failure = why;
+    return kNaN;
+  };
   const int n = dataset_.test.n();
-  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (n == 0) return kNaN;
   const Vector<float> t = theta.cast<float>();
-  if (!t.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  if (!t.allFinite()) return fail("the parameters are not finite");
   constexpr int kChunk = 16;  // bounds the regularizer's workspace on large test sets
   double total = 0.0;
   for (int first = 0; first < n; first += kChunk) {
@@ -134,7 +139,8 @@ double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
         EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, keep_going), reg_, t, data, x);
-    if (!r.usable()) return std::numeric_limits<double>::quiet_NaN();
+    if (r.status == SolverStatus::kCancelled) return kNaN;
+    if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(x, images, test_warm_);
     for (double p : r.psnr)
       total += p;

@@ -283,6 +283,7 @@ void RunController::loop() {
         message = outcome.message;
         break;
       }
+      if (!outcome.message.empty()) publish({.kind = "warning", .message = outcome.message});
       if (folder_) noteWrite(folder_->appendRecord(outcome.record));
       if (callbacks_.record) callbacks_.record(outcome.record);
       if (callbacks_.iteration) callbacks_.iteration(trainer_);

@@ -66,9 +66,11 @@ Status Trainer::initialize(const Eigen::VectorXd& theta0, const std::function<bo
   oracle_.project(theta_);
   adam_m_ = Eigen::VectorXd::Zero(theta_.size());
   adam_v_ = Eigen::VectorXd::Zero(theta_.size());
+  std::string failure;
   initial_test_psnr_ = last_test_psnr_ =
-      measure_test ? oracle_.testPsnr(theta_, config_.test_accuracy, keep_going)
+      measure_test ? oracle_.testPsnr(theta_, config_.test_accuracy, keep_going, &failure)
                    : std::numeric_limits<double>::quiet_NaN();
+  if (!failure.empty()) return Status::Error("the test images could not be evaluated: " + failure);
   return Status::Ok();
 }
 
@@ -154,9 +156,12 @@ StepOutcome Trainer::step(const std::function<bool()>& keep_going) {
   if (testDue(visited_before)) {
     const double test_started = now();
     const double excluded_test = excluded_seconds_;
-    const double psnr = oracle_.testPsnr(theta_, config_.test_accuracy, keep_going);
-    // A cancelled test evaluation leaves the value unmeasured; the step itself stands.
+    std::string failure;
+    const double psnr = oracle_.testPsnr(theta_, config_.test_accuracy, keep_going, &failure);
+    // A cancelled or failed test evaluation leaves the value unmeasured; the step itself stands,
+    // and a failure is reported with it.
     if (!std::isnan(psnr)) last_test_psnr_ = record.test_psnr = psnr;
+    if (!failure.empty()) outcome.message = "test PSNR not measured: " + failure;
     excluded_seconds_ = excluded_test + (now() - test_started);  // test time is not training
   }
   return outcome;

@@ -756,7 +756,8 @@ class CudaEngineTest : public QObject {
     QCOMPARE(wg.size(), wc.size());
     CHECK_REL(RelErr(wg, wc), 1e-4, "warm starts", c);
     // Test PSNR, chunked differently on the two backends.
-    const double pc = cpu->testPsnr(theta, 1e-4, {}), pg = gpu->testPsnr(theta, 1e-4, {});
+    const double pc = cpu->testPsnr(theta, 1e-4, {}, nullptr),
+                 pg = gpu->testPsnr(theta, 1e-4, {}, nullptr);
     QVERIFY2(std::isfinite(pc), "CPU test PSNR");
     QVERIFY2(std::abs(pg - pc) <= 1e-3,
              qPrintable(QString("test PSNR %1 vs %2 (%3)").arg(pg).arg(pc).arg(c.text)));
@@ -806,7 +807,7 @@ class CudaEngineTest : public QObject {
       QCOMPARE(ra.lower_iterations, rb.lower_iterations);
       QCOMPARE(ra.cg_iterations, rb.cg_iterations);
     }
-    QCOMPARE(a->testPsnr(theta, 1e-3, {}), b->testPsnr(theta, 1e-3, {}));
+    QCOMPARE(a->testPsnr(theta, 1e-3, {}, nullptr), b->testPsnr(theta, 1e-3, {}, nullptr));
     QVERIFY(WarmStarts(*a) == WarmStarts(*b));
   }
 
@@ -857,7 +858,10 @@ class CudaEngineTest : public QObject {
     QCOMPARE(int(gpu->evaluate(theta, request).status), int(OracleStatus::kCancelled));
     QVERIFY(WarmStarts(*gpu) == before);
     // testPsnr cancelled: NaN.
-    QVERIFY(std::isnan(gpu->testPsnr(theta, 1e-4, [] { return false; })));
+    std::string failure;
+    QVERIFY(std::isnan(gpu->testPsnr(
+        theta, 1e-4, [] { return false; }, &failure)));
+    QVERIFY2(failure.empty(), failure.c_str());  // cancelled, not failed
     // The solvers on their own.
     Problem p;
     p.config = c.config.regularizer;
@@ -925,7 +929,9 @@ class CudaEngineTest : public QObject {
     r = gpu->evaluate(theta, request);
     QCOMPARE(int(r.status), int(OracleStatus::kError));
     QCOMPARE(r.message, cpu->evaluate(theta, request).message);
-    QVERIFY(std::isnan(gpu->testPsnr(theta, 1e-3, {})));  // no test images
+    std::string failure;
+    QVERIFY(std::isnan(gpu->testPsnr(theta, 1e-3, {}, &failure)));  // no test images
+    QVERIFY2(failure.empty(), failure.c_str());
     QVERIFY(!gpu->restoreWarmStarts(std::vector<float>(7, 0.0f)).ok());
     std::vector<float> poisoned = WarmStarts(*gpu);
     poisoned[1] = std::numeric_limits<float>::quiet_NaN();  // image 0's lower-level start

@@ -25,7 +25,7 @@ class FoeOracle final : public ImageOracle {
   int parameterCount() const override { return reg_.parameterCount(); }
   OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                  const std::function<bool()>& keep_going) override;
+                  const std::function<bool()>& keep_going, std::string* failure) override;
   void project(Eigen::VectorXd& theta) const override;
   Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;

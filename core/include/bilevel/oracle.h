@@ -45,9 +45,10 @@ class BilevelOracle {
   // Solves the lower level for the requested images from their warm starts (which it updates
   // when the result is usable) and, when asked, the linear systems and the hypergradient.
   virtual OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) = 0;
-  // Mean PSNR on the held-out images at accuracy eps; NaN when there are none.
+  // Mean PSNR on the held-out images at accuracy eps. NaN when there are none, when keep_going()
+  // stopped it or when it failed; only a failure sets *failure (when given) to the reason.
   virtual double testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                          const std::function<bool()>& keep_going) = 0;
+                          const std::function<bool()>& keep_going, std::string* failure) = 0;
   // Projection applied after every upper step (the FoE: zero-mean kernels). Default: none.
   virtual void project(Eigen::VectorXd& /*theta*/) const {}
   // Warm starts, for checkpoints: a flat copy of everything evaluate() and testPsnr() keep

@@ -26,7 +26,7 @@ struct StepOutcome {
   };
   Kind kind = Kind::kError;
   IterationRecord record;
-  std::string message;
+  std::string message;  // why, for kDiverged and kError; for kStep, a warning or empty
 };
 
 class Trainer {
@@ -35,7 +35,7 @@ class Trainer {
   Trainer(const TrainingConfig& config, BilevelOracle& oracle);
 
   // Starts from theta0 (size oracle.parameterCount(), finite) and, when the problem has test
-  // images, measures the initial test PSNR.
+  // images, measures the initial test PSNR (an error when that evaluation fails).
   Status initialize(const Eigen::VectorXd& theta0, const std::function<bool()>& keep_going = {},
                     bool measure_test = true);
   StepOutcome step(const std::function<bool()>& keep_going = {});

@@ -380,18 +380,23 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
 }
 
 double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                               const std::function<bool()>& keep_going) {
+                               const std::function<bool()>& keep_going, std::string* failure) {
   Impl& m = *impl_;
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto fail = [&](const std::string& why) {
+    if (failure) *failure = why;
+    return nan;
+  };
   const int n = m.dataset.test.n();
   if (n == 0) return nan;
   const Vector<float> t = theta.cast<float>();
-  if (!t.allFinite()) return nan;
+  if (!t.allFinite()) return fail("the parameters are not finite");
   try {
     const HypergradientOptions options =
         OracleSolverOptions(m.config, epsilon, epsilon, keep_going);
-    if (!options.validate().ok() || !m.reg.checkParameters(t).ok()) return nan;
-    if (!m.foe->setParameters(t).ok()) return nan;
+    if (Status s = options.validate(); !s.ok()) return fail(s.message());
+    if (Status s = m.reg.checkParameters(t); !s.ok()) return fail(s.message());
+    if (Status s = m.foe->setParameters(t); !s.ok()) return fail(s.message());
     const CudaProblem p = m.batchProblem(true);
     double total = 0.0;
     for (int first = 0; first < n; first += kTestChunk) {
@@ -402,26 +407,29 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
       }
       if (!AllOf(m.test_clean_finite, images) || !AllOf(m.test_measured_finite, images) ||
           !AllOf(m.test_warm_finite, images))
-        return nan;
-      if (!m.gatherBatch(true, images, false, false).ok()) return nan;
+        return fail("a test image, its measurement or its warm start is not finite");
+      if (Status s = m.gatherBatch(true, images, false, false); !s.ok()) return fail(s.message());
       const SolveSummary lower = m.solver->fista(options.lower, p, m.x, start_ids);
-      if (!lower.usable()) return nan;
+      if (lower.status == SolverStatus::kCancelled) return nan;
+      if (!lower.usable())
+        return fail(lower.message.empty() ? ToString(lower.status) : lower.message);
       std::vector<double> losses;
-      if (!m.solver->squaredDistances(m.x, m.clean, &losses).ok()) return nan;
+      if (Status s = m.solver->squaredDistances(m.x, m.clean, &losses); !s.ok())
+        return fail(s.message());
       double chunk_loss = 0.0;
       for (double l : losses)
         chunk_loss += l;
-      if (!std::isfinite(chunk_loss)) return nan;  // EvaluateLoss: the loss is not finite
-      if (!m.solver->scatter(m.x, images, m.test_warm).ok()) return nan;
+      if (!std::isfinite(chunk_loss)) return fail("the upper-level loss is not finite");
+      if (Status s = m.solver->scatter(m.x, images, m.test_warm); !s.ok()) return fail(s.message());
       for (int i : images)
         m.test_warm_finite[std::size_t(i)] = 1;
       for (double l : losses)
         total += PsnrOf(l, m.x.shape().imageSize());
     }
-    if (!m.foe->synchronize().ok()) return nan;
+    if (Status s = m.foe->synchronize(); !s.ok()) return fail(s.message());
     return total / n;
   } catch (const std::bad_alloc&) {
-    return nan;
+    return fail("out of host memory for the test evaluation");
   }
 }
 

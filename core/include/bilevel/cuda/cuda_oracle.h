@@ -44,7 +44,7 @@ class CudaFoeOracle final : public ImageOracle {
   int parameterCount() const override;
   OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                  const std::function<bool()>& keep_going) override;
+                  const std::function<bool()>& keep_going, std::string* failure) override;
   void project(Eigen::VectorXd& theta) const override;
   Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
