@@ -26,7 +26,7 @@ int RunEvaluateCommand(const QStringList& arguments) {
   for (const QString& dir : parser.positionalArguments()) {
     cli::RunProblem run;
     if (bilevel::Status s =
-            cli::LoadRunProblem(dir.toStdString(), parser.value(device).toStdString(), &run);
+            cli::LoadRunProblem(dir.toStdString(), parser.value(device).toStdString(), true, &run);
         !s.ok())
       return cli::Fail("evaluate", s.message());
     bilevel::ImageOracle& oracle = *run.session.oracle;
@@ -34,12 +34,9 @@ int RunEvaluateCommand(const QStringList& arguments) {
     const auto keep_going = [] { return true; };
     const double measured =
         bilevel::MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
+    const double initial = run.session.trainer->initialTestPsnr();  // measured while loading
     std::string failure;
-    const double initial =
-        oracle.testPsnr(oracle.initialParameters(), config.test_accuracy, keep_going, &failure);
-    const double learned =
-        failure.empty() ? oracle.testPsnr(run.theta, config.test_accuracy, keep_going, &failure)
-                        : 0.0;
+    const double learned = oracle.testPsnr(run.theta, config.test_accuracy, keep_going, &failure);
     if (!failure.empty())
       return cli::Fail("evaluate",
                        dir.toStdString() + ": the test images could not be evaluated: " + failure);

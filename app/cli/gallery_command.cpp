@@ -54,7 +54,8 @@ int RunGalleryCommand(const QStringList& arguments) {
   for (std::size_t r = 0; r < runs.size(); ++r) {
     const std::string dir = parser.positionalArguments()[int(r)].toStdString();
     cli::RunProblem& run = runs[r];
-    if (bilevel::Status s = cli::LoadRunProblem(dir, parser.value(device).toStdString(), &run);
+    if (bilevel::Status s =
+            cli::LoadRunProblem(dir, parser.value(device).toStdString(), false, &run);
         !s.ok())
       return cli::Fail("gallery", s.message());
     bilevel::ImageOracle& oracle = *run.session.oracle;
@@ -93,14 +94,14 @@ int RunGalleryCommand(const QStringList& arguments) {
     row.tiles.push_back({&clean, index, "ground truth"});
     row.tiles.push_back(
         {&measured, index, "measured " + Db(bilevel::Psnr(measured, clean, index))});
+    bilevel::Batch<float> reference(bilevel::Shape{1, clean.c(), clean.h(), clean.w()});
+    std::copy(clean.image(index), clean.image(index) + clean.imageSize(), reference.data());
     for (const auto& [label, theta] : stages) {
       bilevel::Batch<float> x;
       if (bilevel::Status s =
               oracle.reconstruct(theta, test, {index}, run.session.config.test_accuracy, &x);
           !s.ok())
         return cli::Fail("gallery", dir + ": " + s.message());
-      bilevel::Batch<float> reference(x.shape());
-      std::copy(clean.image(index), clean.image(index) + clean.imageSize(), reference.data());
       const double psnr = bilevel::Psnr(x, reference, 0);
       kept.push_back(std::move(x));
       row.tiles.push_back({&kept.back(), 0, label + ": " + Db(psnr)});

@@ -47,30 +47,25 @@ int RunPlotCommand(const QStringList& arguments) {
       return cli::Fail("plot", s.message());
     runs.push_back(std::move(run));
   }
-  const auto same_label = [&](const std::string& label) {
-    return std::count_if(runs.begin(), runs.end(), [&](auto& r) { return r.label == label; });
-  };
   // Runs with the same name are told apart by their folders.
   const QStringList dirs = parser.positionalArguments();
-  std::vector<std::string> labels;
+  std::vector<std::string> names;
+  for (const cli::RunCurves& run : runs)
+    names.push_back(run.label);
   for (std::size_t r = 0; r < runs.size(); ++r)
-    labels.push_back(same_label(runs[r].label) > 1
-                         ? runs[r].label + " (" + QFileInfo(dirs[int(r)]).fileName().toStdString() +
-                               ")"
-                         : runs[r].label);
+    if (std::count(names.begin(), names.end(), names[r]) > 1)
+      runs[r].label += " (" + QFileInfo(dirs[int(r)]).fileName().toStdString() + ")";
   // A group prefix all the names share ("schedules/") says nothing in a legend: it is left out.
-  if (labels.size() > 1) {
-    const std::size_t slash = labels[0].find('/');
-    const std::string prefix = slash == std::string::npos ? "" : labels[0].substr(0, slash + 1);
-    const bool shared = !prefix.empty() && std::all_of(labels.begin(), labels.end(), [&](auto& l) {
-      return l.size() > prefix.size() && l.compare(0, prefix.size(), prefix) == 0;
+  if (runs.size() > 1) {
+    const std::size_t slash = runs[0].label.find('/');
+    const std::string prefix = slash == std::string::npos ? "" : runs[0].label.substr(0, slash + 1);
+    const bool shared = !prefix.empty() && std::all_of(runs.begin(), runs.end(), [&](auto& run) {
+      return run.label.size() > prefix.size() && run.label.compare(0, prefix.size(), prefix) == 0;
     });
     if (shared)
-      for (std::string& label : labels)
-        label.erase(0, prefix.size());
+      for (cli::RunCurves& run : runs)
+        run.label.erase(0, prefix.size());
   }
-  for (std::size_t r = 0; r < runs.size(); ++r)
-    runs[r].label = labels[r];
   const std::string path = parser.value(out).toStdString();
   if (bilevel::Status s = bilevel::WriteLinePlot(path, cli::RunPanels(runs, *axis), options);
       !s.ok())

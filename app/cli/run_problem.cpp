@@ -9,7 +9,8 @@
 
 namespace cli {
 
-bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device, RunProblem* out) {
+bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device,
+                               bool measure_initial_test, RunProblem* out) {
   using bilevel::RunFolder;
   using bilevel::Status;
   if (!RunFolder::IsRunFolder(dir)) return Status::Error("'" + dir + "' is not a run folder");
@@ -38,7 +39,9 @@ bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device
     for (const bilevel::RunEvent& e : events)
       if (e.kind == "backend") run.trained_on = e.message;
   run.snapshots = RunFolder::Snapshots(dir);
-  if (Status s = bilevel::PrepareSession(config, {}, &run.session); !s.ok())
+  bilevel::SessionOptions options;
+  options.measure_initial_test = measure_initial_test;
+  if (Status s = bilevel::PrepareSession(config, options, &run.session); !s.ok())
     return Status::Error("cannot rebuild the problem of '" + dir + "': " + s.message());
   *out = std::move(run);
   return Status::Ok();

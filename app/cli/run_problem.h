@@ -21,8 +21,10 @@ struct RunProblem {
   std::vector<std::pair<long, std::string>> snapshots;  // (computations, file)
 };
 
-// device: "" keeps the run's own preference, else auto, cpu or cuda.
-bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device, RunProblem* out);
+// device: "" keeps the run's own preference, else auto, cpu or cuda. measure_initial_test: the
+// trainer's initial test PSNR (session.trainer->initialTestPsnr()), a solve of the whole test set.
+bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device,
+                               bool measure_initial_test, RunProblem* out);
 
 // 2000000 -> "2M", 150000 -> "150k", 999 -> "999".
 std::string CompactCount(long count);

@@ -91,7 +91,9 @@ Status PrepareSession(const TrainingConfig& config, const SessionOptions& option
   session->config = config;
   if (Status s = SelectBackend(config, &session->backend, &session->warnings); !s.ok()) return s;
   if (Status s = BuildProblem(config, options.progress, session); !s.ok()) return s;
-  if (Status s = session->trainer->initialize(session->oracle->initialParameters()); !s.ok())
+  if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {},
+                                              options.measure_initial_test);
+      !s.ok())
     return s;
   if (!options.out_dir.empty()) {
     session->folder = std::make_unique<RunFolder>();

@@ -25,9 +25,10 @@ struct TrainingSession {
 };
 
 struct SessionOptions {
-  std::string out_dir;     // empty: nothing written
-  bool overwrite = false;  // replace the contents of a non-empty out_dir
-  LoadProgress progress;   // while loading images
+  std::string out_dir;               // empty: nothing written
+  bool overwrite = false;            // replace the contents of a non-empty out_dir
+  LoadProgress progress;             // while loading images
+  bool measure_initial_test = true;  // the trainer's initial test PSNR (a solve of the test set)
 };
 
 // Validates the config, selects the backend and thread count, loads the data, makes the
