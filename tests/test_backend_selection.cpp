@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bilevel/backend_info.h"
+#include "bilevel/foe.h"
 #include "bilevel/training_session.h"
 
 using namespace bilevel;
@@ -40,7 +41,7 @@ TrainingConfig TinyConfig(DevicePreference device, bool fallback) {
   c.dataset.patches_per_image = 1;
   c.dataset.max_train_patches = 3;
   c.dataset.max_test_patches = 2;
-  c.regularizer = FoeConfig{1, 2, 3, Boundary::kReflect101};
+  c.regularizer = FoeSettings(FoeConfig{1, 2, 3, Boundary::kReflect101});
   c.batch_size = 2;
   c.budget.iterations = 1;
   c.device = device;

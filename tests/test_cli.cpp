@@ -9,6 +9,7 @@
 
 #include "bilevel/config_json.h"
 #include "bilevel/dataset.h"
+#include "bilevel/foe.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/npy.h"
 #include "bilevel/regularizer_io.h"
@@ -163,7 +164,7 @@ class CliTest : public QObject {
     QVERIFY(ReadNpy(z_path.toStdString(), &array).ok());
     std::vector<double> z;
     QVERIFY(array.toDoubles(&z).ok());
-    FoeConfig foe;
+    RegularizerSettings foe;
     Eigen::VectorXd theta;
     QVERIFY(ReadRegularizerJson((run + "/regularizer.json").toStdString(), &foe, &theta).ok());
     QCOMPARE(int(z.size()), int(theta.size()));
@@ -172,7 +173,7 @@ class CliTest : public QObject {
     QVERIFY(ReadImage(noisy.toStdString(), ColorMode::kColor, &yf).ok());
     const Batch<double> cd = BatchCast<double>(cf), yd = BatchCast<double>(yf);
     IdentityOperator<double> op(cd.shape());
-    FieldOfExperts<double> reg(foe);
+    FieldOfExperts<double> reg(FoeConfigFrom(foe));
     HypergradientOptions options;
     options.lower.tolerance = options.linear.tolerance = 1e-8;
     Batch<double> x, q;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "bilevel/foe.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_controller.h"
 #include "bilevel/training_session.h"
@@ -24,7 +25,7 @@ TrainingConfig SmallConfig(Method method) {
   c.dataset.patches_per_image = 1;
   c.dataset.max_train_patches = 6;
   c.dataset.max_test_patches = 2;
-  c.regularizer = FoeConfig{1, 3, 3, Boundary::kReflect101};
+  c.regularizer = FoeSettings(FoeConfig{1, 3, 3, Boundary::kReflect101});
   c.method = method;
   c.batch_size = 2;
   c.step = {ScheduleKind::kPolynomial, 1e-2, 0.5};
@@ -147,10 +148,10 @@ class ResumeTest : public QObject {
       } else {
         const std::string short_dir = tmp.filePath(QString("short%1").arg(i)).toStdString();
         Train(shorter, short_dir);
-        FoeConfig foe;
+        RegularizerSettings foe;
         QVERIFY(ReadRegularizerJson(short_dir + "/regularizer.json", &foe, &expected).ok());
       }
-      FoeConfig foe;
+      RegularizerSettings foe;
       Eigen::VectorXd theta;
       const Status s = ReadRegularizerJson(snapshots[std::size_t(i)].second, &foe, &theta);
       QVERIFY2(s.ok(), s.message().c_str());

@@ -21,6 +21,7 @@
 
 #include "bilevel/config_json.h"
 #include "bilevel/file_util.h"
+#include "bilevel/foe.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_folder.h"
 #include "python_support.h"
@@ -128,6 +129,10 @@ std::vector<std::string> SplitLines(const std::string& text) {
 }
 
 // A FoE with random parameters that are awkward in decimal.
+Eigen::VectorXd RandomTheta(const FoeConfig& config, unsigned seed);
+Eigen::VectorXd RandomTheta(const RegularizerSettings& settings, unsigned seed) {
+  return RandomTheta(FoeConfigFrom(settings), seed);
+}
 Eigen::VectorXd RandomTheta(const FoeConfig& config, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
@@ -413,16 +418,16 @@ class RunFolderTest : public QObject {
     config.kernel_size = 5;
     config.boundary = Boundary::kZero;
     const Eigen::VectorXd theta = RandomTheta(config, 11);
-    const std::string text = RegularizerToJson(config, theta);
+    const std::string text = RegularizerToJson(FoeSettings(config), theta);
     QVERIFY(!text.empty());
-    FoeConfig read;
+    RegularizerSettings read;
     Eigen::VectorXd back;
     const Status s = RegularizerFromJson(text, &read, &back);
     QVERIFY2(s.ok(), s.message().c_str());
-    QCOMPARE(read.channels, 3);
-    QCOMPARE(read.kernels, 4);
-    QCOMPARE(read.kernel_size, 5);
-    QCOMPARE(read.boundary, Boundary::kZero);
+    QCOMPARE(FoeConfigFrom(read).channels, 3);
+    QCOMPARE(FoeConfigFrom(read).kernels, 4);
+    QCOMPARE(FoeConfigFrom(read).kernel_size, 5);
+    QCOMPARE(FoeConfigFrom(read).boundary, Boundary::kZero);
     QCOMPARE(back.size(), theta.size());
     for (Eigen::Index i = 0; i < theta.size(); ++i)
       QVERIFY2(SameBits(back[i], theta[i]), qPrintable(QString("theta[%1]").arg(i)));
@@ -460,16 +465,16 @@ class RunFolderTest : public QObject {
     config.kernels = 2;
     config.kernel_size = 3;
     const Eigen::VectorXd theta = RandomTheta(config, 5);
-    FoeConfig read;
+    RegularizerSettings read;
     Eigen::VectorXd back;
-    QVERIFY(RegularizerToJson(config, theta.head(theta.size() - 1)).empty());
+    QVERIFY(RegularizerToJson(FoeSettings(config), theta.head(theta.size() - 1)).empty());
     Eigen::VectorXd nan = theta;
     nan[3] = kNaN;
-    QVERIFY(RegularizerToJson(config, nan).empty());
+    QVERIFY(RegularizerToJson(FoeSettings(config), nan).empty());
 
-    QJsonObject root =
-        QJsonDocument::fromJson(QByteArray::fromStdString(RegularizerToJson(config, theta)))
-            .object();
+    QJsonObject root = QJsonDocument::fromJson(
+                           QByteArray::fromStdString(RegularizerToJson(FoeSettings(config), theta)))
+                           .object();
     auto attempt = [&](const QJsonObject& o) {
       return RegularizerFromJson(QJsonDocument(o).toJson().toStdString(), &read, &back);
     };
@@ -508,14 +513,14 @@ class RunFolderTest : public QObject {
     config.kernel_size = 3;
     const Eigen::VectorXd theta = RandomTheta(config, 9);
     const std::string path = tmp.filePath("r.npz").toStdString();
-    QVERIFY(WriteRegularizerNpz(path, config, theta).ok());
-    FoeConfig read;
+    QVERIFY(WriteRegularizerNpz(path, FoeSettings(config), theta).ok());
+    RegularizerSettings read;
     Eigen::VectorXd back;
     const Status s = ReadRegularizerNpz(path, &read, &back);
     QVERIFY2(s.ok(), s.message().c_str());
-    QCOMPARE(read.channels, 1);
-    QCOMPARE(read.kernels, 3);
-    QCOMPARE(read.boundary, Boundary::kReflect101);
+    QCOMPARE(FoeConfigFrom(read).channels, 1);
+    QCOMPARE(FoeConfigFrom(read).kernels, 3);
+    QCOMPARE(FoeConfigFrom(read).boundary, Boundary::kReflect101);
     QCOMPARE(back.size(), theta.size());
     for (Eigen::Index i = 0; i < theta.size(); ++i)
       QVERIFY(SameBits(back[i], theta[i]));
@@ -560,11 +565,11 @@ class RunFolderTest : public QObject {
     const std::string dir = tmp.filePath("run").toStdString();
     RunFolder folder;
     QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
-    const FoeConfig config = Config().regularizer;
+    const RegularizerSettings config = Config().regularizer;
     const Eigen::VectorXd theta = RandomTheta(config, 3);
     QCOMPARE(theta.size(), 1482);
     QVERIFY(folder.writeRegularizer(config, theta).ok());
-    FoeConfig read;
+    RegularizerSettings read;
     Eigen::VectorXd back;
     QVERIFY(ReadRegularizerJson(dir + "/regularizer.json", &read, &back).ok());
     QVERIFY(back == theta);

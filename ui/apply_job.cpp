@@ -6,25 +6,16 @@
 #include <random>
 
 #include "bilevel/dataset.h"
-#include "bilevel/fista.h"
-#include "bilevel/foe.h"
-#include "bilevel/lower_level.h"
 #include "bilevel/metrics.h"
+#include "bilevel/reconstruct.h"
 #include "bilevel/regularizer_io.h"
 
 namespace studio {
 namespace {
 
-bilevel::Status ReadRegularizer(const std::string& path, bilevel::FoeConfig* config,
-                                Eigen::VectorXd* theta) {
-  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0)
-    return bilevel::ReadRegularizerNpz(path, config, theta);
-  return bilevel::ReadRegularizerJson(path, config, theta);
-}
-
 ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) {
   ApplyResult result;
-  bilevel::FoeConfig foe;
+  bilevel::RegularizerSettings settings;
   Eigen::VectorXd theta;
   if (request.regularizer.empty()) {
     result.status = bilevel::Status::Error("choose a regularizer file");
@@ -34,12 +25,14 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) 
     result.status = bilevel::Status::Error("choose an image");
     return result;
   }
-  if (bilevel::Status s = ReadRegularizer(request.regularizer, &foe, &theta); !s.ok()) {
+  if (bilevel::Status s = bilevel::ReadRegularizerFile(request.regularizer, &settings, &theta);
+      !s.ok()) {
     result.status = s;
     return result;
   }
-  const bilevel::ColorMode color =
-      foe.channels == 1 ? bilevel::ColorMode::kGrey : bilevel::ColorMode::kColor;
+  const bilevel::ColorMode color = settings.integer("regularizer.channels") == 1
+                                       ? bilevel::ColorMode::kGrey
+                                       : bilevel::ColorMode::kColor;
   bilevel::Batch<float> input;
   if (bilevel::Status s = bilevel::ReadImage(request.image, color, &input); !s.ok()) {
     result.status = s;
@@ -76,33 +69,20 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) 
     result.measured = input;
   }
 
-  bilevel::FieldOfExperts<float> reg(foe);
-  if (bilevel::Status s = reg.checkImages(result.measured.shape()); !s.ok()) {
-    result.status = s;
+  bilevel::ReconstructOptions options;
+  options.fista.tolerance = request.epsilon;
+  options.fista.max_iterations = request.max_iterations;
+  options.mu0 = request.mu0;
+  if (cancel) options.fista.keep_going = [cancel] { return !cancel->load(); };
+  bilevel::ReconstructResult solved =
+      bilevel::Reconstruct(settings, theta, *op, result.measured, options);
+  result.seconds = solved.seconds;
+  if (!solved.status.ok()) {
+    result.status = solved.status;
     return result;
   }
-  bilevel::FistaOptions fista;
-  fista.tolerance = request.epsilon;
-  fista.max_iterations = request.max_iterations;
-  if (cancel) fista.keep_going = [cancel] { return !cancel->load(); };
-  if (bilevel::Status s = fista.validate(); !s.ok()) {
-    result.status = s;
-    return result;
-  }
-  reg.setParameters(theta.cast<float>());
-  bilevel::LowerLevelProblem<float> lower(*op, result.measured, reg, request.mu0);
-  bilevel::Batch<float> x = result.measured;
-  const auto start = std::chrono::steady_clock::now();
-  const bilevel::SolveSummary summary = bilevel::SolveFista(fista, lower, x);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (summary.status == bilevel::SolverStatus::kCancelled) {
-    result.status = bilevel::Status::Error("cancelled");
-    return result;
-  }
-  if (!summary.usable()) {
-    result.status = bilevel::Status::Error(summary.message);
-    return result;
-  }
+  const bilevel::SolveSummary& summary = solved.summary;
+  bilevel::Batch<float> x = std::move(solved.x);
   result.restored = std::move(x);
   result.iterations = summary.images.empty() ? 0 : summary.images[0].iterations;
   result.residual = summary.images.empty() ? 0.0 : summary.images[0].residual;

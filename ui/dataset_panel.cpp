@@ -248,7 +248,9 @@ void DatasetPanel::applyTo(bilevel::TrainingConfig* c) const {
   c->dataset.patches_per_image = patches_per_image_->value();
   c->dataset.color =
       color_->currentIndex() == 1 ? bilevel::ColorMode::kGrey : bilevel::ColorMode::kColor;
-  c->regularizer.channels = c->dataset.color == bilevel::ColorMode::kGrey ? 1 : 3;
+  if (c->regularizer.find("regularizer.channels"))
+    c->regularizer.set("regularizer.channels",
+                       c->dataset.color == bilevel::ColorMode::kGrey ? 1LL : 3LL);
   c->dataset.test_fraction = test_fraction_->value();
   c->dataset.max_train_patches = max_train_->value();
   c->dataset.max_test_patches = max_test_->value();

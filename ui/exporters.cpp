@@ -76,19 +76,17 @@ bilevel::Status SaveCurvesCsv(const std::vector<const RunSeries*>& runs, const Q
   return bilevel::Status::Ok();
 }
 
-bilevel::Status SaveRegularizer(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta,
-                                const QString& path) {
+bilevel::Status SaveRegularizer(const bilevel::RegularizerSettings& config,
+                                const Eigen::VectorXd& theta, const QString& path) {
   if (theta.size() == 0) return Fail(QStringLiteral("this run has no learned parameters yet"));
   if (QFileInfo(path).suffix().toLower() == "npz")
     return bilevel::WriteRegularizerNpz(ToStd(path), config, theta);
   return bilevel::WriteRegularizerJson(ToStd(path), config, theta);
 }
 
-bilevel::Status ReadRegularizerFile(const QString& path, bilevel::FoeConfig* config,
+bilevel::Status ReadRegularizerFile(const QString& path, bilevel::RegularizerSettings* settings,
                                     Eigen::VectorXd* theta) {
-  if (QFileInfo(path).suffix().toLower() == "npz")
-    return bilevel::ReadRegularizerNpz(ToStd(path), config, theta);
-  return bilevel::ReadRegularizerJson(ToStd(path), config, theta);
+  return bilevel::ReadRegularizerFile(ToStd(path), settings, theta);
 }
 
 bilevel::Status SaveImage(const QImage& image, const QString& path) {

@@ -8,7 +8,7 @@
 #include <QString>
 #include <vector>
 
-#include "bilevel/foe.h"
+#include "bilevel/regularizer_settings.h"
 #include "bilevel/status.h"
 #include "run_store.h"
 
@@ -26,9 +26,9 @@ QString PlotFileFilter();
 bilevel::Status SaveCurvesCsv(const std::vector<const RunSeries*>& runs, const QString& path);
 
 // By extension: .npz (NumPy arrays) or anything else as the self-describing JSON.
-bilevel::Status SaveRegularizer(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta,
-                                const QString& path);
-bilevel::Status ReadRegularizerFile(const QString& path, bilevel::FoeConfig* config,
+bilevel::Status SaveRegularizer(const bilevel::RegularizerSettings& config,
+                                const Eigen::VectorXd& theta, const QString& path);
+bilevel::Status ReadRegularizerFile(const QString& path, bilevel::RegularizerSettings* config,
                                     Eigen::VectorXd* theta);
 
 bilevel::Status SaveImage(const QImage& image, const QString& path);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
+
+#include "bilevel/regularizer_registry.h"
 
 namespace studio {
 namespace {
@@ -31,27 +35,24 @@ QImage ToQImage(const bilevel::Batch<float>& images, int i) {
   return out;
 }
 
-std::vector<QImage> KernelImages(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta) {
-  const bilevel::FoeLayout layout(config);
-  if (theta.size() != layout.size()) return {};
-  const int k = config.kernel_size, c = config.channels;
+std::vector<QImage> FilterImages(const std::vector<bilevel::FilterImage>& filters) {
   std::vector<QImage> out;
-  out.reserve(std::size_t(config.kernels));
-  for (int j = 0; j < config.kernels; ++j) {
-    const double* values = theta.data() + layout.kernel(j);
+  out.reserve(filters.size());
+  for (const bilevel::FilterImage& f : filters) {
+    const int c = f.channels, h = f.height, w = f.width;
+    if (c < 1 || h < 1 || w < 1 || f.values.size() != std::size_t(c) * h * w) continue;
     double peak = 0.0;
-    for (int v = 0; v < layout.kernel_values; ++v)
-      peak = std::max(peak, std::abs(values[v]));
+    for (double v : f.values)
+      peak = std::max(peak, std::abs(v));
     if (!(peak > 0.0) || !std::isfinite(peak)) peak = 1.0;
-    QImage image(k, k, QImage::Format_RGB32);
-    for (int u = 0; u < k; ++u) {
+    QImage image(w, h, QImage::Format_RGB32);
+    for (int u = 0; u < h; ++u) {
       auto* line = reinterpret_cast<QRgb*>(image.scanLine(u));
-      for (int x = 0; x < k; ++x) {
+      for (int x = 0; x < w; ++x) {
         int rgb[3];
         for (int ch = 0; ch < 3; ++ch) {
           const int from = c == 3 ? ch : 0;
-          const double value = values[(from * k + u) * k + x];
-          rgb[ch] = Byte(0.5 + 0.5 * value / peak);
+          rgb[ch] = Byte(0.5 + 0.5 * f.values[(std::size_t(from) * h + u) * w + x] / peak);
         }
         line[x] = qRgb(rgb[0], rgb[1], rgb[2]);
       }
@@ -61,13 +62,22 @@ std::vector<QImage> KernelImages(const bilevel::FoeConfig& config, const Eigen::
   return out;
 }
 
-std::vector<double> ExpertWeights(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta) {
-  const bilevel::FoeLayout layout(config);
-  if (theta.size() != layout.size()) return {};
-  std::vector<double> out;
-  for (int j = 0; j < config.kernels; ++j)
-    out.push_back(std::exp(theta[layout.theta0()]) * std::exp(theta[layout.expertWeight(j)]));
-  return out;
+std::vector<bilevel::FilterImage> RegularizerFilters(const bilevel::RegularizerSettings& settings,
+                                                     const Eigen::VectorXd& theta) {
+  std::unique_ptr<bilevel::Regularizer<double>> reg;
+  if (!bilevel::CreateRegularizer(settings, &reg).ok() || theta.size() != reg->parameterCount())
+    return {};
+  return reg->filters(theta);
+}
+
+double ReadableScalar(const bilevel::RegularizerSettings& settings, const Eigen::VectorXd& theta,
+                      const std::string& name) {
+  std::unique_ptr<bilevel::Regularizer<double>> reg;
+  if (!bilevel::CreateRegularizer(settings, &reg).ok() || theta.size() != reg->parameterCount())
+    return std::numeric_limits<double>::quiet_NaN();
+  for (const bilevel::NamedArray& a : reg->readable(theta))
+    if (a.name == name && a.values.size() == 1) return a.values[0];
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace studio

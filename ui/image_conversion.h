@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "bilevel/batch.h"
-#include "bilevel/foe.h"
+#include "bilevel/regularizer.h"
+#include "bilevel/regularizer_settings.h"
 
 namespace studio {
 
@@ -14,12 +15,16 @@ namespace studio {
 // an RGB32 image. Other channel counts show the first channel.
 QImage ToQImage(const bilevel::Batch<float>& images, int i);
 
-// The kernels of a Field of Experts parameter vector, one k x k image each: grey for one
-// channel, RGB for three. Each kernel is normalised on its own so that 0 is mid-grey and its
-// largest magnitude is black or white (per kernel, not per channel, so colour kernels keep
-// their hue).
-std::vector<QImage> KernelImages(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta);
-// exp(theta0) exp(theta_j) for every expert j.
-std::vector<double> ExpertWeights(const bilevel::FoeConfig& config, const Eigen::VectorXd& theta);
+// The filters a regularizer shows (Regularizer::filters; for the Field of Experts its kernels),
+// one image each: grey for one channel, RGB for three. Each is normalised on its own so that 0 is
+// mid-grey and its largest magnitude is black or white (per filter, not per channel, so colour
+// filters keep their hue).
+std::vector<QImage> FilterImages(const std::vector<bilevel::FilterImage>& filters);
+// The filters of a regularizer at theta (empty when the settings or theta do not fit).
+std::vector<bilevel::FilterImage> RegularizerFilters(const bilevel::RegularizerSettings& settings,
+                                                     const Eigen::VectorXd& theta);
+// A readable scalar of the regularizer at theta, such as "smoothing"; NaN when it has none.
+double ReadableScalar(const bilevel::RegularizerSettings& settings, const Eigen::VectorXd& theta,
+                      const std::string& name);
 
 }  // namespace studio

@@ -175,11 +175,11 @@ void MainWindow::connectTraining() {
     status_info_->clearBusy();
     // The run folder holds the final regularizer.
     if (const RunSeries* run = store_->find(info.run_id); run && !run->folder.isEmpty()) {
-      bilevel::FoeConfig foe;
+      bilevel::RegularizerSettings settings;
       Eigen::VectorXd theta;
       const QString file = run->folder + QStringLiteral("/regularizer.json");
-      if (QFileInfo::exists(file) && ReadRegularizerFile(file, &foe, &theta).ok())
-        store_->setParameters(info.run_id, foe, theta);
+      if (QFileInfo::exists(file) && ReadRegularizerFile(file, &settings, &theta).ok())
+        store_->setParameters(info.run_id, settings, theta);
     }
     updateActions();
   });
@@ -340,7 +340,7 @@ bilevel::Status MainWindow::continueRun(int run_id) {
 bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {
   const RunSeries* run = store_->find(run_id);
   if (!run) return bilevel::Status::Error("choose a run first");
-  bilevel::FoeConfig foe = run->regularizer;
+  bilevel::RegularizerSettings foe = run->regularizer;
   Eigen::VectorXd theta = run->theta;
   if (theta.size() == 0 && !run->folder.isEmpty()) {
     const QString file = run->folder + QStringLiteral("/regularizer.json");

@@ -14,6 +14,7 @@
 
 #include "bilevel/config_json.h"
 #include "bilevel/presets.h"
+#include "regularizer_form.h"
 #include "schedule_plot.h"
 #include "scientific_spin_box.h"
 #include "string_conversion.h"
@@ -126,12 +127,7 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(budget);
 
   QGroupBox* reg = Group(tr("Regularizer and seeds"), &form);
-  kernels_ = named(CountBox(1, 256), QStringLiteral("regularizer.kernels"));
-  kernel_size_ = named(CountBox(1, 31), QStringLiteral("regularizer.kernel_size"));
-  kernel_size_->setSingleStep(2);
-  boundary_ = named(new QComboBox, QStringLiteral("regularizer.boundary"));
-  boundary_->addItem(tr("mirror (reflect-101)"), QStringLiteral("reflect101"));
-  boundary_->addItem(tr("zero"), QStringLiteral("zero"));
+  regularizer_ = new RegularizerForm;
   seed_ = named(CountBox(0, INT_MAX), QStringLiteral("seed"));
   test_interval_ = named(CountBox(0, 1000000), QStringLiteral("test_interval"));
   test_interval_->setSpecialValueText(tr("once per epoch"));
@@ -139,9 +135,7 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
   device_->addItem(tr("auto"), QStringLiteral("auto"));
   device_->addItem(tr("CPU"), QStringLiteral("cpu"));
   device_->addItem(tr("CUDA"), QStringLiteral("cuda"));
-  form->addRow(tr("Experts J"), kernels_);
-  form->addRow(tr("Filter size k"), kernel_size_);
-  form->addRow(tr("Boundary"), boundary_);
+  form->addRow(regularizer_);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Test every"), test_interval_);
   form->addRow(tr("Device"), device_);
@@ -160,8 +154,7 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
   connect(name_, &QLineEdit::editingFinished, this, &MethodPanel::changed);
   connect(batch_, &QSpinBox::valueChanged, this,
           [this] { knobEdited(QStringLiteral("batch_size")); });
-  for (QSpinBox* box :
-       {budget_iterations_, budget_computations_, kernels_, kernel_size_, seed_, test_interval_})
+  for (QSpinBox* box : {budget_iterations_, budget_computations_, seed_, test_interval_})
     connect(box, &QSpinBox::valueChanged, this, [this] {
       if (!updating_) emit changed();
     });
@@ -171,10 +164,12 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
     connect(box, &QDoubleSpinBox::valueChanged, this, [this] {
       if (!updating_) emit changed();
     });
-  for (QComboBox* box : {boundary_, device_})
-    connect(box, &QComboBox::currentIndexChanged, this, [this] {
-      if (!updating_) emit changed();
-    });
+  connect(device_, &QComboBox::currentIndexChanged, this, [this] {
+    if (!updating_) emit changed();
+  });
+  connect(regularizer_, &RegularizerForm::changed, this, [this] {
+    if (!updating_) emit changed();
+  });
   connect(budget_iterations_, &QSpinBox::valueChanged, this, &MethodPanel::updateSchedulePlot);
 
   setConfig(bilevel::TrainingConfig{});
@@ -230,7 +225,7 @@ QWidget* MethodPanel::buildSchedules() {
 
 QWidget* MethodPanel::field(const QString& name) const {
   const auto it = fields_.find(name);
-  return it == fields_.end() ? nullptr : it->second;
+  return it == fields_.end() ? regularizer_->field(name) : it->second;
 }
 
 QString MethodPanel::knobValue(const QString& field) const {
@@ -274,9 +269,7 @@ void MethodPanel::setConfig(const bilevel::TrainingConfig& c) {
   budget_computations_->setValue(int(std::min<long>(c.budget.computations, INT_MAX)));
   budget_epochs_->setValue(c.budget.epochs);
   budget_seconds_->setValue(c.budget.wall_seconds);
-  kernels_->setValue(c.regularizer.kernels);
-  kernel_size_->setValue(c.regularizer.kernel_size);
-  Select(boundary_, QString::fromLatin1(bilevel::ToString(c.regularizer.boundary)));
+  regularizer_->setSettings(c.regularizer);
   seed_->setValue(int(std::min<unsigned>(c.seed, INT_MAX)));
   test_interval_->setValue(c.test_interval);
   Select(device_, QString::fromLatin1(bilevel::ToString(c.device)));
@@ -307,10 +300,12 @@ void MethodPanel::applyTo(bilevel::TrainingConfig* c) const {
   c->budget.computations = budget_computations_->value();
   c->budget.epochs = budget_epochs_->value();
   c->budget.wall_seconds = budget_seconds_->value();
-  c->regularizer.kernels = kernels_->value();
-  c->regularizer.kernel_size = kernel_size_->value();
-  if (auto b = bilevel::BoundaryFromString(ToStd(boundary_->currentData().toString())))
-    c->regularizer.boundary = *b;
+  // The channels follow the data (DatasetPanel), whichever panel writes first.
+  bilevel::RegularizerSettings regularizer = regularizer_->settings();
+  if (const bilevel::Setting* channels = c->regularizer.find("regularizer.channels"))
+    if (regularizer.find("regularizer.channels"))
+      regularizer.set("regularizer.channels", channels->value);
+  c->regularizer = std::move(regularizer);
   c->seed = unsigned(seed_->value());
   c->test_interval = test_interval_->value();
   if (auto d = bilevel::DevicePreferenceFromString(ToStd(device_->currentData().toString())))
@@ -325,6 +320,7 @@ void MethodPanel::setRunning(bool running) {
     widget->setEnabled(!running || is_live);
   }
   preset_->setEnabled(!running);
+  regularizer_->setEnabled(!running);
   if (!running) setCurrentIteration(0);
 }
 

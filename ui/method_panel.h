@@ -19,6 +19,7 @@ class QSpinBox;
 
 namespace studio {
 
+class RegularizerForm;
 class SchedulePlot;
 class ScientificSpinBox;
 
@@ -72,9 +73,7 @@ class MethodPanel final : public QWidget {
   QSpinBox* budget_computations_ = nullptr;
   QDoubleSpinBox* budget_epochs_ = nullptr;
   QDoubleSpinBox* budget_seconds_ = nullptr;
-  QSpinBox* kernels_ = nullptr;
-  QSpinBox* kernel_size_ = nullptr;
-  QComboBox* boundary_ = nullptr;
+  RegularizerForm* regularizer_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QSpinBox* test_interval_ = nullptr;
   QComboBox* device_ = nullptr;

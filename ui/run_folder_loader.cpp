@@ -55,10 +55,10 @@ bilevel::Status LoadRunFolder(const QString& dir, RunSeries* run, QStringList* w
   run->theta.resize(0);
   const std::string reg = path + "/" + bilevel::RunFolder::kRegularizerJsonFile;
   if (QFileInfo::exists(ToQString(reg))) {
-    bilevel::FoeConfig foe;
+    bilevel::RegularizerSettings read;
     Eigen::VectorXd theta;
-    if (bilevel::Status s = bilevel::ReadRegularizerJson(reg, &foe, &theta); s.ok()) {
-      run->regularizer = foe;
+    if (bilevel::Status s = bilevel::ReadRegularizerJson(reg, &read, &theta); s.ok()) {
+      run->regularizer = read;
       run->theta = theta;
     } else {
       warnings->append(Message(s));

@@ -110,7 +110,7 @@ void RunStore::setInitialTestPsnr(int id, double psnr) {
   emit recordsReset(id);
 }
 
-void RunStore::setParameters(int id, const bilevel::FoeConfig& regularizer,
+void RunStore::setParameters(int id, const bilevel::RegularizerSettings& regularizer,
                              const Eigen::VectorXd& theta) {
   RunSeries* r = get(id);
   if (!r) return;

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "bilevel/foe.h"
+#include "bilevel/regularizer_settings.h"
 #include "bilevel/run_record.h"
 #include "bilevel/training_config.h"
 
@@ -29,7 +29,8 @@ struct RunSeries {
   std::vector<bilevel::IterationRecord> records;  // sorted by iteration
   std::vector<bilevel::RunEvent> events;
   double initial_test_psnr = std::numeric_limits<double>::quiet_NaN();
-  bilevel::FoeConfig regularizer;  // with theta: the latest parameters (theta empty: unknown)
+  bilevel::RegularizerSettings
+      regularizer;  // with theta: the latest parameters (theta empty: unknown)
   Eigen::VectorXd theta;
 };
 
@@ -54,7 +55,8 @@ class RunStore final : public QObject {
   void setBackend(int id, const QString& backend);
   void setConfig(int id, const bilevel::TrainingConfig& config);
   void setInitialTestPsnr(int id, double psnr);
-  void setParameters(int id, const bilevel::FoeConfig& regularizer, const Eigen::VectorXd& theta);
+  void setParameters(int id, const bilevel::RegularizerSettings& regularizer,
+                     const Eigen::VectorXd& theta);
   void appendRecords(int id, const std::vector<bilevel::IterationRecord>& records);
   void appendEvents(int id, const std::vector<bilevel::RunEvent>& events);
   // Drops the records after `iteration` (a continued run starts again from its checkpoint).

@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "bilevel/foe.h"
+#include "bilevel/regularizer_settings.h"
 
 namespace studio {
 
@@ -32,11 +32,11 @@ struct PreviewSnapshot {
   double measured_psnr = std::numeric_limits<double>::quiet_NaN();
   double reconstruction_psnr = std::numeric_limits<double>::quiet_NaN();
   double epsilon = 0.0;  // accuracy of the reconstruction
-  bilevel::FoeConfig regularizer;
+  bilevel::RegularizerSettings regularizer;
   Eigen::VectorXd theta;        // the parameters it was made with
-  std::vector<QImage> kernels;  // one per expert, normalised per kernel
-  std::vector<double> weights;  // exp(theta0) exp(theta_j), per expert
-  double smoothing = 0.0;       // nu = exp(s)
+  std::vector<QImage> kernels;  // the regularizer's filters, normalised each on its own
+  std::vector<double> weights;  // each filter's weight (a FoE expert's exp(theta0) exp(theta_j))
+  double smoothing = std::numeric_limits<double>::quiet_NaN();  // nu, when the model has one
 };
 
 }  // namespace studio

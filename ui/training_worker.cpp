@@ -248,12 +248,13 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
     preview->reconstruction = ToQImage(x, 0);
     preview->reconstruction_psnr = bilevel::Psnr(x, one_clean, 0);
   }
-  preview->regularizer = oracle_->regularizerConfig();
+  preview->regularizer = oracle_->regularizerSettings();
   preview->theta = theta;
-  preview->kernels = KernelImages(preview->regularizer, theta);
-  preview->weights = ExpertWeights(preview->regularizer, theta);
-  const bilevel::FoeLayout layout(preview->regularizer);
-  if (theta.size() == layout.size()) preview->smoothing = std::exp(theta[layout.smoothing()]);
+  const std::vector<bilevel::FilterImage> filters = RegularizerFilters(preview->regularizer, theta);
+  preview->kernels = FilterImages(filters);
+  for (const bilevel::FilterImage& f : filters)
+    preview->weights.push_back(f.weight);
+  preview->smoothing = ReadableScalar(preview->regularizer, theta, "smoothing");
   buffer_.setPreview(std::move(preview));
 
   const auto interval = std::max<std::chrono::steady_clock::duration>(

@@ -3,10 +3,9 @@
 #include <cstdio>
 
 #include "bilevel/dataset.h"
-#include "bilevel/fista.h"
-#include "bilevel/hypergradient.h"
-#include "bilevel/lower_level.h"
 #include "bilevel/metrics.h"
+#include "bilevel/reconstruct.h"
+#include "bilevel/regularizer_io.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "problem_options.h"
@@ -32,14 +31,15 @@ int RunApplyCommand(const QStringList& arguments) {
     if (!parser.isSet(*o))
       return cli::Fail("apply", "--" + o->names().first().toStdString() + " is required", 2);
 
-  bilevel::FoeConfig foe;
+  bilevel::RegularizerSettings settings;
   Eigen::VectorXd theta;
   if (bilevel::Status s =
-          cli::ReadRegularizer(parser.value(regularizer).toStdString(), &foe, &theta);
+          bilevel::ReadRegularizerFile(parser.value(regularizer).toStdString(), &settings, &theta);
       !s.ok())
     return cli::Fail("apply", s.message());
-  const bilevel::ColorMode color =
-      foe.channels == 1 ? bilevel::ColorMode::kGrey : bilevel::ColorMode::kColor;
+  const bilevel::ColorMode color = settings.integer("regularizer.channels") == 1
+                                       ? bilevel::ColorMode::kGrey
+                                       : bilevel::ColorMode::kColor;
   bilevel::Batch<float> y, clean;
   if (bilevel::Status s = bilevel::ReadImage(parser.value(input).toStdString(), color, &y); !s.ok())
     return cli::Fail("apply", s.message());
@@ -56,26 +56,19 @@ int RunApplyCommand(const QStringList& arguments) {
   double mu0 = 0;
   if (bilevel::Status s = problem.make<float>(parser, y.shape(), &op, &mu0); !s.ok())
     return cli::Fail("apply", s.message(), 2);
-  bilevel::FieldOfExperts<float> reg(foe);
-  if (bilevel::Status s = reg.checkImages(y.shape()); !s.ok())
-    return cli::Fail("apply", s.message());
-
   bool ok_eps = false, ok_max = false;
-  bilevel::FistaOptions fista;
-  fista.tolerance = parser.value(eps).toDouble(&ok_eps);
-  fista.max_iterations = parser.value(max_iterations).toInt(&ok_max);
+  bilevel::ReconstructOptions options;
+  options.fista.tolerance = parser.value(eps).toDouble(&ok_eps);
+  options.fista.max_iterations = parser.value(max_iterations).toInt(&ok_max);
+  options.mu0 = mu0;
   if (!ok_eps || !ok_max) return cli::Fail("apply", "--eps and --max-iterations take numbers", 2);
-  if (bilevel::Status s = fista.validate(); !s.ok()) return cli::Fail("apply", s.message(), 2);
+  if (bilevel::Status s = options.validate(); !s.ok()) return cli::Fail("apply", s.message(), 2);
 
-  const bilevel::Vector<float> t = theta.cast<float>();
-  reg.setParameters(t);
-  bilevel::LowerLevelProblem<float> lower(*op, y, reg, mu0);
-  bilevel::Batch<float> x = y;
-  const auto start = std::chrono::steady_clock::now();
-  const bilevel::SolveSummary summary = bilevel::SolveFista(fista, lower, x);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!summary.usable()) return cli::Fail("apply", summary.message);
+  const bilevel::ReconstructResult result = bilevel::Reconstruct(settings, theta, *op, y, options);
+  if (!result.status.ok()) return cli::Fail("apply", result.status.message());
+  const bilevel::SolveSummary& summary = result.summary;
+  const bilevel::Batch<float>& x = result.x;
+  const double seconds = result.seconds;
   std::printf("%s %s: %d FISTA iterations, ||grad h|| = %.3g, %.2f s\n",
               bilevel::ToString(op->kind()), y.shape().toString().c_str(),
               summary.images[0].iterations, summary.images[0].residual, seconds);

@@ -228,10 +228,10 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
     std::fprintf(stderr, "warning: %s\n", w.c_str());
   const bilevel::TrainingConfig& c = session.config;
   const bilevel::Dataset& d = session.oracle->dataset();
-  std::printf("%s: %s on %d training and %d test images of %dx%dx%d, %s, J=%d kernels %dx%d\n",
+  std::printf("%s: %s on %d training and %d test images of %dx%dx%d, %s, %s (d = %d)\n",
               c.name.c_str(), bilevel::ToString(c.method), d.train.n(), d.test.n(), d.train.c(),
-              d.train.h(), d.train.w(), bilevel::ToString(c.problem.kind), c.regularizer.kernels,
-              c.regularizer.kernel_size, c.regularizer.kernel_size);
+              d.train.h(), d.train.w(), bilevel::ToString(c.problem.kind),
+              bilevel::DescribeSettings(c.regularizer).c_str(), session.oracle->parameterCount());
   std::printf("backend: %s\n", session.backend.c_str());
   if (session.folder) std::printf("run folder: %s\n", session.folder->path().c_str());
   std::fflush(stdout);

@@ -76,9 +76,9 @@ int RunGalleryCommand(const QStringList& arguments) {
       for (const auto& [budget, file] : run.snapshots) {
         const bilevel::IterationRecord* row = bilevel::RunFolder::SnapshotRecord(run.log, budget);
         if (budget > 0 && (!row || row == previous || row == last)) continue;
-        bilevel::FoeConfig foe;
+        bilevel::RegularizerSettings settings;
         Eigen::VectorXd theta;
-        if (bilevel::Status s = bilevel::ReadRegularizerJson(file, &foe, &theta); !s.ok())
+        if (bilevel::Status s = bilevel::ReadRegularizerJson(file, &settings, &theta); !s.ok())
           return cli::Fail("gallery", s.message());
         stages.emplace_back(row ? cli::CompactCount(row->computations) + " comp." : "initial",
                             std::move(theta));

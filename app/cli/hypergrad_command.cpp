@@ -5,6 +5,7 @@
 #include "bilevel/dataset.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/npy.h"
+#include "bilevel/regularizer_io.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "problem_options.h"
@@ -56,14 +57,15 @@ int RunHypergradCommand(const QStringList& arguments) {
   if (parser.values(clean).size() != parser.values(measured).size())
     return cli::Fail("hypergrad", "give as many --measured as --clean images", 2);
 
-  bilevel::FoeConfig foe;
+  bilevel::RegularizerSettings settings;
   Eigen::VectorXd theta;
   if (bilevel::Status s =
-          cli::ReadRegularizer(parser.value(regularizer).toStdString(), &foe, &theta);
+          bilevel::ReadRegularizerFile(parser.value(regularizer).toStdString(), &settings, &theta);
       !s.ok())
     return cli::Fail("hypergrad", s.message());
-  const bilevel::ColorMode color =
-      foe.channels == 1 ? bilevel::ColorMode::kGrey : bilevel::ColorMode::kColor;
+  const bilevel::ColorMode color = settings.integer("regularizer.channels") == 1
+                                       ? bilevel::ColorMode::kGrey
+                                       : bilevel::ColorMode::kColor;
   bilevel::Batch<double> x_clean, y;
   if (bilevel::Status s = ReadBatch(parser.values(clean), color, &x_clean); !s.ok())
     return cli::Fail("hypergrad", s.message());
@@ -78,10 +80,12 @@ int RunHypergradCommand(const QStringList& arguments) {
   options.linear.tolerance = parser.value(delta).toDouble(&ok_d);
   if (!ok_e || !ok_d) return cli::Fail("hypergrad", "--eps and --delta take numbers", 2);
 
-  bilevel::FieldOfExperts<double> reg(foe);
+  std::unique_ptr<bilevel::Regularizer<double>> reg;
+  if (bilevel::Status s = bilevel::CreateRegularizer(settings, &reg); !s.ok())
+    return cli::Fail("hypergrad", s.message());
   const bilevel::BatchData<double> data{op.get(), &x_clean, &y};
   bilevel::Batch<double> x, q;
-  const auto r = bilevel::ComputeHypergradient(options, reg, theta, data, x, q);
+  const auto r = bilevel::ComputeHypergradient(options, *reg, theta, data, x, q);
   if (!r.usable()) return cli::Fail("hypergrad", r.message);
   const bilevel::NpyArray array = bilevel::NpyArray::FromDoubles(
       std::span<const double>(r.gradient.data(), std::size_t(r.gradient.size())));

@@ -45,12 +45,4 @@ struct ProblemOptions {
   }
 };
 
-// By extension: .npz through ReadRegularizerNpz, anything else as JSON.
-inline bilevel::Status ReadRegularizer(const std::string& path, bilevel::FoeConfig* config,
-                                       Eigen::VectorXd* theta) {
-  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0)
-    return bilevel::ReadRegularizerNpz(path, config, theta);
-  return bilevel::ReadRegularizerJson(path, config, theta);
-}
-
 }  // namespace cli

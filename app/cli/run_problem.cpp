@@ -26,12 +26,10 @@ bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device
   }
   RunProblem run;
   run.dir = dir;
-  bilevel::FoeConfig foe;
+  bilevel::RegularizerSettings read;
   const std::string reg = dir + "/" + RunFolder::kRegularizerJsonFile;
-  if (Status s = bilevel::ReadRegularizerJson(reg, &foe, &run.theta); !s.ok()) return s;
-  const bilevel::FoeConfig& want = config.regularizer;
-  if (foe.channels != want.channels || foe.kernels != want.kernels ||
-      foe.kernel_size != want.kernel_size || foe.boundary != want.boundary)
+  if (Status s = bilevel::ReadRegularizerJson(reg, &read, &run.theta); !s.ok()) return s;
+  if (read.type != config.regularizer.type || read.fields != config.regularizer.fields)
     return Status::Error("'" + reg + "' does not fit the regularizer of its config.json");
   if (Status s = RunFolder::ReadLog(dir + "/" + RunFolder::kLogFile, &run.log); !s.ok()) return s;
   std::vector<bilevel::RunEvent> events;

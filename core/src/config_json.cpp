@@ -42,15 +42,12 @@ void VisitFields(Config& c, Visitor& visit) {
   visit("problem.keep_fraction", c.problem.keep_fraction);
   visit("problem.mu0", c.problem.mu0);
   visit("problem.seed", c.problem.seed);
-  visit("regularizer.channels", c.regularizer.channels);
-  visit("regularizer.kernels", c.regularizer.kernels);
-  visit("regularizer.kernel_size", c.regularizer.kernel_size);
-  visit("regularizer.boundary", c.regularizer.boundary);
-  visit("init.theta0", c.init.theta0);
-  visit("init.expert_weight", c.init.expert_weight);
-  visit("init.smoothing", c.init.smoothing);
-  visit("init.zero_mean", c.init.zero_mean);
-  visit("init.seed", c.init.seed);
+  // The regularizer's own fields, those of its type (regularizer_registry.h).
+  visit("regularizer.type", c.regularizer.type);
+  for (auto& f : c.regularizer.fields)
+    visit(("regularizer." + f.name).c_str(), f.value);
+  for (auto& f : c.regularizer.init)
+    visit(("init." + f.name).c_str(), f.value);
   visit("method", c.method);
   visit("batch_size", c.batch_size);
   visit("step.kind", c.step.kind);
@@ -195,6 +192,19 @@ requires std::is_integral_v<T> Status Read(const Json& node, const std::string& 
   return Status::Ok();
 }
 
+// A regularizer field: of the kind its type declares (the default held in *out).
+Status Read(const Json& node, const std::string& path, SettingValue* out) {
+  return std::visit(
+      [&](auto& current) -> Status {
+        using V = std::decay_t<decltype(current)>;
+        V value = current;
+        if (Status s = Read(node, path, &value); !s.ok()) return s;
+        *out = std::move(value);
+        return Status::Ok();
+      },
+      *out);
+}
+
 template <typename E>
 requires std::is_enum_v<E> Status Read(const Json& node, const std::string& path, E* out) {
   std::string choices;
@@ -222,7 +232,9 @@ requires std::is_integral_v<T> Status Read(const Json& node, const std::string& 
 
 template <typename T>
 Json Write(const T& value) {
-  if constexpr (std::is_enum_v<T>)
+  if constexpr (std::is_same_v<T, SettingValue>)
+    return std::visit([](const auto& v) { return Json(v); }, value);
+  else if constexpr (std::is_enum_v<T>)
     return Json(ToString(value));
   else
     return Json(value);
@@ -331,6 +343,33 @@ std::string Dump(const Json& node, int indent) {
   return node.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+std::vector<std::string> FieldPaths(const TrainingConfig& config) {
+  PathCollector collector;
+  VisitFields(config, collector);
+  return collector.paths;
+}
+
+// The settings of another regularizer type, at its defaults. The channels carry over when both
+// types have them, since they follow the data.
+Status SwitchRegularizerType(TrainingConfig* config, const std::string& type) {
+  if (type == config->regularizer.type) return Status::Ok();
+  if (!FindRegularizerType(type)) return ValidateRegularizerSettings({type, {}, {}});
+  RegularizerSettings next = DefaultRegularizerSettings(type);
+  if (const Setting* channels = config->regularizer.find("regularizer.channels"))
+    if (next.find("regularizer.channels")) next.set("regularizer.channels", channels->value);
+  config->regularizer = std::move(next);
+  return Status::Ok();
+}
+
+// regularizer.type first: it decides which regularizer.* and init.* fields exist.
+Status ReadRegularizerType(const Json& root, TrainingConfig* config) {
+  const Json* node = Find(root, "regularizer.type");
+  if (!node) return Status::Ok();
+  std::string type;
+  if (Status s = Read(*node, "regularizer.type", &type); !s.ok()) return s;
+  return SwitchRegularizerType(config, type);
+}
+
 }  // namespace
 
 std::string ConfigToJson(const TrainingConfig& config) {
@@ -346,15 +385,16 @@ Status ConfigFromJson(std::string_view text, TrainingConfig* config,
   if (Status s = Parse(text, "the configuration", &root); !s.ok()) return s;
   if (!root.is_object())
     return Status::Error("the configuration must be a JSON object, got " + Describe(root));
+  TrainingConfig read;
+  if (Status s = ReadRegularizerType(root, &read); !s.ok()) return s;
   std::set<std::string> leaves, groups;
-  for (const std::string& path : ConfigFieldPaths()) {
+  for (const std::string& path : FieldPaths(read)) {
     leaves.insert(path);
     for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1))
       groups.insert(path.substr(0, dot));
   }
   std::vector<std::string> found;
   if (Status s = CheckKeys(root, "", leaves, groups, &found); !s.ok()) return s;
-  TrainingConfig read;
   Reader reader{root, Status::Ok()};
   VisitFields(read, reader);
   if (!reader.status.ok()) return reader.status;
@@ -382,10 +422,7 @@ Status SaveConfigFile(const std::string& path, const TrainingConfig& config) {
 }
 
 std::vector<std::string> ConfigFieldPaths() {
-  PathCollector collector;
-  const TrainingConfig defaults;
-  VisitFields(defaults, collector);
-  return collector.paths;
+  return FieldPaths(TrainingConfig{});
 }
 
 Status GetConfigField(const TrainingConfig& config, const std::string& field, std::string* value) {
@@ -409,7 +446,7 @@ Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::st
   if (!config) return Status::Error("ApplyKnob: no configuration given");
   const auto& knobs = LiveKnobs();
   if (std::find(knobs.begin(), knobs.end(), field) == knobs.end()) {
-    const auto paths = ConfigFieldPaths();
+    const auto paths = FieldPaths(*config);
     const bool known = std::find(paths.begin(), paths.end(), field) != paths.end();
     return Status::Error((known ? "'" + field + "' cannot change while a run goes"
                                 : "unknown knob '" + field + "'") +
@@ -424,7 +461,13 @@ Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::st
 
 Status SetConfigField(TrainingConfig* config, const std::string& field, const std::string& value) {
   if (!config) return Status::Error("SetConfigField: no configuration given");
-  const auto paths = ConfigFieldPaths();
+  if (field == "regularizer.type") {
+    TrainingConfig changed = *config;
+    if (Status s = SwitchRegularizerType(&changed, value); !s.ok()) return s;
+    *config = std::move(changed);
+    return Status::Ok();
+  }
+  const auto paths = FieldPaths(*config);
   if (std::find(paths.begin(), paths.end(), field) == paths.end())
     return Status::Error("unknown field '" + field + "'");
   // The text is JSON when it parses as a number, a quoted string or a list, else a bare word.

@@ -23,13 +23,18 @@ Status FoeConfig::validate() const {
 
 FoeLayout::FoeLayout(const FoeConfig& config)
     : kernels(config.kernels),
-      kernel_values(config.channels * config.kernel_size * config.kernel_size) {}
+      kernel_values(config.channels * config.kernel_size * config.kernel_size),
+      channels(config.channels),
+      kernel_size(config.kernel_size) {}
 
 std::vector<ParameterBlock> FoeLayout::blocks() const {
-  return {{"theta0", theta0(), 1},
-          {"expert_weights", expertWeight(0), kernels},
-          {"smoothing", smoothing(), 1},
-          {"kernels", kernel(0), kernels * kernel_values}};
+  return {{"theta0", theta0(), 1, {}},
+          {"expert_weights", expertWeight(0), kernels, {kernels}},
+          {"smoothing", smoothing(), 1, {}},
+          {"kernels",
+           kernel(0),
+           kernels * kernel_values,
+           {kernels, channels, kernel_size, kernel_size}}};
 }
 
 // Scratch buffers for one batch shape. gz keeps a zero border of k-1 pixels that is never written.
@@ -73,10 +78,26 @@ void ForImages(const std::vector<int>& active, const std::function<void(int)>& b
 }  // namespace
 
 template <typename T>
-FieldOfExperts<T>::FieldOfExperts(FoeConfig config)
-    : config_(config), layout_(config), ws_(std::make_shared<Workspace>()) {
+FieldOfExperts<T>::FieldOfExperts(FoeConfig config, FoeInitOptions init)
+    : config_(config),
+      init_(init),
+      settings_(FoeSettings(config, init)),
+      layout_(config),
+      ws_(std::make_shared<Workspace>()) {
   theta_ = Vector<T>::Zero(layout_.size());
   unpack();
+}
+
+template <typename T>
+std::vector<ParameterBlock> FieldOfExperts<T>::blocks() const {
+  return layout_.blocks();
+}
+
+template <typename T>
+bool FieldOfExperts<T>::project(Vector<T>& theta) const {
+  if (!init_.zero_mean) return false;
+  projectZeroMean(theta);
+  return true;
 }
 
 template <typename T>
@@ -134,7 +155,7 @@ Status FieldOfExperts<T>::checkImages(const Shape& shape) const {
     return Status::Error("shape mismatch: images have " + std::to_string(shape.c) +
                          " channels, the regularizer expects " + std::to_string(config_.channels));
   if (config_.kernel_size > shape.h || config_.kernel_size > shape.w)
-    return Status::Error("FoE: kernel size " + std::to_string(config_.kernel_size) +
+    return Status::Error("regularizer.kernel_size " + std::to_string(config_.kernel_size) +
                          " is larger than the image (" + std::to_string(shape.h) + "x" +
                          std::to_string(shape.w) + ")");
   return Status::Ok();

@@ -46,6 +46,7 @@ template <typename T>
 bool SolveLower(const HypergradientOptions& options, LowerLevelProblem<T>& problem,
                 const BatchData<T>& data, Batch<T>& x, HypergradientResult<T>& result) {
   PrepareStart(*data.measured, x);
+  problem.prepareCurvature(x);
   result.lower = SolveFista(options.lower, problem, x);
   result.status = result.lower.status;
   result.message = result.lower.message;
@@ -79,7 +80,7 @@ double HypergradientResult<T>::meanPsnr() const {
 }
 
 template <typename T>
-Status CheckProblem(const FieldOfExperts<T>& reg, const Vector<T>& theta, const BatchData<T>& data,
+Status CheckProblem(const Regularizer<T>& reg, const Vector<T>& theta, const BatchData<T>& data,
                     const Batch<T>& x, const Batch<T>* q) {
   if (!data.op || !data.clean || !data.measured)
     return Status::Error("incomplete batch: operator, clean or measured images missing");
@@ -109,7 +110,7 @@ Status CheckProblem(const FieldOfExperts<T>& reg, const Vector<T>& theta, const 
 
 template <typename T>
 HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
-                                            FieldOfExperts<T>& reg, const Vector<T>& theta,
+                                            Regularizer<T>& reg, const Vector<T>& theta,
                                             const BatchData<T>& data, Batch<T>& x, Batch<T>& q) {
   if (Status s = options.validate(); !s.ok()) return Invalid<T>(s.message());
   if (Status s = CheckProblem(reg, theta, data, x, &q); !s.ok()) return Invalid<T>(s.message());
@@ -160,7 +161,7 @@ HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
 }
 
 template <typename T>
-HypergradientResult<T> EvaluateLoss(const HypergradientOptions& options, FieldOfExperts<T>& reg,
+HypergradientResult<T> EvaluateLoss(const HypergradientOptions& options, Regularizer<T>& reg,
                                     const Vector<T>& theta, const BatchData<T>& data, Batch<T>& x) {
   if (Status s = options.validate(); !s.ok()) return Invalid<T>(s.message());
   if (Status s = CheckProblem<T>(reg, theta, data, x, nullptr); !s.ok())
@@ -176,15 +177,15 @@ HypergradientResult<T> EvaluateLoss(const HypergradientOptions& options, FieldOf
   }
 }
 
-#define BILEVEL_INSTANTIATE(T)                                                                     \
-  template struct HypergradientResult<T>;                                                          \
-  template Status CheckProblem<T>(const FieldOfExperts<T>&, const Vector<T>&, const BatchData<T>&, \
-                                  const Batch<T>&, const Batch<T>*);                               \
-  template HypergradientResult<T> ComputeHypergradient<T>(                                         \
-      const HypergradientOptions&, FieldOfExperts<T>&, const Vector<T>&, const BatchData<T>&,      \
-      Batch<T>&, Batch<T>&);                                                                       \
-  template HypergradientResult<T> EvaluateLoss<T>(const HypergradientOptions&, FieldOfExperts<T>&, \
-                                                  const Vector<T>&, const BatchData<T>&,           \
+#define BILEVEL_INSTANTIATE(T)                                                                  \
+  template struct HypergradientResult<T>;                                                       \
+  template Status CheckProblem<T>(const Regularizer<T>&, const Vector<T>&, const BatchData<T>&, \
+                                  const Batch<T>&, const Batch<T>*);                            \
+  template HypergradientResult<T> ComputeHypergradient<T>(                                      \
+      const HypergradientOptions&, Regularizer<T>&, const Vector<T>&, const BatchData<T>&,      \
+      Batch<T>&, Batch<T>&);                                                                    \
+  template HypergradientResult<T> EvaluateLoss<T>(const HypergradientOptions&, Regularizer<T>&, \
+                                                  const Vector<T>&, const BatchData<T>&,        \
                                                   Batch<T>&);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)

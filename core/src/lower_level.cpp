@@ -17,7 +17,7 @@ using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
 template <typename T>
 LowerLevelProblem<T>::LowerLevelProblem(const ForwardOperator<T>& op, const Batch<T>& measurements,
-                                        FieldOfExperts<T>& regularizer, double mu0)
+                                        Regularizer<T>& regularizer, double mu0)
     : op_(op),
       y_(measurements),
       reg_(regularizer),
@@ -80,7 +80,7 @@ template <typename T>
 void LowerLevelProblem<T>::Hessian::apply(const std::vector<int>& active, const Batch<T>& v,
                                           Batch<T>& out) {
   if (bound_)
-    p_.reg_.hessianBound(active, v, out);
+    p_.reg_.curvatureBound(active, v, out);
   else
     p_.reg_.hessianVector(active, v, out);
   p_.addDataCurvature(active, v, out);
@@ -100,6 +100,11 @@ std::vector<double> LowerLevelProblem<T>::value(const Batch<T>& x) {
     values[i] += data + 0.5 * mu0_ * double(xi.matrix().squaredNorm());
   });
   return values;
+}
+
+template <typename T>
+void LowerLevelProblem<T>::prepareCurvature(const Batch<T>& x) {
+  if (!reg_.hasCurvatureBound()) reg_.prepareHessian(x);
 }
 
 template <typename T>

@@ -1,6 +1,7 @@
 #include "bilevel/regularizer_io.h"
 
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -17,32 +18,44 @@ std::string Dump(const Json& node, int indent) {
   return node.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-// The header shared by both files: format, version, type and the FoeConfig.
-Json ConfigJson(const FoeConfig& config) {
+Json SettingJson(const SettingValue& value) {
+  return std::visit([](const auto& v) { return Json(v); }, value);
+}
+
+// The type's regularizer.* fields as a JSON object.
+Json ConfigFields(const RegularizerSettings& settings) {
   Json node = Json::object();
-  node["format"] = kRegularizerFormat;
-  node["format_version"] = kRegularizerFormatVersion;
-  node["type"] = "field_of_experts";
-  node["channels"] = config.channels;
-  node["kernels"] = config.kernels;
-  node["kernel_size"] = config.kernel_size;
-  node["boundary"] = ToString(config.boundary);
+  for (const Setting& f : settings.fields)
+    node[f.name] = SettingJson(f.value);
   return node;
 }
 
-template <typename T>
-bool GetInt(const Json& node, const char* key, T* out) {
-  const auto it = node.find(key);
-  if (it == node.end() || !it->is_number_integer()) return false;
-  const auto v = it->get<std::int64_t>();
-  if (v < 0 || v > 1 << 20) return false;
-  *out = T(v);
-  return true;
+// The header of the .npz config: format, version, type and the fields.
+Json Header(const RegularizerSettings& settings) {
+  Json node = Json::object();
+  node["format"] = kRegularizerFormat;
+  node["format_version"] = kRegularizerFormatVersion;
+  node["type"] = settings.type;
+  for (const Setting& f : settings.fields)
+    node[f.name] = SettingJson(f.value);
+  return node;
 }
 
-// Checks the format fields and reads the FoeConfig from a header object (`config` of
+// A flat array as nested JSON arrays of the given shape (a number for a scalar).
+Json Nested(const double* values, const std::vector<int>& shape, std::size_t dim) {
+  if (dim == shape.size()) return Json(*values);
+  std::size_t stride = 1;
+  for (std::size_t d = dim + 1; d < shape.size(); ++d)
+    stride *= std::size_t(shape[d]);
+  Json out = Json::array();
+  for (int i = 0; i < shape[dim]; ++i)
+    out.push_back(Nested(values + std::size_t(i) * stride, shape, dim + 1));
+  return out;
+}
+
+// Checks the format fields and reads the settings from a header object (`config` of
 // regularizer.json, or the config text of regularizer.npz).
-Status ReadHeader(const Json& header, const Json& config_node, FoeConfig* config) {
+Status ReadHeader(const Json& header, const Json& config_node, RegularizerSettings* settings) {
   if (!header.is_object()) return Status::Error("the regularizer is not a JSON object");
   const auto format = header.find("format");
   if (format == header.end() || !format->is_string() ||
@@ -54,27 +67,35 @@ Status ReadHeader(const Json& header, const Json& config_node, FoeConfig* config
       version->get<std::int64_t>() < 1 || version->get<std::int64_t>() > kRegularizerFormatVersion)
     return Status::Error("unsupported regularizer format_version (this program reads up to " +
                          std::to_string(kRegularizerFormatVersion) + ")");
-  const auto type = header.find("type");
-  if (type == header.end() || !type->is_string() || type->get<std::string>() != "field_of_experts")
-    return Status::Error("unsupported regularizer type (expected \"field_of_experts\")");
+  std::string type = kDefaultRegularizerType;
+  if (const auto it = header.find("type"); it != header.end()) {
+    if (!it->is_string()) return Status::Error("\"type\" must be a string");
+    type = it->get<std::string>();
+  }
+  if (!FindRegularizerType(type))
+    return Status::Error("unsupported regularizer type \"" + type + "\"");
   if (!config_node.is_object()) return Status::Error("the regularizer has no config object");
-  FoeConfig out;
-  if (!GetInt(config_node, "channels", &out.channels))
-    return Status::Error("config.channels must be a non-negative integer");
-  if (!GetInt(config_node, "kernels", &out.kernels))
-    return Status::Error("config.kernels must be a non-negative integer");
-  if (!GetInt(config_node, "kernel_size", &out.kernel_size))
-    return Status::Error("config.kernel_size must be a non-negative integer");
-  const auto boundary = config_node.find("boundary");
-  std::optional<Boundary> parsed;
-  if (boundary != config_node.end() && boundary->is_string())
-    parsed = BoundaryFromString(boundary->get<std::string>());
-  if (!parsed) return Status::Error("config.boundary must be \"reflect101\" or \"zero\"");
-  out.boundary = *parsed;
-  if (Status s = out.validate(); !s.ok()) return Status::Error("config: " + s.message());
-  if (double(out.kernels) * out.channels * out.kernel_size * out.kernel_size > 1e8)
-    return Status::Error("config: the regularizer is implausibly large");
-  *config = out;
+  RegularizerSettings out = DefaultRegularizerSettings(type);
+  for (const Setting& f : FindRegularizerType(type)->defaults.fields) {
+    const auto it = config_node.find(f.name);
+    if (it == config_node.end()) return Status::Error("config." + f.name + " is missing");
+    SettingValue value;
+    if (it->is_boolean())
+      value = it->get<bool>();
+    else if (it->is_number_integer())
+      value = (long long)it->get<std::int64_t>();
+    else if (it->is_number())
+      value = it->get<double>();
+    else if (it->is_string())
+      value = it->get<std::string>();
+    else
+      return Status::Error("config." + f.name + " has an unusable value");
+    if (Status s = out.set("regularizer." + f.name, value); !s.ok())
+      return Status::Error("config: " + s.message());
+  }
+  if (Status s = ValidateRegularizerSettings(out); !s.ok())
+    return Status::Error("config: " + s.message());
+  *settings = std::move(out);
   return Status::Ok();
 }
 
@@ -87,88 +108,41 @@ Status ParseJson(std::string_view text, Json* out) {
   return Status::Ok();
 }
 
-// The kernels as nested J x C x k x k arrays.
-Json KernelsJson(const FoeConfig& config, const Eigen::VectorXd& theta) {
-  const FoeLayout layout(config);
-  const int k = config.kernel_size;
-  Json kernels = Json::array();
-  for (int j = 0; j < config.kernels; ++j) {
-    Json kernel = Json::array();
-    for (int c = 0; c < config.channels; ++c) {
-      Json rows = Json::array();
-      for (int u = 0; u < k; ++u) {
-        Json row = Json::array();
-        for (int v = 0; v < k; ++v)
-          row.push_back(theta[layout.kernel(j) + (c * k + u) * k + v]);
-        rows.push_back(std::move(row));
-      }
-      kernel.push_back(std::move(rows));
-    }
-    kernels.push_back(std::move(kernel));
-  }
-  return kernels;
-}
-
-Status CheckTheta(const FoeConfig& config, const Eigen::VectorXd& theta) {
-  const int d = FoeLayout(config).size();
-  if (theta.size() != d)
-    return Status::Error("theta has " + std::to_string(theta.size()) +
-                         " values, the regularizer needs " + std::to_string(d));
-  for (Eigen::Index i = 0; i < theta.size(); ++i)
-    if (!std::isfinite(theta[i]))
-      return Status::Error("theta[" + std::to_string(i) + "] is not finite");
-  return Status::Ok();
+// The regularizer of valid settings, or an error.
+Status Make(const RegularizerSettings& settings, std::unique_ptr<Regularizer<double>>* out) {
+  return CreateRegularizer(settings, out);
 }
 
 }  // namespace
 
-Status CheckRegularizer(const FoeConfig& config, const Eigen::VectorXd& theta) {
-  if (Status s = config.validate(); !s.ok()) return s;
-  return CheckTheta(config, theta);
-}
-
-std::string RegularizerToJson(const FoeConfig& config, const Eigen::VectorXd& theta) {
-  if (!CheckRegularizer(config, theta).ok()) return {};
-  const FoeLayout layout(config);
+std::string RegularizerToJson(const RegularizerSettings& settings, const Eigen::VectorXd& theta) {
+  if (!CheckRegularizer(settings, theta).ok()) return {};
+  std::unique_ptr<Regularizer<double>> reg;
+  if (!Make(settings, &reg).ok()) return {};
   Json root = Json::object();
-  Json header = ConfigJson(config);
-  root["format"] = header["format"];
-  root["format_version"] = header["format_version"];
-  root["type"] = header["type"];
-  root["definition"] =
-      "R(x) = weight * sum_j expert_weights[j] * sum_p phi((K_j x)(p)), "
-      "phi(z) = sqrt(z^2 + smoothing^2) - smoothing, (K_j x)(p) = sum_c sum_{u,v} "
-      "kernels[j][c][u][v] * x_c(p + (u, v) - kernel_size / 2), intensities in [0, 1]";
-  Json config_node = Json::object();
-  for (const char* key : {"channels", "kernels", "kernel_size", "boundary"})
-    config_node[key] = header[key];
-  root["config"] = std::move(config_node);
+  root["format"] = kRegularizerFormat;
+  root["format_version"] = kRegularizerFormatVersion;
+  root["type"] = settings.type;
+  root["definition"] = reg->definition();
+  root["config"] = ConfigFields(settings);
   Json blocks = Json::array();
-  for (const ParameterBlock& b : layout.blocks())
+  for (const ParameterBlock& b : reg->blocks())
     blocks.push_back(Json{{"name", b.name}, {"offset", b.offset}, {"size", b.size}});
   root["layout"] = std::move(blocks);
-  root["parameter_count"] = layout.size();
+  root["parameter_count"] = reg->parameterCount();
   root["theta"] = std::vector<double>(theta.data(), theta.data() + theta.size());
-  root["theta0"] = theta[layout.theta0()];
-  root["weight"] = std::exp(theta[layout.theta0()]);
-  std::vector<double> logs(config.kernels), weights(config.kernels);
-  for (int j = 0; j < config.kernels; ++j) {
-    logs[j] = theta[layout.expertWeight(j)];
-    weights[j] = std::exp(logs[j]);
-  }
-  root["log_expert_weights"] = logs;
-  root["expert_weights"] = weights;
-  root["log_smoothing"] = theta[layout.smoothing()];
-  root["smoothing"] = std::exp(theta[layout.smoothing()]);
-  root["kernels"] = KernelsJson(config, theta);
+  for (const NamedArray& a : reg->readable(theta))
+    root[a.name] = a.shape.empty() || a.shape.size() > 1 ? Nested(a.values.data(), a.shape, 0)
+                                                         : Json(a.values);
   return Dump(root, 2) + "\n";
 }
 
-Status RegularizerFromJson(std::string_view text, FoeConfig* config, Eigen::VectorXd* theta) {
-  if (!config || !theta) return Status::Error("RegularizerFromJson: no output given");
+Status RegularizerFromJson(std::string_view text, RegularizerSettings* settings,
+                           Eigen::VectorXd* theta) {
+  if (!settings || !theta) return Status::Error("RegularizerFromJson: no output given");
   Json root;
   if (Status s = ParseJson(text, &root); !s.ok()) return s;
-  FoeConfig read;
+  RegularizerSettings read;
   const Json none;
   const auto config_it = root.is_object() ? root.find("config") : root.end();
   if (Status s = ReadHeader(root, config_it == root.end() ? none : *config_it, &read); !s.ok())
@@ -182,57 +156,51 @@ Status RegularizerFromJson(std::string_view text, FoeConfig* config, Eigen::Vect
     if (!v.is_number()) return Status::Error("theta[" + std::to_string(i) + "] is not a number");
     out[Eigen::Index(i)] = v.get<double>();
   }
-  if (Status s = CheckTheta(read, out); !s.ok()) return s;
-  *config = read;
+  if (Status s = CheckRegularizer(read, out); !s.ok()) return s;
+  *settings = std::move(read);
   *theta = std::move(out);
   return Status::Ok();
 }
 
-Status WriteRegularizerJson(const std::string& path, const FoeConfig& config,
+Status WriteRegularizerJson(const std::string& path, const RegularizerSettings& settings,
                             const Eigen::VectorXd& theta) {
-  if (Status s = CheckRegularizer(config, theta); !s.ok())
+  if (Status s = CheckRegularizer(settings, theta); !s.ok())
     return Status::Error("cannot write '" + path + "': " + s.message());
-  return WriteFileAtomically(path, RegularizerToJson(config, theta));
+  return WriteFileAtomically(path, RegularizerToJson(settings, theta));
 }
 
-Status ReadRegularizerJson(const std::string& path, FoeConfig* config, Eigen::VectorXd* theta) {
+Status ReadRegularizerJson(const std::string& path, RegularizerSettings* settings,
+                           Eigen::VectorXd* theta) {
   std::string text;
   if (Status s = ReadFile(path, &text); !s.ok()) return s;
-  if (Status s = RegularizerFromJson(text, config, theta); !s.ok())
+  if (Status s = RegularizerFromJson(text, settings, theta); !s.ok())
     return Status::Error("'" + path + "': " + s.message());
   return Status::Ok();
 }
 
-Status WriteRegularizerNpz(const std::string& path, const FoeConfig& config,
+Status WriteRegularizerNpz(const std::string& path, const RegularizerSettings& settings,
                            const Eigen::VectorXd& theta) {
-  if (Status s = CheckRegularizer(config, theta); !s.ok())
+  if (Status s = CheckRegularizer(settings, theta); !s.ok())
     return Status::Error("cannot write '" + path + "': " + s.message());
-  const FoeLayout layout(config);
-  const std::size_t J = std::size_t(config.kernels), C = std::size_t(config.channels),
-                    k = std::size_t(config.kernel_size);
-  const std::span<const double> all(theta.data(), std::size_t(theta.size()));
-  std::vector<double> logs(all.begin() + layout.expertWeight(0),
-                           all.begin() + layout.expertWeight(0) + config.kernels);
-  std::vector<double> weights(logs.size());
-  for (std::size_t j = 0; j < logs.size(); ++j)
-    weights[j] = std::exp(logs[j]);
-  const double theta0 = theta[layout.theta0()], s = theta[layout.smoothing()];
+  std::unique_ptr<Regularizer<double>> reg;
+  if (Status s = Make(settings, &reg); !s.ok()) return s;
   NpyArrays arrays;
-  arrays.emplace_back("theta", NpyArray::FromDoubles(all));
-  arrays.emplace_back("kernels",
-                      NpyArray::FromDoubles(all.subspan(layout.kernel(0)), {J, C, k, k}));
-  arrays.emplace_back("expert_weights", NpyArray::FromDoubles(weights));
-  arrays.emplace_back("log_expert_weights", NpyArray::FromDoubles(logs));
-  arrays.emplace_back("weight", NpyArray::ScalarDouble(std::exp(theta0)));
-  arrays.emplace_back("theta0", NpyArray::ScalarDouble(theta0));
-  arrays.emplace_back("smoothing", NpyArray::ScalarDouble(std::exp(s)));
-  arrays.emplace_back("log_smoothing", NpyArray::ScalarDouble(s));
-  arrays.emplace_back("config", NpyArray::FromBytes(Dump(ConfigJson(config), -1)));
+  arrays.emplace_back("theta", NpyArray::FromDoubles({theta.data(), std::size_t(theta.size())}));
+  for (const NamedArray& a : reg->readable(theta)) {
+    if (a.shape.empty()) {
+      arrays.emplace_back(a.name, NpyArray::ScalarDouble(a.values.at(0)));
+      continue;
+    }
+    std::vector<std::size_t> shape(a.shape.begin(), a.shape.end());
+    arrays.emplace_back(a.name, NpyArray::FromDoubles(a.values, shape));
+  }
+  arrays.emplace_back("config", NpyArray::FromBytes(Dump(Header(settings), -1)));
   return WriteNpz(path, arrays);
 }
 
-Status ReadRegularizerNpz(const std::string& path, FoeConfig* config, Eigen::VectorXd* theta) {
-  if (!config || !theta) return Status::Error("ReadRegularizerNpz: no output given");
+Status ReadRegularizerNpz(const std::string& path, RegularizerSettings* settings,
+                          Eigen::VectorXd* theta) {
+  if (!settings || !theta) return Status::Error("ReadRegularizerNpz: no output given");
   NpyArrays arrays;
   if (Status s = ReadNpz(path, &arrays); !s.ok()) return s;
   auto fail = [&](const std::string& message) {
@@ -245,7 +213,7 @@ Status ReadRegularizerNpz(const std::string& path, FoeConfig* config, Eigen::Vec
   if (Status s = config_array->toBytes(&text); !s.ok()) return fail("config: " + s.message());
   Json header;
   if (Status s = ParseJson(text, &header); !s.ok()) return fail(s.message());
-  FoeConfig read;
+  RegularizerSettings read;
   if (Status s = ReadHeader(header, header, &read); !s.ok()) return fail(s.message());
   if (theta_array->shape.size() != 1)
     return fail("theta must be 1-d, its shape is " + theta_array->shapeText());
@@ -253,10 +221,17 @@ Status ReadRegularizerNpz(const std::string& path, FoeConfig* config, Eigen::Vec
   if (Status s = theta_array->toDoubles(&values); !s.ok()) return fail("theta: " + s.message());
   Eigen::VectorXd out =
       Eigen::Map<const Eigen::VectorXd>(values.data(), Eigen::Index(values.size()));
-  if (Status s = CheckTheta(read, out); !s.ok()) return fail(s.message());
-  *config = read;
+  if (Status s = CheckRegularizer(read, out); !s.ok()) return fail(s.message());
+  *settings = std::move(read);
   *theta = std::move(out);
   return Status::Ok();
+}
+
+Status ReadRegularizerFile(const std::string& path, RegularizerSettings* settings,
+                           Eigen::VectorXd* theta) {
+  const bool npz = path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0;
+  return npz ? ReadRegularizerNpz(path, settings, theta)
+             : ReadRegularizerJson(path, settings, theta);
 }
 
 }  // namespace bilevel

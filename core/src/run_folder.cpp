@@ -271,13 +271,14 @@ Status RunFolder::appendEvent(const RunEvent& event) {
   return appendLine(events_.get(), kEventsFile, RunEventToJson(event));
 }
 
-Status RunFolder::writeRegularizer(const FoeConfig& config, const Eigen::VectorXd& theta) {
+Status RunFolder::writeRegularizer(const RegularizerSettings& config,
+                                   const Eigen::VectorXd& theta) {
   if (path_.empty()) return Status::Error("the run folder is not open");
   if (Status s = WriteRegularizerJson(file(kRegularizerJsonFile), config, theta); !s.ok()) return s;
   return WriteRegularizerNpz(file(kRegularizerNpzFile), config, theta);
 }
 
-Status RunFolder::writeSnapshot(long computations, const FoeConfig& config,
+Status RunFolder::writeSnapshot(long computations, const RegularizerSettings& config,
                                 const Eigen::VectorXd& theta) {
   if (path_.empty()) return Status::Error("the run folder is not open");
   const std::string dir = file(kSnapshotFolder);

@@ -118,22 +118,22 @@ Status Prefixed(const std::string& prefix, const Status& s) {
   return s.ok() ? s : Status::Error(prefix + s.message());
 }
 
+// The type's own checks, then that it fits the data: its channels and the patch size.
 Status CheckRegularizer(const TrainingConfig& c) {
-  const FoeConfig& r = c.regularizer;
+  const RegularizerSettings& r = c.regularizer;
+  if (Status s = ValidateRegularizerSettings(r); !s.ok()) return s;
   const int channels = c.dataset.color == ColorMode::kGrey ? 1 : 3;
-  if (r.channels != channels)
+  if (r.find("regularizer.channels") && r.integer("regularizer.channels") != channels)
     return Fail("", "regularizer.channels",
                 "must be " + std::to_string(channels) + " for dataset.color \"" +
                     ToString(c.dataset.color) + "\"",
-                r.channels);
-  if (r.kernels < 1) return Fail("", "regularizer.kernels", "must be at least 1", r.kernels);
-  if (r.kernel_size < 1 || r.kernel_size % 2 == 0)
-    return Fail("", "regularizer.kernel_size", "must be a positive odd number", r.kernel_size);
-  if (r.kernel_size > c.dataset.patch_size)
-    return Fail("", "regularizer.kernel_size",
-                "must not exceed dataset.patch_size (" + std::to_string(c.dataset.patch_size) + ")",
-                r.kernel_size);
-  if (Status s = r.validate(); !s.ok()) return Status::Error("regularizer: " + s.message());
+                double(r.integer("regularizer.channels")));
+  std::unique_ptr<Regularizer<double>> reg;
+  if (Status s = CreateRegularizer(r, &reg); !s.ok()) return s;
+  const int side = c.dataset.patch_size;
+  if (Status s = reg->checkImages(Shape{1, channels, side, side}); !s.ok())
+    return Status::Error(s.message() + ": it must fit dataset.patch_size (" + std::to_string(side) +
+                         ")");
   return Status::Ok();
 }
 
@@ -151,16 +151,6 @@ Status CheckProblem(const TrainingConfig& c) {
       return Fail("", "problem.blur.sigma", "must be positive and finite", p.blur.sigma);
   }
   return p.validate();
-}
-
-Status CheckInit(const FoeInitOptions& o) {
-  // exp() of each must stay finite and non-zero in single precision.
-  const std::pair<const char*, double> logs[] = {{"init.theta0", o.theta0},
-                                                 {"init.expert_weight", o.expert_weight},
-                                                 {"init.smoothing", o.smoothing}};
-  for (const auto& [name, value] : logs)
-    if (!(value >= -50.0 && value <= 50.0)) return Fail("", name, "must be in [-50, 50]", value);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -182,7 +172,6 @@ Status TrainingConfig::validate() const {
   if (Status s = dataset.validate(); !s.ok()) return s;
   if (Status s = CheckProblem(*this); !s.ok()) return s;
   if (Status s = CheckRegularizer(*this); !s.ok()) return s;
-  if (Status s = CheckInit(init); !s.ok()) return s;
   if (!MethodFromString(ToString(method))) return Status::Error("method is not a known method");
   if (batch_size < 1) return Fail("", "batch_size", "must be at least 1", batch_size);
   if (Status s = Prefixed("step.", step.validate()); !s.ok()) return s;

@@ -11,6 +11,10 @@
 
 namespace bilevel {
 
+bool CudaSupportsRegularizer(const std::string& type) {
+  return type == "field_of_experts";
+}
+
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
                      std::vector<std::string>* warnings) {
   if (config.threads > 0) SetThreadCount(config.threads);
@@ -24,8 +28,16 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
   const CudaDeviceInfo cuda = QueryCudaDevice();
   if (cuda.built && cuda.available) {
     if (config.device == DevicePreference::kCuda) {
-      *backend = "GPU: " + cuda.name;
-      return Status::Ok();
+      if (CudaSupportsRegularizer(config.regularizer.type)) {
+        *backend = "GPU: " + cuda.name;
+        return Status::Ok();
+      }
+      const std::string why = "the GPU engine has no \"" + config.regularizer.type +
+                              "\" regularizer (it has \"field_of_experts\")";
+      if (!config.allow_cpu_fallback)
+        return Status::Error("device \"cuda\" was requested but " + why +
+                             " (set allow_cpu_fallback or use device \"cpu\")");
+      warnings->push_back("device \"cuda\" was requested but " + why + "; running on the CPU");
     }
     *backend = cpu;
     return Status::Ok();
@@ -72,8 +84,9 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
   }
 #endif
   if (!session->oracle) {
-    std::unique_ptr<FoeOracle> cpu;
-    if (Status s = FoeOracle::Create(config, std::move(dataset), std::move(problem), &cpu); !s.ok())
+    std::unique_ptr<ImageProblemOracle> cpu;
+    if (Status s = ImageProblemOracle::Create(config, std::move(dataset), std::move(problem), &cpu);
+        !s.ok())
       return s;
     session->backend = CpuBackendDescription();
     session->oracle = std::move(cpu);

@@ -40,8 +40,8 @@
 #include "bilevel/cuda/cuda_solvers.h"
 #include "bilevel/fista.h"
 #include "bilevel/foe.h"
-#include "bilevel/foe_oracle.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/image_problem_oracle.h"
 #include "bilevel/lower_level.h"
 #include "bilevel/measurements.h"
 #include "bilevel/metrics.h"
@@ -318,20 +318,20 @@ class CudaEngineTest : public QObject {
     QFETCH(int, k);
     const unsigned seed = FreshSeed();
     TrainingConfig& config = c.config;
-    config.regularizer =
-        FoeConfig{channels, kernels, k, boundary == 0 ? Boundary::kReflect101 : Boundary::kZero};
-    config.problem =
-        RandomProblemOptions(OperatorKind(kind), config.regularizer.boundary, std::min(h, w), seed);
+    const FoeConfig foe{channels, kernels, k,
+                        boundary == 0 ? Boundary::kReflect101 : Boundary::kZero};
+    config.regularizer = FoeSettings(foe);
+    config.problem = RandomProblemOptions(OperatorKind(kind), foe.boundary, std::min(h, w), seed);
     config.lower_max_iterations = 20000;
     config.cg_max_iterations = 20000;
     config.power_iterations = 15;
     config.batch_size = 3;
-    config.init.seed = seed;
+    config.regularizer.set("init.seed", (long long)seed);
     c.dataset.train = RandomBatch<float>(Shape{train, channels, h, w}, seed + 1, 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{test, channels, h, w}, seed + 2, 0.0, 1.0);
     c.text = QString("%1 %2 %3x%4x%5 J=%6 k=%7 seed=%8")
                  .arg(ToString(config.problem.kind))
-                 .arg(ToString(config.regularizer.boundary))
+                 .arg(ToString(foe.boundary))
                  .arg(channels)
                  .arg(h)
                  .arg(w)
@@ -340,18 +340,19 @@ class CudaEngineTest : public QObject {
                  .arg(seed);
   }
 
-  static Status MakeOracles(const OracleCase& c, std::unique_ptr<FoeOracle>* cpu,
+  static Status MakeOracles(const OracleCase& c, std::unique_ptr<ImageProblemOracle>* cpu,
                             std::unique_ptr<CudaFoeOracle>* gpu) {
     ProblemData a, b;
     if (Status s = MakeProblem(c.config.problem, c.dataset, &a); !s.ok()) return s;
     if (Status s = MakeProblem(c.config.problem, c.dataset, &b); !s.ok()) return s;
-    if (Status s = FoeOracle::Create(c.config, c.dataset, std::move(a), cpu); !s.ok()) return s;
+    if (Status s = ImageProblemOracle::Create(c.config, c.dataset, std::move(a), cpu); !s.ok())
+      return s;
     return CudaFoeOracle::Create(c.config, c.dataset, std::move(b), gpu);
   }
 
   // Random parameters for an oracle (as RandomTheta, in double).
   static Eigen::VectorXd OracleTheta(const ImageOracle& oracle, unsigned seed) {
-    FieldOfExperts<float> foe(oracle.regularizerConfig());
+    FieldOfExperts<float> foe(FoeConfigFrom(oracle.regularizerSettings()));
     return RandomTheta(foe, seed).cast<double>();
   }
 
@@ -724,7 +725,7 @@ class CudaEngineTest : public QObject {
     OracleCase c;
     setUpOracle(c, 6, 19);  // 19 test images: two CPU chunks of 16, one GPU chunk
     if (QTest::currentTestFailed()) return;
-    std::unique_ptr<FoeOracle> cpu;
+    std::unique_ptr<ImageProblemOracle> cpu;
     std::unique_ptr<CudaFoeOracle> gpu;
     REQUIRE_OK(MakeOracles(c, &cpu, &gpu));
     QVERIFY2(gpu->backendName().rfind("GPU: ", 0) == 0, gpu->backendName().c_str());
@@ -783,13 +784,13 @@ class CudaEngineTest : public QObject {
   void determinism() {
     REQUIRE_DEVICE();
     OracleCase c;
-    c.config.regularizer = FoeConfig{3, 6, 5, Boundary::kReflect101};
+    c.config.regularizer = FoeSettings(FoeConfig{3, 6, 5, Boundary::kReflect101});
     c.config.problem =
         RandomProblemOptions(OperatorKind::kGaussianBlur, Boundary::kReflect101, 20, FreshSeed());
     c.dataset.train = RandomBatch<float>(Shape{4, 3, 20, 24}, FreshSeed(), 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{2, 3, 20, 24}, FreshSeed(), 0.0, 1.0);
     c.text = "determinism";
-    std::unique_ptr<FoeOracle> unused;
+    std::unique_ptr<ImageProblemOracle> unused;
     std::unique_ptr<CudaFoeOracle> a, b;
     REQUIRE_OK(MakeOracles(c, &unused, &a));
     REQUIRE_OK(MakeOracles(c, &unused, &b));
@@ -815,14 +816,14 @@ class CudaEngineTest : public QObject {
   void cancellation() {
     REQUIRE_DEVICE();
     OracleCase c;
-    c.config.regularizer = FoeConfig{3, 4, 5, Boundary::kReflect101};
+    c.config.regularizer = FoeSettings(FoeConfig{3, 4, 5, Boundary::kReflect101});
     c.config.problem =
         RandomProblemOptions(OperatorKind::kIdentity, Boundary::kReflect101, 20, FreshSeed());
     c.config.power_iterations = 15;
     c.dataset.train = RandomBatch<float>(Shape{4, 3, 20, 18}, FreshSeed(), 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{2, 3, 20, 18}, FreshSeed(), 0.0, 1.0);
     c.text = "cancellation";
-    std::unique_ptr<FoeOracle> cpu;
+    std::unique_ptr<ImageProblemOracle> cpu;
     std::unique_ptr<CudaFoeOracle> gpu;
     REQUIRE_OK(MakeOracles(c, &cpu, &gpu));
     const Eigen::VectorXd theta = OracleTheta(*cpu, 5);
@@ -864,7 +865,7 @@ class CudaEngineTest : public QObject {
     QVERIFY2(failure.empty(), failure.c_str());  // cancelled, not failed
     // The solvers on their own.
     Problem p;
-    p.config = c.config.regularizer;
+    p.config = FoeConfigFrom(c.config.regularizer);
     Status status;
     p.foe = CudaFoe::Create(p.config, Shape{}, &status);
     QVERIFY(p.foe);
@@ -899,12 +900,12 @@ class CudaEngineTest : public QObject {
   void badInput() {
     REQUIRE_DEVICE();
     OracleCase c;
-    c.config.regularizer = FoeConfig{1, 3, 3, Boundary::kReflect101};
+    c.config.regularizer = FoeSettings(FoeConfig{1, 3, 3, Boundary::kReflect101});
     c.config.problem.kind = OperatorKind::kInpainting;
     c.config.problem.mu0 = 0.1;
     c.dataset.train = RandomBatch<float>(Shape{3, 1, 12, 12}, 1, 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{0, 1, 12, 12}, 2, 0.0, 1.0);
-    std::unique_ptr<FoeOracle> cpu;
+    std::unique_ptr<ImageProblemOracle> cpu;
     std::unique_ptr<CudaFoeOracle> gpu;
     REQUIRE_OK(MakeOracles(c, &cpu, &gpu));
     const Eigen::VectorXd theta = gpu->initialParameters();
@@ -952,7 +953,7 @@ class CudaEngineTest : public QObject {
 
     // The solvers: mismatched shapes and missing pieces.
     Status status;
-    auto foe = CudaFoe::Create(c.config.regularizer, Shape{}, &status);
+    auto foe = CudaFoe::Create(FoeConfigFrom(c.config.regularizer), Shape{}, &status);
     QVERIFY(foe);
     auto solver = CudaSolver::Create(*foe, &status);
     QVERIFY(solver);

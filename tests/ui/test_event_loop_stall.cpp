@@ -48,7 +48,7 @@ class EventLoopStallTest : public QObject {
     window.setRunsFolder(runs.path());
     bilevel::TrainingConfig config = FastConfig(100000);
     config.dataset.patch_size = 16;
-    config.regularizer.kernels = 2;
+    config.regularizer.set("regularizer.kernels", 2);
     config.batch_size = 1;
     config.test_interval = 10;
     config.checkpoint_interval = 50;

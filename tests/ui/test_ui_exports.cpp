@@ -58,7 +58,7 @@ class UiExportsTest : public QObject {
     const RunSeries* run = Run(*window_, run_);
     QVERIFY(run->theta.size() > 0);
     // The run folder's final regularizer is what the window exports.
-    bilevel::FoeConfig folder_config;
+    bilevel::RegularizerSettings folder_config;
     Eigen::VectorXd folder_theta;
     QVERIFY(bilevel::ReadRegularizerJson((run->folder + "/regularizer.json").toStdString(),
                                          &folder_config, &folder_theta)
@@ -66,15 +66,16 @@ class UiExportsTest : public QObject {
     for (const char* name : {"r.json", "r.npz"}) {
       const bilevel::Status s = window_->exportRegularizer(run_, path(name));
       QVERIFY2(s.ok(), s.message().c_str());
-      bilevel::FoeConfig config;
+      bilevel::RegularizerSettings config;
       Eigen::VectorXd theta;
       const std::string file = path(name).toStdString();
       const bilevel::Status r = QString(name).endsWith("npz")
                                     ? bilevel::ReadRegularizerNpz(file, &config, &theta)
                                     : bilevel::ReadRegularizerJson(file, &config, &theta);
       QVERIFY2(r.ok(), r.message().c_str());
-      QCOMPARE(config.kernels, 4);
-      QCOMPARE(config.kernel_size, 3);
+      QCOMPARE(config.integer("regularizer.kernels"), 4LL);
+      QCOMPARE(config.integer("regularizer.kernel_size"), 3LL);
+      QVERIFY(config == folder_config);
       QVERIFY(theta == folder_theta);
     }
   }

@@ -7,6 +7,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "bilevel/foe.h"
 #include "bilevel/run_folder.h"
 #include "dataset_panel.h"
 #include "image_conversion.h"
@@ -113,16 +114,17 @@ class UiUnitsTest : public QObject {
     theta[layout.kernel(0)] = 2.0;           // red channel, top-left: white in red
     theta[layout.kernel(0) + 9 + 4] = -2.0;  // green channel, centre: black in green
     theta[layout.kernel(1)] = 1e-6;          // tiny kernel: still full contrast
-    const std::vector<QImage> images = KernelImages(config, theta);
+    const std::vector<bilevel::FilterImage> filters =
+        RegularizerFilters(bilevel::FoeSettings(config), theta);
+    const std::vector<QImage> images = FilterImages(filters);
     QCOMPARE(images.size(), std::size_t(2));
     QCOMPARE(images[0].size(), QSize(3, 3));
     QCOMPARE(qRed(images[0].pixel(0, 0)), 255);
     QCOMPARE(qGreen(images[0].pixel(1, 1)), 0);
     QCOMPARE(qBlue(images[0].pixel(2, 2)), 128);
     QCOMPARE(qRed(images[1].pixel(0, 0)), 255);
-    const std::vector<double> weights = ExpertWeights(config, theta);
-    QCOMPARE(weights.size(), std::size_t(2));
-    QCOMPARE(weights[0], 1.0);
+    QCOMPARE(filters.size(), std::size_t(2));
+    QCOMPARE(filters[0].weight, 1.0);
   }
 
   void batchImagesBecomeQImages() {

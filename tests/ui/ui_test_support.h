@@ -24,8 +24,8 @@ inline bilevel::TrainingConfig FastConfig(long iterations) {
   c.dataset.patches_per_image = 2;
   c.dataset.max_train_patches = 16;
   c.dataset.max_test_patches = 4;
-  c.regularizer.kernels = 4;
-  c.regularizer.kernel_size = 3;
+  c.regularizer.set("regularizer.kernels", 4);
+  c.regularizer.set("regularizer.kernel_size", 3);
   c.batch_size = 2;
   c.budget = bilevel::Budget{};
   c.budget.iterations = iterations;

@@ -20,12 +20,10 @@
 
 #include "bilevel/batch.h"
 #include "bilevel/boundary.h"
+#include "bilevel/regularizer.h"
 #include "bilevel/status.h"
 
 namespace bilevel {
-
-template <typename T>
-using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 struct FoeConfig {
   int channels = 3;
@@ -33,13 +31,6 @@ struct FoeConfig {
   int kernel_size = 7;  // k, odd
   Boundary boundary = Boundary::kReflect101;
   Status validate() const;
-};
-
-// A named, contiguous block of the parameter vector.
-struct ParameterBlock {
-  std::string name;  // "theta0", "expert_weights", "smoothing", "kernels"
-  int offset = 0;
-  int size = 0;
 };
 
 struct FoeLayout {
@@ -53,6 +44,8 @@ struct FoeLayout {
 
   int kernels = 0;
   int kernel_values = 0;  // C * k * k
+  int channels = 0;
+  int kernel_size = 0;
 };
 
 struct FoeInitOptions {
@@ -63,42 +56,57 @@ struct FoeInitOptions {
   unsigned seed = 1;
 };
 
+// The settings of type "field_of_experts" and back.
+RegularizerSettings FoeSettings(const FoeConfig& config, const FoeInitOptions& init = {});
+FoeConfig FoeConfigFrom(const RegularizerSettings& settings);
+FoeInitOptions FoeInitFrom(const RegularizerSettings& settings);
+
 template <typename T>
-class FieldOfExperts {
+class FieldOfExperts final : public Regularizer<T> {
  public:
-  explicit FieldOfExperts(FoeConfig config);
+  explicit FieldOfExperts(FoeConfig config, FoeInitOptions init = {});
 
   const FoeConfig& config() const { return config_; }
   const FoeLayout& layout() const { return layout_; }
-  int parameterCount() const { return layout_.size(); }
+
+  const RegularizerSettings& settings() const override { return settings_; }
+  std::string definition() const override;
+  std::vector<ParameterBlock> blocks() const override;
+  int parameterCount() const override { return layout_.size(); }
 
   // Random zero-mean kernels of unit Frobenius norm and the given scalars.
-  Vector<T> initialParameters(const FoeInitOptions& options = {}) const;
+  Vector<T> initialParameters() const override { return initialParameters(init_); }
+  Vector<T> initialParameters(const FoeInitOptions& options) const;
+  // Zero-mean kernels when init.zero_mean is set.
+  bool project(Vector<T>& theta) const override;
   // Subtracts each kernel channel's mean (the optional projection after an upper step).
   void projectZeroMean(Vector<T>& theta) const;
 
-  // Checks that theta has the right size and is finite, and images fit the regularizer
-  // (channels, kernel no larger than the image).
-  Status checkParameters(const Vector<T>& theta) const;
-  Status checkImages(const Shape& shape) const;
+  Status checkParameters(const Vector<T>& theta) const override;
+  Status checkImages(const Shape& shape) const override;
 
-  // Sets the parameters used by all evaluations below. theta must pass checkParameters().
-  void setParameters(const Vector<T>& theta);
+  void setParameters(const Vector<T>& theta) override;
   const Vector<T>& parameters() const { return theta_; }
 
-  // R(x_i) for each active image (into values[i]; values is resized to x.n()).
-  void value(const std::vector<int>& active, const Batch<T>& x, std::vector<double>& values);
-  // grad_i = grad_x R(x_i) (overwrites, active images only).
-  void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad);
+  void value(const std::vector<int>& active, const Batch<T>& x,
+             std::vector<double>& values) override;
+  void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) override;
   // Stores phi''(K_j x_i) for the Hessian-vector products that follow (all images of x).
-  void prepareHessian(const Batch<T>& x);
-  // out_i = grad_x^2 R(x_i) v_i at the x of the last prepareHessian().
-  void hessianVector(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out);
+  void prepareHessian(const Batch<T>& x) override;
+  void hessianVector(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override;
   // out_i = (a / nu) sum_j b_j K_j^T K_j v_i, a majorant of the Hessian at every x (phi'' <= 1/nu).
+  bool hasCurvatureBound() const override { return true; }
+  void curvatureBound(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override {
+    hessianBound(active, v, out);
+  }
   void hessianBound(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out);
-  // out = sum over active i of (d/dtheta grad_x R(x_i))^T q_i (length parameterCount()).
   void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
-                       Vector<T>& out);
+                       Vector<T>& out) override;
+
+  // theta0, weight, log_expert_weights, expert_weights, log_smoothing, smoothing, kernels.
+  std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const override;
+  // Each kernel (C x k x k), captioned with its expert weight.
+  std::vector<FilterImage> filters(const Eigen::VectorXd& theta) const override;
   // K_j x_i for every kernel: one batch of shape n x J x h x w (for tests and previews).
   void filterResponses(const Batch<T>& x, Batch<T>& responses);
   // The adjoint: out_i = sum_j K_j^T r_ij for responses of shape n x J x h x w.
@@ -114,6 +122,8 @@ class FieldOfExperts {
   void adjointAll(const std::vector<int>& active, const T* responses, Batch<T>& out);
 
   FoeConfig config_;
+  FoeInitOptions init_;
+  RegularizerSettings settings_;
   FoeLayout layout_;
   Vector<T> theta_;
   std::vector<T> weights_;  // J x C x k x k

@@ -11,8 +11,8 @@
 #include "bilevel/batch.h"
 #include "bilevel/cg.h"
 #include "bilevel/fista.h"
-#include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/regularizer.h"
 #include "bilevel/solver_report.h"
 #include "bilevel/status.h"
 
@@ -55,19 +55,19 @@ struct HypergradientResult {
 // Rejects empty batches, mismatched shapes, kernels that do not fit, non-finite parameters or
 // images, and invalid options, with a message naming the problem.
 template <typename T>
-Status CheckProblem(const FieldOfExperts<T>& reg, const Vector<T>& theta, const BatchData<T>& data,
+Status CheckProblem(const Regularizer<T>& reg, const Vector<T>& theta, const BatchData<T>& data,
                     const Batch<T>& x, const Batch<T>* q);
 
 // x and q: warm starts in, solutions out. An empty x starts from the measurements, an empty q from
 // zero; a non-empty warm start of the wrong shape is rejected.
 template <typename T>
 HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
-                                            FieldOfExperts<T>& reg, const Vector<T>& theta,
+                                            Regularizer<T>& reg, const Vector<T>& theta,
                                             const BatchData<T>& data, Batch<T>& x, Batch<T>& q);
 
 // The loss alone: lower-level solves and the mean squared error (gradient left empty, no CG).
 template <typename T>
-HypergradientResult<T> EvaluateLoss(const HypergradientOptions& options, FieldOfExperts<T>& reg,
+HypergradientResult<T> EvaluateLoss(const HypergradientOptions& options, Regularizer<T>& reg,
                                     const Vector<T>& theta, const BatchData<T>& data, Batch<T>& x);
 
 }  // namespace bilevel

@@ -1,6 +1,7 @@
-// A bilevel problem on an image dataset with a Field of Experts regularizer: what the trainer
-// needs (BilevelOracle) plus what the tools show and export (the data, reconstructions). The CPU
-// implements it as FoeOracle; the CUDA backend as CudaFoeOracle.
+// A bilevel problem on an image dataset with a learnable regularizer: what the trainer needs
+// (BilevelOracle) plus what the tools show and export (the data, reconstructions). The CPU
+// implements it for every regularizer as ImageProblemOracle; the CUDA backend for the Field of
+// Experts as CudaFoeOracle.
 #pragma once
 
 #include <Eigen/Core>
@@ -9,9 +10,9 @@
 
 #include "bilevel/batch.h"
 #include "bilevel/dataset.h"
-#include "bilevel/foe.h"
 #include "bilevel/measurements.h"
 #include "bilevel/oracle.h"
+#include "bilevel/regularizer_settings.h"
 #include "bilevel/status.h"
 
 namespace bilevel {
@@ -20,8 +21,8 @@ class ImageOracle : public BilevelOracle {
  public:
   virtual const Dataset& dataset() const = 0;
   virtual const ProblemData& problem() const = 0;
-  virtual const FoeConfig& regularizerConfig() const = 0;
-  // Random kernels and the configured scalars (FoeInitOptions), deterministic in its seed.
+  virtual const RegularizerSettings& regularizerSettings() const = 0;
+  // The regularizer's initial parameters (its init.* settings), deterministic in their seed.
   virtual Eigen::VectorXd initialParameters() const = 0;
   // Reconstructions of chosen training (test = false) or test images at accuracy eps, from the
   // measurements (warm starts are left alone). Fills out with one image per index. Call it from

@@ -7,8 +7,8 @@
 #pragma once
 
 #include "bilevel/batch.h"
-#include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/regularizer.h"
 #include "bilevel/solver_interfaces.h"
 
 namespace bilevel {
@@ -18,7 +18,7 @@ class LowerLevelProblem final : public BatchObjective<T> {
  public:
   // The regularizer's parameters must be set. Check shapes with CheckProblem first.
   LowerLevelProblem(const ForwardOperator<T>& op, const Batch<T>& measurements,
-                    FieldOfExperts<T>& regularizer, double mu0);
+                    Regularizer<T>& regularizer, double mu0);
 
   Shape shape() const override { return y_.shape(); }
   void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) override;
@@ -27,10 +27,13 @@ class LowerLevelProblem final : public BatchObjective<T> {
 
   // h_i(x_i) for every image.
   std::vector<double> value(const Batch<T>& x);
+  // For a regularizer without a curvature bound, FISTA's Lipschitz estimate uses the Hessian at
+  // its starting point x; call this before solving. Nothing to do otherwise.
+  void prepareCurvature(const Batch<T>& x);
   // The Hessian A^T A + grad^2 R(x) + mu0 I at x (for CG).
   BatchLinearOperator<T>& hessianAt(const Batch<T>& x);
 
-  FieldOfExperts<T>& regularizer() { return reg_; }
+  Regularizer<T>& regularizer() { return reg_; }
   double mu0() const { return mu0_; }
 
  private:
@@ -48,7 +51,7 @@ class LowerLevelProblem final : public BatchObjective<T> {
 
   const ForwardOperator<T>& op_;
   const Batch<T>& y_;
-  FieldOfExperts<T>& reg_;
+  Regularizer<T>& reg_;
   double mu0_;
   Hessian hessian_;
   Hessian bound_;

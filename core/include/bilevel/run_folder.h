@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "bilevel/foe.h"
 #include "bilevel/npy.h"
 #include "bilevel/run_record.h"
 #include "bilevel/status.h"
@@ -54,9 +53,10 @@ class RunFolder {
   Status appendRecord(const IterationRecord& record);
   Status appendEvent(const RunEvent& event);
   // regularizer.json and regularizer.npz, each atomically.
-  Status writeRegularizer(const FoeConfig& config, const Eigen::VectorXd& theta);
+  Status writeRegularizer(const RegularizerSettings& settings, const Eigen::VectorXd& theta);
   // snapshots/regularizer-<computations>.json (atomic), the folder created when missing.
-  Status writeSnapshot(long computations, const FoeConfig& config, const Eigen::VectorXd& theta);
+  Status writeSnapshot(long computations, const RegularizerSettings& settings,
+                       const Eigen::VectorXd& theta);
   // The snapshots of the run folder dir, by ascending budget: (computations, file path).
   static std::vector<std::pair<long, std::string>> Snapshots(const std::string& dir);
   // The log row of the iteration that wrote the snapshot at budget C: the first row with at least

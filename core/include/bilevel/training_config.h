@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "bilevel/dataset.h"
-#include "bilevel/foe.h"
 #include "bilevel/measurements.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/schedule.h"
 #include "bilevel/status.h"
 
@@ -66,8 +66,9 @@ struct TrainingConfig {
 
   DatasetOptions dataset;
   ProblemOptions problem;
-  FoeConfig regularizer;
-  FoeInitOptions init;
+  // The regularizer's type and its regularizer.* and init.* fields (the Field of Experts
+  // unless set).
+  RegularizerSettings regularizer = DefaultRegularizerSettings();
 
   Method method = Method::kIsgd;
   int batch_size = 8;  // ISGD and Adam; MAID and IGD use the whole training set

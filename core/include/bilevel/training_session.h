@@ -1,6 +1,6 @@
 // Everything one training run needs, assembled from a TrainingConfig: the dataset and its
-// measurements, the Field of Experts problem, the trainer, and the run folder on disk. Used by
-// the command-line tool and the desktop application alike.
+// measurements, the image problem with its regularizer, the trainer, and the run folder on disk.
+// Used by the command-line tool and the desktop application alike.
 #pragma once
 
 #include <memory>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bilevel/dataset.h"
-#include "bilevel/foe_oracle.h"
+#include "bilevel/image_problem_oracle.h"
 #include "bilevel/run_folder.h"
 #include "bilevel/trainer.h"
 #include "bilevel/training_config.h"
@@ -17,7 +17,7 @@ namespace bilevel {
 
 struct TrainingSession {
   TrainingConfig config;
-  std::unique_ptr<ImageOracle> oracle;  // FoeOracle on the CPU, CudaFoeOracle on the GPU
+  std::unique_ptr<ImageOracle> oracle;  // ImageProblemOracle on the CPU, CudaFoeOracle on the GPU
   std::unique_ptr<Trainer> trainer;
   std::unique_ptr<RunFolder> folder;  // null when the run is not recorded
   std::vector<std::string> warnings;  // skipped files, unknown config fields, fallbacks
@@ -50,5 +50,8 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress,
 // engine cannot be set up, e.g. out of device memory.
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
                      std::vector<std::string>* warnings);
+
+// Whether the GPU engine implements a regularizer type (the Field of Experts only, for now).
+bool CudaSupportsRegularizer(const std::string& type);
 
 }  // namespace bilevel

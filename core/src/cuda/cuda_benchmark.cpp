@@ -83,7 +83,7 @@ Status RunSize(const CudaBenchmarkOptions& o, int size, CudaBenchmarkRow* row) {
 
   // Whole ISGD steps: the oracle on a training set of one batch.
   TrainingConfig tc;
-  tc.regularizer = config;
+  tc.regularizer = FoeSettings(config);
   tc.batch_size = o.batch;
   tc.lower_max_iterations = o.fista_iterations;
   tc.cg_max_iterations = o.cg_iterations;

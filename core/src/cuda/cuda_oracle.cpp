@@ -1,6 +1,7 @@
-// CudaFoeOracle (bilevel/cuda/cuda_oracle.h): FoeOracle's evaluate, testPsnr and reconstruct with
-// the data, the warm starts and the solvers on the device. The structure follows
-// core/src/foe_oracle.cpp and core/src/hypergradient.cpp, check for check and message for message.
+// CudaFoeOracle (bilevel/cuda/cuda_oracle.h): ImageProblemOracle's evaluate, testPsnr and
+// reconstruct with the data, the warm starts and the solvers on the device. The structure follows
+// core/src/image_problem_oracle.cpp and core/src/hypergradient.cpp, check for check and message for
+// message.
 #include "bilevel/cuda/cuda_oracle.h"
 
 #include "bilevel/oracle_support.h"
@@ -86,7 +87,8 @@ struct CudaFoeOracle::Impl {
       test_measured_finite;
   std::vector<char> x_finite, q_finite, test_warm_finite;
 
-  explicit Impl(const TrainingConfig& c) : config(c), reg(c.regularizer) {}
+  explicit Impl(const TrainingConfig& c)
+      : config(c), reg(FoeConfigFrom(c.regularizer), FoeInitFrom(c.regularizer)) {}
 
   cudaStream_t stream() const { return static_cast<cudaStream_t>(foe->stream()); }
 
@@ -127,14 +129,17 @@ Status CudaFoeOracle::Create(const TrainingConfig& config, Dataset dataset, Prob
 
 Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
                                 ProblemData&& problem, std::unique_ptr<CudaFoeOracle>* out) {
-  if (Status s = config.regularizer.validate(); !s.ok()) return s;
+  if (config.regularizer.type != "field_of_experts")
+    return Status::Error("the GPU engine has no \"" + config.regularizer.type + "\" regularizer");
+  if (Status s = ValidateRegularizerSettings(config.regularizer); !s.ok()) return s;
+  const FoeConfig foe_config = FoeConfigFrom(config.regularizer);
   if (dataset.train.n() == 0) return Status::Error("the training set is empty");
   if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
     return Status::Error("the measurements do not match the training images");
   if (dataset.test.n() > 0 &&
       (!problem.test_op || problem.test_measured.shape() != dataset.test.shape()))
     return Status::Error("the measurements do not match the test images");
-  FieldOfExperts<float> probe(config.regularizer);
+  FieldOfExperts<float> probe(foe_config);
   if (Status s = probe.checkImages(dataset.train.shape()); !s.ok()) return s;
   if (Status s = CheckOperatorShape(*problem.train_op, dataset.train.shape()); !s.ok()) return s;
   try {
@@ -147,7 +152,7 @@ Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
     const Shape batch_shape{batch, train.c, train.h, train.w};
 
     Status status;
-    impl->foe = CudaFoe::Create(config.regularizer, batch_shape, &status);
+    impl->foe = CudaFoe::Create(foe_config, batch_shape, &status);
     if (!impl->foe) return status;
     impl->solver = CudaSolver::Create(*impl->foe, &status);
     if (!impl->solver) return status;
@@ -159,7 +164,7 @@ Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
     // and the start vectors), and the regularizer's three n x J x h x w buffers (responses,
     // Hessian diagonal, mixed-derivative responses).
     const double image_bytes = double(train.imageSize()) * sizeof(float);
-    const double response_bytes = double(config.regularizer.kernels) * train.h * train.w * 4.0;
+    const double response_bytes = double(foe_config.kernels) * train.h * train.w * 4.0;
     const double masks = problem.train_op->kind() == OperatorKind::kInpainting ? 1.0 : 0.0;
     const int working = std::max(batch, std::min(kTestChunk, test.n));
     const double need = image_bytes * (train.n * (4.0 + masks) + test.n * (3.0 + masks)) +
@@ -239,22 +244,21 @@ const Dataset& CudaFoeOracle::dataset() const {
 const ProblemData& CudaFoeOracle::problem() const {
   return impl_->problem;
 }
-const FoeConfig& CudaFoeOracle::regularizerConfig() const {
-  return impl_->reg.config();
+const RegularizerSettings& CudaFoeOracle::regularizerSettings() const {
+  return impl_->reg.settings();
 }
 std::string CudaFoeOracle::backendName() const {
   return "GPU: " + impl_->foe->deviceName();
 }
 
 Eigen::VectorXd CudaFoeOracle::initialParameters() const {
-  return impl_->reg.initialParameters(impl_->config.init).cast<double>();
+  return impl_->reg.initialParameters().cast<double>();
 }
 
 void CudaFoeOracle::project(Eigen::VectorXd& theta) const {
-  if (!impl_->config.init.zero_mean) return;
   Vector<float> t = theta.cast<float>();
-  Vector<float> before = t;
-  impl_->reg.projectZeroMean(t);
+  const Vector<float> before = t;
+  if (!impl_->reg.project(t)) return;
   theta += (t - before).cast<double>();  // keeps the double precision of untouched values
 }
 

@@ -54,7 +54,7 @@ class CudaFoeOracle final : public ImageOracle {
                      double epsilon, Batch<float>* out) override;
   const Dataset& dataset() const override;
   const ProblemData& problem() const override;
-  const FoeConfig& regularizerConfig() const override;
+  const RegularizerSettings& regularizerSettings() const override;
   // "GPU: <device name>".
   std::string backendName() const override;
 

@@ -1,28 +1,29 @@
-// The Field of Experts bilevel problem on a dataset: the BilevelOracle the trainer uses, with a
-// warm start per training and test image, and reconstructions for previews and `apply`.
+// The bilevel problem on an image dataset with any regularizer (regularizer_registry.h), on the
+// CPU: the BilevelOracle the trainer uses, with a warm start per training and test image, and
+// reconstructions for previews.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "bilevel/dataset.h"
-#include "bilevel/foe.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/image_oracle.h"
 #include "bilevel/measurements.h"
 #include "bilevel/oracle.h"
+#include "bilevel/regularizer.h"
 #include "bilevel/training_config.h"
 
 namespace bilevel {
 
-class FoeOracle final : public ImageOracle {
+class ImageProblemOracle final : public ImageOracle {
  public:
   // Takes the dataset and its problem; checks that they fit the configured regularizer.
   static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
-                       std::unique_ptr<FoeOracle>* out);
+                       std::unique_ptr<ImageProblemOracle>* out);
 
   int trainingSize() const override { return dataset_.train.n(); }
-  int parameterCount() const override { return reg_.parameterCount(); }
+  int parameterCount() const override { return reg_->parameterCount(); }
   OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going, std::string* failure) override;
@@ -35,16 +36,17 @@ class FoeOracle final : public ImageOracle {
                      double epsilon, Batch<float>* out) override;
   const Dataset& dataset() const override { return dataset_; }
   const ProblemData& problem() const override { return problem_; }
-  const FoeConfig& regularizerConfig() const override { return reg_.config(); }
+  const RegularizerSettings& regularizerSettings() const override { return reg_->settings(); }
   std::string backendName() const override;
 
  private:
-  FoeOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem);
+  ImageProblemOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+                     std::unique_ptr<Regularizer<float>> reg);
 
   TrainingConfig config_;
   Dataset dataset_;
   ProblemData problem_;
-  FieldOfExperts<float> reg_;
+  std::unique_ptr<Regularizer<float>> reg_;
   Batch<float> x_warm_, q_warm_;  // per training image
   Batch<float> test_warm_;        // per test image
 };

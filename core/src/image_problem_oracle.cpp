@@ -1,6 +1,7 @@
-#include "bilevel/foe_oracle.h"
+#include "bilevel/image_problem_oracle.h"
 
 #include "bilevel/oracle_support.h"
+#include "bilevel/regularizer_registry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -40,48 +41,50 @@ OracleStatus ToOracleStatus(SolverStatus status) {
 
 }  // namespace
 
-FoeOracle::FoeOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem)
+ImageProblemOracle::ImageProblemOracle(const TrainingConfig& config, Dataset dataset,
+                                       ProblemData problem, std::unique_ptr<Regularizer<float>> reg)
     : config_(config),
       dataset_(std::move(dataset)),
       problem_(std::move(problem)),
-      reg_(config.regularizer) {
+      reg_(std::move(reg)) {
   x_warm_ = problem_.train_measured;
   q_warm_.resize(dataset_.train.shape());
   test_warm_ = problem_.test_measured;
 }
 
-Status FoeOracle::Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
-                         std::unique_ptr<FoeOracle>* out) {
-  if (Status s = config.regularizer.validate(); !s.ok()) return s;
+Status ImageProblemOracle::Create(const TrainingConfig& config, Dataset dataset,
+                                  ProblemData problem, std::unique_ptr<ImageProblemOracle>* out) {
+  std::unique_ptr<Regularizer<float>> reg;
+  if (Status s = CreateRegularizer(config.regularizer, &reg); !s.ok()) return s;
   if (dataset.train.n() == 0) return Status::Error("the training set is empty");
   if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
     return Status::Error("the measurements do not match the training images");
   if (dataset.test.n() > 0 &&
       (!problem.test_op || problem.test_measured.shape() != dataset.test.shape()))
     return Status::Error("the measurements do not match the test images");
-  FieldOfExperts<float> probe(config.regularizer);
-  if (Status s = probe.checkImages(dataset.train.shape()); !s.ok()) return s;
-  out->reset(new FoeOracle(config, std::move(dataset), std::move(problem)));
+  if (Status s = reg->checkImages(dataset.train.shape()); !s.ok()) return s;
+  out->reset(
+      new ImageProblemOracle(config, std::move(dataset), std::move(problem), std::move(reg)));
   return Status::Ok();
 }
 
-std::string FoeOracle::backendName() const {
+std::string ImageProblemOracle::backendName() const {
   return CpuBackendDescription();
 }
 
-Eigen::VectorXd FoeOracle::initialParameters() const {
-  return reg_.initialParameters(config_.init).cast<double>();
+Eigen::VectorXd ImageProblemOracle::initialParameters() const {
+  return reg_->initialParameters().cast<double>();
 }
 
-void FoeOracle::project(Eigen::VectorXd& theta) const {
-  if (!config_.init.zero_mean) return;
+void ImageProblemOracle::project(Eigen::VectorXd& theta) const {
   Vector<float> t = theta.cast<float>();
-  Vector<float> before = t;
-  reg_.projectZeroMean(t);
+  const Vector<float> before = t;
+  if (!reg_->project(t)) return;
   theta += (t - before).cast<double>();  // keeps the double precision of untouched values
 }
 
-OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) {
+OracleResult ImageProblemOracle::evaluate(const Eigen::VectorXd& theta,
+                                          const OracleRequest& request) {
   OracleResult result;
   if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return result;
   const Vector<float> t = theta.cast<float>();
@@ -94,8 +97,8 @@ OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleReque
   const HypergradientOptions options =
       OracleSolverOptions(config_, request.epsilon, request.delta, request.keep_going);
   const HypergradientResult<float> r = request.gradient
-                                           ? ComputeHypergradient(options, reg_, t, data, x, q)
-                                           : EvaluateLoss(options, reg_, t, data, x);
+                                           ? ComputeHypergradient(options, *reg_, t, data, x, q)
+                                           : EvaluateLoss(options, *reg_, t, data, x);
   result.status = ToOracleStatus(r.status);
   result.message = r.message;
   result.lower_iterations = r.lower.totalIterations();
@@ -115,8 +118,8 @@ OracleResult FoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleReque
   return result;
 }
 
-double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                           const std::function<bool()>& keep_going, std::string* failure) {
+double ImageProblemOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
+                                    const std::function<bool()>& keep_going, std::string* failure) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   const auto fail = [&](const std::string& why) {
     if (failure) *failure = why;
@@ -138,7 +141,7 @@ double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
     Batch<float> x = Gather(test_warm_, images);
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
-        EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, keep_going), reg_, t, data, x);
+        EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, keep_going), *reg_, t, data, x);
     if (r.status == SolverStatus::kCancelled) return kNaN;
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(x, images, test_warm_);
@@ -148,8 +151,9 @@ double FoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
   return total / n;
 }
 
-Status FoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
-                              const std::vector<int>& images, double epsilon, Batch<float>* out) {
+Status ImageProblemOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
+                                       const std::vector<int>& images, double epsilon,
+                                       Batch<float>* out) {
   const Batch<float>& clean_all = test ? dataset_.test : dataset_.train;
   const ForwardOperator<float>* op_all = test ? problem_.test_op.get() : problem_.train_op.get();
   for (int i : images)
@@ -164,13 +168,13 @@ Status FoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
   const BatchData<float> data{op.get(), &clean, &measured};
   const Vector<float> t = theta.cast<float>();
   const HypergradientResult<float> r =
-      EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, {}), reg_, t, data, x);
+      EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, {}), *reg_, t, data, x);
   if (!r.usable()) return Status::Error("reconstruction failed: " + r.message);
   *out = std::move(x);
   return Status::Ok();
 }
 
-Status FoeOracle::warmStarts(std::vector<float>* values) const {
+Status ImageProblemOracle::warmStarts(std::vector<float>* values) const {
   values->clear();
   values->reserve(x_warm_.size() + q_warm_.size() + test_warm_.size());
   for (const Batch<float>* b : {&x_warm_, &q_warm_, &test_warm_})
@@ -178,7 +182,7 @@ Status FoeOracle::warmStarts(std::vector<float>* values) const {
   return Status::Ok();
 }
 
-Status FoeOracle::restoreWarmStarts(const std::vector<float>& values) {
+Status ImageProblemOracle::restoreWarmStarts(const std::vector<float>& values) {
   const std::size_t expected = x_warm_.size() + q_warm_.size() + test_warm_.size();
   if (values.size() != expected)
     return Status::Error("the checkpoint's warm starts have " + std::to_string(values.size()) +

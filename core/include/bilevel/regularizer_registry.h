@@ -1,0 +1,55 @@
+// The registry of regularizer types: `regularizer.type` to its settings and its factory.
+//
+// The built-in types are registered in core/src/regularizers/registry.cpp, one line each. A
+// program or a test may register more at run time with RegisterRegularizerType; from then on the
+// config file, the trainer, the run folder, exports and apply handle it like the built-in ones.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bilevel/regularizer.h"
+#include "bilevel/regularizer_settings.h"
+#include "bilevel/status.h"
+
+namespace bilevel {
+
+inline constexpr const char* kDefaultRegularizerType = "field_of_experts";
+
+struct RegularizerType {
+  std::string name;   // the config's regularizer.type, e.g. "total_variation"
+  std::string label;  // for people: "Smoothed total variation"
+  // Every field with its default; `type` is name.
+  RegularizerSettings defaults;
+  // The type's own checks of settings that already have the declared fields and kinds; the
+  // message names the field ("regularizer.kernels must be at least 1, got 0").
+  std::function<Status(const RegularizerSettings&)> validate;
+  // Make a regularizer from valid settings.
+  std::function<std::unique_ptr<Regularizer<float>>(const RegularizerSettings&)> make_float;
+  std::function<std::unique_ptr<Regularizer<double>>(const RegularizerSettings&)> make_double;
+};
+
+// Adds a type, or replaces the one of the same name.
+void RegisterRegularizerType(RegularizerType type);
+// Null for an unknown name.
+const RegularizerType* FindRegularizerType(std::string_view name);
+// The registered names, in registration order (the built-in ones first).
+std::vector<std::string> RegularizerTypeNames();
+
+// The defaults of a type; those of the Field of Experts for an unknown name.
+RegularizerSettings DefaultRegularizerSettings(std::string_view type = kDefaultRegularizerType);
+
+// A known type, the declared fields of the declared kinds, then the type's own checks.
+Status ValidateRegularizerSettings(const RegularizerSettings& settings);
+
+// A regularizer from settings, after ValidateRegularizerSettings.
+template <typename T>
+Status CreateRegularizer(const RegularizerSettings& settings, std::unique_ptr<Regularizer<T>>* out);
+
+// Checks theta against the regularizer (size, finiteness, overflow).
+Status CheckRegularizer(const RegularizerSettings& settings, const Eigen::VectorXd& theta);
+
+}  // namespace bilevel

@@ -1,0 +1,67 @@
+// The settings of a regularizer: its type and that type's own fields, in two groups that
+// config.json keeps as two objects: `regularizer.*` (the model's shape, also written into the
+// exported regularizer) and `init.*` (how its initial parameters are drawn). Each type declares
+// its fields with their defaults and help (RegularizerType in regularizer_registry.h), so the
+// config file, the command line's --set and the application's forms handle every type alike.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "bilevel/status.h"
+
+namespace bilevel {
+
+// Integers are whole numbers (counts, sizes, seeds); texts are picked from choices when given.
+using SettingValue = std::variant<bool, long long, double, std::string>;
+std::string SettingToString(const SettingValue& value);
+const char* SettingKindName(const SettingValue& value);  // "a boolean", "an integer", ...
+// "regularizer.kernels must be at least 1, got 0": the form of every settings error.
+Status FieldError(std::string_view path, std::string_view rule, double got);
+
+struct Setting {
+  std::string name;  // "kernels"
+  SettingValue value;
+  std::string help;                  // one line, for tooltips and --help
+  std::vector<std::string> choices;  // texts: the accepted values
+  bool operator==(const Setting& other) const { return name == other.name && value == other.value; }
+};
+
+struct RegularizerSettings;
+// "field_of_experts (channels 3, kernels 8, kernel_size 5, boundary reflect101)".
+std::string DescribeSettings(const RegularizerSettings& settings);
+
+enum class SettingGroup { kModel, kInit };
+const char* ToString(SettingGroup group);  // "regularizer", "init"
+
+struct RegularizerSettings {
+  std::string type;             // "field_of_experts"
+  std::vector<Setting> fields;  // regularizer.<name>
+  std::vector<Setting> init;    // init.<name>
+
+  const std::vector<Setting>& group(SettingGroup g) const {
+    return g == SettingGroup::kModel ? fields : init;
+  }
+  std::vector<Setting>& group(SettingGroup g) { return g == SettingGroup::kModel ? fields : init; }
+  // A field of either group by its dotted path ("regularizer.kernels", "init.seed"); null when
+  // the type has no such field.
+  const Setting* find(std::string_view path) const;
+  Setting* find(std::string_view path);
+
+  // Typed reads of a field the type declares (the path as above). Reading a field the type does
+  // not have, or of another kind, is a programming error: it returns 0, false or "".
+  long long integer(std::string_view path) const;
+  double real(std::string_view path) const;  // integers are converted
+  bool flag(std::string_view path) const;
+  std::string text(std::string_view path) const;
+
+  // Sets a declared field, converting a whole double to an integer and an integer to a double;
+  // an unknown path, another kind or a text outside the choices is an error naming the path.
+  Status set(std::string_view path, const SettingValue& value);
+
+  bool operator==(const RegularizerSettings& other) const = default;
+};
+
+}  // namespace bilevel

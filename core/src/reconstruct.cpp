@@ -1,0 +1,74 @@
+#include "bilevel/reconstruct.h"
+
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <memory>
+
+#include "bilevel/lower_level.h"
+#include "bilevel/regularizer_registry.h"
+
+namespace bilevel {
+
+Status ReconstructOptions::validate() const {
+  if (Status s = fista.validate(); !s.ok()) return s;
+  if (!(mu0 >= 0.0) || !std::isfinite(mu0))
+    return Status::Error("mu0 must be finite and non-negative, got " + std::to_string(mu0));
+  return Status::Ok();
+}
+
+namespace {
+
+ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::VectorXd& theta,
+                        const ForwardOperator<float>& op, const Batch<float>& measured,
+                        const ReconstructOptions& options) {
+  ReconstructResult result;
+  auto fail = [&](Status s) {
+    result.status = std::move(s);
+    return result;
+  };
+  if (Status s = options.validate(); !s.ok()) return fail(s);
+  std::unique_ptr<Regularizer<float>> reg;
+  if (Status s = CreateRegularizer(settings, &reg); !s.ok()) return fail(s);
+  if (Status s = reg->checkImages(measured.shape()); !s.ok()) return fail(s);
+  if (Status s = CheckOperatorShape(op, measured.shape()); !s.ok()) return fail(s);
+  if (!measured.allFinite()) return fail(Status::Error("the measurements are not finite"));
+  const Vector<float> t = theta.cast<float>();
+  if (Status s = reg->checkParameters(t); !s.ok()) return fail(s);
+  reg->setParameters(t);
+  LowerLevelProblem<float> lower(op, measured, *reg, options.mu0);
+  Batch<float> x = measured;
+  lower.prepareCurvature(x);
+  const auto start = std::chrono::steady_clock::now();
+  result.summary = SolveFista(options.fista, lower, x);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (result.summary.status == SolverStatus::kCancelled) {
+    result.cancelled = true;
+    return fail(Status::Error("cancelled"));
+  }
+  if (!result.summary.usable())
+    return fail(Status::Error(result.summary.message.empty() ? ToString(result.summary.status)
+                                                             : result.summary.message));
+  result.x = std::move(x);
+  return result;
+}
+
+}  // namespace
+
+ReconstructResult Reconstruct(const RegularizerSettings& settings, const Eigen::VectorXd& theta,
+                              const ForwardOperator<float>& op, const Batch<float>& measured,
+                              const ReconstructOptions& options) {
+  try {
+    return Solve(settings, theta, op, measured, options);
+  } catch (const std::bad_alloc&) {
+    ReconstructResult result;
+    result.status = Status::Error("out of memory for " + measured.shape().toString());
+    return result;
+  } catch (const std::exception& e) {
+    ReconstructResult result;
+    result.status = Status::Error(std::string("reconstruction failed: ") + e.what());
+    return result;
+  }
+}
+
+}  // namespace bilevel

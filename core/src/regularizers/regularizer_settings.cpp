@@ -1,0 +1,154 @@
+#include "bilevel/regularizer_settings.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+namespace bilevel {
+
+namespace {
+
+// "regularizer.kernels" -> (kModel, "kernels").
+bool SplitPath(std::string_view path, SettingGroup* group, std::string_view* name) {
+  for (SettingGroup g : {SettingGroup::kModel, SettingGroup::kInit}) {
+    const std::string_view prefix = ToString(g);
+    if (path.size() > prefix.size() + 1 && path.substr(0, prefix.size()) == prefix &&
+        path[prefix.size()] == '.') {
+      *group = g;
+      *name = path.substr(prefix.size() + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+template <typename Settings>
+auto* FindIn(Settings& settings, std::string_view path) {
+  SettingGroup group;
+  std::string_view name;
+  decltype(&settings.fields[0]) none = nullptr;
+  if (!SplitPath(path, &group, &name)) return none;
+  auto& list = settings.group(group);
+  for (auto& s : list)
+    if (s.name == name) return &s;
+  return none;
+}
+
+}  // namespace
+
+std::string SettingToString(const SettingValue& value) {
+  struct Visitor {
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(long long v) const { return std::to_string(v); }
+    std::string operator()(double v) const {
+      std::ostringstream s;
+      s.precision(17);
+      s << v;
+      return s.str();
+    }
+    std::string operator()(const std::string& v) const { return v; }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+Status FieldError(std::string_view path, std::string_view rule, double got) {
+  char buffer[64];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, got).ptr;
+  return Status::Error(std::string(path) + " " + std::string(rule) + ", got " +
+                       std::string(buffer, end));
+}
+
+const char* SettingKindName(const SettingValue& value) {
+  switch (value.index()) {
+    case 0:
+      return "a boolean";
+    case 1:
+      return "an integer";
+    case 2:
+      return "a number";
+    default:
+      return "a string";
+  }
+}
+
+std::string DescribeSettings(const RegularizerSettings& settings) {
+  std::string fields;
+  for (const Setting& f : settings.fields)
+    fields += (fields.empty() ? "" : ", ") + f.name + " " + SettingToString(f.value);
+  return settings.type + (fields.empty() ? "" : " (" + fields + ")");
+}
+
+const char* ToString(SettingGroup group) {
+  return group == SettingGroup::kModel ? "regularizer" : "init";
+}
+
+const Setting* RegularizerSettings::find(std::string_view path) const {
+  return FindIn(*this, path);
+}
+
+Setting* RegularizerSettings::find(std::string_view path) {
+  return FindIn(*this, path);
+}
+
+long long RegularizerSettings::integer(std::string_view path) const {
+  const Setting* s = find(path);
+  if (!s) return 0;
+  if (const long long* v = std::get_if<long long>(&s->value)) return *v;
+  return 0;
+}
+
+double RegularizerSettings::real(std::string_view path) const {
+  const Setting* s = find(path);
+  if (!s) return 0.0;
+  if (const double* v = std::get_if<double>(&s->value)) return *v;
+  if (const long long* v = std::get_if<long long>(&s->value)) return double(*v);
+  return 0.0;
+}
+
+bool RegularizerSettings::flag(std::string_view path) const {
+  const Setting* s = find(path);
+  if (!s) return false;
+  if (const bool* v = std::get_if<bool>(&s->value)) return *v;
+  return false;
+}
+
+std::string RegularizerSettings::text(std::string_view path) const {
+  const Setting* s = find(path);
+  if (!s) return {};
+  if (const std::string* v = std::get_if<std::string>(&s->value)) return *v;
+  return {};
+}
+
+Status RegularizerSettings::set(std::string_view path, const SettingValue& value) {
+  Setting* s = find(path);
+  if (!s)
+    return Status::Error("the regularizer type '" + type + "' has no field '" + std::string(path) +
+                         "'");
+  SettingValue v = value;
+  if (std::holds_alternative<long long>(s->value)) {
+    if (const double* d = std::get_if<double>(&v)) {
+      if (!std::isfinite(*d) || std::floor(*d) != *d || std::fabs(*d) > 9.0e15)
+        return Status::Error(std::string(path) + " must be a whole number, got " +
+                             SettingToString(*d));
+      v = static_cast<long long>(*d);
+    }
+  } else if (std::holds_alternative<double>(s->value)) {
+    if (const long long* i = std::get_if<long long>(&v)) v = double(*i);
+  }
+  if (v.index() != s->value.index())
+    return Status::Error(std::string(path) + " must be " + SettingKindName(s->value) + ", got " +
+                         SettingKindName(value));
+  if (const std::string* t = std::get_if<std::string>(&v);
+      t && !s->choices.empty() &&
+      std::find(s->choices.begin(), s->choices.end(), *t) == s->choices.end()) {
+    std::string list;
+    for (const std::string& c : s->choices)
+      list += (list.empty() ? "\"" : ", \"") + c + "\"";
+    return Status::Error(std::string(path) + " must be one of " + list + ", got \"" + *t + "\"");
+  }
+  s->value = std::move(v);
+  return Status::Ok();
+}
+
+}  // namespace bilevel
