@@ -5,6 +5,8 @@
 #include <limits>
 #include <memory>
 
+#include <QStringList>
+
 #include "bilevel/regularizer_registry.h"
 
 namespace studio {
@@ -68,6 +70,25 @@ std::vector<bilevel::FilterImage> RegularizerFilters(const bilevel::RegularizerS
   if (!bilevel::CreateRegularizer(settings, &reg).ok() || theta.size() != reg->parameterCount())
     return {};
   return reg->filters(theta);
+}
+
+QString ParameterSummary(const bilevel::RegularizerSettings& settings,
+                         const Eigen::VectorXd& theta) {
+  const bilevel::RegularizerType* type = bilevel::FindRegularizerType(settings.type);
+  std::unique_ptr<bilevel::Regularizer<double>> reg;
+  if (!type || !bilevel::CreateRegularizer(settings, &reg).ok() ||
+      theta.size() != reg->parameterCount())
+    return {};
+  QStringList parts{QString::fromStdString(type->label)};
+  for (const bilevel::NamedArray& a : reg->readable(theta)) {
+    if (a.values.size() > 4 || a.name.rfind("log_", 0) == 0) continue;
+    QStringList numbers;
+    for (double v : a.values)
+      numbers << QString::number(v, 'g', 3);
+    parts << QString::fromStdString(a.name).replace(QLatin1Char('_'), QLatin1Char(' ')) +
+                 QLatin1Char(' ') + numbers.join(QStringLiteral(", "));
+  }
+  return parts.join(QStringLiteral(" · "));
 }
 
 double ReadableScalar(const bilevel::RegularizerSettings& settings, const Eigen::VectorXd& theta,

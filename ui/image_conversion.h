@@ -23,6 +23,10 @@ std::vector<QImage> FilterImages(const std::vector<bilevel::FilterImage>& filter
 // The filters of a regularizer at theta (empty when the settings or theta do not fit).
 std::vector<bilevel::FilterImage> RegularizerFilters(const bilevel::RegularizerSettings& settings,
                                                      const Eigen::VectorXd& theta);
+// The regularizer's readable values of at most four numbers, skipping logarithms, as one line:
+// "Smoothed total variation · weights 0.11, 0.1, 0.12 · smoothing 0.018".
+QString ParameterSummary(const bilevel::RegularizerSettings& settings,
+                         const Eigen::VectorXd& theta);
 // A readable scalar of the regularizer at theta, such as "smoothing"; NaN when it has none.
 double ReadableScalar(const bilevel::RegularizerSettings& settings, const Eigen::VectorXd& theta,
                       const std::string& name);

@@ -22,6 +22,7 @@ void KernelView::setKernels(std::vector<QImage> kernels, std::vector<double> wei
 void KernelView::clear() {
   kernels_.clear();
   weights_.clear();
+  summary_.clear();
   update();
 }
 
@@ -45,8 +46,11 @@ void KernelView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   const QFontMetrics fm = fontMetrics();
   if (kernels_.empty()) {
-    p.setPen(palette().color(QPalette::PlaceholderText));
-    p.drawText(rect(), Qt::AlignCenter, tr("The learned filters appear here while training."));
+    p.setPen(
+        palette().color(summary_.isEmpty() ? QPalette::PlaceholderText : QPalette::WindowText));
+    p.drawText(
+        rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap,
+        summary_.isEmpty() ? tr("The learned filters appear here while training.") : summary_);
     return;
   }
   const int footer = fm.height() + 6;

@@ -13,6 +13,11 @@ class KernelView final : public QWidget {
 
  public:
   explicit KernelView(QWidget* parent = nullptr);
+  // A regularizer without filters (smoothed TV) shows its parameters as text instead.
+  void setSummary(const QString& summary) {
+    summary_ = summary;
+    update();
+  }
   void setKernels(std::vector<QImage> kernels, std::vector<double> weights, double smoothing,
                   long iteration);
   void clear();
@@ -30,6 +35,7 @@ class KernelView final : public QWidget {
   std::vector<double> weights_;
   double smoothing_ = 0.0;
   long iteration_ = 0;
+  QString summary_;  // the regularizer's readable scalars, shown when it has no filters
 };
 
 }  // namespace studio

@@ -37,6 +37,7 @@ struct PreviewSnapshot {
   std::vector<QImage> kernels;  // the regularizer's filters, normalised each on its own
   std::vector<double> weights;  // each filter's weight (a FoE expert's exp(theta0) exp(theta_j))
   double smoothing = std::numeric_limits<double>::quiet_NaN();  // nu, when the model has one
+  QString summary;  // the regularizer's small readable values, one line ("weights 0.1, 0.1")
 };
 
 }  // namespace studio

@@ -255,6 +255,7 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
   for (const bilevel::FilterImage& f : filters)
     preview->weights.push_back(f.weight);
   preview->smoothing = ReadableScalar(preview->regularizer, theta, "smoothing");
+  preview->summary = ParameterSummary(preview->regularizer, theta);
   buffer_.setPreview(std::move(preview));
 
   const auto interval = std::max<std::chrono::steady_clock::duration>(
