@@ -17,7 +17,7 @@
 #include "snapshot_buffer.h"
 #include "string_conversion.h"
 #include "version_info.h"
-#include "x_axis.h"
+#include "x_axis_labels.h"
 
 using namespace studio;
 

@@ -1,6 +1,7 @@
 // What the upper-level methods need from a bilevel problem: the upper loss and the inexact
-// hypergradient of a set of training images at given accuracies. The Field of Experts engine
-// implements it (FoeOracle); tests implement it with problems whose answers are known.
+// hypergradient of a set of training images at given accuracies. The image engine implements it
+// (ImageProblemOracle, for any regularizer); tests implement it with problems whose answers are
+// known.
 #pragma once
 
 #include <Eigen/Core>

@@ -1,12 +1,13 @@
-// The Field of Experts bilevel problem on the GPU: what FoeOracle computes (bilevel/foe_oracle.h),
-// with the whole training engine on the device. The training and test images, their
-// measurements, masks and the warm starts of every image (lower-level x and CG q per training
-// image, x per test image) live in device memory; a mini-batch is gathered there, solved with
-// CudaSolver (FISTA to eps, CG to delta, per image) and the CudaFoe mixed derivative, and its warm
-// starts scattered back. Only parameters, per-image scalars and the hypergradient cross the bus.
+// The Field of Experts bilevel problem on the GPU: what ImageProblemOracle computes for it
+// (bilevel/image_problem_oracle.h), with the whole training engine on the device. The training and
+// test images, their measurements, masks and the warm starts of every image (lower-level x and CG q
+// per training image, x per test image) live in device memory; a mini-batch is gathered there,
+// solved with CudaSolver (FISTA to eps, CG to delta, per image) and the CudaFoe mixed derivative,
+// and its warm starts scattered back. Only parameters, per-image scalars and the hypergradient
+// cross the bus.
 //
-// Results agree with FoeOracle up to float32 rounding: the same solvers, stopping rules, counters,
-// power-method start vectors (testPsnr's chunks included) and messages. Computations are
+// Results agree with ImageProblemOracle up to float32 rounding: the same solvers, stopping rules,
+// counters, power-method start vectors (testPsnr's chunks included) and messages. Computations are
 // deterministic: the same calls give bitwise the same results, so resumed runs reproduce
 // uninterrupted ones as on the CPU.
 //
@@ -29,9 +30,9 @@ namespace bilevel {
 
 class CudaFoeOracle final : public ImageOracle {
  public:
-  // Takes the dataset and its problem, checks them as FoeOracle::Create does and uploads them.
-  // Fails with a message when no device is usable or the data or the working memory of a batch do
-  // not fit in device memory.
+  // Takes the dataset and its problem, checks them as ImageProblemOracle::Create does and uploads
+  // them. Fails with a message when no device is usable or the data or the working memory of a
+  // batch do not fit in device memory.
   static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
                        std::unique_ptr<CudaFoeOracle>* out);
   // The same, but dataset and problem are only moved from on success, so that a caller can fall

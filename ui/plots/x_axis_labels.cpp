@@ -1,4 +1,4 @@
-#include "x_axis.h"
+#include "x_axis_labels.h"
 
 #include <algorithm>
 

@@ -11,7 +11,7 @@
 #include <map>
 
 #include "run_store.h"
-#include "x_axis.h"
+#include "x_axis_labels.h"
 
 class QCheckBox;
 class QComboBox;
