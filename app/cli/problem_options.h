@@ -1,22 +1,26 @@
-// Command-line options that choose a forward operator (denoise or deblur) for single images,
-// and reading a learned regularizer from .json or .npz.
+// Command-line options that choose a forward operator for single images: denoise, deblur, or
+// inpaint with a mask image.
 #pragma once
 
 #include <QCommandLineParser>
 #include <memory>
 
+#include "bilevel/dataset.h"
 #include "bilevel/forward_operator.h"
-#include "bilevel/regularizer_io.h"
 
 namespace cli {
 
 struct ProblemOptions {
-  QCommandLineOption problem{"problem", "denoise or deblur.", "KIND", "denoise"};
+  QCommandLineOption problem{"problem", "denoise, deblur or inpaint.", "KIND", "denoise"};
   QCommandLineOption blur_size{"blur-size", "Gaussian blur size (deblur).", "K", "7"};
   QCommandLineOption blur_sigma{"blur-sigma", "Gaussian blur sigma in pixels (deblur).", "S", "2"};
+  QCommandLineOption mask{"mask",
+                          "Inpaint: an image of the observed pixels (white observed, black "
+                          "missing), the size of the input.",
+                          "IMG"};
   QCommandLineOption mu0{"mu0", "Strong convexity mu0 of the lower level.", "M", "0"};
   void addTo(QCommandLineParser& parser) const {
-    parser.addOptions({problem, blur_size, blur_sigma, mu0});
+    parser.addOptions({problem, blur_size, blur_sigma, mask, mu0});
   }
   template <typename T>
   bilevel::Status make(const QCommandLineParser& parser, const bilevel::Shape& shape,
@@ -40,7 +44,27 @@ struct ProblemOptions {
       *op = bilevel::GaussianBlurOperator<T>::Create(shape, blur, &s);
       return s;
     }
-    return bilevel::Status::Error("--problem takes denoise or deblur, got '" +
+    if (kind == bilevel::OperatorKind::kInpainting) {
+      if (!parser.isSet(mask)) return bilevel::Status::Error("--problem inpaint needs --mask IMG");
+      bilevel::Batch<float> image;
+      if (bilevel::Status s = bilevel::ReadImage(parser.value(mask).toStdString(),
+                                                 bilevel::ColorMode::kGrey, &image);
+          !s.ok())
+        return s;
+      if (image.h() != shape.h || image.w() != shape.w)
+        return bilevel::Status::Error("the mask is " + std::to_string(image.w()) + "x" +
+                                      std::to_string(image.h()) + ", the input is " +
+                                      std::to_string(shape.w) + "x" + std::to_string(shape.h));
+      bilevel::Batch<T> masks(shape);
+      for (int n = 0; n < shape.n; ++n)
+        for (int c = 0; c < shape.c; ++c)
+          for (int y = 0; y < shape.h; ++y)
+            for (int x = 0; x < shape.w; ++x)
+              masks.at(n, c, y, x) = image.at(0, 0, y, x) > 0.5f ? T(1) : T(0);
+      *op = std::make_unique<bilevel::InpaintingOperator<T>>(std::move(masks));
+      return bilevel::Status::Ok();
+    }
+    return bilevel::Status::Error("--problem takes denoise, deblur or inpaint, got '" +
                                   parser.value(problem).toStdString() + "'");
   }
 };

@@ -345,7 +345,9 @@ class CudaEngineTest : public QObject {
     ProblemData a, b;
     if (Status s = MakeProblem(c.config.problem, c.dataset, &a); !s.ok()) return s;
     if (Status s = MakeProblem(c.config.problem, c.dataset, &b); !s.ok()) return s;
-    if (Status s = ImageProblemOracle::Create(c.config, c.dataset, std::move(a), cpu); !s.ok())
+    if (Status s = ImageProblemOracle::Create(ImageProblemOptions::From(c.config),
+                                              c.config.regularizer, c.dataset, std::move(a), cpu);
+        !s.ok())
       return s;
     return CudaFoeOracle::Create(c.config, c.dataset, std::move(b), gpu);
   }

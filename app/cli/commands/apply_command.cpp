@@ -1,4 +1,4 @@
-// bilevel-cli apply: denoise or deblur a user's image with a learned regularizer.
+// bilevel-cli apply: denoise, deblur or inpaint a user's image with a learned regularizer.
 #include <chrono>
 #include <cstdio>
 

@@ -9,17 +9,18 @@
 #include "bilevel/dataset.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/image_oracle.h"
+#include "bilevel/image_problem_options.h"
 #include "bilevel/measurements.h"
 #include "bilevel/oracle.h"
 #include "bilevel/regularizer.h"
-#include "bilevel/training_config.h"
 
 namespace bilevel {
 
 class ImageProblemOracle final : public ImageOracle {
  public:
-  // Takes the dataset and its problem; checks that they fit the configured regularizer.
-  static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+  // Takes the dataset and its problem; checks that they fit the regularizer.
+  static Status Create(const ImageProblemOptions& options, const RegularizerSettings& regularizer,
+                       Dataset dataset, ProblemData problem,
                        std::unique_ptr<ImageProblemOracle>* out);
 
   int trainingSize() const override { return dataset_.train.n(); }
@@ -40,10 +41,10 @@ class ImageProblemOracle final : public ImageOracle {
   std::string backendName() const override;
 
  private:
-  ImageProblemOracle(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+  ImageProblemOracle(const ImageProblemOptions& options, Dataset dataset, ProblemData problem,
                      std::unique_ptr<Regularizer<float>> reg);
 
-  TrainingConfig config_;
+  ImageProblemOptions options_;
   Dataset dataset_;
   ProblemData problem_;
   std::unique_ptr<Regularizer<float>> reg_;

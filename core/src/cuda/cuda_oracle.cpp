@@ -4,7 +4,7 @@
 // message.
 #include "bilevel/cuda/cuda_oracle.h"
 
-#include "bilevel/oracle_support.h"
+#include "bilevel/image_problem_options.h"
 
 #include <cuda_runtime.h>
 
@@ -268,8 +268,8 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
   if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return result;
   const Vector<float> t = theta.cast<float>();
   try {
-    const HypergradientOptions options =
-        OracleSolverOptions(m.config, request.epsilon, request.delta, request.keep_going);
+    const HypergradientOptions options = ImageProblemOptions::From(m.config).solvers(
+        request.epsilon, request.delta, request.keep_going);
     // The checks of ComputeHypergradient / EvaluateLoss (CheckProblem), in the same order.
     Status check = options.validate();
     if (check.ok()) check = m.reg.checkParameters(t);
@@ -397,7 +397,7 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
   if (!t.allFinite()) return fail("the parameters are not finite");
   try {
     const HypergradientOptions options =
-        OracleSolverOptions(m.config, epsilon, epsilon, keep_going);
+        ImageProblemOptions::From(m.config).solvers(epsilon, epsilon, keep_going);
     if (Status s = options.validate(); !s.ok()) return fail(s.message());
     if (Status s = m.reg.checkParameters(t); !s.ok()) return fail(s.message());
     if (Status s = m.foe->setParameters(t); !s.ok()) return fail(s.message());
@@ -447,7 +447,8 @@ Status CudaFoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
       return Status::Error("image index " + std::to_string(i) + " out of range");
   if (images.empty()) return Status::Error("no images to reconstruct");
   try {
-    const HypergradientOptions options = OracleSolverOptions(m.config, epsilon, epsilon, {});
+    const HypergradientOptions options =
+        ImageProblemOptions::From(m.config).solvers(epsilon, epsilon, {});
     const Vector<float> t = theta.cast<float>();
     Status check = options.validate();
     if (check.ok()) check = m.reg.checkParameters(t);

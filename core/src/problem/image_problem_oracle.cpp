@@ -1,6 +1,6 @@
 #include "bilevel/image_problem_oracle.h"
 
-#include "bilevel/oracle_support.h"
+#include "bilevel/reconstruct.h"
 #include "bilevel/regularizer_registry.h"
 
 #include <algorithm>
@@ -41,9 +41,9 @@ OracleStatus ToOracleStatus(SolverStatus status) {
 
 }  // namespace
 
-ImageProblemOracle::ImageProblemOracle(const TrainingConfig& config, Dataset dataset,
+ImageProblemOracle::ImageProblemOracle(const ImageProblemOptions& options, Dataset dataset,
                                        ProblemData problem, std::unique_ptr<Regularizer<float>> reg)
-    : config_(config),
+    : options_(options),
       dataset_(std::move(dataset)),
       problem_(std::move(problem)),
       reg_(std::move(reg)) {
@@ -52,10 +52,12 @@ ImageProblemOracle::ImageProblemOracle(const TrainingConfig& config, Dataset dat
   test_warm_ = problem_.test_measured;
 }
 
-Status ImageProblemOracle::Create(const TrainingConfig& config, Dataset dataset,
+Status ImageProblemOracle::Create(const ImageProblemOptions& options,
+                                  const RegularizerSettings& regularizer, Dataset dataset,
                                   ProblemData problem, std::unique_ptr<ImageProblemOracle>* out) {
+  if (Status s = options.validate(); !s.ok()) return s;
   std::unique_ptr<Regularizer<float>> reg;
-  if (Status s = CreateRegularizer(config.regularizer, &reg); !s.ok()) return s;
+  if (Status s = CreateRegularizer(regularizer, &reg); !s.ok()) return s;
   if (dataset.train.n() == 0) return Status::Error("the training set is empty");
   if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
     return Status::Error("the measurements do not match the training images");
@@ -64,7 +66,7 @@ Status ImageProblemOracle::Create(const TrainingConfig& config, Dataset dataset,
     return Status::Error("the measurements do not match the test images");
   if (Status s = reg->checkImages(dataset.train.shape()); !s.ok()) return s;
   out->reset(
-      new ImageProblemOracle(config, std::move(dataset), std::move(problem), std::move(reg)));
+      new ImageProblemOracle(options, std::move(dataset), std::move(problem), std::move(reg)));
   return Status::Ok();
 }
 
@@ -95,7 +97,7 @@ OracleResult ImageProblemOracle::evaluate(const Eigen::VectorXd& theta,
   Batch<float> q = Gather(q_warm_, request.images);
   const BatchData<float> data{op.get(), &clean, &measured};
   const HypergradientOptions options =
-      OracleSolverOptions(config_, request.epsilon, request.delta, request.keep_going);
+      options_.solvers(request.epsilon, request.delta, request.keep_going);
   const HypergradientResult<float> r = request.gradient
                                            ? ComputeHypergradient(options, *reg_, t, data, x, q)
                                            : EvaluateLoss(options, *reg_, t, data, x);
@@ -141,7 +143,7 @@ double ImageProblemOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon
     Batch<float> x = Gather(test_warm_, images);
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
-        EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, keep_going), *reg_, t, data, x);
+        EvaluateLoss(options_.solvers(epsilon, epsilon, keep_going), *reg_, t, data, x);
     if (r.status == SolverStatus::kCancelled) return kNaN;
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(x, images, test_warm_);
@@ -161,16 +163,15 @@ Status ImageProblemOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
       return Status::Error("image index " + std::to_string(i) + " out of range");
   if (images.empty() || !op_all) return Status::Error("no images to reconstruct");
   const std::unique_ptr<ForwardOperator<float>> op = op_all->select(images);
-  const Batch<float> clean = Gather(clean_all, images);
   const Batch<float> measured =
       Gather(test ? problem_.test_measured : problem_.train_measured, images);
-  Batch<float> x = measured;
-  const BatchData<float> data{op.get(), &clean, &measured};
-  const Vector<float> t = theta.cast<float>();
-  const HypergradientResult<float> r =
-      EvaluateLoss(OracleSolverOptions(config_, epsilon, epsilon, {}), *reg_, t, data, x);
-  if (!r.usable()) return Status::Error("reconstruction failed: " + r.message);
-  *out = std::move(x);
+  const HypergradientOptions solvers = options_.solvers(epsilon, epsilon, {});
+  ReconstructOptions options;
+  options.fista = solvers.lower;
+  options.mu0 = solvers.mu0;
+  ReconstructResult r = Reconstruct(reg_->settings(), theta, *op, measured, options);
+  if (!r.status.ok()) return Status::Error("reconstruction failed: " + r.status.message());
+  *out = std::move(r.x);
   return Status::Ok();
 }
 

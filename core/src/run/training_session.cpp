@@ -85,7 +85,8 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
 #endif
   if (!session->oracle) {
     std::unique_ptr<ImageProblemOracle> cpu;
-    if (Status s = ImageProblemOracle::Create(config, std::move(dataset), std::move(problem), &cpu);
+    if (Status s = ImageProblemOracle::Create(ImageProblemOptions::From(config), config.regularizer,
+                                              std::move(dataset), std::move(problem), &cpu);
         !s.ok())
       return s;
     session->backend = CpuBackendDescription();

@@ -1,4 +1,4 @@
-#include "bilevel/oracle_support.h"
+#include "bilevel/image_problem_options.h"
 
 #include <algorithm>
 #include <string>
@@ -7,17 +7,30 @@
 
 namespace bilevel {
 
-HypergradientOptions OracleSolverOptions(const TrainingConfig& config, double epsilon, double delta,
-                                         const std::function<bool()>& keep_going) {
+ImageProblemOptions ImageProblemOptions::From(const TrainingConfig& config) {
+  ImageProblemOptions o;
+  o.lower_max_iterations = config.lower_max_iterations;
+  o.cg_max_iterations = config.cg_max_iterations;
+  o.power_iterations = config.power_iterations;
+  o.mu0 = config.problem.mu0;
+  return o;
+}
+
+Status ImageProblemOptions::validate() const {
+  return solvers(1e-3, 1e-3, {}).validate();
+}
+
+HypergradientOptions ImageProblemOptions::solvers(double epsilon, double delta,
+                                                  const std::function<bool()>& keep_going) const {
   HypergradientOptions options;
   options.lower.tolerance = epsilon;
-  options.lower.max_iterations = config.lower_max_iterations;
-  options.lower.power_iterations = config.power_iterations;
+  options.lower.max_iterations = lower_max_iterations;
+  options.lower.power_iterations = power_iterations;
   options.lower.keep_going = keep_going;
   options.linear.tolerance = delta;
-  options.linear.max_iterations = config.cg_max_iterations;
+  options.linear.max_iterations = cg_max_iterations;
   options.linear.keep_going = keep_going;
-  options.mu0 = config.problem.mu0;
+  options.mu0 = mu0;
   return options;
 }
 
