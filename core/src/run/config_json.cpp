@@ -10,12 +10,14 @@
 #include <type_traits>
 
 #include "bilevel/file_util.h"
+#include "run/json_read.h"
 
 namespace bilevel {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using namespace json;
+using json::Read;  // overloaded below for enums, lists and regularizer fields
 
 // Every field of the configuration with its dotted path, in file order. Config is
 // TrainingConfig or const TrainingConfig; visit(path, field) is called for each field.
@@ -134,64 +136,6 @@ struct EnumValues<DevicePreference> {
   }
 };
 
-// "string \"abc\"", "number 3", "null": what a wrong value was, for messages.
-std::string Describe(const Json& node) {
-  if (node.is_null()) return "null";
-  std::string text = node.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return std::string(node.type_name()) + " " + text;
-}
-
-Status WrongValue(const std::string& path, const std::string& rule, const Json& node) {
-  return Status::Error(path + " must be " + rule + ", got " + Describe(node));
-}
-
-Status Read(const Json& node, const std::string& path, std::string* out) {
-  if (!node.is_string()) return WrongValue(path, "a string", node);
-  *out = node.get<std::string>();
-  return Status::Ok();
-}
-
-Status Read(const Json& node, const std::string& path, bool* out) {
-  if (!node.is_boolean()) return WrongValue(path, "true or false", node);
-  *out = node.get<bool>();
-  return Status::Ok();
-}
-
-Status Read(const Json& node, const std::string& path, double* out) {
-  if (!node.is_number()) return WrongValue(path, "a number", node);
-  *out = node.get<double>();
-  return Status::Ok();
-}
-
-// Integers of any width; a float is accepted when it is a whole number in range (1e6).
-template <typename T>
-requires std::is_integral_v<T> Status Read(const Json& node, const std::string& path, T* out) {
-  using Limits = std::numeric_limits<T>;
-  const std::string rule = "an integer in [" + std::to_string(Limits::min()) + ", " +
-                           std::to_string(Limits::max()) + "]";
-  if (node.is_number_unsigned()) {
-    const auto v = node.get<std::uint64_t>();
-    if (v > std::uint64_t(Limits::max())) return WrongValue(path, rule, node);
-    *out = T(v);
-  } else if (node.is_number_integer()) {
-    const auto v = node.get<std::int64_t>();
-    if (v < std::int64_t(Limits::min()) ||
-        (v > 0 && std::uint64_t(v) > std::uint64_t(Limits::max())))
-      return WrongValue(path, rule, node);
-    *out = T(v);
-  } else if (node.is_number_float()) {
-    const double v = node.get<double>();
-    const double top = std::ldexp(1.0, Limits::digits);  // 2^31 for int, 2^32 for unsigned
-    if (!std::isfinite(v) || std::floor(v) != v || v < double(Limits::min()) || v >= top)
-      return WrongValue(path, rule, node);
-    *out = T(v);
-  } else {
-    return WrongValue(path, rule, node);
-  }
-  return Status::Ok();
-}
-
 // A regularizer field: of the kind its type declares (the default held in *out).
 Status Read(const Json& node, const std::string& path, SettingValue* out) {
   return std::visit(
@@ -240,36 +184,6 @@ Json Write(const T& value) {
     return Json(value);
 }
 
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = path.find('.', start);
-    parts.emplace_back(path.substr(start, dot - start));
-    if (dot == std::string_view::npos) return parts;
-    start = dot + 1;
-  }
-}
-
-// The node at a dotted path, created (with the objects above it) when missing.
-Json& Slot(Json& root, std::string_view path) {
-  Json* node = &root;
-  for (const std::string& key : Split(path))
-    node = &(*node)[key];
-  return *node;
-}
-
-const Json* Find(const Json& root, std::string_view path) {
-  const Json* node = &root;
-  for (const std::string& key : Split(path)) {
-    if (!node->is_object()) return nullptr;
-    const auto it = node->find(key);
-    if (it == node->end()) return nullptr;
-    node = &*it;
-  }
-  return node;
-}
-
 struct Writer {
   Json root = Json::object();
   template <typename T>
@@ -313,34 +227,11 @@ Status CheckKeys(const Json& node, const std::string& prefix, const std::set<std
   return Status::Ok();
 }
 
-// "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the tag.
-std::string JsonErrorText(const std::exception& e) {
-  std::string text = e.what();
-  if (!text.empty() && text[0] == '[') {
-    const std::size_t close = text.find("] ");
-    if (close != std::string::npos) text = text.substr(close + 2);
-  }
-  return text;
-}
-
-Status Parse(std::string_view text, const char* what, Json* out) {
-  try {
-    *out = Json::parse(text.begin(), text.end(), nullptr, true, true);
-  } catch (const std::exception& e) {
-    return Status::Error(std::string(what) + " is not valid JSON: " + JsonErrorText(e));
-  }
-  return Status::Ok();
-}
-
 std::string Join(const std::vector<std::string>& items) {
   std::string text;
   for (const std::string& item : items)
     text += (text.empty() ? "" : ", ") + item;
   return text;
-}
-
-std::string Dump(const Json& node, int indent) {
-  return node.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 std::vector<std::string> FieldPaths(const TrainingConfig& config) {

@@ -1,0 +1,129 @@
+// MainWindow: opening, continuing, exporting, copying and removing runs.
+#include "main_window.h"
+
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QStatusBar>
+#include <QUrl>
+
+#include "app_settings.h"
+#include "apply_dialog.h"
+#include "bilevel/backend_info.h"
+#include "bilevel/config_json.h"
+#include "bilevel/presets.h"
+#include "bilevel/run_folder.h"
+#include "curve_plot.h"
+#include "dataset_panel.h"
+#include "exporters.h"
+#include "image_conversion.h"
+#include "kernel_view.h"
+#include "method_panel.h"
+#include "preview_panel.h"
+#include "run_folder_loader.h"
+#include "run_list_panel.h"
+#include "run_status_bar.h"
+#include "run_store.h"
+#include "string_conversion.h"
+
+namespace studio {
+
+bilevel::Status MainWindow::openRun(const QString& dir) {
+  for (const RunSeries* r : store_->runs())
+    if (!r->folder.isEmpty() && QDir(r->folder) == QDir(dir)) {
+      run_list_->setCurrentRun(r->id);
+      return bilevel::Status::Ok();
+    }
+  RunSeries run;
+  QStringList warnings;
+  if (bilevel::Status s = LoadRunFolder(dir, &run, &warnings); !s.ok()) return s;
+  run.name = uniqueRunName(run.name);
+  const int id = store_->add(std::move(run));
+  run_list_->setCurrentRun(id);
+  addRecentRun(QDir::cleanPath(dir));
+  const RunSeries* added = store_->find(id);
+  showMessage(
+      tr("Opened %1: %2 iterations%3")
+          .arg(dir)
+          .arg(added->records.empty() ? 0 : added->records.back().iteration)
+          .arg(warnings.isEmpty() ? QString() : QStringLiteral(" (") + warnings.join("; ") + ')'));
+  return bilevel::Status::Ok();
+}
+
+bilevel::Status MainWindow::continueRun(int run_id) {
+  const bilevel::TrainingConfig config = currentConfig();
+  status_info_->resetRun();
+  return training_->continueRun(run_id, config.budget);
+}
+
+bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return bilevel::Status::Error("choose a run first");
+  bilevel::RegularizerSettings foe = run->regularizer;
+  Eigen::VectorXd theta = run->theta;
+  if (theta.size() == 0 && !run->folder.isEmpty()) {
+    const QString file = run->folder + QStringLiteral("/regularizer.json");
+    if (QFileInfo::exists(file))
+      if (bilevel::Status s = ReadRegularizerFile(file, &foe, &theta); !s.ok()) return s;
+  }
+  return SaveRegularizer(foe, theta, path);
+}
+
+bilevel::Status MainWindow::exportPlot(PlotsPanel::Plot plot, const QString& path) {
+  return SavePlot(*plots_->plot(plot), path);
+}
+
+bilevel::Status MainWindow::exportCurves(const QString& path) {
+  std::vector<const RunSeries*> runs;
+  for (const RunSeries* r : store_->runs())
+    if (r->visible) runs.push_back(r);
+  if (runs.empty()) return bilevel::Status::Error("there are no curves to export");
+  return SaveCurvesCsv(runs, path);
+}
+
+bilevel::Status MainWindow::exportReconstruction(const QString& path) {
+  const std::shared_ptr<const PreviewSnapshot> p = preview_panel_->snapshot();
+  if (!p || p->reconstruction.isNull())
+    return bilevel::Status::Error("there is no reconstruction yet: start a run");
+  if (bilevel::Status s = SaveImage(p->reconstruction, path); !s.ok()) return s;
+  const QFileInfo info(path);
+  const QString stem = info.dir().filePath(info.completeBaseName());
+  const QString suffix = info.suffix().isEmpty() ? QStringLiteral("png") : info.suffix();
+  if (bilevel::Status s = SaveImage(p->truth, stem + QStringLiteral("-truth.") + suffix); !s.ok())
+    return s;
+  return SaveImage(p->measured, stem + QStringLiteral("-measured.") + suffix);
+}
+
+bilevel::Status MainWindow::exportKernels(const QString& path) {
+  return SaveImage(kernel_view_->sheet(), path);
+}
+
+bilevel::Status MainWindow::copyRunFolder(int run_id, const QString& destination) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return bilevel::Status::Error("choose a run first");
+  if (run->folder.isEmpty()) return bilevel::Status::Error("the run has no folder on disk");
+  return CopyFolder(run->folder, destination);
+}
+
+void MainWindow::removeRun(int run_id, bool move_folder_to_trash) {
+  const RunSeries* run = store_->find(run_id);
+  if (!run) return;
+  if (training_->busy() && training_->currentRun() == run_id) {
+    showError(tr("Remove run"), tr("Stop the run before removing it."));
+    return;
+  }
+  const QString folder = run->folder;
+  store_->remove(run_id);
+  if (move_folder_to_trash && !folder.isEmpty() && QFileInfo::exists(folder)) {
+    if (!QFile::moveToTrash(folder) && !QDir(folder).removeRecursively())
+      showError(tr("Remove run"), tr("Could not delete %1").arg(folder));
+  }
+}
+
+}  // namespace studio
