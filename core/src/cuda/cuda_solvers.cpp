@@ -4,6 +4,8 @@
 // algorithms this mirrors.
 #include "bilevel/cuda/cuda_solvers.h"
 
+#include "solvers/solver_steps.h"
+
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -637,9 +639,8 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
   int active = 0;
   bool bad_lipschitz = false;
   for (int i = 0; i < images; ++i) {
-    double momentum = -1.0;
-    if (options.strongly_convex_momentum && mu > 0.0 && mu < L[i])
-      momentum = (std::sqrt(L[i]) - std::sqrt(mu)) / (std::sqrt(L[i]) + std::sqrt(mu));
+    const double momentum =
+        steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i], mu);
     doubles[std::size_t(kMomentum) * n + i] = momentum;
     doubles[std::size_t(kT) * n + i] = 1.0;
     if (PositiveFinite(L[i])) {

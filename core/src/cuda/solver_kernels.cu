@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "solver_kernels.cuh"
+#include "solvers/solver_steps.h"
 
 namespace bilevel::cuda {
 namespace {
@@ -272,32 +273,27 @@ __global__ void __launch_bounds__(kThreads)
     restart += double(__fsub_rn(yv, xn)) * double(__fsub_rn(xn, xv));
   }
   if (!LastBlock(pr, d.blocks, i, blockIdx.x, &gg, &restart)) return;
-  // The decisions of SolveFista for image i (core/src/fista.cpp).
+  // The decisions of SolveFista for image i (solvers/solver_steps.h, as
+  // core/src/solvers/fista.cpp).
   const int iterations = ++f.iterations[i];
   const double norm = sqrt(gg);
   f.residual[i] = norm;
-  if (!isfinite(norm)) {
+  const steps::Verdict verdict =
+      steps::FistaVerdict(norm, f.tolerance, iterations, f.max_iterations);
+  if (verdict == steps::Verdict::kNonFinite) {
     f.state[i] = kNonFinite;
     f.mode[i] = 0;
-  } else if (norm <= f.tolerance) {
+  } else if (verdict == steps::Verdict::kConverged) {
     f.state[i] = kConverged;
     f.mode[i] = 1;
-  } else if (iterations >= f.max_iterations) {
+  } else if (verdict == steps::Verdict::kLimit) {
     f.state[i] = kLimit;
     f.mode[i] = 1;
   } else {
-    double beta;
-    if (f.adaptive_restart && restart > 0.0) {
-      f.t[i] = 1.0;
-      beta = 0.0;
-    } else if (f.momentum[i] >= 0.0) {
-      beta = f.momentum[i];
-    } else {
-      const double t = f.t[i];
-      const double t_next = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
-      beta = (t - 1.0) / t_next;
-      f.t[i] = t_next;
-    }
+    double t = f.t[i];
+    const double beta =
+        steps::FistaExtrapolation(f.adaptive_restart && restart > 0.0, f.momentum[i], &t);
+    f.t[i] = t;
     f.beta[i] = float(beta);
     f.mode[i] = 2;
     Append(pr, i);
@@ -334,17 +330,17 @@ __global__ void __launch_bounds__(kThreads)
 // The loop head of SolveCg for image i (core/src/cg.cpp): continue, or record why it stops.
 __device__ void CgHead(const CgDevice& cg, const Progress& pr, int i) {
   const double rr = cg.rr[i];
-  const double residual = sqrt(rr);
-  cg.residual[i] = residual;
-  if (!isfinite(rr)) {
+  cg.residual[i] = sqrt(rr);
+  const steps::Verdict verdict =
+      steps::CgVerdict(rr, cg.tolerance, cg.iterations[i], cg.max_iterations);
+  if (verdict == steps::Verdict::kNonFinite)
     cg.state[i] = kNonFinite;
-  } else if (residual <= cg.tolerance) {
+  else if (verdict == steps::Verdict::kConverged)
     cg.state[i] = kConverged;
-  } else if (cg.iterations[i] >= cg.max_iterations) {
+  else if (verdict == steps::Verdict::kLimit)
     cg.state[i] = kLimit;
-  } else {
+  else
     Append(pr, i);
-  }
 }
 
 __global__ void CgSelectKernel(int n, const double* __restrict__ qq, CgDevice cg, int* list,
@@ -394,14 +390,16 @@ __global__ void __launch_bounds__(kThreads)
     php += double(p[base + e]) * double(hp[base + e]);
   if (!LastBlock(pr, d.blocks, i, blockIdx.x, &php, &unused)) return;
   ++cg.iterations[i];
-  if (!isfinite(php)) {
+  double alpha = 0.0;
+  const steps::Verdict verdict = steps::CgStep(cg.rr[i], php, &alpha);
+  if (verdict == steps::Verdict::kNonFinite) {
     cg.state[i] = kNonFinite;
     cg.mode[i] = 0;
-  } else if (php <= 0.0) {
+  } else if (verdict == steps::Verdict::kIndefinite) {
     cg.state[i] = kIndefinite;
     cg.mode[i] = 0;
   } else {
-    cg.alpha[i] = cg.rr[i] / php;
+    cg.alpha[i] = alpha;
     cg.mode[i] = 1;
   }
 }
@@ -424,7 +422,7 @@ __global__ void __launch_bounds__(kThreads)
     rr += double(rv) * double(rv);
   }
   if (!LastBlock(pr, d.blocks, i, blockIdx.x, &rr, &unused)) return;
-  cg.beta[i] = rr / cg.rr[i];
+  cg.beta[i] = steps::CgBeta(rr, cg.rr[i]);
   cg.rr[i] = rr;
   CgHead(cg, pr, i);
 }

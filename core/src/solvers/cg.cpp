@@ -1,5 +1,7 @@
 #include "bilevel/cg.h"
 
+#include "solvers/solver_steps.h"
+
 #include <cmath>
 
 #include "bilevel/batch_ops.h"
@@ -56,11 +58,13 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
     for (int i : active) {
       ImageSolveReport& rep = summary.images[i];
       rep.residual = std::sqrt(rr[i]);
-      if (!std::isfinite(rr[i])) {
+      const steps::Verdict verdict =
+          steps::CgVerdict(rr[i], options.tolerance, rep.iterations, options.max_iterations);
+      if (verdict == steps::Verdict::kNonFinite) {
         non_finite = true;
-      } else if (rep.residual <= options.tolerance) {
+      } else if (verdict == steps::Verdict::kConverged) {
         rep.converged = true;
-      } else if (rep.iterations >= options.max_iterations) {
+      } else if (verdict == steps::Verdict::kLimit) {
         hit_limit = true;
       } else {
         next.push_back(i);
@@ -78,14 +82,13 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
     next.clear();
     for (int i : active) {
       ++summary.images[i].iterations;
-      if (!std::isfinite(pHp[i])) {
+      const steps::Verdict verdict = steps::CgStep(rr[i], pHp[i], &alpha[i]);
+      if (verdict == steps::Verdict::kNonFinite)
         non_finite = true;
-      } else if (pHp[i] <= 0.0) {
+      else if (verdict == steps::Verdict::kIndefinite)
         indefinite = true;
-      } else {
-        alpha[i] = rr[i] / pHp[i];
+      else
         next.push_back(i);
-      }
     }
     active.swap(next);
     std::vector<double> minus_alpha(n);
@@ -96,7 +99,7 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
     std::vector<double> rr_new;
     Dot(active, r, r, rr_new);
     for (int i : active) {
-      beta[i] = rr_new[i] / rr[i];
+      beta[i] = steps::CgBeta(rr_new[i], rr[i]);
       rr[i] = rr_new[i];
     }
     Axpby(active, one, r, beta, p);

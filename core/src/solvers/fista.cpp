@@ -1,5 +1,7 @@
 #include "bilevel/fista.h"
 
+#include "solvers/solver_steps.h"
+
 #include <Eigen/Core>
 #include <cmath>
 #include <random>
@@ -90,9 +92,8 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     summary.images[i].power_iterations = options.power_iterations;
     L[i] *= options.lipschitz_safety;
     summary.images[i].lipschitz = L[i];
-    const double mu = problem.strongConvexity(i);
-    if (options.strongly_convex_momentum && mu > 0.0 && mu < L[i])
-      momentum[i] = (std::sqrt(L[i]) - std::sqrt(mu)) / (std::sqrt(L[i]) + std::sqrt(mu));
+    momentum[i] = steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i],
+                                                problem.strongConvexity(i));
   }
 
   Batch<T> y = x, grad(shape);
@@ -123,12 +124,14 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       ImageSolveReport& rep = summary.images[i];
       ++rep.iterations;
       rep.residual = norms[i];
-      if (!std::isfinite(norms[i])) {
+      const steps::Verdict verdict =
+          steps::FistaVerdict(norms[i], options.tolerance, rep.iterations, options.max_iterations);
+      if (verdict == steps::Verdict::kNonFinite) {
         non_finite = true;
-      } else if (norms[i] <= options.tolerance) {
+      } else if (verdict == steps::Verdict::kConverged) {
         rep.converged = true;
         VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
-      } else if (rep.iterations >= options.max_iterations) {
+      } else if (verdict == steps::Verdict::kLimit) {
         hit_limit = true;
         VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
       } else {
@@ -141,18 +144,9 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       const int i = active[k];
       VecMap<T> xi(x.image(i), size), yi(y.image(i), size), gi(grad.image(i), size);
       gi = yi - gi * T(1.0 / L[i]);  // gi now holds x_new
-      double beta;
-      if (options.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0) {
-        // <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to the factor L.
-        t[i] = 1.0;
-        beta = 0.0;
-      } else if (momentum[i] >= 0.0) {
-        beta = momentum[i];
-      } else {
-        const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t[i] * t[i]));
-        beta = (t[i] - 1.0) / t_next;
-        t[i] = t_next;
-      }
+      // Restart when <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to L.
+      const bool restart = options.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0;
+      const double beta = steps::FistaExtrapolation(restart, momentum[i], &t[i]);
       yi = gi + T(beta) * (gi - xi);
       xi = gi;
     });

@@ -1,0 +1,96 @@
+// The per-image decisions of FISTA and CG, written once for the CPU solvers (fista.cpp, cg.cpp)
+// and the CUDA kernels (cuda/solver_kernels.cu, cuda/cuda_solvers.cpp), so that both backends
+// stop, restart and step alike. Plain inline functions of doubles, callable on the host and the
+// device; the CPU tests cover them through the solvers.
+#pragma once
+
+#include <cmath>
+
+#if defined(__CUDACC__)
+#define BILEVEL_HOST_DEVICE __host__ __device__
+#else
+#define BILEVEL_HOST_DEVICE
+#endif
+
+namespace bilevel::steps {
+
+// Why an image stops; kContinue: it does not. The values are the CUDA backend's image states.
+enum class Verdict : int {
+  kContinue = 0,
+  kConverged = 1,
+  kLimit = 2,
+  kNonFinite = 3,
+  kIndefinite = 4
+};
+
+BILEVEL_HOST_DEVICE inline bool Finite(double v) {
+#ifdef __CUDA_ARCH__
+  return isfinite(v);
+#else
+  return std::isfinite(v);
+#endif
+}
+
+BILEVEL_HOST_DEVICE inline double Sqrt(double v) {
+#ifdef __CUDA_ARCH__
+  return sqrt(v);
+#else
+  return std::sqrt(v);
+#endif
+}
+
+// FISTA, after the gradient at y: `norm` is its norm, `iterations` counts this iteration.
+BILEVEL_HOST_DEVICE inline Verdict FistaVerdict(double norm, double tolerance, int iterations,
+                                                int max_iterations) {
+  if (!Finite(norm)) return Verdict::kNonFinite;
+  if (norm <= tolerance) return Verdict::kConverged;
+  if (iterations >= max_iterations) return Verdict::kLimit;
+  return Verdict::kContinue;
+}
+
+// The fixed momentum (sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)) of FISTA for a curvature in
+// [mu, L], or -1 (the t-sequence) when it is not enabled or mu is not in (0, L).
+BILEVEL_HOST_DEVICE inline double StronglyConvexMomentum(bool enabled, double lipschitz,
+                                                         double mu) {
+  if (!(enabled && mu > 0.0 && mu < lipschitz)) return -1.0;
+  return (Sqrt(lipschitz) - Sqrt(mu)) / (Sqrt(lipschitz) + Sqrt(mu));
+}
+
+// The extrapolation weight of the next FISTA step: 0 after an adaptive restart (which resets
+// t to 1), the fixed momentum when there is one (>= 0), else (t - 1) / t_next of the t-sequence,
+// advancing *t to t_next = (1 + sqrt(1 + 4 t^2)) / 2.
+BILEVEL_HOST_DEVICE inline double FistaExtrapolation(bool restart, double momentum, double* t) {
+  if (restart) {
+    *t = 1.0;
+    return 0.0;
+  }
+  if (momentum >= 0.0) return momentum;
+  const double t_next = 0.5 * (1.0 + Sqrt(1.0 + 4.0 * *t * *t));
+  const double beta = (*t - 1.0) / t_next;
+  *t = t_next;
+  return beta;
+}
+
+// CG at the head of an iteration: rr = ||r||^2 (the residual is sqrt(rr)), `iterations` done.
+BILEVEL_HOST_DEVICE inline Verdict CgVerdict(double rr, double tolerance, int iterations,
+                                             int max_iterations) {
+  if (!Finite(rr)) return Verdict::kNonFinite;
+  if (Sqrt(rr) <= tolerance) return Verdict::kConverged;
+  if (iterations >= max_iterations) return Verdict::kLimit;
+  return Verdict::kContinue;
+}
+
+// CG's step length along p, alpha = rr / p^T H p, or why there is none.
+BILEVEL_HOST_DEVICE inline Verdict CgStep(double rr, double p_hp, double* alpha) {
+  if (!Finite(p_hp)) return Verdict::kNonFinite;
+  if (p_hp <= 0.0) return Verdict::kIndefinite;
+  *alpha = rr / p_hp;
+  return Verdict::kContinue;
+}
+
+// CG's next direction weight, beta = rr_new / rr.
+BILEVEL_HOST_DEVICE inline double CgBeta(double rr_new, double rr) {
+  return rr_new / rr;
+}
+
+}  // namespace bilevel::steps
