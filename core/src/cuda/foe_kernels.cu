@@ -18,7 +18,9 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+
 #include <cstdlib>
+#include "regularizers/foe_maps.h"
 
 #include "foe_kernels.cuh"
 
@@ -51,15 +53,13 @@ __device__ __forceinline__ float MapValue(FoeMap map, float z, float sj, float n
   const float nu2 = nu * nu;
   switch (map) {
     case FoeMap::kGradient:
-      return sj * z / sqrtf(z * z + nu2);
+      return foe::WeightedPhiPrime(sj, z, nu2);
     case FoeMap::kHessian:
       return diag * z;
     case FoeMap::kBound:
       return (sj / nu) * z;
-    case FoeMap::kPrepare: {
-      const float r2 = z * z + nu2;
-      return sj * nu2 / (r2 * sqrtf(r2));
-    }
+    case FoeMap::kPrepare:
+      return foe::WeightedPhiSecond(sj, z, nu2);
     case FoeMap::kNone:
     default:
       return z;
@@ -557,8 +557,9 @@ __global__ void __launch_bounds__(kReduceThreads)
   const float nu2 = nu * nu;
   double dphi = 0.0, ds = 0.0;
   for (std::size_t p = threadIdx.x; p < plane; p += blockDim.x) {
-    const float zp = zj[p], r2 = zp * zp + nu2, r = sqrtf(r2);
-    const float phi1 = zp / r, phi2 = nu2 / (r2 * r);
+    const float zp = zj[p];
+    float phi1, phi2;
+    foe::PhiDerivatives(zp, nu2, &phi1, &phi2);
     dphi += double(phi1 * kj[p]);
     ds -= double(zp * phi2 * kj[p]);
   }
@@ -591,8 +592,9 @@ __global__ void __launch_bounds__(kReduceThreads)
     const int py = int(p / d.w), px = int(p % d.w);
     const int sy = Src(py + u - R, d.h, d.reflect), sxx = Src(px + v - R, d.w, d.reflect);
     if (sy < 0 || sxx < 0) continue;
-    const float zp = zj[p], r2 = zp * zp + nu2, r = sqrtf(r2);
-    const float a = sj * (nu2 / (r2 * r)) * kj[p], b = sj * (zp / r);
+    float phi1, phi2;
+    foe::PhiDerivatives(zj[p], nu2, &phi1, &phi2);
+    const float a = sj * phi2 * kj[p], b = sj * phi1;
     const std::size_t s = std::size_t(sy) * d.w + sxx;
     sum += double(a * xc[s]) + double(b * qc[s]);
   }

@@ -9,6 +9,7 @@
 #include "bilevel/batch_ops.h"
 #include "bilevel/correlation.h"
 #include "bilevel/thread_pool.h"
+#include "regularizers/foe_maps.h"
 
 namespace bilevel {
 
@@ -261,7 +262,7 @@ void FieldOfExperts<T>::sandwich(const std::vector<int>& active, const Batch<T>&
         switch (map) {
           case Map::kGradient:
             for (int x = 0; x < s.w; ++x)
-              dst[x] = sj * zr[x] / std::sqrt(zr[x] * zr[x] + nu2);
+              dst[x] = foe::WeightedPhiPrime(sj, zr[x], nu2);
             break;
           case Map::kHessian: {
             const T* dr = diag + j * plane + std::size_t(y) * s.w;
@@ -299,7 +300,7 @@ void FieldOfExperts<T>::value(const std::vector<int>& active, const Batch<T>& x,
       double sum = 0.0;
       for (std::size_t p = 0; p < plane; ++p) {
         const double zp = double(z[j * plane + p]);
-        sum += std::sqrt(zp * zp + nu * nu) - nu;
+        sum += foe::Phi(zp, nu);
       }
       total += double(scale_[j]) * sum;
     }
@@ -327,8 +328,7 @@ void FieldOfExperts<T>::prepareHessian(const Batch<T>& x) {
       const T* z = ws_->resp.data() + i * rs + j * plane;
       T* d = hessian_diag_.data() + i * rs + j * plane;
       for (std::size_t p = 0; p < plane; ++p) {
-        const T r2 = z[p] * z[p] + nu2;
-        d[p] = scale_[j] * nu2 / (r2 * std::sqrt(r2));
+        d[p] = foe::WeightedPhiSecond(scale_[j], z[p], nu2);
       }
     }
   });
@@ -418,8 +418,8 @@ void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Ba
     double dot_phi = 0.0, dot_s = 0.0;
     const T sj = scale_[j];
     for (std::size_t p = 0; p < plane; ++p) {
-      const T r2 = z[p] * z[p] + nu2, r = std::sqrt(r2);
-      const T phi1 = z[p] / r, phi2 = nu2 / (r2 * r);
+      T phi1, phi2;
+      foe::PhiDerivatives(z[p], nu2, &phi1, &phi2);
       dot_phi += double(phi1 * kq[p]);
       dot_s -= double(z[p] * phi2 * kq[p]);
       A[p] = sj * phi2 * kq[p];
