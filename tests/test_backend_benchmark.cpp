@@ -6,7 +6,7 @@
 #include <string>
 
 #include "bilevel/backend_info.h"
-#include "bilevel/benchmark.h"
+#include "bilevel/iteration_timing.h"
 #include "bilevel/thread_pool.h"
 #include "test_support.h"
 

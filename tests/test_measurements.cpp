@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "bilevel/measurements.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/synthetic.h"
 #include "test_support.h"
 

@@ -43,8 +43,8 @@
 #include "bilevel/forward_operator.h"
 #include "bilevel/image_problem_oracle.h"
 #include "bilevel/lower_level.h"
-#include "bilevel/measurements.h"
 #include "bilevel/metrics.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/synthetic.h"
 #include "test_support.h"
 

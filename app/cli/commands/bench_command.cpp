@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "bilevel/backend_info.h"
-#include "bilevel/benchmark.h"
+#include "bilevel/iteration_timing.h"
 #include "bilevel/thread_pool.h"
 #include "commands.h"
 

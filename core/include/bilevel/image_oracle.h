@@ -10,8 +10,8 @@
 
 #include "bilevel/batch.h"
 #include "bilevel/dataset.h"
-#include "bilevel/measurements.h"
 #include "bilevel/oracle.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/regularizer_settings.h"
 #include "bilevel/status.h"
 

@@ -10,8 +10,8 @@
 #include "bilevel/hypergradient.h"
 #include "bilevel/image_oracle.h"
 #include "bilevel/image_problem_options.h"
-#include "bilevel/measurements.h"
 #include "bilevel/oracle.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/regularizer.h"
 
 namespace bilevel {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bilevel/dataset.h"
-#include "bilevel/measurements.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/schedule.h"
 #include "bilevel/status.h"

@@ -2,7 +2,7 @@
 
 #include "bilevel/backend_info.h"
 #include "bilevel/config_json.h"
-#include "bilevel/measurements.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/thread_pool.h"
 
 #ifdef BILEVEL_HAVE_CUDA

@@ -23,7 +23,7 @@
 #include "bilevel/dataset.h"
 #include "bilevel/foe.h"
 #include "bilevel/image_oracle.h"
-#include "bilevel/measurements.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/training_config.h"
 
 namespace bilevel {

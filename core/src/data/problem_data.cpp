@@ -1,5 +1,5 @@
 // The inverse problem of a dataset: operators and noisy measurements y = A x* + sigma n.
-#include "bilevel/measurements.h"
+#include "bilevel/problem_data.h"
 
 #include <cstdint>
 #include <new>

@@ -1,4 +1,4 @@
-#include "bilevel/benchmark.h"
+#include "bilevel/iteration_timing.h"
 
 #include <algorithm>
 #include <chrono>

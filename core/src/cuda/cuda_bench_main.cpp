@@ -15,9 +15,9 @@
 #include <functional>
 #include <vector>
 
-#include "bilevel/benchmark.h"
 #include "bilevel/cuda/cuda_foe.h"
 #include "bilevel/foe.h"
+#include "bilevel/iteration_timing.h"
 #include "bilevel/synthetic.h"
 
 using namespace bilevel;

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "bilevel/dataset.h"
-#include "bilevel/measurements.h"
+#include "bilevel/problem_data.h"
 
 namespace bilevel {
 

@@ -1,17 +1,17 @@
-// RunCudaBenchmark (bilevel/benchmark.h): FISTA and CG iterations of the GPU solvers, timed with
-// CUDA events, and whole ISGD steps of CudaFoeOracle, on synthetic denoising problems.
+// RunCudaBenchmark (bilevel/iteration_timing.h): FISTA and CG iterations of the GPU solvers, timed
+// with CUDA events, and whole ISGD steps of CudaFoeOracle, on synthetic denoising problems.
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <vector>
 
 #include "bilevel/backend_info.h"
-#include "bilevel/benchmark.h"
 #include "bilevel/cuda/cuda_foe.h"
 #include "bilevel/cuda/cuda_oracle.h"
 #include "bilevel/cuda/cuda_solvers.h"
 #include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/iteration_timing.h"
 #include "bilevel/synthetic.h"
 
 namespace bilevel {
