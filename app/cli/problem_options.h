@@ -5,8 +5,8 @@
 #include <QCommandLineParser>
 #include <memory>
 
-#include "bilevel/dataset.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/problem_data.h"
 
 namespace cli {
 
@@ -46,21 +46,11 @@ struct ProblemOptions {
     }
     if (kind == bilevel::OperatorKind::kInpainting) {
       if (!parser.isSet(mask)) return bilevel::Status::Error("--problem inpaint needs --mask IMG");
-      bilevel::Batch<float> image;
-      if (bilevel::Status s = bilevel::ReadImage(parser.value(mask).toStdString(),
-                                                 bilevel::ColorMode::kGrey, &image);
+      bilevel::Batch<T> masks;
+      if (bilevel::Status s =
+              bilevel::ReadMaskImage(parser.value(mask).toStdString(), shape, &masks);
           !s.ok())
         return s;
-      if (image.h() != shape.h || image.w() != shape.w)
-        return bilevel::Status::Error("the mask is " + std::to_string(image.w()) + "x" +
-                                      std::to_string(image.h()) + ", the input is " +
-                                      std::to_string(shape.w) + "x" + std::to_string(shape.h));
-      bilevel::Batch<T> masks(shape);
-      for (int n = 0; n < shape.n; ++n)
-        for (int c = 0; c < shape.c; ++c)
-          for (int y = 0; y < shape.h; ++y)
-            for (int x = 0; x < shape.w; ++x)
-              masks.at(n, c, y, x) = image.at(0, 0, y, x) > 0.5f ? T(1) : T(0);
       *op = std::make_unique<bilevel::InpaintingOperator<T>>(std::move(masks));
       return bilevel::Status::Ok();
     }

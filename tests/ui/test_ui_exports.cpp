@@ -2,9 +2,12 @@
 // PDF), the curves (CSV), the reconstruction and kernels (PNG), a copy of the run folder; run
 // folders written by the engine outside the window (as bilevel-cli writes them) re-open; and the
 // Apply dialog restores an image with the learned regularizer.
+#include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QImage>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
@@ -230,6 +233,27 @@ class UiExportsTest : public QObject {
     QVERIFY(result.iterations > 0);
     QVERIFY2(result.restored_psnr > result.measured_psnr + 1.0,
              qPrintable(QString("%1 -> %2").arg(result.measured_psnr).arg(result.restored_psnr)));
+
+    // Inpainting: a simulated random mask, then the same without a mask or simulation.
+    auto* problem = dialog->findChild<QComboBox*>("applyProblem");
+    QVERIFY(problem);
+    problem->setCurrentIndex(problem->findData(QStringLiteral("inpaint")));
+    QVERIFY(dialog->findChild<QLineEdit*>("applyMask")->isEnabled());
+    dialog->findChild<QDoubleSpinBox*>("applyMu0")->setValue(1e-3);
+    dialog->setSimulatedNoise(5);
+    QSignalSpy inpainted(dialog, &ApplyDialog::finished);
+    dialog->run();
+    QVERIFY(inpainted.count() == 1 || inpainted.wait(30000));
+    QCOMPARE(inpainted.first().first().toBool(), true);
+    const ApplyResult& filled = dialog->result();
+    QVERIFY2(filled.restored_psnr > filled.measured_psnr + 3.0,
+             qPrintable(QString("%1 -> %2").arg(filled.measured_psnr).arg(filled.restored_psnr)));
+    dialog->setSimulatedNoise(0);
+    QSignalSpy no_mask(dialog, &ApplyDialog::finished);
+    dialog->run();
+    QVERIFY(no_mask.count() == 1 || no_mask.wait(10000));
+    QCOMPARE(no_mask.first().first().toBool(), false);
+    problem->setCurrentIndex(0);
 
     // Errors are messages in the dialog, not crashes.
     dialog->setRegularizerPath(path("missing.json"));

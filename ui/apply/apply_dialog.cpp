@@ -58,9 +58,17 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   form->addRow(tr("Regularizer"), PathRow(regularizer_, browse_reg));
   form->addRow(tr("Image"), PathRow(image_, browse_image));
   problem_ = new QComboBox;
+  problem_->setObjectName(QStringLiteral("applyProblem"));
   problem_->addItem(tr("Denoise"), QStringLiteral("denoise"));
   problem_->addItem(tr("Deblur (Gaussian)"), QStringLiteral("deblur"));
+  problem_->addItem(tr("Inpaint (mask)"), QStringLiteral("inpaint"));
   form->addRow(tr("Problem"), problem_);
+  mask_ = new QLineEdit;
+  mask_->setObjectName(QStringLiteral("applyMask"));
+  mask_->setPlaceholderText(
+      tr("white observed, black missing; empty: a random half when simulating"));
+  browse_mask_ = new QPushButton(tr("Browse…"));
+  form->addRow(tr("Mask"), PathRow(mask_, browse_mask_));
   blur_size_ = new QSpinBox;
   blur_size_->setRange(1, 63);
   blur_size_->setSingleStep(2);
@@ -71,6 +79,7 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   form->addRow(tr("Blur size"), blur_size_);
   form->addRow(tr("Blur σ_b"), blur_sigma_);
   mu0_ = new QDoubleSpinBox;
+  mu0_->setObjectName(QStringLiteral("applyMu0"));
   mu0_->setDecimals(6);
   mu0_->setRange(0, 10);
   mu0_->setSingleStep(1e-4);
@@ -149,6 +158,12 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
         tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"));
     if (!path.isEmpty()) image_->setText(path);
   });
+  connect(browse_mask_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Mask of the observed pixels"), mask_->text(),
+        tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"));
+    if (!path.isEmpty()) mask_->setText(path);
+  });
   connect(problem_, &QComboBox::currentIndexChanged, this, &ApplyDialog::updateFields);
   connect(simulate_, &QCheckBox::toggled, this, &ApplyDialog::updateFields);
   connect(&watcher_, &QFutureWatcher<ApplyResult>::finished, this, &ApplyDialog::onFinished);
@@ -161,7 +176,9 @@ ApplyDialog::~ApplyDialog() {
 }
 
 void ApplyDialog::updateFields() {
-  const bool deblur = problem_->currentIndex() == 1;
+  const bool deblur = problem_->currentIndex() == 1, inpaint = problem_->currentIndex() == 2;
+  mask_->setEnabled(inpaint);
+  browse_mask_->setEnabled(inpaint);
   blur_size_->setEnabled(deblur);
   blur_sigma_->setEnabled(deblur);
   simulate_sigma_->setEnabled(simulate_->isChecked());
@@ -185,8 +202,11 @@ ApplyRequest ApplyDialog::request() const {
   ApplyRequest r;
   r.regularizer = ToStd(regularizer_->text().trimmed());
   r.image = ToStd(image_->text().trimmed());
-  r.problem = problem_->currentIndex() == 1 ? bilevel::OperatorKind::kGaussianBlur
-                                            : bilevel::OperatorKind::kIdentity;
+  const int problem = problem_->currentIndex();
+  r.problem = problem == 1   ? bilevel::OperatorKind::kGaussianBlur
+              : problem == 2 ? bilevel::OperatorKind::kInpainting
+                             : bilevel::OperatorKind::kIdentity;
+  r.mask = ToStd(mask_->text().trimmed());
   r.blur.size = blur_size_->value();
   r.blur.sigma = blur_sigma_->value();
   r.mu0 = mu0_->value();

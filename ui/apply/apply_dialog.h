@@ -52,6 +52,8 @@ class ApplyDialog final : public QDialog {
 
   QLineEdit* regularizer_ = nullptr;
   QLineEdit* image_ = nullptr;
+  QLineEdit* mask_ = nullptr;
+  QPushButton* browse_mask_ = nullptr;
   QComboBox* problem_ = nullptr;
   QSpinBox* blur_size_ = nullptr;
   QDoubleSpinBox* blur_sigma_ = nullptr;

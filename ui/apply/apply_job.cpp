@@ -7,6 +7,7 @@
 
 #include "bilevel/dataset.h"
 #include "bilevel/metrics.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/reconstruct.h"
 #include "bilevel/regularizer_io.h"
 
@@ -48,8 +49,27 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) 
       result.status = s;
       return result;
     }
+  } else if (request.problem == bilevel::OperatorKind::kInpainting) {
+    bilevel::Batch<float> masks;
+    if (!request.mask.empty()) {
+      if (bilevel::Status s = bilevel::ReadMaskImage(request.mask, input.shape(), &masks);
+          !s.ok()) {
+        result.status = s;
+        return result;
+      }
+    } else if (request.simulate_sigma > 0.0 && request.keep_fraction > 0.0 &&
+               request.keep_fraction <= 1.0) {
+      masks = bilevel::InpaintingOperator<float>::RandomMasks(input.shape(), request.keep_fraction,
+                                                              request.seed);
+    } else {
+      result.status = bilevel::Status::Error(
+          "inpainting needs a mask image (white observed, black missing), or a simulation with "
+          "a kept fraction in (0, 1]");
+      return result;
+    }
+    op = std::make_unique<bilevel::InpaintingOperator<float>>(std::move(masks));
   } else {
-    result.status = bilevel::Status::Error("apply denoises or deblurs (inpainting needs a mask)");
+    result.status = bilevel::Status::Error("unknown problem");
     return result;
   }
   if (!(request.mu0 >= 0.0)) {

@@ -14,10 +14,14 @@
 namespace studio {
 
 struct ApplyRequest {
-  std::string regularizer;                                           // regularizer.json or .npz
-  std::string image;                                                 // PNG, JPEG, BMP, TIFF
-  bilevel::OperatorKind problem = bilevel::OperatorKind::kIdentity;  // denoise or deblur
+  std::string regularizer;  // regularizer.json or .npz
+  std::string image;        // PNG, JPEG, BMP, TIFF
+  bilevel::OperatorKind problem = bilevel::OperatorKind::kIdentity;
   bilevel::GaussianBlurOptions blur;
+  // Inpainting: an image of the observed pixels (white observed, black missing). Without one a
+  // simulation draws a random mask keeping keep_fraction of the pixels.
+  std::string mask;
+  double keep_fraction = 0.5;
   double mu0 = 0.0;
   // > 0: the image is clean; simulate y = A x + noise of this sigma (0-255 scale) first, and
   // report PSNRs against it.

@@ -35,4 +35,10 @@ struct ProblemData {
 // Fails on invalid options (naming the field) and on a dataset without training images.
 Status MakeProblem(const ProblemOptions& options, const Dataset& dataset, ProblemData* out);
 
+// Inpainting masks of `shape` from an image of the observed pixels (white, > 0.5 after reading
+// as grey; black missing), the same mask for every image and channel. The image must be
+// shape.w x shape.h; a message says so otherwise.
+template <typename T>
+Status ReadMaskImage(const std::string& path, const Shape& shape, Batch<T>* masks);
+
 }  // namespace bilevel

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <new>
+#include <string>
 #include <utility>
 
 #include "bilevel/synthetic.h"
@@ -87,5 +88,26 @@ Status MakeProblem(const ProblemOptions& options, const Dataset& dataset, Proble
     return Status::Error("not enough memory for the measurements");
   }
 }
+
+template <typename T>
+Status ReadMaskImage(const std::string& path, const Shape& shape, Batch<T>* masks) {
+  Batch<float> image;
+  if (Status s = ReadImage(path, ColorMode::kGrey, &image); !s.ok()) return s;
+  if (image.h() != shape.h || image.w() != shape.w)
+    return Status::Error("the mask '" + path + "' is " + std::to_string(image.w()) + "x" +
+                         std::to_string(image.h()) + ", the image is " + std::to_string(shape.w) +
+                         "x" + std::to_string(shape.h));
+  Batch<T> out(shape);
+  for (int n = 0; n < shape.n; ++n)
+    for (int c = 0; c < shape.c; ++c)
+      for (int y = 0; y < shape.h; ++y)
+        for (int x = 0; x < shape.w; ++x)
+          out.at(n, c, y, x) = image.at(0, 0, y, x) > 0.5f ? T(1) : T(0);
+  *masks = std::move(out);
+  return Status::Ok();
+}
+
+template Status ReadMaskImage<float>(const std::string&, const Shape&, Batch<float>*);
+template Status ReadMaskImage<double>(const std::string&, const Shape&, Batch<double>*);
 
 }  // namespace bilevel
