@@ -177,6 +177,45 @@ class RunControllerTest : public QObject {
       QCOMPARE(r.alpha, r.iteration <= knob_iteration ? 0.05 : 0.0125);
   }
 
+  // Knobs queued together are checked one after the other, each against the ones before it, and
+  // all apply at the same iteration with one event each, in order.
+  void queuedKnobsApplyTogetherInOrder() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    oracle.work_checks = 10;
+    oracle.work_sleep_us = 500;
+    Trainer trainer(Config(), oracle);
+    QVERIFY(trainer.initialize(Zero()).ok());
+    Collector collected;
+    RunController run(trainer, nullptr, collected.callbacks());
+    QVERIFY(run.start().ok());
+    QVERIFY(WaitFor([&] { return collected.recordCount() >= 1; }) >= 0);
+    run.pause();
+    QVERIFY(run.changeKnob("step.initial", "0.5").ok());
+    QVERIFY(run.changeKnob("step.initial", "0.25").ok());
+    QVERIFY(run.changeKnob("batch_size", "3").ok());
+    QVERIFY(!run.changeKnob("batch_size", "0").ok());
+    run.resume();
+    QVERIFY(WaitFor([&] {
+              std::lock_guard lock(collected.mutex);
+              return !collected.records.empty() && collected.records.back().alpha == 0.25;
+            }) >= 0);
+    run.stop();
+    run.wait();
+    std::lock_guard lock(collected.mutex);
+    std::vector<std::string> knobs;
+    long at = -1;
+    for (const RunEvent& e : collected.events)
+      if (e.kind == "knob") {
+        knobs.push_back(e.field + "=" + e.value);
+        QVERIFY(at == -1 || e.iteration == at);
+        at = e.iteration;
+      }
+    QCOMPARE(knobs,
+             (std::vector<std::string>{"step.initial=0.5", "step.initial=0.25", "batch_size=3"}));
+    QCOMPARE(collected.records.back().batch_size, 3);
+    QCOMPARE(trainer.settings().step.initial, 0.25);
+  }
+
   void budgetAndDivergenceEndTheRun() {
     QuadraticWeightOracle oracle(8, 8, 1);
     TrainingConfig c = Config();

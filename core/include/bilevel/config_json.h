@@ -33,6 +33,8 @@ Status GetConfigField(const TrainingConfig& config, const std::string& field, st
 // The fields that may change while a run goes: step.kind, step.initial, step.exponent,
 // accuracy.kind, accuracy.initial, accuracy.exponent, delta.rule, delta.value, batch_size.
 const std::vector<std::string>& LiveKnobs();
+// Copies the live knobs' fields (those of LiveKnobs()) from one configuration to another.
+void CopyLiveKnobs(const TrainingConfig& from, TrainingConfig* to);
 // Sets one live knob from text ("1e-3", "polynomial") and validates the result. Other fields
 // and bad values are refused with a message naming the field; *config is unchanged on error.
 Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value);

@@ -92,6 +92,7 @@ class RunController {
   std::string write_error_;
   std::vector<std::pair<std::string, std::string>> knobs_;  // pending (field, value)
   TrainingConfig settings_;  // the trainer's settings as of the last applied knobs
+  TrainingConfig pending_;   // settings_ with the pending knobs applied (when there are any)
 };
 
 }  // namespace bilevel

@@ -46,6 +46,8 @@ class Trainer {
   // A live change of a schedule knob or the batch size (names as in config.json, for example
   // "step.initial"); applies from the next step. The settings are unchanged on error.
   Status applyKnob(const std::string& field, const std::string& value);
+  // The live knobs of settings already validated (RunController::changeKnob checks them once).
+  void setLiveKnobs(const TrainingConfig& validated);
   // Time spent outside the training work (pauses) that wall_seconds must not count.
   void excludeTime(double seconds) { excluded_seconds_ += seconds; }
   // Replaces the budget (a resumed run may be given a larger one).

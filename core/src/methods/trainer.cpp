@@ -95,6 +95,10 @@ Status Trainer::applyKnob(const std::string& field, const std::string& value) {
   return Status::Ok();
 }
 
+void Trainer::setLiveKnobs(const TrainingConfig& validated) {
+  CopyLiveKnobs(validated, &config_);
+}
+
 std::vector<int> Trainer::nextBatch() {
   const int m = int(order_.size());
   if (config_.method == Method::kIgd || config_.method == Method::kMaid) {

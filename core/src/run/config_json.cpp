@@ -333,6 +333,13 @@ const std::vector<std::string>& LiveKnobs() {
   return knobs;
 }
 
+void CopyLiveKnobs(const TrainingConfig& from, TrainingConfig* to) {
+  to->step = from.step;
+  to->accuracy = from.accuracy;
+  to->delta = from.delta;
+  to->batch_size = from.batch_size;
+}
+
 Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value) {
   if (!config) return Status::Error("ApplyKnob: no configuration given");
   const auto& knobs = LiveKnobs();

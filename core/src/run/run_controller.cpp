@@ -91,12 +91,12 @@ void RunController::stop() {
 }
 
 Status RunController::changeKnob(const std::string& field, const std::string& value) {
-  // Checked against the settings as they will be when the change applies.
+  // Parsed and checked once, against the settings as they will be when the change applies; the
+  // trainer then takes the checked values as they are.
   std::lock_guard lock(mutex_);
-  TrainingConfig probe = settings_;  // the worker may be changing the trainer's own copy
-  for (const auto& [f, v] : knobs_)
-    ApplyKnob(&probe, f, v);
+  TrainingConfig probe = knobs_.empty() ? settings_ : pending_;
   if (Status s = ApplyKnob(&probe, field, value); !s.ok()) return s;
+  pending_ = std::move(probe);
   knobs_.emplace_back(field, value);
   return Status::Ok();
 }
@@ -189,18 +189,15 @@ void RunController::applyKnobs() {
   std::vector<std::pair<std::string, std::string>> knobs;
   {
     std::lock_guard lock(mutex_);
+    if (knobs_.empty()) return;
     knobs.swap(knobs_);
+    trainer_.setLiveKnobs(pending_);
+    settings_ = trainer_.settings();
   }
   for (const auto& [field, value] : knobs) {
-    const Status s = trainer_.applyKnob(field, value);
-    {
-      std::lock_guard lock(mutex_);
-      settings_ = trainer_.settings();
-    }
-    RunEvent e{.kind = s.ok() ? "knob" : "warning", .field = field, .value = value};
-    e.message = s.ok() ? field + " = " + value + " from iteration " +
-                             std::to_string(trainer_.iteration() + 1)
-                       : "knob change refused: " + s.message();
+    RunEvent e{.kind = "knob", .field = field, .value = value};
+    e.message =
+        field + " = " + value + " from iteration " + std::to_string(trainer_.iteration() + 1);
     publish(e);
   }
 }
