@@ -1,4 +1,5 @@
-// CudaFoe: parameters, buffers and checked calls around the kernels of foe_kernels.cu.
+// CudaFoe: parameters, buffers and checked calls around the Field of Experts kernels
+// (foe_*_kernels.cu).
 #include "bilevel/cuda/cuda_foe.h"
 
 #include <cuda_runtime.h>

@@ -1,5 +1,6 @@
-// Private: launchers of the Field of Experts kernels (foe_kernels.cu), called by cuda_foe.cpp.
-// Plain C++ declarations; only cuda_runtime.h's types are needed.
+// Private: launchers of the Field of Experts kernels (foe_forward_kernels.cu,
+// foe_adjoint_kernels.cu, foe_mixed_kernels.cu), called by cuda_foe.cpp. Plain C++ declarations;
+// only cuda_runtime.h's types are needed.
 #pragma once
 
 #include <cuda_runtime.h>

@@ -1,5 +1,5 @@
 // The Field of Experts' pointwise maps of the filter responses z (DESIGN.md section 2), written
-// once for the CPU regularizer (foe.cpp) and the CUDA kernels (cuda/foe_kernels.cu):
+// once for the CPU regularizer (foe.cpp) and the CUDA kernels (cuda/foe_*_kernels.cu):
 //
 //   phi(z) = sqrt(z^2 + nu^2) - nu,   phi'(z) = z / r,   phi''(z) = nu^2 / r^3,   r = sqrt(z^2 +
 //   nu^2)
