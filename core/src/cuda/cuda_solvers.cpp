@@ -1,6 +1,6 @@
 // FISTA, the power method and CG on the device (bilevel/cuda/cuda_solvers.h): host loops that
-// queue the kernels of solver_kernels.cu and foe_*_kernels.cu on the CudaFoe's stream. The
-// per-image decisions are taken on the device; see core/src/fista.cpp and core/src/cg.cpp for the
+// queue the solver kernels (solver_kernels.cuh) and the FoE kernels on the CudaFoe's stream. The
+// per-image decisions are taken on the device; see core/src/solvers/fista.cpp and cg.cpp for the
 // algorithms this mirrors.
 #include "cuda_solver_impl.h"
 

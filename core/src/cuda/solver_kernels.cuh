@@ -1,6 +1,7 @@
-// Private: launchers of the solver kernels (solver_kernels.cu): per-image reductions and vector
-// updates, the forward operators of the data term, and the steps of FISTA, CG and the power method
-// with their per-image control on the device. Called by the host code in cuda_solvers.cpp.
+// Private: launchers of the solver kernels (vector_kernels.cu, fista_kernels.cu, cg_kernels.cu):
+// per-image reductions and vector updates, the forward operators of the data term, and the steps of
+// FISTA, CG and the power method with their per-image control on the device. Called by the host
+// code in cuda_solvers.cpp.
 //
 // Per-image vector kernels split each image of `size` floats into `blocks` chunks (VecDims) and
 // run a grid of blocks x n slots; a slot past the active count exits at once. Reductions are

@@ -1,7 +1,7 @@
 // The per-image decisions of FISTA and CG, written once for the CPU solvers (fista.cpp, cg.cpp)
-// and the CUDA kernels (cuda/solver_kernels.cu, cuda/cuda_solvers.cpp), so that both backends
-// stop, restart and step alike. Plain inline functions of doubles, callable on the host and the
-// device; the CPU tests cover them through the solvers.
+// and the CUDA kernels (cuda/fista_kernels.cu, cuda/cg_kernels.cu, cuda/cuda_solvers.cpp), so that
+// both backends stop, restart and step alike. Plain inline functions of doubles, callable on the
+// host and the device; the CPU tests cover them through the solvers.
 #pragma once
 
 #include <cmath>

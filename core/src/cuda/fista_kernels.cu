@@ -1,0 +1,157 @@
+// Solver kernels: the steps of FISTA and of the power method with their per-image decisions
+// (solvers/solver_steps.h, as core/src/solvers/fista.cpp; see solver_kernels.cuh).
+#include "solver_kernels_common.cuh"
+
+namespace bilevel::cuda {
+namespace {
+
+using namespace solver_detail;
+
+// ---------------------------------------------------------------------------------------------
+// FISTA
+
+// x_new = y - g / L, rounded the same way wherever it is computed.
+__device__ __forceinline__ float FistaPoint(float y, float g, float inv_l) {
+  return __fsub_rn(y, __fmul_rn(g, inv_l));
+}
+
+__global__ void __launch_bounds__(kThreads)
+    FistaReduceKernel(VecDims d, ImageList current, FistaDevice f, Progress pr,
+                      const float* __restrict__ g, const float* __restrict__ y,
+                      const float* __restrict__ x) {
+  ClearNext(pr);
+  const int i = SlotImage(current, blockIdx.y);
+  if (i < 0) return;
+  std::size_t begin, end;
+  Chunk(d, blockIdx.x, &begin, &end);
+  const std::size_t base = std::size_t(i) * d.size;
+  const float inv = f.inv_l[i];
+  double gg = 0.0, restart = 0.0;
+  for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads) {
+    const float gv = g[base + e], yv = y[base + e], xv = x[base + e];
+    const float xn = FistaPoint(yv, gv, inv);
+    gg += double(gv) * double(gv);
+    restart += double(__fsub_rn(yv, xn)) * double(__fsub_rn(xn, xv));
+  }
+  if (!LastBlock(pr, d.blocks, i, blockIdx.x, &gg, &restart)) return;
+  // The decisions of SolveFista for image i (solvers/solver_steps.h, as
+  // core/src/solvers/fista.cpp).
+  const int iterations = ++f.iterations[i];
+  const double norm = sqrt(gg);
+  f.residual[i] = norm;
+  const steps::Verdict verdict =
+      steps::FistaVerdict(norm, f.tolerance, iterations, f.max_iterations);
+  if (verdict == steps::Verdict::kNonFinite) {
+    f.state[i] = kNonFinite;
+    f.mode[i] = 0;
+  } else if (verdict == steps::Verdict::kConverged) {
+    f.state[i] = kConverged;
+    f.mode[i] = 1;
+  } else if (verdict == steps::Verdict::kLimit) {
+    f.state[i] = kLimit;
+    f.mode[i] = 1;
+  } else {
+    double t = f.t[i];
+    const double beta =
+        steps::FistaExtrapolation(f.adaptive_restart && restart > 0.0, f.momentum[i], &t);
+    f.t[i] = t;
+    f.beta[i] = float(beta);
+    f.mode[i] = 2;
+    Append(pr, i);
+  }
+}
+
+__global__ void __launch_bounds__(kThreads)
+    FistaUpdateKernel(VecDims d, ImageList current, FistaDevice f, const float* __restrict__ g,
+                      float* __restrict__ y, float* __restrict__ x) {
+  const int i = SlotImage(current, blockIdx.y);
+  if (i < 0) return;
+  const int mode = f.mode[i];
+  if (mode == 0) return;
+  std::size_t begin, end;
+  Chunk(d, blockIdx.x, &begin, &end);
+  const std::size_t base = std::size_t(i) * d.size;
+  if (mode == 1) {
+    for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads)
+      x[base + e] = y[base + e];
+    return;
+  }
+  const float inv = f.inv_l[i], beta = f.beta[i];
+  for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads) {
+    const float xv = x[base + e];
+    const float xn = FistaPoint(y[base + e], g[base + e], inv);
+    y[base + e] = xn + beta * (xn - xv);
+    x[base + e] = xn;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Power method
+
+__global__ void __launch_bounds__(kThreads)
+    PowerReduceKernel(VecDims d, PowerDevice pw, Progress pr, const float* __restrict__ v,
+                      const float* __restrict__ w) {
+  const int i = blockIdx.y;
+  std::size_t begin, end;
+  Chunk(d, blockIdx.x, &begin, &end);
+  const std::size_t base = std::size_t(i) * d.size;
+  double vw = 0.0, ww = 0.0;
+  for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads) {
+    const double a = v[base + e], b = w[base + e];
+    vw += a * b;
+    ww += b * b;
+  }
+  if (!LastBlock(pr, d.blocks, i, blockIdx.x, &vw, &ww)) return;
+  pw.lambda[i] = vw;
+  const double norm = sqrt(ww);
+  pw.scale[i] = norm > 0.0 ? 1.0 / norm : 0.0;
+}
+
+__global__ void __launch_bounds__(kThreads)
+    PowerNormalizeKernel(VecDims d, PowerDevice pw, const float* __restrict__ w,
+                         float* __restrict__ v) {
+  const int i = blockIdx.y;
+  std::size_t begin, end;
+  Chunk(d, blockIdx.x, &begin, &end);
+  const std::size_t base = std::size_t(i) * d.size;
+  const float s = float(pw.scale[i]);
+  for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads)
+    v[base + e] = s * w[base + e] + 0.0f * v[base + e];
+}
+
+}  // namespace
+
+cudaError_t LaunchFistaReduce(const VecDims& d, ImageList current, const FistaDevice& f,
+                              const Progress& pr, const float* g, const float* y, const float* x,
+                              cudaStream_t stream) {
+  if (!Fits(d)) return cudaErrorInvalidValue;
+  if (d.n == 0) return cudaSuccess;
+  FistaReduceKernel<<<Grid(d), kThreads, 0, stream>>>(d, current, f, pr, g, y, x);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchFistaUpdate(const VecDims& d, ImageList current, const FistaDevice& f,
+                              const float* g, float* y, float* x, cudaStream_t stream) {
+  if (!Fits(d)) return cudaErrorInvalidValue;
+  if (d.n == 0) return cudaSuccess;
+  FistaUpdateKernel<<<Grid(d), kThreads, 0, stream>>>(d, current, f, g, y, x);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchPowerReduce(const VecDims& d, const PowerDevice& pw, const Progress& pr,
+                              const float* v, const float* w, cudaStream_t stream) {
+  if (!Fits(d)) return cudaErrorInvalidValue;
+  if (d.n == 0) return cudaSuccess;
+  PowerReduceKernel<<<Grid(d), kThreads, 0, stream>>>(d, pw, pr, v, w);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchPowerNormalize(const VecDims& d, const PowerDevice& pw, const float* w, float* v,
+                                 cudaStream_t stream) {
+  if (!Fits(d)) return cudaErrorInvalidValue;
+  if (d.n == 0) return cudaSuccess;
+  PowerNormalizeKernel<<<Grid(d), kThreads, 0, stream>>>(d, pw, w, v);
+  return cudaGetLastError();
+}
+
+}  // namespace bilevel::cuda

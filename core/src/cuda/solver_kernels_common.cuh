@@ -1,0 +1,119 @@
+// Device helpers shared by the solver kernels (vector_kernels.cu, fista_kernels.cu,
+// cg_kernels.cu): block sizes, per-image chunks and reductions in a fixed order, and the lists
+// of images still running.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "solver_kernels.cuh"
+#include "solvers/solver_steps.h"
+
+namespace bilevel::cuda {
+namespace solver_detail {
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr std::size_t kChunkTarget = std::size_t(kThreads) * 16;  // floats per block, roughly
+constexpr int kMaxBlocksPerImage = 128;
+constexpr int kMaxSlots = 65535;  // gridDim.y
+
+__device__ __forceinline__ int SlotImage(const ImageList& a, int slot) {
+  if (a.count && slot >= *a.count) return -1;
+  return a.list ? a.list[slot] : slot;
+}
+
+// The chunk [begin, end) of an image that block b handles.
+__device__ __forceinline__ void Chunk(const VecDims& d, int b, std::size_t* begin,
+                                      std::size_t* end) {
+  const std::size_t chunk = (d.size + std::size_t(d.blocks) - 1) / std::size_t(d.blocks);
+  *begin = std::size_t(b) * chunk;
+  const std::size_t e = *begin + chunk;
+  *end = e < d.size ? e : d.size;
+}
+
+// Sums of two values over the block (fixed order: warp shuffles, then the warps in order); the
+// totals are valid in thread 0.
+__device__ inline void BlockSum2(double* a, double* b) {
+  __shared__ double sa[kWarps], sb[kWarps];
+  double x = *a, y = *b;
+  for (int off = 16; off > 0; off >>= 1) {
+    x += __shfl_down_sync(0xffffffffu, x, off);
+    y += __shfl_down_sync(0xffffffffu, y, off);
+  }
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  if (lane == 0) {
+    sa[warp] = x;
+    sb[warp] = y;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    x = 0.0;
+    y = 0.0;
+    for (int k = 0; k < kWarps; ++k) {
+      x += sa[k];
+      y += sb[k];
+    }
+    *a = x;
+    *b = y;
+  }
+  __syncthreads();
+}
+
+// Stores this block's partial sums of image i. Returns true in thread 0 of the image's last block
+// to arrive, with s0 and s1 replaced by the totals over the blocks. The last block's first warp
+// adds the partials (lane k takes blocks k, k + 32, ..., then a fixed shuffle tree), so the totals
+// do not depend on the order in which blocks arrive.
+__device__ inline bool LastBlock(const Progress& pr, int blocks, int i, int b, double* s0,
+                                 double* s1) {
+  __shared__ int last;
+  BlockSum2(s0, s1);
+  if (threadIdx.x == 0) {
+    double* mine = pr.partial + (std::size_t(i) * blocks + b) * 2;
+    mine[0] = *s0;
+    mine[1] = *s1;
+    __threadfence();
+    const unsigned before = atomicAdd(pr.arrivals + i, 1u);
+    last = before == unsigned(blocks - 1);
+  }
+  __syncthreads();
+  if (!last || threadIdx.x >= 32) return false;
+  __threadfence();
+  const volatile double* all = pr.partial + std::size_t(i) * blocks * 2;
+  double t0 = 0.0, t1 = 0.0;
+  for (int k = int(threadIdx.x); k < blocks; k += 32) {
+    t0 += all[2 * k];
+    t1 += all[2 * k + 1];
+  }
+  for (int off = 16; off > 0; off >>= 1) {
+    t0 += __shfl_down_sync(0xffffffffu, t0, off);
+    t1 += __shfl_down_sync(0xffffffffu, t1, off);
+  }
+  if (threadIdx.x != 0) return false;
+  pr.arrivals[i] = 0;
+  *s0 = t0;
+  *s1 = t1;
+  return true;
+}
+
+__device__ __forceinline__ void Append(const Progress& pr, int i) {
+  const int slot = atomicAdd(pr.next_count, 1);
+  pr.next_list[slot] = i;
+}
+
+__device__ __forceinline__ void ClearNext(const Progress& pr) {
+  if (pr.clear_count && blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) *pr.clear_count = 0;
+}
+
+inline bool Fits(const VecDims& d) {
+  return d.n >= 0 && d.n <= kMaxSlots && d.blocks >= 1;
+}
+
+inline dim3 Grid(const VecDims& d) {
+  return dim3(unsigned(d.blocks), unsigned(d.n));
+}
+
+}  // namespace solver_detail
+}  // namespace bilevel::cuda
