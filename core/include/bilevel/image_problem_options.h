@@ -28,6 +28,9 @@ struct ImageProblemOptions {
                                const std::function<bool()>& keep_going) const;
 };
 
+// The oracle's status for a solver's: usable results (converged or at the iteration limit) are ok.
+OracleStatus ToOracleStatus(SolverStatus status);
+
 // Checks a request's image indices and the parameters' finiteness; on failure fills *result
 // (status and message) and returns false.
 bool CheckOracleRequest(const OracleRequest& request, int training_size,

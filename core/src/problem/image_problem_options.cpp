@@ -34,6 +34,21 @@ HypergradientOptions ImageProblemOptions::solvers(double epsilon, double delta,
   return options;
 }
 
+OracleStatus ToOracleStatus(SolverStatus status) {
+  switch (status) {
+    case SolverStatus::kConverged:
+    case SolverStatus::kMaxIterations:
+      return OracleStatus::kOk;
+    case SolverStatus::kCancelled:
+      return OracleStatus::kCancelled;
+    case SolverStatus::kNonFinite:
+      return OracleStatus::kNonFinite;
+    case SolverStatus::kInvalidInput:
+      return OracleStatus::kError;
+  }
+  return OracleStatus::kError;
+}
+
 bool CheckOracleRequest(const OracleRequest& request, int training_size,
                         const Eigen::VectorXd& theta, OracleResult* result) {
   std::vector<char> seen(std::size_t(std::max(training_size, 0)), 0);

@@ -24,21 +24,6 @@ void Scatter(const Batch<float>& from, const std::vector<int>& images, Batch<flo
     std::copy(from.image(int(k)), from.image(int(k)) + from.imageSize(), to.image(images[k]));
 }
 
-OracleStatus ToOracleStatus(SolverStatus status) {
-  switch (status) {
-    case SolverStatus::kConverged:
-    case SolverStatus::kMaxIterations:
-      return OracleStatus::kOk;
-    case SolverStatus::kCancelled:
-      return OracleStatus::kCancelled;
-    case SolverStatus::kNonFinite:
-      return OracleStatus::kNonFinite;
-    case SolverStatus::kInvalidInput:
-      return OracleStatus::kError;
-  }
-  return OracleStatus::kError;
-}
-
 }  // namespace
 
 ImageProblemOracle::ImageProblemOracle(const ImageProblemOptions& options, Dataset dataset,
