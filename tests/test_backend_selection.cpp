@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "bilevel/backend_info.h"
-#include "bilevel/foe.h"
 #include "bilevel/training_session.h"
+#include "regularizers/foe.h"
 
 using namespace bilevel;
 

@@ -9,10 +9,10 @@
 #include <memory>
 #include <vector>
 
-#include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/hypergradient.h"
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
+#include "regularizers/foe.h"
 #include "test_support.h"
 
 using namespace bilevel;

@@ -4,7 +4,7 @@
 
 #include "bilevel/baselines.h"
 #include "bilevel/metrics.h"
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
 
 using namespace bilevel;
 

@@ -10,12 +10,12 @@
 
 #include "bilevel/config_json.h"
 #include "bilevel/dataset.h"
-#include "bilevel/foe.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/npy.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_folder.h"
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
+#include "regularizers/foe.h"
 
 using namespace bilevel;
 

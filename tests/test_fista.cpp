@@ -12,10 +12,10 @@
 
 #include "bilevel/batch_ops.h"
 #include "bilevel/fista.h"
-#include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
-#include "bilevel/lower_level.h"
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
+#include "problem/lower_level.h"
+#include "regularizers/foe.h"
 #include "test_support.h"
 
 using namespace bilevel;

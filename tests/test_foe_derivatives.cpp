@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "bilevel/batch_ops.h"
-#include "bilevel/foe.h"
 #include "bilevel/thread_pool.h"
+#include "regularizers/foe.h"
 #include "test_support.h"
 
 using namespace bilevel;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "bilevel/problem_data.h"
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
 #include "test_support.h"
 
 using namespace bilevel;

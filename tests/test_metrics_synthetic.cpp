@@ -8,7 +8,7 @@
 #include "bilevel/batch.h"
 #include "bilevel/metrics.h"
 #include "bilevel/solver_report.h"
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
 #include "test_support.h"
 
 using namespace bilevel;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bilevel/file_util.h"
+#include "base/file_util.h"
 #include "bilevel/npy.h"
 #include "python_support.h"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "bilevel/boundary.h"
-#include "bilevel/correlation.h"
+#include "linops/correlation.h"
 #include "test_support.h"
 
 using namespace bilevel;

@@ -16,8 +16,8 @@
 #include "bilevel/regularizer_io.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/run_controller.h"
-#include "bilevel/synthetic.h"
 #include "bilevel/training_session.h"
+#include "data/synthetic.h"
 #include "test_support.h"
 
 using namespace bilevel;

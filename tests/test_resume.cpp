@@ -8,10 +8,10 @@
 #include <cmath>
 #include <fstream>
 
-#include "bilevel/foe.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_controller.h"
 #include "bilevel/training_session.h"
+#include "regularizers/foe.h"
 
 using namespace bilevel;
 

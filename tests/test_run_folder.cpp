@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "base/file_util.h"
 #include "bilevel/config_json.h"
-#include "bilevel/file_util.h"
-#include "bilevel/foe.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_folder.h"
 #include "python_support.h"
+#include "regularizers/foe.h"
 
 using namespace bilevel;
 using namespace bilevel::test;

@@ -20,8 +20,8 @@
 #include <Eigen/Dense>
 
 #include "bilevel/batch.h"
-#include "bilevel/foe.h"
 #include "bilevel/solver_interfaces.h"
+#include "regularizers/foe.h"
 
 namespace bilevel::test {
 

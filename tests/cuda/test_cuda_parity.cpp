@@ -12,9 +12,9 @@
 #include <random>
 
 #include "bilevel/batch_ops.h"
-#include "bilevel/cuda/cuda_foe.h"
-#include "bilevel/foe.h"
-#include "bilevel/synthetic.h"
+#include "cuda/cuda_foe.h"
+#include "data/synthetic.h"
+#include "regularizers/foe.h"
 #include "test_support.h"
 
 using namespace bilevel;

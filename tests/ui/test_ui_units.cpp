@@ -7,10 +7,10 @@
 #include <QTest>
 #include <cmath>
 
-#include "bilevel/foe.h"
 #include "bilevel/run_folder.h"
 #include "dataset_panel.h"
 #include "image_conversion.h"
+#include "regularizers/foe.h"
 #include "run_folder_loader.h"
 #include "run_store.h"
 #include "scientific_spin_box.h"

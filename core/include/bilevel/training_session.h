@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bilevel/dataset.h"
-#include "bilevel/image_problem_oracle.h"
+#include "bilevel/image_oracle.h"
 #include "bilevel/run_folder.h"
 #include "bilevel/trainer.h"
 #include "bilevel/training_config.h"

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "bilevel/batch_ops.h"
-#include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
-#include "bilevel/lower_level.h"
-#include "bilevel/synthetic.h"
 #include "bilevel/thread_pool.h"
+#include "data/synthetic.h"
+#include "problem/lower_level.h"
+#include "regularizers/foe.h"
 
 namespace bilevel {
 namespace {

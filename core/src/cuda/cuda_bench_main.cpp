@@ -15,10 +15,10 @@
 #include <functional>
 #include <vector>
 
-#include "bilevel/cuda/cuda_foe.h"
-#include "bilevel/foe.h"
 #include "bilevel/iteration_timing.h"
-#include "bilevel/synthetic.h"
+#include "cuda/cuda_foe.h"
+#include "data/synthetic.h"
+#include "regularizers/foe.h"
 
 using namespace bilevel;
 

@@ -1,6 +1,6 @@
 // CudaFoe: parameters, buffers and checked calls around the Field of Experts kernels
 // (foe_*_kernels.cu).
-#include "bilevel/cuda/cuda_foe.h"
+#include "cuda/cuda_foe.h"
 
 #include <cuda_runtime.h>
 

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "bilevel/backend_info.h"
-#include "bilevel/cuda/cuda_foe.h"
-#include "bilevel/cuda/cuda_oracle.h"
-#include "bilevel/cuda/cuda_solvers.h"
-#include "bilevel/foe.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/iteration_timing.h"
-#include "bilevel/synthetic.h"
+#include "cuda/cuda_foe.h"
+#include "cuda/cuda_oracle.h"
+#include "cuda/cuda_solvers.h"
+#include "data/synthetic.h"
+#include "regularizers/foe.h"
 
 namespace bilevel {
 namespace {

@@ -2,9 +2,9 @@
 // accessors, warm starts) and cuda_oracle_solves.cpp (evaluate, testPsnr, reconstruct).
 #pragma once
 
-#include "bilevel/cuda/cuda_oracle.h"
+#include "cuda/cuda_oracle.h"
 
-#include "bilevel/image_problem_options.h"
+#include "problem/image_problem_options.h"
 
 #include <cuda_runtime.h>
 
@@ -14,9 +14,9 @@
 #include <new>
 #include <utility>
 
-#include "bilevel/cuda/cuda_foe.h"
-#include "bilevel/cuda/cuda_solvers.h"
 #include "bilevel/hypergradient.h"
+#include "cuda/cuda_foe.h"
+#include "cuda/cuda_solvers.h"
 #include "device_array.h"
 
 namespace bilevel {

@@ -4,7 +4,7 @@
 // operators on the device.
 #pragma once
 
-#include "bilevel/cuda/cuda_solvers.h"
+#include "cuda/cuda_solvers.h"
 #include "solvers/solver_steps.h"
 
 #include <cuda_runtime.h>

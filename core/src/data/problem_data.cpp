@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
 
 namespace bilevel {
 namespace {

@@ -1,4 +1,4 @@
-#include "bilevel/synthetic.h"
+#include "data/synthetic.h"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "bilevel/file_util.h"
+#include "base/file_util.h"
 
 namespace bilevel {
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <set>
 
-#include "bilevel/file_util.h"
+#include "base/file_util.h"
 #include "bilevel/npy.h"
 
 namespace bilevel {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "bilevel/file_util.h"
+#include "base/file_util.h"
 #include "bilevel/npy.h"
 
 namespace bilevel {

@@ -12,8 +12,8 @@
 #include <system_error>
 #include <variant>
 
+#include "base/file_util.h"
 #include "bilevel/config_json.h"
-#include "bilevel/file_util.h"
 #include "bilevel/regularizer_io.h"
 
 namespace bilevel {

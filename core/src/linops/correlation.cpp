@@ -1,4 +1,4 @@
-#include "bilevel/correlation.h"
+#include "linops/correlation.h"
 
 #include <algorithm>
 #include <cstddef>

@@ -10,7 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <string_view>
 
-#include "bilevel/file_util.h"
+#include "base/file_util.h"
 #include "plot/plot_axis.h"
 #include "plot/plot_text.h"
 

@@ -5,9 +5,9 @@
 #include <new>
 
 #include "bilevel/batch_ops.h"
-#include "bilevel/lower_level.h"
 #include "bilevel/metrics.h"
 #include "bilevel/thread_pool.h"
+#include "problem/lower_level.h"
 
 namespace bilevel {
 namespace {

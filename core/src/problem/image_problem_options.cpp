@@ -1,4 +1,4 @@
-#include "bilevel/image_problem_options.h"
+#include "problem/image_problem_options.h"
 
 #include <algorithm>
 #include <string>

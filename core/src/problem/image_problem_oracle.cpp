@@ -1,4 +1,4 @@
-#include "bilevel/image_problem_oracle.h"
+#include "problem/image_problem_oracle.h"
 
 #include "bilevel/reconstruct.h"
 #include "bilevel/regularizer_registry.h"

@@ -1,4 +1,4 @@
-#include "bilevel/lower_level.h"
+#include "problem/lower_level.h"
 
 #include <Eigen/Core>
 

@@ -5,8 +5,8 @@
 #include <exception>
 #include <memory>
 
-#include "bilevel/lower_level.h"
 #include "bilevel/regularizer_registry.h"
+#include "problem/lower_level.h"
 
 namespace bilevel {
 

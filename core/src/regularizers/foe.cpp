@@ -1,4 +1,4 @@
-#include "bilevel/foe.h"
+#include "regularizers/foe.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <functional>
 
 #include "bilevel/batch_ops.h"
-#include "bilevel/correlation.h"
 #include "bilevel/thread_pool.h"
+#include "linops/correlation.h"
 #include "regularizers/foe_maps.h"
 
 namespace bilevel {

@@ -3,7 +3,7 @@
 #include <random>
 #include <string>
 
-#include "bilevel/foe.h"
+#include "regularizers/foe.h"
 
 namespace bilevel {
 

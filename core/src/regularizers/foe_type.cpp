@@ -1,8 +1,8 @@
 // The Field of Experts as a registered type: its settings, their checks, and its views.
 #include <cmath>
 
-#include "bilevel/foe.h"
 #include "regularizers/builtin_types.h"
+#include "regularizers/foe.h"
 
 namespace bilevel {
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <type_traits>
 
-#include "bilevel/file_util.h"
+#include "base/file_util.h"
 #include "run/json_read.h"
 
 namespace bilevel {

@@ -1,12 +1,14 @@
 #include "bilevel/training_session.h"
 
+#include "problem/image_problem_oracle.h"
+
 #include "bilevel/backend_info.h"
 #include "bilevel/config_json.h"
 #include "bilevel/problem_data.h"
 #include "bilevel/thread_pool.h"
 
 #ifdef BILEVEL_HAVE_CUDA
-#include "bilevel/cuda/cuda_oracle.h"
+#include "cuda/cuda_oracle.h"
 #endif
 
 namespace bilevel {

@@ -27,11 +27,11 @@
 
 #include "bilevel/batch.h"
 #include "bilevel/cg.h"
-#include "bilevel/cuda/cuda_foe.h"
 #include "bilevel/fista.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/solver_report.h"
 #include "bilevel/status.h"
+#include "cuda/cuda_foe.h"
 
 namespace bilevel {
 

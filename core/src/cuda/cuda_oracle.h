@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "bilevel/dataset.h"
-#include "bilevel/foe.h"
 #include "bilevel/image_oracle.h"
 #include "bilevel/problem_data.h"
 #include "bilevel/training_config.h"
+#include "regularizers/foe.h"
 
 namespace bilevel {
 

@@ -19,8 +19,8 @@
 #include <memory>
 
 #include "bilevel/batch.h"
-#include "bilevel/foe.h"
 #include "bilevel/status.h"
+#include "regularizers/foe.h"
 
 namespace bilevel {
 
