@@ -19,12 +19,7 @@ Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
     return Status::Error("the GPU engine has no \"" + config.regularizer.type + "\" regularizer");
   if (Status s = ValidateRegularizerSettings(config.regularizer); !s.ok()) return s;
   const FoeConfig foe_config = FoeConfigFrom(config.regularizer);
-  if (dataset.train.n() == 0) return Status::Error("the training set is empty");
-  if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
-    return Status::Error("the measurements do not match the training images");
-  if (dataset.test.n() > 0 &&
-      (!problem.test_op || problem.test_measured.shape() != dataset.test.shape()))
-    return Status::Error("the measurements do not match the test images");
+  if (Status s = CheckProblemData(dataset, problem); !s.ok()) return s;
   FieldOfExperts<float> probe(foe_config);
   if (Status s = probe.checkImages(dataset.train.shape()); !s.ok()) return s;
   if (Status s = CheckOperatorShape(*problem.train_op, dataset.train.shape()); !s.ok()) return s;

@@ -49,6 +49,16 @@ OracleStatus ToOracleStatus(SolverStatus status) {
   return OracleStatus::kError;
 }
 
+Status CheckProblemData(const Dataset& dataset, const ProblemData& problem) {
+  if (dataset.train.n() == 0) return Status::Error("the training set is empty");
+  if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
+    return Status::Error("the measurements do not match the training images");
+  if (dataset.test.n() > 0 &&
+      (!problem.test_op || problem.test_measured.shape() != dataset.test.shape()))
+    return Status::Error("the measurements do not match the test images");
+  return Status::Ok();
+}
+
 bool CheckOracleRequest(const OracleRequest& request, int training_size,
                         const Eigen::VectorXd& theta, OracleResult* result) {
   std::vector<char> seen(std::size_t(std::max(training_size, 0)), 0);

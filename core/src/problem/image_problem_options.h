@@ -8,6 +8,7 @@
 
 #include "bilevel/hypergradient.h"
 #include "bilevel/oracle.h"
+#include "bilevel/problem_data.h"
 #include "bilevel/status.h"
 #include "bilevel/training_config.h"
 
@@ -27,6 +28,10 @@ struct ImageProblemOptions {
   HypergradientOptions solvers(double epsilon, double delta,
                                const std::function<bool()>& keep_going) const;
 };
+
+// A non-empty training set with its measurements and operator, and the same for the test set
+// when it has images.
+Status CheckProblemData(const Dataset& dataset, const ProblemData& problem);
 
 // The oracle's status for a solver's: usable results (converged or at the iteration limit) are ok.
 OracleStatus ToOracleStatus(SolverStatus status);

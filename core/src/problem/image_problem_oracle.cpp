@@ -43,12 +43,7 @@ Status ImageProblemOracle::Create(const ImageProblemOptions& options,
   if (Status s = options.validate(); !s.ok()) return s;
   std::unique_ptr<Regularizer<float>> reg;
   if (Status s = CreateRegularizer(regularizer, &reg); !s.ok()) return s;
-  if (dataset.train.n() == 0) return Status::Error("the training set is empty");
-  if (!problem.train_op || problem.train_measured.shape() != dataset.train.shape())
-    return Status::Error("the measurements do not match the training images");
-  if (dataset.test.n() > 0 &&
-      (!problem.test_op || problem.test_measured.shape() != dataset.test.shape()))
-    return Status::Error("the measurements do not match the test images");
+  if (Status s = CheckProblemData(dataset, problem); !s.ok()) return s;
   if (Status s = reg->checkImages(dataset.train.shape()); !s.ok()) return s;
   out->reset(
       new ImageProblemOracle(options, std::move(dataset), std::move(problem), std::move(reg)));
