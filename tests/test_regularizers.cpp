@@ -93,8 +93,8 @@ void RegisterToy() {
   RegularizerType t;
   t.name = "toy_quadratic";
   t.label = "Toy quadratic";
-  t.defaults.fields = {{"channels", 1LL, "C", {}}};
-  t.defaults.init = {{"a", -1.0, "initial log weight", {}}};
+  t.defaults.fields = {{"channels", 1LL, "C", {}, {}}};
+  t.defaults.init = {{"a", -1.0, "initial log weight", {}, {}}};
   t.make_float = [](const RegularizerSettings& s) {
     return std::unique_ptr<Regularizer<float>>(new ToyQuadratic<float>(s));
   };

@@ -102,8 +102,9 @@ void RegularizerForm::rebuild() {
       editor = box;
     } else {
       auto* box = new QComboBox;
-      for (const std::string& choice : f.choices)
-        box->addItem(ToQString(choice), ToQString(choice));
+      for (std::size_t k = 0; k < f.choices.size(); ++k)
+        box->addItem(ToQString(k < f.labels.size() ? f.labels[k] : f.choices[k]),
+                     ToQString(f.choices[k]));
       box->setCurrentIndex(std::max(0, box->findData(ToQString(std::get<std::string>(f.value)))));
       connect(box, &QComboBox::currentIndexChanged, this, [this, key, box] {
         settings_.set(key, ToStd(box->currentData().toString()));

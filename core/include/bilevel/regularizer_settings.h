@@ -26,6 +26,7 @@ struct Setting {
   SettingValue value;
   std::string help;                  // one line, for tooltips and --help
   std::vector<std::string> choices;  // texts: the accepted values
+  std::vector<std::string> labels;   // for people, one per choice (empty: the choices themselves)
   bool operator==(const Setting& other) const { return name == other.name && value == other.value; }
 };
 

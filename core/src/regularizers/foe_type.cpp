@@ -10,23 +10,25 @@ RegularizerSettings FoeSettings(const FoeConfig& config, const FoeInitOptions& i
   RegularizerSettings s;
   s.type = "field_of_experts";
   s.fields = {
-      {"channels", (long long)config.channels, "C: 3 for colour data, 1 for grey", {}},
-      {"kernels", (long long)config.kernels, "J, the number of experts", {}},
-      {"kernel_size", (long long)config.kernel_size, "k, odd: the kernels are C x k x k", {}},
+      {"channels", (long long)config.channels, "C: 3 for colour data, 1 for grey", {}, {}},
+      {"kernels", (long long)config.kernels, "J, the number of experts", {}, {}},
+      {"kernel_size", (long long)config.kernel_size, "k, odd: the kernels are C x k x k", {}, {}},
       {"boundary",
        std::string(ToString(config.boundary)),
        "boundary rule of the correlations",
-       {"reflect101", "zero"}},
+       {"reflect101", "zero"},
+       {"mirror (reflect-101)", "zero"}},
   };
   s.init = {
-      {"theta0", init.theta0, "initial log of the overall weight", {}},
-      {"expert_weight", init.expert_weight, "initial log of every expert weight", {}},
-      {"smoothing", init.smoothing, "initial s = log(nu)", {}},
+      {"theta0", init.theta0, "initial log of the overall weight", {}, {}},
+      {"expert_weight", init.expert_weight, "initial log of every expert weight", {}, {}},
+      {"smoothing", init.smoothing, "initial s = log(nu)", {}, {}},
       {"zero_mean",
        init.zero_mean,
        "kernels start zero-mean and are projected back after each step",
+       {},
        {}},
-      {"seed", (long long)init.seed, "the random initial kernels", {}},
+      {"seed", (long long)init.seed, "the random initial kernels", {}, {}},
   };
   return s;
 }

@@ -257,10 +257,10 @@ RegularizerType TotalVariationType() {
   t.name = "total_variation";
   t.label = "Smoothed total variation";
   t.defaults.type = t.name;
-  t.defaults.fields = {{"channels", 3LL, "C: 3 for colour data, 1 for grey", {}}};
+  t.defaults.fields = {{"channels", 3LL, "C: 3 for colour data, 1 for grey", {}, {}}};
   t.defaults.init = {
-      {"weight", -3.0, "initial log of every channel's weight (exp(-3) ~ 0.05)", {}},
-      {"smoothing", -3.0, "initial s = log(nu) (nu ~ 0.05)", {}},
+      {"weight", -3.0, "initial log of every channel's weight (exp(-3) ~ 0.05)", {}, {}},
+      {"smoothing", -3.0, "initial s = log(nu) (nu ~ 0.05)", {}, {}},
   };
   t.validate = ValidateTv;
   t.make_float = MakeTv<float>;
