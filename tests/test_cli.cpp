@@ -240,17 +240,18 @@ class CliTest : public QObject {
     const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 3);  // header, rule, one run
     const QStringList cells = lines[2].split('|');
-    QVERIFY2(cells.size() >= 11, qPrintable(lines[2]));
+    QVERIFY2(cells.size() >= 12, qPrintable(lines[2]));
     QCOMPARE(cells[1].trimmed(), QString("quick"));
-    QCOMPARE(cells[3].trimmed().toInt(), 16);  // the preset's test patches
-    const double measured = cells[4].toDouble(), initial = cells[5].toDouble(),
-                 learned = cells[6].toDouble();
+    QCOMPARE(cells[2].trimmed(), QString("field_of_experts"));
+    QCOMPARE(cells[4].trimmed().toInt(), 16);  // the preset's test patches
+    const double measured = cells[5].toDouble(), initial = cells[6].toDouble(),
+                 learned = cells[7].toDouble();
     QVERIFY2(measured > 15 && measured < 25, qPrintable(lines[2]));
     QVERIFY2(initial > measured && learned > measured, qPrintable(lines[2]));
     QVERIFY2(std::abs(learned - log.back().test_psnr) < 0.05,
              qPrintable(lines[2] + " against " + QString::number(log.back().test_psnr)));
-    QCOMPARE(cells[7].trimmed().toLong(), log.back().computations);
-    QVERIFY2(cells[10].contains("CPU"), qPrintable(lines[2]));
+    QCOMPARE(cells[8].trimmed().toLong(), log.back().computations);
+    QVERIFY2(cells[11].contains("CPU"), qPrintable(lines[2]));
 
     const QString sheet = tmp.filePath("gallery.png");
     r = Cli({"gallery", run, run, "--image", "test:1", "--zoom", "1", "--out", sheet});

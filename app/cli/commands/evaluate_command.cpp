@@ -20,9 +20,9 @@ int RunEvaluateCommand(const QStringList& arguments) {
   if (parser.positionalArguments().isEmpty()) return cli::Fail("evaluate", "give run folders", 2);
 
   std::printf(
-      "| run | method | test images | measured (dB) | initial FoE (dB) | learned FoE (dB) | "
+      "| run | regularizer | method | test images | measured (dB) | initial (dB) | learned (dB) | "
       "computations | iterations | training time (s) | trained on |\n"
-      "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --- |\n");
+      "| --- | --- | --- | --: | --: | --: | --: | --: | --: | --: | --- |\n");
   for (const QString& dir : parser.positionalArguments()) {
     cli::RunProblem run;
     if (bilevel::Status s =
@@ -42,9 +42,10 @@ int RunEvaluateCommand(const QStringList& arguments) {
                        dir.toStdString() + ": the test images could not be evaluated: " + failure);
     const bilevel::IterationRecord last =
         run.log.empty() ? bilevel::IterationRecord{} : run.log.back();
-    std::printf("| %s | %s | %d | %.2f | %.2f | %.2f | %ld | %ld | %.0f | %s |\n",
-                config.name.c_str(), bilevel::ToString(config.method), oracle.dataset().test.n(),
-                measured, initial, learned, last.computations, last.iteration, last.wall_seconds,
+    std::printf("| %s | %s | %s | %d | %.2f | %.2f | %.2f | %ld | %ld | %.0f | %s |\n",
+                config.name.c_str(), config.regularizer.type.c_str(),
+                bilevel::ToString(config.method), oracle.dataset().test.n(), measured, initial,
+                learned, last.computations, last.iteration, last.wall_seconds,
                 run.trained_on.empty() ? "not recorded" : run.trained_on.c_str());
     std::fflush(stdout);
   }
