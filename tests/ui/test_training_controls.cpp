@@ -1,12 +1,14 @@
 // The training worker driven from the window's actions: start, pause, resume and stop; a live
 // knob change reaching the engine; closing the window while a run trains.
 #include <QAction>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <memory>
 
+#include "bilevel/regularizer_io.h"
 #include "bilevel/run_folder.h"
 #include "bilevel/training_session.h"
 #include "curve_plot.h"
@@ -199,6 +201,35 @@ class TrainingControlsTest : public QObject {
     again.plots()->setXAxis(XAxis::kComputations);
     again.plots()->setLogX(false);
     QVERIFY(again.close());
+  }
+
+  // The method panel's picker trains another regularizer type, and the run folder records it.
+  void regularizerPickerTrainsTotalVariation() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.setInteractive(false);
+    window.setRunsFolder(runs.path());
+    window.setConfig(FastConfig(4));
+    auto* type = qobject_cast<QComboBox*>(window.methodPanel()->field("regularizer.type"));
+    QVERIFY(type);
+    type->setCurrentIndex(type->findData(QStringLiteral("total_variation")));
+    QVERIFY(!window.methodPanel()->field("regularizer.kernels"));  // TV has no kernels
+    QCOMPARE(window.currentConfig().regularizer.type, std::string("total_variation"));
+    window.action("actionStart")->trigger();
+    const int id = window.selectedRun();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 30000);
+    const RunSeries* run = Run(window, id);
+    QVERIFY(run);
+    QCOMPARE(int(run->records.size()), 4);
+    // Three channel weights and the smoothing, read from the run folder when the run ends.
+    QTRY_COMPARE_WITH_TIMEOUT(Run(window, id)->theta.size(), Eigen::Index(4), 10000);
+    QCOMPARE(run->regularizer.type, std::string("total_variation"));
+    bilevel::RegularizerSettings read;
+    Eigen::VectorXd theta;
+    QVERIFY(bilevel::ReadRegularizerJson((run->folder + "/regularizer.json").toStdString(), &read,
+                                         &theta)
+                .ok());
+    QCOMPARE(read.type, std::string("total_variation"));
   }
 
   void startFailureBecomesAMessage() {

@@ -81,11 +81,16 @@ void KernelView::paintEvent(QPaintEvent*) {
   }
   p.setPen(palette().color(QPalette::PlaceholderText));
   p.drawText(rect().adjusted(4, 0, -4, -2), Qt::AlignBottom | Qt::AlignLeft,
-             tr("%1 filters %2×%2 · weight under each · ν = %3 · iteration %4")
-                 .arg(n)
-                 .arg(kernels_.front().width())
-                 .arg(smoothing_, 0, 'g', 3)
-                 .arg(iteration_));
+             std::isnan(smoothing_)
+                 ? tr("%1 filters %2×%2 · weight under each · iteration %3")
+                       .arg(n)
+                       .arg(kernels_.front().width())
+                       .arg(iteration_)
+                 : tr("%1 filters %2×%2 · weight under each · ν = %3 · iteration %4")
+                       .arg(n)
+                       .arg(kernels_.front().width())
+                       .arg(smoothing_, 0, 'g', 3)
+                       .arg(iteration_));
 }
 
 QImage KernelView::sheet(int cell) const {
