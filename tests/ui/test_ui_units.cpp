@@ -115,7 +115,7 @@ class UiUnitsTest : public QObject {
     theta[layout.kernel(0) + 9 + 4] = -2.0;  // green channel, centre: black in green
     theta[layout.kernel(1)] = 1e-6;          // tiny kernel: still full contrast
     const std::vector<bilevel::FilterImage> filters =
-        RegularizerFilters(bilevel::FoeSettings(config), theta);
+        ViewRegularizer(bilevel::FoeSettings(config), theta).filters;
     const std::vector<QImage> images = FilterImages(filters);
     QCOMPARE(images.size(), std::size_t(2));
     QCOMPARE(images[0].size(), QSize(3, 3));

@@ -64,23 +64,18 @@ std::vector<QImage> FilterImages(const std::vector<bilevel::FilterImage>& filter
   return out;
 }
 
-std::vector<bilevel::FilterImage> RegularizerFilters(const bilevel::RegularizerSettings& settings,
-                                                     const Eigen::VectorXd& theta) {
-  std::unique_ptr<bilevel::Regularizer<double>> reg;
-  if (!bilevel::CreateRegularizer(settings, &reg).ok() || theta.size() != reg->parameterCount())
-    return {};
-  return reg->filters(theta);
-}
-
-QString ParameterSummary(const bilevel::RegularizerSettings& settings,
-                         const Eigen::VectorXd& theta) {
+RegularizerView ViewRegularizer(const bilevel::RegularizerSettings& settings,
+                                const Eigen::VectorXd& theta) {
+  RegularizerView view;
   const bilevel::RegularizerType* type = bilevel::FindRegularizerType(settings.type);
   std::unique_ptr<bilevel::Regularizer<double>> reg;
   if (!type || !bilevel::CreateRegularizer(settings, &reg).ok() ||
       theta.size() != reg->parameterCount())
-    return {};
+    return view;
+  view.filters = reg->filters(theta);
   QStringList parts{QString::fromStdString(type->label)};
   for (const bilevel::NamedArray& a : reg->readable(theta)) {
+    if (a.name == "smoothing" && a.values.size() == 1) view.smoothing = a.values[0];
     if (a.values.size() > 4 || a.name.rfind("log_", 0) == 0) continue;
     QStringList numbers;
     for (double v : a.values)
@@ -88,17 +83,8 @@ QString ParameterSummary(const bilevel::RegularizerSettings& settings,
     parts << QString::fromStdString(a.name).replace(QLatin1Char('_'), QLatin1Char(' ')) +
                  QLatin1Char(' ') + numbers.join(QStringLiteral(", "));
   }
-  return parts.join(QStringLiteral(" · "));
-}
-
-double ReadableScalar(const bilevel::RegularizerSettings& settings, const Eigen::VectorXd& theta,
-                      const std::string& name) {
-  std::unique_ptr<bilevel::Regularizer<double>> reg;
-  if (!bilevel::CreateRegularizer(settings, &reg).ok() || theta.size() != reg->parameterCount())
-    return std::numeric_limits<double>::quiet_NaN();
-  for (const bilevel::NamedArray& a : reg->readable(theta))
-    if (a.name == name && a.values.size() == 1) return a.values[0];
-  return std::numeric_limits<double>::quiet_NaN();
+  view.summary = parts.join(QStringLiteral(" · "));
+  return view;
 }
 
 }  // namespace studio

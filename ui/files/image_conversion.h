@@ -3,6 +3,8 @@
 
 #include <Eigen/Core>
 #include <QImage>
+#include <QString>
+#include <limits>
 #include <vector>
 
 #include "bilevel/batch.h"
@@ -20,15 +22,16 @@ QImage ToQImage(const bilevel::Batch<float>& images, int i);
 // mid-grey and its largest magnitude is black or white (per filter, not per channel, so colour
 // filters keep their hue).
 std::vector<QImage> FilterImages(const std::vector<bilevel::FilterImage>& filters);
-// The filters of a regularizer at theta (empty when the settings or theta do not fit).
-std::vector<bilevel::FilterImage> RegularizerFilters(const bilevel::RegularizerSettings& settings,
-                                                     const Eigen::VectorXd& theta);
-// The regularizer's readable values of at most four numbers, skipping logarithms, as one line:
-// "Smoothed total variation · weights 0.11, 0.1, 0.12 · smoothing 0.018".
-QString ParameterSummary(const bilevel::RegularizerSettings& settings,
-                         const Eigen::VectorXd& theta);
-// A readable scalar of the regularizer at theta, such as "smoothing"; NaN when it has none.
-double ReadableScalar(const bilevel::RegularizerSettings& settings, const Eigen::VectorXd& theta,
-                      const std::string& name);
+// What the filters view shows of a regularizer at theta, from one evaluation of its views: its
+// filters, its smoothing nu (NaN when it has none) and its readable values of at most four
+// numbers, skipping logarithms, as one line ("Smoothed total variation · weights 0.11, 0.1, 0.12 ·
+// smoothing 0.018"). Empty when the settings or theta do not fit.
+struct RegularizerView {
+  std::vector<bilevel::FilterImage> filters;
+  double smoothing = std::numeric_limits<double>::quiet_NaN();
+  QString summary;
+};
+RegularizerView ViewRegularizer(const bilevel::RegularizerSettings& settings,
+                                const Eigen::VectorXd& theta);
 
 }  // namespace studio

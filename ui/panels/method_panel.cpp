@@ -302,9 +302,7 @@ void MethodPanel::applyTo(bilevel::TrainingConfig* c) const {
   c->budget.wall_seconds = budget_seconds_->value();
   // The channels follow the data (DatasetPanel), whichever panel writes first.
   bilevel::RegularizerSettings regularizer = regularizer_->settings();
-  if (const bilevel::Setting* channels = c->regularizer.find("regularizer.channels"))
-    if (regularizer.find("regularizer.channels"))
-      regularizer.set("regularizer.channels", channels->value);
+  bilevel::CopyChannels(c->regularizer, &regularizer);
   c->regularizer = std::move(regularizer);
   c->seed = unsigned(seed_->value());
   c->test_interval = test_interval_->value();

@@ -200,7 +200,7 @@ void MainWindow::onStateChanged(TrainingManager::State state) {
 void MainWindow::onPreview(std::shared_ptr<const PreviewSnapshot> preview) {
   preview_panel_->setSnapshot(preview);
   if (preview) {
-    kernel_view_->setSummary(preview->kernels.empty() ? preview->summary : QString());
+    kernel_view_->setSummary(preview->summary);
     kernel_view_->setKernels(preview->kernels, preview->weights, preview->smoothing,
                              preview->iteration);
   }

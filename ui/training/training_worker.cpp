@@ -250,12 +250,12 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
   }
   preview->regularizer = oracle_->regularizerSettings();
   preview->theta = theta;
-  const std::vector<bilevel::FilterImage> filters = RegularizerFilters(preview->regularizer, theta);
-  preview->kernels = FilterImages(filters);
-  for (const bilevel::FilterImage& f : filters)
+  const RegularizerView view = ViewRegularizer(preview->regularizer, theta);
+  preview->kernels = FilterImages(view.filters);
+  for (const bilevel::FilterImage& f : view.filters)
     preview->weights.push_back(f.weight);
-  preview->smoothing = ReadableScalar(preview->regularizer, theta, "smoothing");
-  preview->summary = ParameterSummary(preview->regularizer, theta);
+  preview->smoothing = view.smoothing;
+  preview->summary = view.summary;
   buffer_.setPreview(std::move(preview));
 
   const auto interval = std::max<std::chrono::steady_clock::duration>(

@@ -54,9 +54,8 @@ QWidget* RegularizerForm::field(const QString& path) const {
 void RegularizerForm::typeChosen() {
   if (updating_) return;
   const std::string type = ToStd(type_->currentData().toString());
-  bilevel::RegularizerSettings next = bilevel::DefaultRegularizerSettings(type);
-  if (const bilevel::Setting* channels = settings_.find("regularizer.channels"))
-    if (next.find("regularizer.channels")) next.set("regularizer.channels", channels->value);
+  bilevel::RegularizerSettings next;
+  if (!bilevel::SwitchRegularizerType(settings_, type, &next).ok()) return;  // listed types only
   settings_ = std::move(next);
   updating_ = true;
   rebuild();

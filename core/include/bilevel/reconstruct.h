@@ -25,8 +25,7 @@ struct ReconstructOptions {
 };
 
 struct ReconstructResult {
-  Status status;  // an error, or "cancelled" when keep_going stopped it
-  bool cancelled = false;
+  Status status;   // an error, or "cancelled" when keep_going stopped it (summary.status says so)
   Batch<float> x;  // the reconstructions (empty unless status is ok)
   SolveSummary summary;
   double seconds = 0.0;

@@ -42,6 +42,11 @@ std::vector<std::string> RegularizerTypeNames();
 // The defaults of a type; those of the Field of Experts for an unknown name.
 RegularizerSettings DefaultRegularizerSettings(std::string_view type = kDefaultRegularizerType);
 
+// The settings of `type` at its defaults, with the channels of `from` (CopyChannels); `from`
+// itself when it is of that type already; an error naming regularizer.type for an unknown type.
+Status SwitchRegularizerType(const RegularizerSettings& from, std::string_view type,
+                             RegularizerSettings* out);
+
 // A known type, the declared fields of the declared kinds, then the type's own checks.
 Status ValidateRegularizerSettings(const RegularizerSettings& settings);
 
@@ -49,7 +54,9 @@ Status ValidateRegularizerSettings(const RegularizerSettings& settings);
 template <typename T>
 Status CreateRegularizer(const RegularizerSettings& settings, std::unique_ptr<Regularizer<T>>* out);
 
-// Checks theta against the regularizer (size, finiteness, overflow).
-Status CheckRegularizer(const RegularizerSettings& settings, const Eigen::VectorXd& theta);
+// Makes the regularizer of the settings and checks that theta has its size and is finite; *made
+// (when given) receives the regularizer.
+Status CheckRegularizer(const RegularizerSettings& settings, const Eigen::VectorXd& theta,
+                        std::unique_ptr<Regularizer<double>>* made = nullptr);
 
 }  // namespace bilevel

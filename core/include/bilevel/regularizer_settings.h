@@ -65,4 +65,8 @@ struct RegularizerSettings {
   bool operator==(const RegularizerSettings& other) const = default;
 };
 
+// Copies regularizer.channels when both settings declare it (the channels follow the data,
+// whatever the type).
+void CopyChannels(const RegularizerSettings& from, RegularizerSettings* to);
+
 }  // namespace bilevel

@@ -108,17 +108,10 @@ Status ParseJson(std::string_view text, Json* out) {
   return Status::Ok();
 }
 
-// The regularizer of valid settings, or an error.
-Status Make(const RegularizerSettings& settings, std::unique_ptr<Regularizer<double>>* out) {
-  return CreateRegularizer(settings, out);
-}
-
-}  // namespace
-
-std::string RegularizerToJson(const RegularizerSettings& settings, const Eigen::VectorXd& theta) {
-  if (!CheckRegularizer(settings, theta).ok()) return {};
+// The JSON text, after CheckRegularizer.
+Status ToJson(const RegularizerSettings& settings, const Eigen::VectorXd& theta, std::string* out) {
   std::unique_ptr<Regularizer<double>> reg;
-  if (!Make(settings, &reg).ok()) return {};
+  if (Status s = CheckRegularizer(settings, theta, &reg); !s.ok()) return s;
   Json root = Json::object();
   root["format"] = kRegularizerFormat;
   root["format_version"] = kRegularizerFormatVersion;
@@ -134,7 +127,15 @@ std::string RegularizerToJson(const RegularizerSettings& settings, const Eigen::
   for (const NamedArray& a : reg->readable(theta))
     root[a.name] = a.shape.empty() || a.shape.size() > 1 ? Nested(a.values.data(), a.shape, 0)
                                                          : Json(a.values);
-  return Dump(root, 2) + "\n";
+  *out = Dump(root, 2) + "\n";
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string RegularizerToJson(const RegularizerSettings& settings, const Eigen::VectorXd& theta) {
+  std::string text;
+  return ToJson(settings, theta, &text).ok() ? text : std::string();
 }
 
 Status RegularizerFromJson(std::string_view text, RegularizerSettings* settings,
@@ -164,9 +165,10 @@ Status RegularizerFromJson(std::string_view text, RegularizerSettings* settings,
 
 Status WriteRegularizerJson(const std::string& path, const RegularizerSettings& settings,
                             const Eigen::VectorXd& theta) {
-  if (Status s = CheckRegularizer(settings, theta); !s.ok())
+  std::string text;
+  if (Status s = ToJson(settings, theta, &text); !s.ok())
     return Status::Error("cannot write '" + path + "': " + s.message());
-  return WriteFileAtomically(path, RegularizerToJson(settings, theta));
+  return WriteFileAtomically(path, text);
 }
 
 Status ReadRegularizerJson(const std::string& path, RegularizerSettings* settings,
@@ -180,10 +182,9 @@ Status ReadRegularizerJson(const std::string& path, RegularizerSettings* setting
 
 Status WriteRegularizerNpz(const std::string& path, const RegularizerSettings& settings,
                            const Eigen::VectorXd& theta) {
-  if (Status s = CheckRegularizer(settings, theta); !s.ok())
-    return Status::Error("cannot write '" + path + "': " + s.message());
   std::unique_ptr<Regularizer<double>> reg;
-  if (Status s = Make(settings, &reg); !s.ok()) return s;
+  if (Status s = CheckRegularizer(settings, theta, &reg); !s.ok())
+    return Status::Error("cannot write '" + path + "': " + s.message());
   NpyArrays arrays;
   arrays.emplace_back("theta", NpyArray::FromDoubles({theta.data(), std::size_t(theta.size())}));
   for (const NamedArray& a : reg->readable(theta)) {

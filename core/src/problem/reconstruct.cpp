@@ -42,10 +42,7 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
   const auto start = std::chrono::steady_clock::now();
   result.summary = SolveFista(options.fista, lower, x);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (result.summary.status == SolverStatus::kCancelled) {
-    result.cancelled = true;
-    return fail(Status::Error("cancelled"));
-  }
+  if (result.summary.status == SolverStatus::kCancelled) return fail(Status::Error("cancelled"));
   if (!result.summary.usable())
     return fail(Status::Error(result.summary.message.empty() ? ToString(result.summary.status)
                                                              : result.summary.message));

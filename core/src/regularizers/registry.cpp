@@ -34,8 +34,10 @@ Registry& TheRegistry() {
   return *registry;
 }
 
-// The declared fields, each of its declared kind and within its choices.
+// The declared fields, each of its declared kind and within its choices (set() on a copy of the
+// defaults checks both).
 Status CheckDeclaredFields(const RegularizerSettings& settings, const RegularizerType& type) {
+  RegularizerSettings probe = type.defaults;
   for (SettingGroup g : {SettingGroup::kModel, SettingGroup::kInit}) {
     const std::vector<Setting>& want = type.defaults.group(g);
     const std::vector<Setting>& have = settings.group(g);
@@ -43,7 +45,6 @@ Status CheckDeclaredFields(const RegularizerSettings& settings, const Regularize
       const std::string path = std::string(ToString(g)) + "." + d.name;
       const Setting* s = settings.find(path);
       if (!s) return Status::Error(path + " is missing");
-      RegularizerSettings probe = type.defaults;
       if (Status st = probe.set(path, s->value); !st.ok()) return st;
     }
     if (have.size() != want.size())
@@ -85,6 +86,19 @@ RegularizerSettings DefaultRegularizerSettings(std::string_view type) {
   return t->defaults;
 }
 
+Status SwitchRegularizerType(const RegularizerSettings& from, std::string_view type,
+                             RegularizerSettings* out) {
+  if (type == from.type) {
+    *out = from;
+    return Status::Ok();
+  }
+  if (!FindRegularizerType(type)) return ValidateRegularizerSettings({std::string(type), {}, {}});
+  RegularizerSettings next = DefaultRegularizerSettings(type);
+  CopyChannels(from, &next);
+  *out = std::move(next);
+  return Status::Ok();
+}
+
 Status ValidateRegularizerSettings(const RegularizerSettings& settings) {
   const RegularizerType* type = FindRegularizerType(settings.type);
   if (!type) {
@@ -116,7 +130,8 @@ template Status CreateRegularizer<float>(const RegularizerSettings&,
 template Status CreateRegularizer<double>(const RegularizerSettings&,
                                           std::unique_ptr<Regularizer<double>>*);
 
-Status CheckRegularizer(const RegularizerSettings& settings, const Eigen::VectorXd& theta) {
+Status CheckRegularizer(const RegularizerSettings& settings, const Eigen::VectorXd& theta,
+                        std::unique_ptr<Regularizer<double>>* made) {
   std::unique_ptr<Regularizer<double>> reg;
   if (Status s = CreateRegularizer(settings, &reg); !s.ok()) return s;
   if (theta.size() != reg->parameterCount())
@@ -125,6 +140,7 @@ Status CheckRegularizer(const RegularizerSettings& settings, const Eigen::Vector
   for (Eigen::Index i = 0; i < theta.size(); ++i)
     if (!std::isfinite(theta[i]))
       return Status::Error("theta[" + std::to_string(i) + "] is not finite");
+  if (made) *made = std::move(reg);
   return Status::Ok();
 }
 

@@ -120,6 +120,11 @@ std::string RegularizerSettings::text(std::string_view path) const {
   return {};
 }
 
+void CopyChannels(const RegularizerSettings& from, RegularizerSettings* to) {
+  if (const Setting* channels = from.find("regularizer.channels"))
+    if (to->find("regularizer.channels")) to->set("regularizer.channels", channels->value);
+}
+
 Status RegularizerSettings::set(std::string_view path, const SettingValue& value) {
   Setting* s = find(path);
   if (!s)

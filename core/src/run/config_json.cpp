@@ -240,25 +240,13 @@ std::vector<std::string> FieldPaths(const TrainingConfig& config) {
   return collector.paths;
 }
 
-// The settings of another regularizer type, at its defaults. The channels carry over when both
-// types have them, since they follow the data.
-Status SwitchRegularizerType(TrainingConfig* config, const std::string& type) {
-  if (type == config->regularizer.type) return Status::Ok();
-  if (!FindRegularizerType(type)) return ValidateRegularizerSettings({type, {}, {}});
-  RegularizerSettings next = DefaultRegularizerSettings(type);
-  if (const Setting* channels = config->regularizer.find("regularizer.channels"))
-    if (next.find("regularizer.channels")) next.set("regularizer.channels", channels->value);
-  config->regularizer = std::move(next);
-  return Status::Ok();
-}
-
 // regularizer.type first: it decides which regularizer.* and init.* fields exist.
 Status ReadRegularizerType(const Json& root, TrainingConfig* config) {
   const Json* node = Find(root, "regularizer.type");
   if (!node) return Status::Ok();
   std::string type;
   if (Status s = Read(*node, "regularizer.type", &type); !s.ok()) return s;
-  return SwitchRegularizerType(config, type);
+  return SwitchRegularizerType(config->regularizer, type, &config->regularizer);
 }
 
 }  // namespace
@@ -361,7 +349,8 @@ Status SetConfigField(TrainingConfig* config, const std::string& field, const st
   if (!config) return Status::Error("SetConfigField: no configuration given");
   if (field == "regularizer.type") {
     TrainingConfig changed = *config;
-    if (Status s = SwitchRegularizerType(&changed, value); !s.ok()) return s;
+    if (Status s = SwitchRegularizerType(changed.regularizer, value, &changed.regularizer); !s.ok())
+      return s;
     *config = std::move(changed);
     return Status::Ok();
   }
