@@ -10,7 +10,7 @@
 
 #include <Eigen/Dense>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/fista.h"
 #include "bilevel/forward_operator.h"
 #include "data/synthetic.h"

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 #include "regularizers/foe.h"
 #include "test_support.h"

@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/metrics.h"

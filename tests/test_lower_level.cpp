@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/forward_operator.h"
 #include "data/synthetic.h"
 #include "problem/lower_level.h"

@@ -9,7 +9,7 @@
 #include <cmath>
 #include <memory>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/config_json.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/hypergradient.h"

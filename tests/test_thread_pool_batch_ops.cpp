@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 #include "test_support.h"
 

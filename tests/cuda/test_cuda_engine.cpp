@@ -33,7 +33,7 @@
 #include <memory>
 #include <random>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/cg.h"
 #include "bilevel/fista.h"
 #include "bilevel/forward_operator.h"

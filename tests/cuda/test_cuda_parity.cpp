@@ -11,7 +11,7 @@
 #include <memory>
 #include <random>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "cuda/cuda_foe.h"
 #include "data/synthetic.h"
 #include "regularizers/foe.h"

@@ -14,6 +14,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 #include <cmath>
@@ -99,6 +100,15 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   acc_row->addWidget(max_iterations_, 1);
   acc_row->addWidget(new QLabel(tr("iterations")));
   form->addRow(tr("‖∇h‖ ≤ ε"), accuracy);
+  device_ = new QComboBox;
+  device_->setObjectName(QStringLiteral("applyDevice"));
+  device_->addItem(tr("Automatic"), QStringLiteral("auto"));
+  device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+  device_->addItem(tr("GPU (CUDA), else the CPU"), QStringLiteral("cuda"));
+  device_->setToolTip(
+      tr("The GPU runs the Field of Experts; other regularizers, and machines without a GPU, "
+         "run on the CPU (the result says where it ran)."));
+  form->addRow(tr("Device"), device_);
   simulate_ = new QCheckBox(tr("The image is clean: simulate the measurement with noise σ"));
   simulate_->setObjectName(QStringLiteral("applySimulate"));
   simulate_sigma_ = new QDoubleSpinBox;
@@ -130,6 +140,14 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   progress_->setRange(0, 0);
   progress_->hide();
   layout->addWidget(progress_);
+  progress_timer_ = new QTimer(this);
+  progress_timer_->setInterval(100);
+  connect(progress_timer_, &QTimer::timeout, this, [this] {
+    if (steps_)
+      info_->setText(tr("Solving the lower-level problem… step %1 of at most %2")
+                         .arg(steps_->load(std::memory_order_relaxed))
+                         .arg(max_iterations_->value()));
+  });
 
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
   run_ = buttons->addButton(tr("Reconstruct"), QDialogButtonBox::ActionRole);
@@ -213,6 +231,8 @@ ApplyRequest ApplyDialog::request() const {
   r.epsilon = epsilon_->value();
   r.max_iterations = max_iterations_->value();
   r.simulate_sigma = simulate_->isChecked() ? simulate_sigma_->value() : 0.0;
+  r.device = bilevel::DevicePreferenceFromString(ToStd(device_->currentData().toString()))
+                 .value_or(bilevel::DevicePreference::kAuto);
   return r;
 }
 
@@ -221,13 +241,16 @@ void ApplyDialog::run() {
   const ApplyRequest r = request();
   cancel_flag_ = std::make_shared<std::atomic<bool>>(false);
   const std::shared_ptr<std::atomic<bool>> flag = cancel_flag_;
+  steps_ = std::make_shared<std::atomic<int>>(0);
+  const std::shared_ptr<std::atomic<int>> steps = steps_;
   run_->setEnabled(false);
   cancel_->setEnabled(true);
   save_->setEnabled(false);
   progress_->show();
   info_->setText(tr("Solving the lower-level problem…"));
-  watcher_.setFuture(
-      QtConcurrent::run(BackgroundPool(), [r, flag] { return RunApply(r, flag.get()); }));
+  progress_timer_->start();
+  watcher_.setFuture(QtConcurrent::run(
+      BackgroundPool(), [r, flag, steps] { return RunApply(r, flag.get(), steps.get()); }));
 }
 
 void ApplyDialog::cancel() {
@@ -236,6 +259,7 @@ void ApplyDialog::cancel() {
 
 void ApplyDialog::onFinished() {
   result_ = watcher_.result();
+  progress_timer_->stop();
   run_->setEnabled(true);
   cancel_->setEnabled(false);
   progress_->hide();
@@ -250,13 +274,16 @@ void ApplyDialog::onFinished() {
   before_->setCaption(Db(result_.measured_psnr));
   after_->setImage(ToQImage(result_.restored, 0));
   after_->setCaption(Db(result_.restored_psnr));
-  QString text = tr("%1 FISTA iterations, ‖∇h‖ = %2, %3 s")
+  QString text = tr("%1 FISTA iterations, ‖∇h‖ = %2, %3 s on %4")
                      .arg(result_.iterations)
                      .arg(result_.residual, 0, 'g', 3)
-                     .arg(result_.seconds, 0, 'f', 2);
+                     .arg(result_.seconds, 0, 'f', 2)
+                     .arg(ToQString(result_.backend));
   if (!std::isnan(result_.restored_psnr))
     text += tr(" · PSNR %1 → %2").arg(Db(result_.measured_psnr), Db(result_.restored_psnr));
   if (!result_.note.empty()) text += QStringLiteral(" · ") + ToQString(result_.note);
+  for (const std::string& w : result_.warnings)
+    text += QStringLiteral(" · ") + ToQString(w);
   info_->setText(text);
   save_->setEnabled(true);
   emit finished(true);

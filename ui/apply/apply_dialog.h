@@ -18,6 +18,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTimer;
 
 namespace studio {
 
@@ -60,6 +61,7 @@ class ApplyDialog final : public QDialog {
   QDoubleSpinBox* mu0_ = nullptr;
   QDoubleSpinBox* epsilon_ = nullptr;
   QSpinBox* max_iterations_ = nullptr;
+  QComboBox* device_ = nullptr;
   QCheckBox* simulate_ = nullptr;
   QDoubleSpinBox* simulate_sigma_ = nullptr;
   QPushButton* run_ = nullptr;
@@ -72,6 +74,8 @@ class ApplyDialog final : public QDialog {
   ImageView* clean_ = nullptr;
   QFutureWatcher<ApplyResult> watcher_;
   std::shared_ptr<std::atomic<bool>> cancel_flag_;
+  std::shared_ptr<std::atomic<int>> steps_;
+  QTimer* progress_timer_ = nullptr;
   ApplyResult result_;
 };
 

@@ -14,7 +14,8 @@
 namespace studio {
 namespace {
 
-ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) {
+ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
+                  std::atomic<int>* steps) {
   ApplyResult result;
   bilevel::RegularizerSettings settings;
   Eigen::VectorXd theta;
@@ -93,10 +94,14 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) 
   options.fista.tolerance = request.epsilon;
   options.fista.max_iterations = request.max_iterations;
   options.mu0 = request.mu0;
+  options.device = request.device;
   if (cancel) options.fista.keep_going = [cancel] { return !cancel->load(); };
+  if (steps) options.progress = [steps](int n) { steps->store(n, std::memory_order_relaxed); };
   bilevel::ReconstructResult solved =
       bilevel::Reconstruct(settings, theta, *op, result.measured, options);
   result.seconds = solved.seconds;
+  result.backend = solved.backend;
+  result.warnings = solved.warnings;
   if (!solved.status.ok()) {
     result.status = solved.status;
     return result;
@@ -116,9 +121,10 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel) 
 
 }  // namespace
 
-ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel) {
+ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel,
+                     std::atomic<int>* steps) {
   try {
-    return Solve(request, cancel);
+    return Solve(request, cancel, steps);
   } catch (const std::exception& e) {
     ApplyResult result;
     result.status = bilevel::Status::Error(std::string("internal error: ") + e.what());

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <limits>
 #include <string>
+#include <vector>
 
+#include "bilevel/backend_info.h"
 #include "bilevel/batch.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/status.h"
@@ -29,6 +31,7 @@ struct ApplyRequest {
   unsigned seed = 1;
   double epsilon = 1e-3;
   int max_iterations = 3000;
+  bilevel::DevicePreference device = bilevel::DevicePreference::kAuto;
 };
 
 struct ApplyResult {
@@ -42,9 +45,13 @@ struct ApplyResult {
   double residual = 0.0;
   double seconds = 0.0;
   std::string note;  // the solver's remark (iteration limit)
+  std::string backend;
+  std::vector<std::string> warnings;
 };
 
-// cancel (may be null) is polled at every FISTA iteration.
-ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel);
+// cancel (may be null) is polled at every FISTA iteration; steps (may be null) is set to the
+// number of solver steps taken so far.
+ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel,
+                     std::atomic<int>* steps = nullptr);
 
 }  // namespace studio

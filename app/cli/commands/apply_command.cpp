@@ -23,8 +23,12 @@ int RunApplyCommand(const QStringList& arguments) {
   const QCommandLineOption reference("reference", "A clean image: print PSNRs against it.", "IMG");
   const QCommandLineOption eps("eps", "Accuracy ||grad h|| <= eps.", "E", "1e-3");
   const QCommandLineOption max_iterations("max-iterations", "FISTA iteration limit.", "N", "5000");
+  const QCommandLineOption device("device",
+                                  "Where to compute: auto, cpu or cuda (the GPU, for the Field of "
+                                  "Experts; the CPU with a warning where that is not possible).",
+                                  "DEVICE", "auto");
   cli::ProblemOptions problem;
-  parser.addOptions({regularizer, input, output, reference, eps, max_iterations});
+  parser.addOptions({regularizer, input, output, reference, eps, max_iterations, device});
   problem.addTo(parser);
   if (int code = cli::Parse(parser, "apply", arguments); code >= 0) return code;
   for (const QCommandLineOption* o : {&regularizer, &input, &output})
@@ -62,16 +66,25 @@ int RunApplyCommand(const QStringList& arguments) {
   options.fista.max_iterations = parser.value(max_iterations).toInt(&ok_max);
   options.mu0 = mu0;
   if (!ok_eps || !ok_max) return cli::Fail("apply", "--eps and --max-iterations take numbers", 2);
+  const auto preference = bilevel::DevicePreferenceFromString(parser.value(device).toStdString());
+  if (!preference)
+    return cli::Fail(
+        "apply",
+        "--device expects auto, cpu or cuda, got '" + parser.value(device).toStdString() + "'", 2);
+  options.device = *preference;
   if (bilevel::Status s = options.validate(); !s.ok()) return cli::Fail("apply", s.message(), 2);
 
   const bilevel::ReconstructResult result = bilevel::Reconstruct(settings, theta, *op, y, options);
+  for (const std::string& w : result.warnings)
+    std::fprintf(stderr, "apply: warning: %s\n", w.c_str());
   if (!result.status.ok()) return cli::Fail("apply", result.status.message());
   const bilevel::SolveSummary& summary = result.summary;
   const bilevel::Batch<float>& x = result.x;
   const double seconds = result.seconds;
-  std::printf("%s %s: %d FISTA iterations, ||grad h|| = %.3g, %.2f s\n",
+  std::printf("%s %s: %d FISTA iterations, ||grad h|| = %.3g, %.2f s on %s\n",
               bilevel::ToString(op->kind()), y.shape().toString().c_str(),
-              summary.images[0].iterations, summary.images[0].residual, seconds);
+              summary.images[0].iterations, summary.images[0].residual, seconds,
+              result.backend.c_str());
   if (!summary.message.empty()) std::printf("note: %s\n", summary.message.c_str());
   if (!clean.empty())
     std::printf("PSNR: measured %.3f dB, reconstructed %.3f dB\n", bilevel::Psnr(y, clean, 0),

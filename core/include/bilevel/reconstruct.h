@@ -2,13 +2,17 @@
 //
 //   x = argmin_x 1/2 ||A x - y||^2 + R_theta(x) + mu0/2 ||x||^2
 //
-// solved by FISTA for a batch of measurements, with any registered regularizer. The command
-// line's `apply`, the application's Apply dialog and the previews call it.
+// solved by FISTA for a batch of measurements, with any registered regularizer, on the CPU or, for
+// the regularizers the GPU engine has, on the GPU. The command line's `apply`, the application's
+// Apply dialog and the previews call it.
 #pragma once
 
 #include <Eigen/Core>
+#include <functional>
 #include <string>
+#include <vector>
 
+#include "bilevel/backend_info.h"
 #include "bilevel/batch.h"
 #include "bilevel/fista.h"
 #include "bilevel/forward_operator.h"
@@ -21,6 +25,13 @@ namespace bilevel {
 struct ReconstructOptions {
   FistaOptions fista;  // tolerance (eps), max_iterations and keep_going (cancel) are the knobs
   double mu0 = 0.0;
+  // The engine (bilevel/backend_info.h, ChooseDevice): "cuda" runs on the GPU where the build, a
+  // device and the regularizer allow it.
+  DevicePreference device = DevicePreference::kAuto;
+  bool allow_cpu_fallback = true;
+  // Called on the solving thread before every solver step (power-method steps included) with the
+  // number of steps taken so far; cheap callers only (store it in an atomic).
+  std::function<void(int steps)> progress;
   Status validate() const;
 };
 
@@ -29,6 +40,8 @@ struct ReconstructResult {
   Batch<float> x;  // the reconstructions (empty unless status is ok)
   SolveSummary summary;
   double seconds = 0.0;
+  std::string backend;                // where it ran: "GPU: <name>" or the CPU description
+  std::vector<std::string> warnings;  // e.g. a requested GPU that was not there
 };
 
 // Checks the regularizer, theta, the operator's and the measurements' shapes, then solves from

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bilevel/backend_info.h"
 #include "bilevel/dataset.h"
 #include "bilevel/problem_data.h"
 #include "bilevel/regularizer_registry.h"
@@ -52,11 +53,6 @@ struct Budget {
   long iterations = 0;  // upper-level iterations
   Status validate() const;
 };
-
-// Where the engine runs: "auto" picks the GPU when a device is present.
-enum class DevicePreference { kAuto, kCpu, kCuda };
-const char* ToString(DevicePreference device);
-std::optional<DevicePreference> DevicePreferenceFromString(std::string_view text);
 
 struct TrainingConfig {
   static constexpr int kVersion = 1;

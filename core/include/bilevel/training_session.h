@@ -51,7 +51,4 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress,
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
                      std::vector<std::string>* warnings);
 
-// Whether the GPU engine implements a regularizer type (the Field of Experts only, for now).
-bool CudaSupportsRegularizer(const std::string& type);
-
 }  // namespace bilevel

@@ -20,6 +20,59 @@ std::string CpuBackendDescription() {
          ")";
 }
 
+const char* ToString(DevicePreference device) {
+  switch (device) {
+    case DevicePreference::kAuto:
+      return "auto";
+    case DevicePreference::kCpu:
+      return "cpu";
+    case DevicePreference::kCuda:
+      return "cuda";
+  }
+  return "unknown";
+}
+
+std::optional<DevicePreference> DevicePreferenceFromString(std::string_view text) {
+  if (text == "auto") return DevicePreference::kAuto;
+  if (text == "cpu") return DevicePreference::kCpu;
+  if (text == "cuda" || text == "gpu") return DevicePreference::kCuda;
+  return std::nullopt;
+}
+
+bool CudaSupportsRegularizer(const std::string& type) {
+  return type == "field_of_experts";
+}
+
+Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,
+                    const std::string& regularizer_type, DeviceChoice* choice) {
+  *choice = DeviceChoice{};
+  choice->backend = CpuBackendDescription();
+  if (preference == DevicePreference::kCpu) return Status::Ok();
+  // "auto" stays on the CPU until the GPU engine has passed its parity suite on a device
+  // (docs/BENCHMARKS.md); "cuda" asks for it by name.
+  if (preference != DevicePreference::kCuda) return Status::Ok();
+  const CudaDeviceInfo cuda = QueryCudaDevice();
+  std::string why;
+  if (!cuda.built) {
+    why = "this build has no CUDA backend";
+  } else if (!cuda.available) {
+    why = cuda.message.rfind("no CUDA device", 0) == 0 ? cuda.message
+                                                       : "no CUDA device: " + cuda.message;
+  } else if (!CudaSupportsRegularizer(regularizer_type)) {
+    why = "the GPU engine has no \"" + regularizer_type +
+          "\" regularizer (it has \"field_of_experts\")";
+  } else {
+    choice->gpu = true;
+    choice->backend = "GPU: " + cuda.name;
+    return Status::Ok();
+  }
+  if (!allow_cpu_fallback)
+    return Status::Error("device \"cuda\" was requested but " + why +
+                         " (set allow_cpu_fallback or use device \"cpu\")");
+  choice->warnings.push_back("device \"cuda\" was requested but " + why + "; running on the CPU");
+  return Status::Ok();
+}
+
 #ifndef BILEVEL_HAVE_CUDA
 CudaDeviceInfo QueryCudaDevice() {
   CudaDeviceInfo info;

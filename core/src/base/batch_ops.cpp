@@ -1,4 +1,4 @@
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 
 #include <Eigen/Core>
 #include <numeric>

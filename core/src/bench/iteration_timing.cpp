@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/thread_pool.h"
 #include "data/synthetic.h"

@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "device_array.h"
 #include "solver_kernels.cuh"
 

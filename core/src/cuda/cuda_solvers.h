@@ -102,7 +102,7 @@ class CudaSolver {
   Status hessian(const CudaProblem& problem, const DeviceBatch& v, DeviceBatch& out);
   Status curvatureBound(const CudaProblem& problem, const DeviceBatch& v, DeviceBatch& out);
 
-  // Per-image batch operations (bilevel/batch_ops.h) on the listed images, waiting for the result:
+  // Per-image batch operations (base/batch_ops.h) on the listed images, waiting for the result:
   // out is resized to the batch size and entries of unlisted images are left alone.
   Status dots(const std::vector<int>& active, const DeviceBatch& a, const DeviceBatch& b,
               std::vector<double>* out);

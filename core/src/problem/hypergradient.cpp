@@ -4,7 +4,7 @@
 #include <cmath>
 #include <new>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/metrics.h"
 #include "bilevel/thread_pool.h"
 #include "problem/lower_level.h"

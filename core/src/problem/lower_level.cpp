@@ -2,7 +2,7 @@
 
 #include <Eigen/Core>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 
 namespace bilevel {

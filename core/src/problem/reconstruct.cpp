@@ -8,6 +8,10 @@
 #include "bilevel/regularizer_registry.h"
 #include "problem/lower_level.h"
 
+#ifdef BILEVEL_HAVE_CUDA
+#include "cuda/cuda_reconstruct.h"
+#endif
+
 namespace bilevel {
 
 Status ReconstructOptions::validate() const {
@@ -18,6 +22,17 @@ Status ReconstructOptions::validate() const {
 }
 
 namespace {
+
+// The FISTA options with keep_going counting the solver's steps for options.progress.
+FistaOptions WithProgress(const ReconstructOptions& options, int* steps) {
+  FistaOptions fista = options.fista;
+  if (!options.progress) return fista;
+  fista.keep_going = [user = options.fista.keep_going, progress = options.progress, steps] {
+    progress((*steps)++);
+    return !user || user();
+  };
+  return fista;
+}
 
 ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::VectorXd& theta,
                         const ForwardOperator<float>& op, const Batch<float>& measured,
@@ -35,12 +50,38 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
   if (!measured.allFinite()) return fail(Status::Error("the measurements are not finite"));
   const Vector<float> t = theta.cast<float>();
   if (Status s = reg->checkParameters(t); !s.ok()) return fail(s);
-  reg->setParameters(t);
-  LowerLevelProblem<float> lower(op, measured, *reg, options.mu0);
-  Batch<float> x = measured;
-  lower.prepareCurvature(x);
+  DeviceChoice device;
+  if (Status s = ChooseDevice(options.device, options.allow_cpu_fallback, settings.type, &device);
+      !s.ok())
+    return fail(s);
+  result.backend = device.backend;
+  result.warnings = device.warnings;
+  int steps = 0;
+  const FistaOptions fista = WithProgress(options, &steps);
   const auto start = std::chrono::steady_clock::now();
-  result.summary = SolveFista(options.fista, lower, x);
+  Batch<float> x;
+#ifdef BILEVEL_HAVE_CUDA
+  if (device.gpu) {
+    const Status s = CudaReconstruct(settings, t, op, measured, fista, options.mu0, &x,
+                                     &result.summary, &result.backend);
+    if (!s.ok()) {
+      if (!options.allow_cpu_fallback)
+        return fail(Status::Error("the GPU could not reconstruct: " + s.message()));
+      result.warnings.push_back("the GPU could not reconstruct (" + s.message() +
+                                "); running on the CPU");
+      result.backend = CpuBackendDescription();
+      device.gpu = false;
+      steps = 0;
+    }
+  }
+#endif
+  if (!device.gpu) {
+    reg->setParameters(t);
+    LowerLevelProblem<float> lower(op, measured, *reg, options.mu0);
+    x = measured;
+    lower.prepareCurvature(x);
+    result.summary = SolveFista(fista, lower, x);
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (result.summary.status == SolverStatus::kCancelled) return fail(Status::Error("cancelled"));
   if (!result.summary.usable())

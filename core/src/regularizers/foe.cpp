@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 #include "linops/correlation.h"
 #include "regularizers/foe_maps.h"

@@ -30,25 +30,6 @@ std::optional<Method> MethodFromString(std::string_view text) {
   return std::nullopt;
 }
 
-const char* ToString(DevicePreference device) {
-  switch (device) {
-    case DevicePreference::kAuto:
-      return "auto";
-    case DevicePreference::kCpu:
-      return "cpu";
-    case DevicePreference::kCuda:
-      return "cuda";
-  }
-  return "unknown";
-}
-
-std::optional<DevicePreference> DevicePreferenceFromString(std::string_view text) {
-  if (text == "auto") return DevicePreference::kAuto;
-  if (text == "cpu") return DevicePreference::kCpu;
-  if (text == "cuda" || text == "gpu") return DevicePreference::kCuda;
-  return std::nullopt;
-}
-
 namespace {
 
 // The shortest text that reads back as the same double ("0.1", "-1", "1e-08").

@@ -13,48 +13,16 @@
 
 namespace bilevel {
 
-bool CudaSupportsRegularizer(const std::string& type) {
-  return type == "field_of_experts";
-}
-
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
                      std::vector<std::string>* warnings) {
   if (config.threads > 0) SetThreadCount(config.threads);
-  const std::string cpu = CpuBackendDescription();
-  if (config.device == DevicePreference::kCpu) {
-    *backend = cpu;
-    return Status::Ok();
-  }
-  // The GPU engine is used when asked for by name ("cuda") and a device is present. "auto" stays
-  // on the CPU until the GPU engine has passed its parity suite on a device (docs/BENCHMARKS.md).
-  const CudaDeviceInfo cuda = QueryCudaDevice();
-  if (cuda.built && cuda.available) {
-    if (config.device == DevicePreference::kCuda) {
-      if (CudaSupportsRegularizer(config.regularizer.type)) {
-        *backend = "GPU: " + cuda.name;
-        return Status::Ok();
-      }
-      const std::string why = "the GPU engine has no \"" + config.regularizer.type +
-                              "\" regularizer (it has \"field_of_experts\")";
-      if (!config.allow_cpu_fallback)
-        return Status::Error("device \"cuda\" was requested but " + why +
-                             " (set allow_cpu_fallback or use device \"cpu\")");
-      warnings->push_back("device \"cuda\" was requested but " + why + "; running on the CPU");
-    }
-    *backend = cpu;
-    return Status::Ok();
-  }
-  const std::string why = !cuda.built ? "this build has no CUDA backend"
-                          : cuda.message.rfind("no CUDA device", 0) == 0
-                              ? cuda.message
-                              : "no CUDA device: " + cuda.message;
-  if (config.device == DevicePreference::kCuda) {
-    if (!config.allow_cpu_fallback)
-      return Status::Error("device \"cuda\" was requested but " + why +
-                           " (set allow_cpu_fallback or use device \"cpu\")");
-    warnings->push_back("device \"cuda\" was requested but " + why + "; running on the CPU");
-  }
-  *backend = cpu;
+  DeviceChoice choice;
+  if (Status s =
+          ChooseDevice(config.device, config.allow_cpu_fallback, config.regularizer.type, &choice);
+      !s.ok())
+    return s;
+  *backend = choice.backend;
+  warnings->insert(warnings->end(), choice.warnings.begin(), choice.warnings.end());
   return Status::Ok();
 }
 

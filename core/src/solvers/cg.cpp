@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 
 namespace bilevel {
 

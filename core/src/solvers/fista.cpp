@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "bilevel/batch_ops.h"
+#include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 
 namespace bilevel {
