@@ -109,6 +109,20 @@ std::unique_ptr<Regularizer<double>> Make(const std::string& type, int channels)
   if (s.find("regularizer.channels")) s.set("regularizer.channels", (long long)channels);
   if (s.find("regularizer.kernels")) s.set("regularizer.kernels", 3LL);
   if (s.find("regularizer.kernel_size")) s.set("regularizer.kernel_size", 3LL);
+  if (type == "input_convex") {
+    s.set("regularizer.hidden", 3LL);
+    s.set("regularizer.depth", 3LL);
+    s.set("regularizer.beta", 4.0);
+  }
+  if (type == "convex_ridge") {
+    // Knots 1 apart, wide enough that the responses fall between them: finite differences of
+    // step 1e-5 then cross a knot (where sigma' jumps) with negligible probability, and these
+    // fixed seeds do not.
+    s.set("regularizer.layers", std::string("2, 3"));
+    s.set("regularizer.kernel_sizes", std::string("3, 3"));
+    s.set("regularizer.knots", 5LL);
+    s.set("regularizer.range", 2.0);
+  }
   std::unique_ptr<Regularizer<double>> reg;
   const Status st = CreateRegularizer(s, &reg);
   if (!st.ok()) qFatal("%s", st.message().c_str());
@@ -125,7 +139,7 @@ Vector<double> Theta(const Regularizer<double>& reg, unsigned seed) {
 void AddTypes() {
   QTest::addColumn<QString>("type");
   QTest::addColumn<int>("channels");
-  for (const char* type : {"total_variation", "field_of_experts"}) {
+  for (const char* type : {"total_variation", "field_of_experts", "input_convex", "convex_ridge"}) {
     QTest::addRow("%s grey", type) << QString(type) << 1;
     QTest::addRow("%s colour", type) << QString(type) << 3;
   }
@@ -223,16 +237,24 @@ class RegularizersTest : public QObject {
   }
 
   void hypergradientMatchesFiniteDifferences_data() {
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<int>("channels");
     QTest::addColumn<int>("kind");
     QTest::addColumn<double>("mu0");
-    QTest::addRow("denoising") << 0 << 0.0;
-    QTest::addRow("inpainting") << 2 << 1e-2;
+    for (const auto& [type, channels] : {std::pair<const char*, int>{"total_variation", 3},
+                                         {"input_convex", 1},
+                                         {"convex_ridge", 1}}) {
+      QTest::addRow("%s denoising", type) << QString(type) << channels << 0 << 0.0;
+      QTest::addRow("%s inpainting", type) << QString(type) << channels << 2 << 1e-2;
+    }
   }
   void hypergradientMatchesFiniteDifferences() {
+    QFETCH(QString, type);
+    QFETCH(int, channels);
     QFETCH(int, kind);
     QFETCH(double, mu0);
-    auto reg = Make("total_variation", 3);
-    const Shape shape{2, 3, 12, 12};
+    auto reg = Make(type.toStdString(), channels);
+    const Shape shape{2, channels, 12, 12};
     std::unique_ptr<ForwardOperator<double>> op;
     if (kind == 0)
       op = std::make_unique<IdentityOperator<double>>(shape);
@@ -265,7 +287,8 @@ class RegularizersTest : public QObject {
     qDebug("hypergradient %s, finite differences %s",
            qPrintable(QString::number(r.gradient.norm())),
            qPrintable(QString::number(numeric.norm())));
-    BILEVEL_CHECK_ERROR(RelativeError(r.gradient, numeric), 1e-4, "TV hypergradient");
+    BILEVEL_CHECK_ERROR(RelativeError(r.gradient, numeric), 1e-4,
+                        (type + " hypergradient").toStdString());
   }
 
   void aNewTypeTrainsWithoutEditsElsewhere() {

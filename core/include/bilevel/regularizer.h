@@ -43,6 +43,14 @@ struct FilterImage {
   double weight = 0.0;         // its weight in R, shown beside it (e.g. a FoE expert's a * b_j)
 };
 
+// A curve the application plots for a learned regularizer, such as a learned activation: points
+// (x, y) in order, and the knots (x, y) when it is a spline.
+struct Curve {
+  std::string name;
+  std::vector<double> x, y;
+  std::vector<double> knot_x, knot_y;
+};
+
 template <typename T>
 class Regularizer {
  public:
@@ -96,6 +104,8 @@ class Regularizer {
   virtual std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const = 0;
   // The filters to show (may be empty).
   virtual std::vector<FilterImage> filters(const Eigen::VectorXd& /*theta*/) const { return {}; }
+  // The curves to plot, such as learned activations (may be empty).
+  virtual std::vector<Curve> curves(const Eigen::VectorXd& /*theta*/) const { return {}; }
 };
 
 }  // namespace bilevel

@@ -29,6 +29,8 @@ Registry& TheRegistry() {
     // The built-in regularizers: one line each.
     Add(*r, FieldOfExpertsType());
     Add(*r, TotalVariationType());
+    Add(*r, InputConvexType());
+    Add(*r, ConvexRidgeType());
     return r;
   }();
   return *registry;

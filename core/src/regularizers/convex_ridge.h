@@ -1,0 +1,105 @@
+// The convex ridge regularizer, CRR-NN (DESIGN.md section 2, type "convex_ridge"; Goujon,
+// Neumayer, Bohra, Ducotterd, Unser 2023):
+//
+//   R(x) = (lambda / mu) sum_i sum_p psi_i(mu (W x)_i(p)),   grad_x R = lambda W^T sigma(mu W x),
+//   grad_x^2 R = lambda mu W^T diag(sigma'(mu W x)) W,
+//
+// with W = W_L o ... o W_1 multi-channel correlations without bias or nonlinearity (channels
+// C -> n_1 -> ... -> n_L), sigma_i a monotone linear spline per output channel (linear_spline.h)
+// and psi_i its integral. theta = (log lambda, log mu, w_1, ..., w_L, c as n_L x K). R is convex:
+// sigma_i is nondecreasing after project(), which also keeps the first layer's kernels zero-mean
+// per (o, i) and sigma_i(0) = 0.
+//
+// With z = W x, r = W q, s = mu z and G = <grad_x R, q> = lambda <sigma(s), r>:
+//   dG/dlog lambda = G,   dG/dlog mu = lambda <sigma'(s) s, r>,
+//   dG/dc_im       = lambda sum_p r_i(p) dsigma_i(s_i(p))/dc_im,
+//   dG/dw_l        = weight gradients of <g1, W x> + <g2, W q>, g1 = lambda mu sigma'(s) r,
+//                    g2 = lambda sigma(s), back-propagated through the layers above l.
+// The curvature bound is lambda mu max_i max slope(sigma_i) W^T W.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bilevel/regularizer.h"
+#include "regularizers/conv_layer.h"
+#include "regularizers/linear_spline.h"
+
+namespace bilevel {
+
+struct CrrConfig {
+  int channels = 3;
+  std::vector<int> layers{8, 32};       // n_1 .. n_L
+  std::vector<int> kernel_sizes{7, 7};  // k_1 .. k_L
+  int knots = 21;                       // K, odd
+  double range = 0.1;                   // T
+  Boundary boundary = Boundary::kReflect101;
+  int outputs() const { return layers.back(); }
+  int inChannels(int l) const { return l == 0 ? channels : layers[l - 1]; }
+  // The effective filter size of W: 1 + sum_l (k_l - 1).
+  int effectiveSize() const;
+};
+
+// The parameter layout: log lambda, log mu, then each layer's weights, then the spline values.
+struct CrrLayout {
+  explicit CrrLayout(const CrrConfig& config);
+  std::vector<int> weight_offset;  // per layer
+  std::vector<int> weight_count;
+  int splines = 0;  // offset of c
+  int size = 0;
+};
+
+CrrConfig CrrConfigFrom(const RegularizerSettings& settings);
+
+template <typename T>
+class ConvexRidge final : public Regularizer<T> {
+ public:
+  explicit ConvexRidge(RegularizerSettings settings);
+
+  const RegularizerSettings& settings() const override { return settings_; }
+  std::string definition() const override;
+  std::vector<ParameterBlock> blocks() const override;
+  int parameterCount() const override { return layout_.size; }
+
+  Vector<T> initialParameters() const override;
+  bool project(Vector<T>& theta) const override;
+  Status checkParameters(const Vector<T>& theta) const override;
+  Status checkImages(const Shape& shape) const override;
+  void setParameters(const Vector<T>& theta) override;
+
+  void value(const std::vector<int>& active, const Batch<T>& x,
+             std::vector<double>& values) override;
+  void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) override;
+  void prepareHessian(const Batch<T>& x) override;
+  void hessianVector(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override;
+  bool hasCurvatureBound() const override { return true; }
+  void curvatureBound(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override;
+  void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
+                       Vector<T>& out) override;
+
+  std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const override;
+  std::vector<FilterImage> filters(const Eigen::VectorXd& theta) const override;
+  std::vector<Curve> curves(const Eigen::VectorXd& theta) const override;
+
+ private:
+  // out = W in on one image (n_L x h x w); with layers, keeps every layer's output (layers[l] is
+  // W_l ... W_1 in).
+  void forward(const T* in, int h, int w, std::vector<std::vector<T>>& layers) const;
+  // out = W^T a on one image (a: n_L x h x w, consumed).
+  void adjoint(std::vector<T>& a, int h, int w, T* out) const;
+  // out_i = W^T m(W in_i) for a pointwise map of (output channel, pixel index, response).
+  template <typename Map>
+  void sandwich(const std::vector<int>& active, const Batch<T>& in, Batch<T>& out, const Map& map);
+
+  RegularizerSettings settings_;
+  CrrConfig config_;
+  CrrLayout layout_;
+  std::vector<ConvLayer<T>> layers_;
+  std::vector<LinearSpline<T>> splines_;
+  T lambda_ = T(1), mu_ = T(1), max_slope_ = T(0);
+  std::vector<T> hessian_diag_;  // lambda mu sigma'(mu W x) per image, from prepareHessian
+  Shape hessian_shape_;
+};
+
+}  // namespace bilevel
