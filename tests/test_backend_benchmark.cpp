@@ -70,12 +70,16 @@ class BackendBenchmarkTest : public QObject {
 
   void tinyBenchmarkMeasures_data() {
     QTest::addColumn<bool>("double_precision");
-    QTest::newRow("float") << false;
-    QTest::newRow("double") << true;
+    QTest::addColumn<QString>("type");
+    QTest::newRow("float") << false << "field_of_experts";
+    QTest::newRow("double") << true << "field_of_experts";
+    QTest::newRow("convex ridge") << false << "convex_ridge";
   }
   void tinyBenchmarkMeasures() {
     QFETCH(bool, double_precision);
+    QFETCH(QString, type);
     BenchmarkOptions o;
+    o.regularizer = type.toStdString();
     o.batch = 2;
     o.size = 24;
     o.kernels = 3;
@@ -83,13 +87,29 @@ class BackendBenchmarkTest : public QObject {
     o.repeats = 3;
     o.double_precision = double_precision;
     QVERIFY(o.validate().ok());
-    const BenchmarkResult r = RunCpuBenchmark(o);
+    BenchmarkResult r;
+    const Status s = RunCpuBenchmark(o, &r);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QVERIFY2(r.model.rfind(o.regularizer, 0) == 0, r.model.c_str());
     for (double ms : {r.lower_level_ms, r.cg_ms, r.mixed_ms})
       QVERIFY2(std::isfinite(ms) && ms > 0.0 && ms < 10000.0,
                qPrintable(QStringLiteral("timing %1 ms").arg(ms)));
     QCOMPARE(r.threads, ThreadCount());
     const std::string report = r.report();
     QVERIFY2(report.find("ms") != std::string::npos, report.c_str());
+  }
+
+  void unknownTypeOrTooSmallImagesAreRefused() {
+    BenchmarkOptions o;
+    o.regularizer = "no_such_model";
+    BenchmarkResult r;
+    Status s = RunCpuBenchmark(o, &r);
+    QVERIFY2(!s.ok() && s.message().find("no_such_model") != std::string::npos,
+             s.message().c_str());
+    o.regularizer = "convex_ridge";
+    o.size = 5;
+    s = RunCpuBenchmark(o, &r);
+    QVERIFY2(!s.ok() && s.message().find("kernel") != std::string::npos, s.message().c_str());
   }
 };
 

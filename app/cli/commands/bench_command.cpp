@@ -16,6 +16,11 @@ int RunBenchCommand(const QStringList& arguments) {
       "step (the hypergradient of a batch at fixed inner iteration counts), at 96x96 and 256x256 "
       "unless --size is given, batch 32 unless --batch is given.");
   parser.addHelpOption();
+  const QCommandLineOption regularizer(
+      "regularizer",
+      "Regularizer types to time side by side, comma-separated, each at its defaults (the Field "
+      "of Experts with --kernels and --kernel-size); ratios are to the first.",
+      "TYPES", "field_of_experts");
   const QCommandLineOption batch("batch", "Images per batch.", "N", "8");
   const QCommandLineOption size("size", "Square image size in pixels.", "PX", "96");
   const QCommandLineOption channels("channels", "Colour channels.", "C", "3");
@@ -36,8 +41,8 @@ int RunBenchCommand(const QStringList& arguments) {
       "Instead: time pause, resume and stop on a running training of this preset "
       "(--repeats runs, each with three pauses).",
       "PRESET");
-  parser.addOptions({batch, size, channels, kernels, ksize, repeats, threads, dbl, controls, device,
-                     fista_its, cg_its, boundary});
+  parser.addOptions({regularizer, batch, size, channels, kernels, ksize, repeats, threads, dbl,
+                     controls, device, fista_its, cg_its, boundary});
   QStringList argv = arguments;
   argv.prepend("bilevel-cli bench");
   if (!parser.parse(argv)) {
@@ -111,11 +116,24 @@ int RunBenchCommand(const QStringList& arguments) {
   if (parser.isSet(controls))
     return RunControlsBench(parser.value(controls).toStdString(),
                             parser.isSet(repeats) ? options.repeats : 5);
-  std::printf("%s\nbatch %d, %dx%dx%d images, J=%d kernels of %dx%dx%d, %s\n",
-              bilevel::CpuBackendDescription().c_str(), options.batch, options.channels,
-              options.size, options.size, options.kernels, options.channels, options.kernel_size,
-              options.kernel_size, options.double_precision ? "float64" : "float32");
-  const bilevel::BenchmarkResult r = bilevel::RunCpuBenchmark(options);
-  std::printf("%s\n", r.report().c_str());
+  std::printf("%s\nbatch %d, %dx%dx%d images, %s\n", bilevel::CpuBackendDescription().c_str(),
+              options.batch, options.channels, options.size, options.size,
+              options.double_precision ? "float64" : "float32");
+  double first_lower = 0.0, first_cg = 0.0;
+  for (const QString& type : parser.value(regularizer).split(',', Qt::SkipEmptyParts)) {
+    options.regularizer = type.trimmed().toStdString();
+    bilevel::BenchmarkResult r;
+    if (const bilevel::Status s = bilevel::RunCpuBenchmark(options, &r); !s.ok()) {
+      std::fprintf(stderr, "bilevel-cli bench: %s\n", s.message().c_str());
+      return 2;
+    }
+    if (first_lower == 0.0) {
+      first_lower = r.lower_level_ms;
+      first_cg = r.cg_ms;
+    }
+    std::printf("%s\n  %s\n  x%.2f and x%.2f the first type's lower-level and CG iteration\n",
+                r.model.c_str(), r.report().c_str(), r.lower_level_ms / first_lower,
+                r.cg_ms / first_cg);
+  }
   return 0;
 }

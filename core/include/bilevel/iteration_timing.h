@@ -6,15 +6,17 @@
 #include <vector>
 
 #include "bilevel/boundary.h"
+#include "bilevel/regularizer_settings.h"
 #include "bilevel/status.h"
 
 namespace bilevel {
 
 struct BenchmarkOptions {
+  std::string regularizer = "field_of_experts";  // a registered type, at its defaults
   int batch = 8;
   int channels = 3;
-  int size = 96;  // square images
-  int kernels = 10;
+  int size = 96;     // square images
+  int kernels = 10;  // the Field of Experts' J and k
   int kernel_size = 7;
   int repeats = 20;  // timed iterations per measurement (after 3 warm-up ones)
   bool double_precision = false;
@@ -26,10 +28,12 @@ struct BenchmarkResult {
   double cg_ms = 0.0;           // median per CG iteration on the batch
   double mixed_ms = 0.0;        // median per mixed-derivative evaluation on the batch
   int threads = 0;
+  std::string model;  // DescribeSettings of the regularizer timed
   std::string report() const;
 };
 
-BenchmarkResult RunCpuBenchmark(const BenchmarkOptions& options);
+// Fails with a message for an unknown type or images the regularizer does not fit.
+Status RunCpuBenchmark(const BenchmarkOptions& options, BenchmarkResult* result);
 
 // The GPU training engine (builds with the CUDA backend and a device only): float32, denoising,
 // per image size

@@ -8,10 +8,10 @@
 
 #include "base/batch_ops.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/thread_pool.h"
 #include "data/synthetic.h"
 #include "problem/lower_level.h"
-#include "regularizers/foe.h"
 
 namespace bilevel {
 namespace {
@@ -30,10 +30,26 @@ double MedianMs(int warmup, int repeats, const std::function<void()>& body) {
   return ms[repeats / 2];
 }
 
+// The regularizer's default settings for the benchmark's channels (and the Field of Experts' J
+// and k).
+RegularizerSettings BenchSettings(const BenchmarkOptions& o) {
+  RegularizerSettings s = DefaultRegularizerSettings(o.regularizer);
+  if (s.find("regularizer.channels")) s.set("regularizer.channels", (long long)o.channels);
+  if (o.regularizer == "field_of_experts") {
+    s.set("regularizer.kernels", (long long)o.kernels);
+    s.set("regularizer.kernel_size", (long long)o.kernel_size);
+  }
+  return s;
+}
+
 template <typename T>
-BenchmarkResult Run(const BenchmarkOptions& o) {
+Status Run(const BenchmarkOptions& o, BenchmarkResult* r) {
   const Shape shape{o.batch, o.channels, o.size, o.size};
-  FieldOfExperts<T> reg(FoeConfig{o.channels, o.kernels, o.kernel_size, Boundary::kReflect101});
+  const RegularizerSettings settings = BenchSettings(o);
+  std::unique_ptr<Regularizer<T>> made;
+  if (Status s = CreateRegularizer(settings, &made); !s.ok()) return s;
+  if (Status s = made->checkImages(shape); !s.ok()) return s;
+  Regularizer<T>& reg = *made;
   reg.setParameters(reg.initialParameters());
   Batch<T> clean = SyntheticImages<T>(shape, 1);
   Batch<T> y = clean;
@@ -45,13 +61,13 @@ BenchmarkResult Run(const BenchmarkOptions& o) {
   BatchLinearOperator<T>& hessian = problem.hessianAt(y);
   Vector<T> mixed;
 
-  BenchmarkResult r;
-  r.threads = ThreadCount();
-  r.lower_level_ms = MedianMs(3, o.repeats, [&] { problem.gradient(all, y, grad); });
-  r.cg_ms = MedianMs(3, o.repeats, [&] { hessian.apply(all, y, hv); });
-  r.mixed_ms =
+  r->threads = ThreadCount();
+  r->model = DescribeSettings(settings);
+  r->lower_level_ms = MedianMs(3, o.repeats, [&] { problem.gradient(all, y, grad); });
+  r->cg_ms = MedianMs(3, o.repeats, [&] { hessian.apply(all, y, hv); });
+  r->mixed_ms =
       MedianMs(1, std::max(3, o.repeats / 4), [&] { reg.mixedDerivative(all, y, grad, mixed); });
-  return r;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -62,10 +78,13 @@ Status BenchmarkOptions::validate() const {
   if (kernels < 1) return Status::Error("bench: kernels must be at least 1");
   if (kernel_size < 1 || kernel_size % 2 == 0)
     return Status::Error("bench: kernel size must be a positive odd number");
-  if (size < kernel_size)
-    return Status::Error("bench: image size must be at least the kernel size");
+  if (size < 1) return Status::Error("bench: image size must be at least 1");
   if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
-  return Status::Ok();
+  if (!FindRegularizerType(regularizer))
+    return Status::Error("bench: unknown regularizer type '" + regularizer + "'");
+  std::unique_ptr<Regularizer<double>> reg;
+  if (Status s = CreateRegularizer(BenchSettings(*this), &reg); !s.ok()) return s;
+  return reg->checkImages(Shape{batch, channels, size, size});
 }
 
 std::string BenchmarkResult::report() const {
@@ -77,8 +96,9 @@ std::string BenchmarkResult::report() const {
   return text;
 }
 
-BenchmarkResult RunCpuBenchmark(const BenchmarkOptions& options) {
-  return options.double_precision ? Run<double>(options) : Run<float>(options);
+Status RunCpuBenchmark(const BenchmarkOptions& options, BenchmarkResult* result) {
+  if (Status s = options.validate(); !s.ok()) return s;
+  return options.double_precision ? Run<double>(options, result) : Run<float>(options, result);
 }
 
 Status CudaBenchmarkOptions::validate() const {
