@@ -73,6 +73,7 @@ RegularizerView ViewRegularizer(const bilevel::RegularizerSettings& settings,
       theta.size() != reg->parameterCount())
     return view;
   view.filters = reg->filters(theta);
+  view.curves = reg->curves(theta);
   QStringList parts{QString::fromStdString(type->label)};
   for (const bilevel::NamedArray& a : reg->readable(theta)) {
     if (a.name == "smoothing" && a.values.size() == 1) view.smoothing = a.values[0];

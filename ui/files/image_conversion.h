@@ -30,6 +30,7 @@ struct RegularizerView {
   std::vector<bilevel::FilterImage> filters;
   double smoothing = std::numeric_limits<double>::quiet_NaN();
   QString summary;
+  std::vector<bilevel::Curve> curves;
 };
 RegularizerView ViewRegularizer(const bilevel::RegularizerSettings& settings,
                                 const Eigen::VectorXd& theta);

@@ -9,9 +9,11 @@
 #include <QMimeData>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QUrl>
 
+#include "activation_view.h"
 #include "app_settings.h"
 #include "apply_dialog.h"
 #include "bilevel/backend_info.h"
@@ -107,12 +109,18 @@ void MainWindow::createDocks() {
   preview_panel_ = new PreviewPanel;
   kernel_view_ = new KernelView;
   kernel_view_->setObjectName(QStringLiteral("kernelView"));
+  activation_view_ = new ActivationView;
+  activation_view_->setObjectName(QStringLiteral("activationView"));
+  activation_view_->hide();
+  auto* filters = new QSplitter(Qt::Vertical);
+  filters->addWidget(kernel_view_);
+  filters->addWidget(activation_view_);
   run_list_ = new RunListPanel(*store_);
 
   QDockWidget* data = Dock(tr("Dataset"), QStringLiteral("datasetDock"), dataset_panel_, true);
   QDockWidget* method = Dock(tr("Method"), QStringLiteral("methodDock"), method_panel_, true);
   QDockWidget* preview = Dock(tr("Preview"), QStringLiteral("previewDock"), preview_panel_, false);
-  QDockWidget* kernels = Dock(tr("Kernels"), QStringLiteral("kernelDock"), kernel_view_, false);
+  QDockWidget* kernels = Dock(tr("Kernels"), QStringLiteral("kernelDock"), filters, false);
   QDockWidget* runs = Dock(tr("Runs"), QStringLiteral("runsDock"), run_list_, false);
   addDockWidget(Qt::LeftDockWidgetArea, method);
   addDockWidget(Qt::LeftDockWidgetArea, data);
@@ -203,6 +211,8 @@ void MainWindow::onPreview(std::shared_ptr<const PreviewSnapshot> preview) {
     kernel_view_->setSummary(preview->summary);
     kernel_view_->setKernels(preview->kernels, preview->weights, preview->smoothing,
                              preview->iteration);
+    activation_view_->setCurves(preview->curves, preview->iteration);
+    activation_view_->setVisible(!preview->curves.empty());
   }
 }
 

@@ -22,6 +22,7 @@ namespace studio {
 class ApplyDialog;
 class DatasetPanel;
 class KernelView;
+class ActivationView;
 class MethodPanel;
 class PreviewPanel;
 class RunListPanel;
@@ -142,6 +143,7 @@ class MainWindow final : public QMainWindow {
   MethodPanel* method_panel_ = nullptr;
   PreviewPanel* preview_panel_ = nullptr;
   KernelView* kernel_view_ = nullptr;
+  ActivationView* activation_view_ = nullptr;
   RunListPanel* run_list_ = nullptr;
   RunStatusBar* status_info_ = nullptr;
   ApplyDialog* apply_dialog_ = nullptr;

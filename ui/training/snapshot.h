@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "bilevel/regularizer.h"
 #include "bilevel/regularizer_settings.h"
 
 namespace studio {
@@ -38,6 +39,7 @@ struct PreviewSnapshot {
   std::vector<double> weights;  // each filter's weight (a FoE expert's exp(theta0) exp(theta_j))
   double smoothing = std::numeric_limits<double>::quiet_NaN();  // nu, when the model has one
   QString summary;  // the regularizer's small readable values, one line ("weights 0.1, 0.1")
+  std::vector<bilevel::Curve> curves;  // learned activations (a convex ridge model's splines)
 };
 
 }  // namespace studio

@@ -256,6 +256,7 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
     preview->weights.push_back(f.weight);
   preview->smoothing = view.smoothing;
   preview->summary = view.summary;
+  preview->curves = view.curves;
   buffer_.setPreview(std::move(preview));
 
   const auto interval = std::max<std::chrono::steady_clock::duration>(
