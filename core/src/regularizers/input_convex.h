@@ -58,14 +58,26 @@ class InputConvexNetwork final : public Regularizer<T> {
   // into z (when given), act'(t) = logistic(beta t) into s, act''(t) = beta s (1 - s) into c, with
   // e (m values) as scratch.
   void activate(const T* p, std::size_t m, T* e, T* z, T* s, T* c) const {
+    // The vectorised exp and log1p work on owned (aligned) arrays and are copied out: on a
+    // mapped destination Eigen peels a head of scalar steps up to the first aligned address,
+    // and the scalar and packet functions round differently, so results would depend on where
+    // the buffers lie in memory.
     using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
-    const Eigen::Map<const Array> P(p, Eigen::Index(m));
-    Eigen::Map<Array> E(e, Eigen::Index(m)), S(s, Eigen::Index(m)), Cm(c, Eigen::Index(m));
+    using Map = Eigen::Map<Array>;
+    const Eigen::Index n = Eigen::Index(m);
+    thread_local Array P, E, C, A;
+    P = Eigen::Map<const Array>(p, n);
     E = (-beta_ * P.abs()).exp();
-    Cm = T(1) / (T(1) + E);
-    S = (P >= T(0)).select(Cm, E * Cm);
-    if (z) Eigen::Map<Array>(z, Eigen::Index(m)) = ((beta_ * P).max(T(0)) + E.log1p()) / beta_;
-    Cm = beta_ * E * Cm.square();
+    C = T(1) / (T(1) + E);
+    A = (P >= T(0)).select(C, E * C);
+    Map(s, n) = A;
+    if (z) {
+      A = ((beta_ * P).max(T(0)) + E.log1p()) / beta_;
+      Map(z, n) = A;
+    }
+    A = beta_ * E * C.square();
+    Map(c, n) = A;
+    Map(e, n) = E;
   }
 
   RegularizerSettings settings_;
