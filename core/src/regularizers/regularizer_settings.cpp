@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace bilevel {
@@ -41,11 +42,15 @@ std::string SettingToString(const SettingValue& value) {
   struct Visitor {
     std::string operator()(bool b) const { return b ? "true" : "false"; }
     std::string operator()(long long v) const { return std::to_string(v); }
+    // The shortest text that reads back as the same double ("0.1", not "0.10000000000000001").
     std::string operator()(double v) const {
-      std::ostringstream s;
-      s.precision(17);
-      s << v;
-      return s.str();
+      for (int precision = 1; precision <= 17; ++precision) {
+        std::ostringstream s;
+        s.precision(precision);
+        s << v;
+        if (std::strtod(s.str().c_str(), nullptr) == v || precision == 17) return s.str();
+      }
+      return {};
     }
     std::string operator()(const std::string& v) const { return v; }
   };
