@@ -7,6 +7,8 @@
 #include <QTest>
 #include <cmath>
 
+#include "activation_view.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/run_folder.h"
 #include "dataset_panel.h"
 #include "image_conversion.h"
@@ -125,6 +127,36 @@ class UiUnitsTest : public QObject {
     QCOMPARE(qRed(images[1].pixel(0, 0)), 255);
     QCOMPARE(filters.size(), std::size_t(2));
     QCOMPARE(filters[0].weight, 1.0);
+  }
+
+  // A convex ridge regularizer shows its effective filters and one spline per output channel,
+  // and the activations view draws them.
+  void splinesAreShownAsCurves() {
+    bilevel::RegularizerSettings s = bilevel::DefaultRegularizerSettings("convex_ridge");
+    s.set("regularizer.channels", 1LL);
+    s.set("regularizer.layers", std::string("2, 4"));
+    s.set("regularizer.kernel_sizes", std::string("3, 3"));
+    s.set("regularizer.knots", 5LL);
+    std::unique_ptr<bilevel::Regularizer<double>> reg;
+    QVERIFY(bilevel::CreateRegularizer(s, &reg).ok());
+    const Eigen::VectorXd theta = reg->initialParameters();
+    const RegularizerView view = ViewRegularizer(s, theta);
+    QCOMPARE(view.filters.size(), std::size_t(4));
+    QCOMPARE(view.filters[0].height, 5);
+    QCOMPARE(view.curves.size(), std::size_t(4));
+    QCOMPARE(view.curves[0].knot_x.size(), std::size_t(5));
+    QCOMPARE(view.curves[0].knot_y[2], 0.0);  // sigma(0) = 0
+    ActivationView plot;
+    plot.resize(240, 120);
+    QImage blank(plot.size(), QImage::Format_ARGB32);
+    blank.fill(Qt::transparent);
+    plot.render(&blank);
+    plot.setCurves(view.curves, 3);
+    QCOMPARE(plot.curveCount(), 4);
+    QImage drawn(plot.size(), QImage::Format_ARGB32);
+    drawn.fill(Qt::transparent);
+    plot.render(&drawn);
+    QVERIFY2(drawn != blank, "the curves change what is drawn");
   }
 
   void batchImagesBecomeQImages() {
