@@ -79,6 +79,27 @@ class BaselinesTest : public QObject {
     }
   }
 
+  // Telea fills the missing pixels from their neighbours (better than leaving them black) and
+  // keeps the observed ones.
+  void teleaInpaints() {
+    const Shape shape{2, 3, 48, 48};
+    const Batch<float> clean = SyntheticImages<float>(shape, 4);
+    InpaintingOperator<float> op(InpaintingOperator<float>::RandomMasks(shape, 0.6, 8));
+    Batch<float> y;
+    ApplyToBatch(op, clean, y);
+    BaselineTuning tuning;
+    QVERIFY(TuneBaseline(BaselineKind::kTelea, op, y, clean, &tuning).ok());
+    QVERIFY2(tuning.psnr > MeanPsnr(y, clean) + 5.0,
+             qPrintable(QString("%1 vs %2").arg(tuning.psnr).arg(MeanPsnr(y, clean))));
+    Batch<float> x;
+    QVERIFY(RunBaseline(BaselineKind::kTelea, 3, op, y, &x).ok());
+    for (std::size_t p = 0; p < x.size(); ++p)
+      if (op.masks().data()[p] > 0.5f) QVERIFY(std::abs(x.data()[p] - y.data()[p]) <= 0.6f / 255);
+    IdentityOperator<float> id(shape);
+    QVERIFY(!RunBaseline(BaselineKind::kTelea, 3, id, y, &x).ok());  // no mask
+    QCOMPARE(BaselineKindFromString("telea").value(), BaselineKind::kTelea);
+  }
+
   void misuseIsRefused() {
     const Shape shape{1, 3, 16, 16};
     IdentityOperator<float> id(shape);

@@ -28,13 +28,15 @@ int RunBaselineCommand(const QStringList& arguments) {
       "Richardson-Lucy (deblurring).");
   cli::ConfigOptions config_options;
   parser.addOptions({config_options.preset, config_options.config, config_options.data});
-  const QCommandLineOption method("method", "nlm, wiener or richardson-lucy.", "NAME", "nlm");
+  const QCommandLineOption method("method", "nlm, wiener, richardson-lucy or telea (inpainting).",
+                                  "NAME", "nlm");
   const QCommandLineOption tune_images("tune-images", "Training images used for tuning.", "N",
                                        "64");
   parser.addOptions({method, tune_images});
   if (int code = cli::Parse(parser, "baseline", arguments); code >= 0) return code;
   const auto kind = bilevel::BaselineKindFromString(parser.value(method).toStdString());
-  if (!kind) return cli::Fail("baseline", "--method takes nlm, wiener or richardson-lucy", 2);
+  if (!kind)
+    return cli::Fail("baseline", "--method takes nlm, wiener, richardson-lucy or telea", 2);
   bool ok = false;
   const int tune = parser.value(tune_images).toInt(&ok);
   if (!ok || tune < 1) return cli::Fail("baseline", "--tune-images takes a positive number", 2);

@@ -1,5 +1,6 @@
 // Classical reconstructions to compare a learned regularizer with: OpenCV's non-local means for
-// denoising, and Wiener deconvolution and Richardson-Lucy for deblurring. Each has one parameter,
+// denoising, Wiener deconvolution and Richardson-Lucy for deblurring, and OpenCV's Telea
+// inpainting (fast marching) for inpainting. Each has one parameter,
 // tuned on the training images by TuneBaseline (the best mean PSNR on a grid).
 #pragma once
 
@@ -15,15 +16,17 @@
 namespace bilevel {
 
 enum class BaselineKind {
-  kNonLocalMeans,  // parameter: the filter strength h on the 0-255 scale
-  kWiener,         // parameter: the noise-to-signal power ratio
-  kRichardsonLucy  // parameter: the iteration count
+  kNonLocalMeans,   // parameter: the filter strength h on the 0-255 scale
+  kWiener,          // parameter: the noise-to-signal power ratio
+  kRichardsonLucy,  // parameter: the iteration count
+  kTelea            // parameter: the inpainting radius in pixels
 };
 const char* ToString(BaselineKind kind);
 std::optional<BaselineKind> BaselineKindFromString(std::string_view text);
 
-// Reconstructs every image of `measured`. Non-local means works on 8-bit images (as OpenCV
-// does); Wiener and Richardson-Lucy need a GaussianBlurOperator (op) and its image shape.
+// Reconstructs every image of `measured`. Non-local means and Telea work on 8-bit images (as
+// OpenCV does); Wiener and Richardson-Lucy need a GaussianBlurOperator (op), Telea an
+// InpaintingOperator (its masks say which pixels are missing).
 Status RunBaseline(BaselineKind kind, double parameter, const ForwardOperator<float>& op,
                    const Batch<float>& measured, Batch<float>* out);
 

@@ -18,6 +18,8 @@ const char* ToString(BaselineKind kind) {
       return "wiener";
     case BaselineKind::kRichardsonLucy:
       return "richardson-lucy";
+    case BaselineKind::kTelea:
+      return "telea";
   }
   return "unknown";
 }
@@ -25,6 +27,7 @@ const char* ToString(BaselineKind kind) {
 std::optional<BaselineKind> BaselineKindFromString(std::string_view text) {
   if (text == "nlm" || text == "non-local-means") return BaselineKind::kNonLocalMeans;
   if (text == "wiener") return BaselineKind::kWiener;
+  if (text == "telea" || text == "inpaint") return BaselineKind::kTelea;
   if (text == "richardson-lucy" || text == "rl") return BaselineKind::kRichardsonLucy;
   return std::nullopt;
 }
@@ -124,6 +127,8 @@ std::vector<double> DefaultGrid(BaselineKind kind) {
     }
     case BaselineKind::kRichardsonLucy:
       return {1, 2, 3, 5, 8, 12, 16, 20, 30, 40, 60, 80};
+    case BaselineKind::kTelea:
+      return {1, 2, 3, 4, 5, 7, 10, 15};
   }
   return {};
 }
@@ -136,6 +141,7 @@ Status RunBaseline(BaselineKind kind, double parameter, const ForwardOperator<fl
   if (!(parameter > 0) || !std::isfinite(parameter))
     return Status::Error(std::string(ToString(kind)) + ": the parameter must be positive");
   const auto* blur = dynamic_cast<const GaussianBlurOperator<float>*>(&op);
+  const auto* inpaint = dynamic_cast<const InpaintingOperator<float>*>(&op);
   try {
     switch (kind) {
       case BaselineKind::kNonLocalMeans: {
@@ -169,6 +175,29 @@ Status RunBaseline(BaselineKind kind, double parameter, const ForwardOperator<fl
       case BaselineKind::kRichardsonLucy:
         if (!blur) return Status::Error("Richardson-Lucy needs a Gaussian blur problem");
         return RichardsonLucy(op, measured, int(std::lround(parameter)), out);
+      case BaselineKind::kTelea: {
+        if (!inpaint) return Status::Error("Telea inpainting needs an inpainting problem");
+        const Batch<float>& masks = inpaint->masks();
+        if (masks.n() != measured.n() || masks.c() != measured.c())
+          return Status::Error("Telea inpainting: the masks do not match the images");
+        if (measured.c() != 1 && measured.c() != 3)
+          return Status::Error("Telea inpainting needs grey or colour images");
+        Batch<float> result(measured.shape());
+        for (int i = 0; i < measured.n(); ++i) {
+          // OpenCV marks the pixels to fill with a nonzero 8-bit mask; a pixel is missing when
+          // any of its channels is.
+          cv::Mat missing(measured.h(), measured.w(), CV_8UC1, cv::Scalar(0));
+          for (int y = 0; y < measured.h(); ++y)
+            for (int x = 0; x < measured.w(); ++x)
+              for (int ch = 0; ch < measured.c(); ++ch)
+                if (masks.at(i, ch, y, x) < 0.5f) missing.at<unsigned char>(y, x) = 255;
+          cv::Mat filled;
+          cv::inpaint(ToMat8(measured, i), missing, filled, parameter, cv::INPAINT_TELEA);
+          FromMat8(filled, i, result);
+        }
+        *out = std::move(result);
+        return Status::Ok();
+      }
     }
   } catch (const cv::Exception& e) {
     return Status::Error(std::string(ToString(kind)) + ": " + e.what());
