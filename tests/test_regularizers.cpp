@@ -326,6 +326,54 @@ class RegularizersTest : public QObject {
     QVERIFY(theta != session.oracle->initialParameters());
   }
 
+  // A step far too large: the run stops, keeps the last finite parameters and exports them.
+  void divergingRunsKeepTheLastFiniteParameters_data() {
+    QTest::addColumn<QString>("type");
+    QTest::newRow("convex_ridge") << "convex_ridge";
+    QTest::newRow("input_convex") << "input_convex";
+  }
+  void divergingRunsKeepTheLastFiniteParameters() {
+    QFETCH(QString, type);
+    TrainingConfig c;
+    c.dataset.color = ColorMode::kGrey;
+    c.dataset.patch_size = 16;
+    c.dataset.patches_per_image = 1;
+    c.dataset.max_train_patches = 4;
+    c.dataset.max_test_patches = 2;
+    c.batch_size = 2;
+    c.method = Method::kIsgd;
+    c.step.initial = 1e8;
+    c.budget.iterations = 20;
+    c.device = DevicePreference::kCpu;
+    QVERIFY(SetConfigField(&c, "regularizer.type", type.toStdString()).ok());
+    QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
+    if (type == "convex_ridge") {
+      QVERIFY(SetConfigField(&c, "regularizer.layers", "2, 3").ok());
+      QVERIFY(SetConfigField(&c, "regularizer.kernel_sizes", "3, 3").ok());
+    } else {
+      QVERIFY(SetConfigField(&c, "regularizer.hidden", "3").ok());
+      QVERIFY(SetConfigField(&c, "regularizer.kernel_size", "3").ok());
+    }
+    QVERIFY2(c.validate().ok(), c.validate().message().c_str());
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString();
+    TrainingSession session;
+    SessionOptions options;
+    options.out_dir = dir;
+    options.overwrite = true;
+    const Status s = PrepareSession(c, options, &session);
+    QVERIFY2(s.ok(), s.message().c_str());
+    RunController(*session.trainer, session.folder.get()).run();
+    QVERIFY2(session.trainer->iteration() < 20, "the run should stop early");
+    QVERIFY(session.trainer->parameters().allFinite());
+    RegularizerSettings read;
+    Eigen::VectorXd theta;
+    const Status r = ReadRegularizerJson(dir + "/regularizer.json", &read, &theta);
+    QVERIFY2(r.ok(), r.message().c_str());
+    QVERIFY(theta.allFinite());
+    QVERIFY(theta == session.trainer->parameters());
+  }
+
   // Every type's regularizer.json and .npz read back to the same settings and the same theta,
   // bit for bit.
   void exportsRoundTrip_data() { AddTypes(); }
