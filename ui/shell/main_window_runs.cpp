@@ -1,4 +1,4 @@
-// MainWindow: opening, continuing, exporting, copying and removing runs.
+// MainWindow: starting, opening, continuing, exporting, copying and removing runs.
 #include "main_window.h"
 
 #include <QCloseEvent>
@@ -33,6 +33,54 @@
 #include "string_conversion.h"
 
 namespace studio {
+
+QString MainWindow::newRunFolder(const QString& base) const {
+  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  QString safe = base;
+  safe.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("-"));
+  const QString stem = QDir(runs_folder_).filePath(safe + '-' + stamp);
+  QString dir = stem;
+  for (int k = 2; QFileInfo::exists(dir); ++k)
+    dir = stem + '-' + QString::number(k);
+  return dir;
+}
+
+QString MainWindow::uniqueRunName(const QString& base) const {
+  const auto taken = [this](const QString& name) {
+    for (const RunSeries* r : store_->runs())
+      if (r->name == name || r->name.startsWith(name + ' ')) return true;
+    return false;
+  };
+  if (!taken(base)) return base;
+  for (int k = 2;; ++k)
+    if (!taken(QStringLiteral("%1 (%2)").arg(base).arg(k)))
+      return QStringLiteral("%1 (%2)").arg(base).arg(k);
+}
+
+int MainWindow::startRun() {
+  const bilevel::TrainingConfig config = currentConfig();
+  if (bilevel::Status s = config.validate(); !s.ok()) {
+    showError(tr("Start"), tr("The configuration is not valid: %1").arg(Message(s)));
+    return 0;
+  }
+  const QString name = uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.method));
+  status_info_->resetRun();
+  return training_->start(config, newRunFolder(ToQString(config.name)), name);
+}
+
+std::pair<int, int> MainWindow::startComparison() {
+  bilevel::TrainingConfig config = currentConfig();
+  if (bilevel::Status s = config.validate(); !s.ok()) {
+    showError(tr("Compare"), tr("The configuration is not valid: %1").arg(Message(s)));
+    return {0, 0};
+  }
+  const QString root = newRunFolder(ToQString(config.name) + QStringLiteral("-compare"));
+  const QString name = uniqueRunName(ToQString(config.name));
+  plots_->setXAxis(XAxis::kComputations);
+  status_info_->resetRun();
+  showMessage(tr("ISGD, then MAID on the same data and seed, in %1").arg(root));
+  return training_->startComparison(config, root, name);
+}
 
 bilevel::Status MainWindow::openRun(const QString& dir) {
   for (const RunSeries* r : store_->runs())
