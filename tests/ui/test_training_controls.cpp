@@ -4,11 +4,13 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QLineEdit>
 #include <QTemporaryDir>
 #include <QTest>
 #include <memory>
 
 #include "bilevel/regularizer_io.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/run_folder.h"
 #include "bilevel/training_session.h"
 #include "curve_plot.h"
@@ -230,6 +232,46 @@ class TrainingControlsTest : public QObject {
                                          &theta)
                 .ok());
     QCOMPARE(read.type, std::string("total_variation"));
+  }
+
+  // A convex ridge regularizer's layer lists are typed in: a list that cannot work is refused
+  // naming its field, a small one trains and exports.
+  void convexRidgeLayersAreTypedIn() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.setInteractive(false);
+    window.setRunsFolder(runs.path());
+    window.setConfig(FastConfig(2));
+    auto* type = qobject_cast<QComboBox*>(window.methodPanel()->field("regularizer.type"));
+    QVERIFY(type);
+    type->setCurrentIndex(type->findData(QStringLiteral("convex_ridge")));
+    auto* layers = qobject_cast<QLineEdit*>(window.methodPanel()->field("regularizer.layers"));
+    auto* sizes = qobject_cast<QLineEdit*>(window.methodPanel()->field("regularizer.kernel_sizes"));
+    QVERIFY(layers && sizes);
+    QCOMPARE(layers->text(), QStringLiteral("8, 32"));
+    layers->setText(QStringLiteral("8, 0"));
+    emit layers->editingFinished();
+    const bilevel::Status bad = window.currentConfig().validate();
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.message().find("regularizer.layers") != std::string::npos, bad.message().c_str());
+    layers->setText(QStringLiteral("2, 3"));
+    emit layers->editingFinished();
+    sizes->setText(QStringLiteral("3, 3"));
+    emit sizes->editingFinished();
+    QVERIFY(window.currentConfig().validate().ok());
+    window.action("actionStart")->trigger();
+    const int id = window.selectedRun();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 30000);
+    QCOMPARE(int(Run(window, id)->records.size()), 2);
+    bilevel::RegularizerSettings read;
+    Eigen::VectorXd theta;
+    QVERIFY(bilevel::ReadRegularizerJson(
+                (Run(window, id)->folder + "/regularizer.json").toStdString(), &read, &theta)
+                .ok());
+    QCOMPARE(read.text("regularizer.layers"), std::string("2, 3"));
+    std::unique_ptr<bilevel::Regularizer<double>> reg;
+    QVERIFY(bilevel::CreateRegularizer(read, &reg).ok());
+    QCOMPARE(int(theta.size()), reg->parameterCount());
   }
 
   void startFailureBecomesAMessage() {

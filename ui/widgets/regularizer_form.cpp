@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QLineEdit>
 #include <QSpinBox>
 #include <climits>
 
@@ -99,6 +100,15 @@ void RegularizerForm::rebuild() {
         if (!updating_) emit changed();
       });
       editor = box;
+    } else if (f.choices.empty()) {
+      // Free text, such as a list of layer sizes ("8, 32"); the type's checks judge it when the
+      // run starts.
+      auto* edit = new QLineEdit(ToQString(std::get<std::string>(f.value)));
+      connect(edit, &QLineEdit::editingFinished, this, [this, key, edit] {
+        settings_.set(key, ToStd(edit->text().trimmed()));
+        if (!updating_) emit changed();
+      });
+      editor = edit;
     } else {
       auto* box = new QComboBox;
       for (std::size_t k = 0; k < f.choices.size(); ++k)
