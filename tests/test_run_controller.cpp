@@ -10,7 +10,10 @@
 #include <mutex>
 #include <thread>
 
+#include "bilevel/config_json.h"
 #include "bilevel/run_controller.h"
+#include "bilevel/run_folder.h"
+#include "bilevel/training_session.h"
 #include "toy_oracle.h"
 
 using namespace bilevel;
@@ -214,6 +217,45 @@ class RunControllerTest : public QObject {
              (std::vector<std::string>{"step.initial=0.5", "step.initial=0.25", "batch_size=3"}));
     QCOMPARE(collected.records.back().batch_size, 3);
     QCOMPARE(trainer.settings().step.initial, 0.25);
+  }
+
+  // A run that reaches its budget between test evaluations measures its final regularizer: a
+  // "final" event (also in events.jsonl) whose test PSNR is not the initial one.
+  void aFinishedRunMeasuresItsFinalRegularizer() {
+    TrainingConfig c;
+    c.dataset.color = ColorMode::kGrey;
+    c.dataset.patch_size = 16;
+    c.dataset.patches_per_image = 1;
+    c.dataset.max_train_patches = 4;
+    c.dataset.max_test_patches = 2;
+    c.method = Method::kAdam;
+    c.batch_size = 2;
+    c.step = {ScheduleKind::kConstant, 0.2, 0.5};
+    c.test_interval = 100;
+    c.budget.iterations = 3;
+    c.device = DevicePreference::kCpu;
+    QVERIFY(SetConfigField(&c, "regularizer.type", "total_variation").ok());
+    QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
+    QTemporaryDir tmp;
+    TrainingSession session;
+    SessionOptions options;
+    options.out_dir = tmp.path().toStdString();
+    options.overwrite = true;
+    const Status s = PrepareSession(c, options, &session);
+    QVERIFY2(s.ok(), s.message().c_str());
+    Collector collected;
+    RunController run(*session.trainer, session.folder.get(), collected.callbacks());
+    run.run();
+    QCOMPARE(run.end(), RunEnd::kBudget);
+    const double initial = session.trainer->initialTestPsnr();
+    const double final_psnr = RunFolder::FinalTestPsnr(collected.events);
+    QVERIFY(std::isfinite(initial) && std::isfinite(final_psnr));
+    QVERIFY2(final_psnr != initial, qPrintable(QString("%1 dB both").arg(initial)));
+    QCOMPARE(session.trainer->lastTestPsnr(), final_psnr);
+    QCOMPARE(collected.events.back().kind, std::string("budget"));
+    std::vector<RunEvent> written;
+    QVERIFY(RunFolder::ReadEvents(options.out_dir + "/" + RunFolder::kEventsFile, &written).ok());
+    QCOMPARE(RunFolder::FinalTestPsnr(written), final_psnr);
   }
 
   void budgetAndDivergenceEndTheRun() {

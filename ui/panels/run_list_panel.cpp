@@ -9,6 +9,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "bilevel/run_folder.h"
+#include "run_store.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -71,6 +73,7 @@ RunListPanel::RunListPanel(RunStore& store, QWidget* parent) : QWidget(parent), 
   connect(&store_, &RunStore::runRemoved, this, &RunListPanel::onRunRemoved);
   connect(&store_, &RunStore::runChanged, this, &RunListPanel::refresh);
   connect(&store_, &RunStore::recordsAppended, this, [this](int id, int) { refresh(id); });
+  connect(&store_, &RunStore::eventsAppended, this, [this](int id, int) { refresh(id); });
   connect(&store_, &RunStore::recordsReset, this, &RunListPanel::refresh);
 }
 
@@ -120,11 +123,22 @@ void RunListPanel::refresh(int id) {
   it->setText(kMethod, MethodLabel(run->config.method));
   it->setText(kIterations, run->records.empty() ? QStringLiteral("–")
                                                 : QString::number(run->records.back().iteration));
-  double best = run->initial_test_psnr;
+  // The final regularizer's test PSNR (measured when the run reached its budget, else the last
+  // measurement), with the best one in the tooltip.
+  double best = run->initial_test_psnr, last = run->initial_test_psnr;
   for (const auto& r : run->records)
-    if (!std::isnan(r.test_psnr) && (std::isnan(best) || r.test_psnr > best)) best = r.test_psnr;
-  it->setText(kTestPsnr, std::isnan(best) ? QStringLiteral("–")
-                                          : QStringLiteral("%1 dB").arg(best, 0, 'f', 2));
+    if (!std::isnan(r.test_psnr)) {
+      last = r.test_psnr;
+      if (std::isnan(best) || r.test_psnr > best) best = r.test_psnr;
+    }
+  const double final_psnr = bilevel::RunFolder::FinalTestPsnr(run->events);
+  if (!std::isnan(final_psnr)) {
+    last = final_psnr;
+    if (std::isnan(best) || final_psnr > best) best = final_psnr;
+  }
+  it->setText(kTestPsnr, std::isnan(last) ? QStringLiteral("–")
+                                          : QStringLiteral("%1 dB").arg(last, 0, 'f', 2));
+  it->setToolTip(kTestPsnr, std::isnan(best) ? QString() : tr("best %1 dB").arg(best, 0, 'f', 2));
   it->setText(kStatus, run->status);
   it->setToolTip(kName, run->folder.isEmpty() ? tr("not recorded on disk") : run->folder);
   it->setToolTip(kStatus, run->backend);

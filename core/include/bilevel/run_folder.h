@@ -81,6 +81,11 @@ class RunFolder {
   static RunEvent InitialEvent(double test_psnr);
   // The test PSNR of the first "initial" event; NaN when the run recorded none.
   static double InitialTestPsnr(const std::vector<RunEvent>& events);
+  // The "final" event of a run that reached its budget: the test PSNR of its final regularizer
+  // (field "test_psnr"), measured when no test evaluation fell on the last iteration.
+  static RunEvent FinalEvent(double test_psnr);
+  // The test PSNR of the last "final" event; NaN when there is none.
+  static double FinalTestPsnr(const std::vector<RunEvent>& events);
 
  private:
   struct FileCloser {

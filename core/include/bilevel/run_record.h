@@ -31,10 +31,11 @@ struct RunEvent {
   long iteration = 0;         // upper iterations done when it happened
   double wall_seconds = 0.0;  // training time when it happened
   std::string kind;           // "start", "initial", "resume", "pause", "continue", "knob", "stop",
-                              // "budget", "diverged", "error", "warning", "finished", "backend"
-  std::string field;          // knob events: the knob's name ("step.initial"); initial: "test_psnr"
-  std::string value;          // knob events: the new value, as text; initial: the test PSNR
-  std::string message;        // human-readable description
+                              // "budget", "diverged", "error", "warning", "finished", "backend",
+                              // "final"
+  std::string field;  // knob events: the knob's name ("step.initial"); initial, final: "test_psnr"
+  std::string value;  // knob events: the new value, as text; initial, final: the test PSNR
+  std::string message;  // human-readable description
 };
 
 }  // namespace bilevel

@@ -61,6 +61,10 @@ class Trainer {
   double wallSeconds() const { return wall_seconds_; }
   double initialTestPsnr() const { return initial_test_psnr_; }
   double lastTestPsnr() const { return last_test_psnr_; }
+  // The test PSNR of the current parameters: the last measurement when it was taken at this
+  // iteration, else a new one (not counted as training time). NaN when cancelled or failed
+  // (*failure says why).
+  double measureTestPsnr(const std::function<bool()>& keep_going, std::string* failure);
   double maidEpsilon() const { return maid_epsilon_; }
   double maidStep() const { return maid_step_; }
   // True when a cancelled step left warm starts that differ from the last iteration boundary;
@@ -99,9 +103,10 @@ class Trainer {
   double excluded_seconds_ = 0.0;
   double maid_step_ = 0.0, maid_epsilon_ = 0.0, maid_delta_ = 0.0;
   double initial_test_psnr_ = 0.0, last_test_psnr_ = 0.0;
-  std::vector<int> order_;  // the epoch's permutation of the training images
-  int position_ = 0;        // next index into order_
-  long visited_ = 0;        // training images visited, over all epochs
+  long last_test_iteration_ = -1;  // the iteration last_test_psnr_ was measured at
+  std::vector<int> order_;         // the epoch's permutation of the training images
+  int position_ = 0;               // next index into order_
+  long visited_ = 0;               // training images visited, over all epochs
   std::mt19937_64 rng_;
   bool dirty_ = false;
 };

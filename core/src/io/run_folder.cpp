@@ -419,6 +419,22 @@ RunEvent RunFolder::InitialEvent(double test_psnr) {
   return {.kind = "initial", .field = "test_psnr", .value = DoubleText(test_psnr), .message = text};
 }
 
+RunEvent RunFolder::FinalEvent(double test_psnr) {
+  char text[64];
+  std::snprintf(text, sizeof text, "final test PSNR %.3f dB", test_psnr);
+  return {.kind = "final", .field = "test_psnr", .value = DoubleText(test_psnr), .message = text};
+}
+
+double RunFolder::FinalTestPsnr(const std::vector<RunEvent>& events) {
+  for (auto e = events.rbegin(); e != events.rend(); ++e) {
+    double psnr = 0.0;
+    if (e->kind == "final" && e->field == "test_psnr" && ParseNumber(e->value, &psnr) &&
+        std::isfinite(psnr))
+      return psnr;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
 double RunFolder::InitialTestPsnr(const std::vector<RunEvent>& events) {
   for (const RunEvent& e : events) {
     double psnr = 0.0;

@@ -295,6 +295,16 @@ void RunController::loop() {
       }
     }
     writeFinal();
+    // The test PSNR of the final regularizer, when no test evaluation fell on the last
+    // iteration (after the checkpoint, whose test warm starts stay those of the last iteration).
+    if (end == RunEnd::kBudget && !std::isnan(trainer_.initialTestPsnr())) {
+      std::string failure;
+      const double psnr = trainer_.measureTestPsnr(keep_going, &failure);
+      if (!std::isnan(psnr))
+        publish(RunFolder::FinalEvent(psnr));
+      else if (!failure.empty())
+        publish({.kind = "warning", .message = "final test PSNR not measured: " + failure});
+    }
     const char* kind = end == RunEnd::kBudget     ? "budget"
                        : end == RunEnd::kStopped  ? "stop"
                        : end == RunEnd::kDiverged ? "diverged"
