@@ -167,8 +167,12 @@ class TrainingControlsTest : public QObject {
     QVERIFY(Idle(*window));
     window.reset();
 
-    // The run folder stays resumable: it ends with a stop and holds a checkpoint.
-    const auto events = ReadEvents(folder);
+    // The run folder stays resumable: its run ends with a stop (followed by the run list's name
+    // for it) and it holds a checkpoint.
+    auto events = ReadEvents(folder);
+    QVERIFY(!events.empty());
+    QCOMPARE(QString::fromStdString(events.back().kind), QString("name"));
+    events.pop_back();
     QVERIFY(!events.empty());
     QCOMPARE(QString::fromStdString(events.back().kind), QString("stop"));
     bilevel::TrainingSession session;
@@ -272,6 +276,39 @@ class TrainingControlsTest : public QObject {
     std::unique_ptr<bilevel::Regularizer<double>> reg;
     QVERIFY(bilevel::CreateRegularizer(read, &reg).ok());
     QCOMPARE(int(theta.size()), reg->parameterCount());
+  }
+
+  // The run list survives a restart: the same run with its new name, hidden, in its colour; the
+  // name is read back from the run folder.
+  void runListSurvivesARestart() {
+    QTemporaryDir runs;
+    QString folder;
+    QColor color;
+    {
+      MainWindow window;
+      window.setInteractive(false);
+      window.setRunsFolder(runs.path());
+      window.setConfig(FastConfig(2));
+      window.action("actionStart")->trigger();
+      const int id = window.selectedRun();
+      QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 30000);
+      window.store().setName(id, QStringLiteral("renamed run"));
+      window.store().setVisible(id, false);
+      folder = Run(window, id)->folder;
+      color = Run(window, id)->color;
+      QVERIFY(window.close());
+    }
+    {
+      MainWindow again;
+      QCOMPARE(int(again.store().runs().size()), 1);
+      const RunSeries* run = again.store().runs().front();
+      QCOMPARE(run->name, QStringLiteral("renamed run"));
+      QCOMPARE(run->folder, folder);
+      QVERIFY(!run->visible);
+      QCOMPARE(run->color, color);
+      QCOMPARE(int(run->records.size()), 2);
+    }
+    QSettings().clear();  // the next tests start with an empty run list
   }
 
   void startFailureBecomesAMessage() {

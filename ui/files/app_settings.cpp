@@ -14,6 +14,9 @@ const Setting<bool> kLogX("plots/log_x", false);
 const Setting<bool> kLogLoss("plots/log_loss", true);
 const Setting<QStringList> kRecentDataFolders("recent/data_folders", {});
 const Setting<QStringList> kRecentRuns("recent/runs", {});
+const Setting<QStringList> kOpenRuns("runs/open", {});
+const Setting<QStringList> kHiddenRuns("runs/hidden", {});
+const Setting<QStringList> kRunColors("runs/colors", {});
 
 QString DefaultRunsFolder() {
   return QDir::homePath() + QStringLiteral("/BilevelStudio/runs");

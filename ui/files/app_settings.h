@@ -37,6 +37,10 @@ extern const Setting<bool> kLogX;
 extern const Setting<bool> kLogLoss;
 extern const Setting<QStringList> kRecentDataFolders;
 extern const Setting<QStringList> kRecentRuns;
+// The run list when the window closed: the folders in order, those hidden, and each one's colour.
+extern const Setting<QStringList> kOpenRuns;
+extern const Setting<QStringList> kHiddenRuns;
+extern const Setting<QStringList> kRunColors;
 
 // The folder runs go to when none was chosen: ~/BilevelStudio/runs.
 QString DefaultRunsFolder();

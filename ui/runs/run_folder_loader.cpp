@@ -44,7 +44,8 @@ bilevel::Status LoadRunFolder(const QString& dir, RunSeries* run, QStringList* w
     if (bilevel::Status s = bilevel::RunFolder::ReadEvents(events_file, &events); !s.ok())
       warnings->append(Message(s));
 
-  run->name = RunDisplayName(ToQString(path));
+  const std::string stored = bilevel::RunFolder::DisplayName(events);
+  run->name = stored.empty() ? RunDisplayName(ToQString(path)) : ToQString(stored);
   run->folder = ToQString(path);
   run->config = config;
   run->records = std::move(records);

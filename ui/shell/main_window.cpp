@@ -316,6 +316,7 @@ void MainWindow::restoreSettings() {
   recent_runs_ = settings::kRecentRuns.get();
   recent_folders_ = settings::kRecentDataFolders.get();
   rebuildRecentMenus();
+  restoreRuns();
 }
 
 void MainWindow::saveSettings() {
@@ -351,6 +352,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     showMessage(tr("Stopping the run…"));
     training_->shutdown();  // stop, wait; the run folder stays resumable
   }
+  rememberRuns();  // after the runs have stopped writing their folders
   if (apply_dialog_) apply_dialog_->close();
   event->accept();
 }

@@ -95,6 +95,10 @@ class MainWindow final : public QMainWindow {
   void connectTraining();
   void restoreSettings();
   void saveSettings();
+  // The run list across sessions: its folders, visibility and names (a rename is kept in the run
+  // folder as a "name" event).
+  void restoreRuns();
+  void rememberRuns();
   void onStateChanged(TrainingManager::State state);
   void onPreview(std::shared_ptr<const PreviewSnapshot> preview);
   void onKnobChanged(const QString& field, const QString& value);

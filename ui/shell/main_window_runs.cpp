@@ -104,6 +104,42 @@ bilevel::Status MainWindow::openRun(const QString& dir) {
   return bilevel::Status::Ok();
 }
 
+void MainWindow::restoreRuns() {
+  const QStringList hidden = settings::kHiddenRuns.get(), colors = settings::kRunColors.get();
+  const QStringList open = settings::kOpenRuns.get();
+  for (int k = 0; k < open.size(); ++k) {
+    const QString& dir = open[k];
+    if (!bilevel::RunFolder::IsRunFolder(ToStd(dir))) continue;  // moved or deleted since
+    RunSeries run;
+    QStringList warnings;
+    if (!LoadRunFolder(dir, &run, &warnings).ok()) continue;
+    run.name = uniqueRunName(run.name);
+    run.visible = !hidden.contains(dir);
+    if (k < colors.size() && QColor::isValidColorName(colors[k])) run.color = QColor(colors[k]);
+    store_->add(std::move(run));
+  }
+}
+
+void MainWindow::rememberRuns() {
+  QStringList open, hidden, colors;
+  for (const RunSeries* r : store_->runs()) {
+    if (r->folder.isEmpty() || !bilevel::RunFolder::IsRunFolder(ToStd(r->folder))) continue;
+    open << r->folder;
+    colors << r->color.name();
+    if (!r->visible) hidden << r->folder;
+    const std::string stored = bilevel::RunFolder::DisplayName(r->events);
+    const QString current = stored.empty() ? RunDisplayName(r->folder) : ToQString(stored);
+    if (r->name == current) continue;
+    // Best effort: a folder that cannot be written keeps its old name.
+    bilevel::RunFolder::AppendEvent(
+        ToStd(r->folder),
+        {.kind = "name", .value = ToStd(r->name), .message = "named " + ToStd(r->name)});
+  }
+  settings::kOpenRuns.set(open);
+  settings::kHiddenRuns.set(hidden);
+  settings::kRunColors.set(colors);
+}
+
 bilevel::Status MainWindow::continueRun(int run_id) {
   const bilevel::TrainingConfig config = currentConfig();
   status_info_->resetRun();

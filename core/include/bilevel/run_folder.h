@@ -81,6 +81,11 @@ class RunFolder {
   static RunEvent InitialEvent(double test_psnr);
   // The test PSNR of the first "initial" event; NaN when the run recorded none.
   static double InitialTestPsnr(const std::vector<RunEvent>& events);
+  // Appends one event to the events.jsonl of a run folder that no RunFolder has open for writing
+  // (a closed run, e.g. to record its display name).
+  static Status AppendEvent(const std::string& dir, const RunEvent& event);
+  // The display name of the last "name" event (the application's run list); empty when none.
+  static std::string DisplayName(const std::vector<RunEvent>& events);
   // The "final" event of a run that reached its budget: the test PSNR of its final regularizer
   // (field "test_psnr"), measured when no test evaluation fell on the last iteration.
   static RunEvent FinalEvent(double test_psnr);

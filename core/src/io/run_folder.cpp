@@ -419,6 +419,20 @@ RunEvent RunFolder::InitialEvent(double test_psnr) {
   return {.kind = "initial", .field = "test_psnr", .value = DoubleText(test_psnr), .message = text};
 }
 
+Status RunFolder::AppendEvent(const std::string& dir, const RunEvent& event) {
+  if (!IsRunFolder(dir)) return Status::Error("'" + dir + "' is not a run folder");
+  RunFolder folder;
+  folder.path_ = dir;
+  if (Status s = folder.openAppend(kEventsFile, &folder.events_); !s.ok()) return s;
+  return folder.appendEvent(event);
+}
+
+std::string RunFolder::DisplayName(const std::vector<RunEvent>& events) {
+  for (auto e = events.rbegin(); e != events.rend(); ++e)
+    if (e->kind == "name" && !e->value.empty()) return e->value;
+  return {};
+}
+
 RunEvent RunFolder::FinalEvent(double test_psnr) {
   char text[64];
   std::snprintf(text, sizeof text, "final test PSNR %.3f dB", test_psnr);
