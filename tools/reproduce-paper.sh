@@ -8,22 +8,31 @@
 #   *.png      the figures, drawn by bilevel-cli plot and gallery
 #   table.md   the mean test PSNR of every run (bilevel-cli evaluate); baselines.txt the classical
 #              baselines
+# and the study of the follow-up paper ("--part followup"), on grey patches of the built-in images:
+#   followup/  convex ridge regularizers (CRR-NN) and input-convex networks (ICNN) learned by ISGD
+#              with constant or decreasing steps x constant, polynomial or logarithmic accuracies,
+#              by Adam, and for inpainting; the Field of Experts and TV beside them
+#   followup-*.png, followup-table.md, followup-baselines.txt
 #
-# usage: tools/reproduce-paper.sh [--cli PATH] [--scale S] [--device auto|cpu|cuda] [OUT]
+# usage: tools/reproduce-paper.sh [--cli PATH] [--scale S] [--device auto|cpu|cuda]
+#                                 [--part all|paper|followup] [OUT]
 #   --scale multiplies every budget (1 = the presets' 2e6 computations for denoising and 3e6 for
-#   deblurring; 0.05 gives runs of 2 to 10 minutes on a 2-core CPU, docs/RESULTS.md).
+#   deblurring, 4e5 for each follow-up run; 0.05 gives runs of 2 to 10 minutes on a 2-core CPU,
+#   docs/RESULTS.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cli="$root/build/app/bilevel-cli"
 scale=1
 device=auto
+part=all
 out=results
 while [ $# -gt 0 ]; do
   case "$1" in
     --cli) cli=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --device) device=$2; shift 2 ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    --part) part=$2; shift 2 ;;
+    -h|--help) sed -n 2,21p "$0"; exit 0 ;;
     *) out=$1; shift ;;
   esac
 done
@@ -37,6 +46,7 @@ train() {  # train NAME PRESET BUDGET [--set ...]; keeps snapshots at 1%, 10% an
     tail -n 3
 }
 mkdir -p "$out"
+if [ "$part" != followup ]; then
 den=$(budget 2000000)
 deb=$(budget 3000000)
 
@@ -90,4 +100,53 @@ echo "== Baselines"
   "$cli" baseline --preset foe-deblur-isgd-ds --method wiener
   "$cli" baseline --preset foe-deblur-isgd-ds --method richardson-lucy
 } | tee "$out/baselines.txt"
+fi
+
+if [ "$part" != paper ]; then
+fb=$(budget 400000)
+echo "== Follow-up paper: CRR-NN and ICNN on grey patches, $fb computations each"
+grey=(--set dataset.color=grey --set regularizer.channels=1)
+label() {  # label MODEL STEPS ACCURACY: the legend's name of a grid run (ASCII, for the figures)
+  local a=dec e
+  [ "$2" = constant ] && a=fixed
+  case $3 in constant) e=fixed ;; polynomial) e=poly ;; *) e=log ;; esac
+  echo "${1^^} $a step, $e eps"
+}
+for model in crr icnn; do
+  # The schedule grid with ISGD: the preset's step alpha0 constant or alpha0/sqrt(k+1), and the
+  # accuracy 0.05 constant, 0.05/sqrt(k+1) or 0.05/log(k+e).
+  for steps in constant polynomial; do
+    for accuracy in constant polynomial logarithmic; do
+      exponent=0.5
+      [ "$accuracy" = logarithmic ] && exponent=1
+      train "followup/$model-step-$steps-eps-$accuracy" "$model-denoise-isgd" "$fb" \
+        --set step.kind=$steps --set accuracy.kind=$accuracy --set accuracy.exponent=$exponent \
+        --set "name=$(label $model $steps $accuracy)"
+    done
+  done
+  train "followup/$model-adam" "$model-denoise-adam" "$fb" --set "name=${model^^} Adam"
+  train "followup/$model-inpaint" "$model-inpaint-adam" "$fb" --set "name=${model^^} inpaint"
+  "$cli" plot "$out"/followup/$model-step-* "$out/followup/$model-adam" --x computations \
+    --out "$out/followup-$model-schedules.png"
+done
+# The Field of Experts and smoothed TV on the same data, with Adam at their presets' steps.
+train followup/foe-denoise crr-denoise-adam "$fb" --set regularizer.type=field_of_experts \
+  "${grey[@]}" --set step.initial=0.05 --set "name=FoE Adam"
+train followup/tv-denoise crr-denoise-adam "$fb" --set regularizer.type=total_variation \
+  "${grey[@]}" --set step.initial=0.05 --set "name=TV Adam"
+train followup/foe-inpaint crr-inpaint-adam "$fb" --set regularizer.type=field_of_experts \
+  "${grey[@]}" --set step.initial=0.05 --set "name=FoE inpaint"
+train followup/tv-inpaint crr-inpaint-adam "$fb" --set regularizer.type=total_variation \
+  "${grey[@]}" --set step.initial=0.05 --set "name=TV inpaint"
+"$cli" plot "$out"/followup/*-adam "$out"/followup/foe-denoise "$out"/followup/tv-denoise \
+  --x computations --out "$out/followup-denoise.png"
+"$cli" plot "$out"/followup/*-inpaint --x computations --out "$out/followup-inpaint.png"
+"$cli" gallery "$out"/followup/*-adam "$out"/followup/foe-denoise "$out"/followup/tv-denoise \
+  --image test:0 --final-only --out "$out/followup-gallery.png"
+"$cli" evaluate "$out"/followup/* --device "$device" | tee "$out/followup-table.md"
+{
+  "$cli" baseline --preset crr-denoise-adam --method nlm
+  "$cli" baseline --preset crr-inpaint-adam --method telea
+} | tee "$out/followup-baselines.txt"
+fi
 echo "results in $out"

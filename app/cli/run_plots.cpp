@@ -31,9 +31,10 @@ bilevel::Status ReadRunCurves(const std::string& dir, RunCurves* run) {
   if (bilevel::Status s = RunFolder::ReadLog(dir + "/" + RunFolder::kLogFile, &run->log); !s.ok())
     return s;
   std::vector<bilevel::RunEvent> events;
-  run->initial_test_psnr = RunFolder::ReadEvents(dir + "/" + RunFolder::kEventsFile, &events).ok()
-                               ? RunFolder::InitialTestPsnr(events)
-                               : std::numeric_limits<double>::quiet_NaN();
+  const bool read = RunFolder::ReadEvents(dir + "/" + RunFolder::kEventsFile, &events).ok();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  run->initial_test_psnr = read ? RunFolder::InitialTestPsnr(events) : nan;
+  run->final_test_psnr = read ? RunFolder::FinalTestPsnr(events) : nan;
   return bilevel::Status::Ok();
 }
 
@@ -57,6 +58,12 @@ std::vector<bilevel::PlotPanel> RunPanels(const std::vector<RunCurves>& runs, bi
         t.x.push_back(bilevel::XValue(rec, axis));
         t.y.push_back(rec.test_psnr);
       }
+    }
+    // ... and ends with the final regularizer's test PSNR, when the run measured it.
+    if (!std::isnan(run.final_test_psnr) && !run.log.empty() &&
+        std::isnan(run.log.back().test_psnr)) {
+      t.x.push_back(bilevel::XValue(run.log.back(), axis));
+      t.y.push_back(run.final_test_psnr);
     }
     loss.series.push_back(std::move(l));
     psnr.series.push_back(std::move(p));

@@ -19,6 +19,7 @@ struct RunCurves {
   std::vector<bilevel::IterationRecord> log;
   // The test PSNR of the starting regularizer (the "initial" event), drawn at x = 0; NaN: none.
   double initial_test_psnr = std::numeric_limits<double>::quiet_NaN();
+  double final_test_psnr = std::numeric_limits<double>::quiet_NaN();  // the "final" event
 };
 
 // Reads a run folder's log.csv and, when it has one, the initial test PSNR of its events.jsonl.
