@@ -1,6 +1,7 @@
 #include "exporters.h"
 
 #include <qcustomplot.h>
+#include <QBuffer>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -26,6 +27,122 @@ QString CsvField(const QString& text) {
   return '"' + quoted + '"';
 }
 
+// SVG clipping. QCustomPlot clips curves and markers to the axis rect with QPainter clip rects,
+// which QSvgGenerator (Qt 6.4's, for one) does not write, whether clipping is enabled or not, so
+// that curves zoomed beyond the axes would run over the tick labels. While an SVG is written, two
+// markers are drawn on layers of their own just below and above the "main" layer (the curves and
+// markers): texts that stand alone in a <g> element of the generator's output. Afterwards, the
+// first becomes the start of a group with a clip path (the axis rect, which the marker carries) and
+// the second its end.
+constexpr char kClipBegin[] = "bilevel-svg-clip-begin";
+constexpr char kClipEnd[] = "bilevel-svg-clip-end";
+
+class SvgClipMarker final : public QCPLayerable {
+ public:
+  SvgClipMarker(QCustomPlot* plot, const QString& layer, bool begin)
+      : QCPLayerable(plot, layer), begin_(begin) {}
+
+ protected:
+  void applyDefaultAntialiasingHint(QCPPainter*) const override {}
+  void draw(QCPPainter* painter) override {
+    QString text = QString::fromLatin1(begin_ ? kClipBegin : kClipEnd);
+    if (begin_) {
+      // As QCPLayer clips the plottables: the axis rect, one pixel up.
+      const QRect r = mParentPlot->axisRect() ? mParentPlot->axisRect()->rect().translated(0, -1)
+                                              : mParentPlot->viewport();
+      text += QStringLiteral(" %1 %2 %3 %4").arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height());
+    }
+    painter->setPen(QColor(1, 2, 3));  // a change of state: a <g> of its own
+    painter->drawText(QPointF(0, 0), text);
+  }
+
+ private:
+  bool begin_;
+};
+
+// The <g ...><text ...>marker...</text> that the generator wrote for a marker: its start, end
+// and the marker's text; false when not found in that form.
+bool FindMarker(const QByteArray& svg, const char* marker, qsizetype from, qsizetype* start,
+                qsizetype* end, QByteArray* text) {
+  const qsizetype at = svg.indexOf(QByteArray(">") + marker, from);
+  if (at < 0) return false;
+  const qsizetype close = svg.indexOf("</text>", at);
+  const qsizetype group = svg.lastIndexOf("<g ", at);
+  if (close < 0 || group < from) return false;
+  if (svg.mid(group, at - group).count('<') != 2) return false;  // <g ...> and <text ...> only
+  *start = group;
+  *end = close + qsizetype(sizeof("</text>") - 1);
+  *text = svg.mid(at + 1, close - at - 1);
+  return true;
+}
+
+// Turns the markers into a group clipped to the rect the first carries.
+bool ApplyClipMarkers(QByteArray* svg) {
+  qsizetype begin_start = 0, begin_end = 0, end_start = 0, end_end = 0;
+  QByteArray begin_text, end_text;
+  if (!FindMarker(*svg, kClipBegin, 0, &begin_start, &begin_end, &begin_text) ||
+      !FindMarker(*svg, kClipEnd, begin_end, &end_start, &end_end, &end_text))
+    return false;
+  const QList<QByteArray> rect = begin_text.split(' ');
+  const qsizetype defs_end = svg->indexOf("</defs>");
+  if (rect.size() != 5 || defs_end < 0 || defs_end > begin_start) return false;
+  svg->replace(end_start, end_end - end_start, "</g>\n<g>");
+  svg->replace(begin_start, begin_end - begin_start, "<g clip-path=\"url(#axisRectClip)\">\n<g>");
+  svg->insert(defs_end, "<clipPath id=\"axisRectClip\"><rect x=\"" + rect[1] + "\" y=\"" + rect[2] +
+                            "\" width=\"" + rect[3] + "\" height=\"" + rect[4] +
+                            "\"/></clipPath>\n");
+  return true;
+}
+
+// The plot as SVG text, with the clip markers when `clip`; empty on failure.
+QByteArray RenderSvg(QCustomPlot& plot, int w, int h, bool clip) {
+  QBuffer buffer;
+  buffer.open(QIODevice::WriteOnly);
+  QSvgGenerator svg;
+  svg.setOutputDevice(&buffer);
+  svg.setSize(QSize(w, h));
+  svg.setViewBox(QRect(0, 0, w, h));
+  svg.setTitle(QStringLiteral("Bilevel Studio plot"));
+  std::vector<QCPLayer*> layers;
+  std::vector<SvgClipMarker*> markers;
+  if (clip) {
+    for (bool begin : {true, false}) {
+      const QString name = QString::fromLatin1(begin ? kClipBegin : kClipEnd);
+      plot.addLayer(name, plot.layer(QStringLiteral("main")),
+                    begin ? QCustomPlot::limBelow : QCustomPlot::limAbove);
+      layers.push_back(plot.layer(name));
+      markers.push_back(new SvgClipMarker(&plot, name, begin));
+    }
+  }
+  bool ok = false;
+  QCPPainter painter;
+  if (painter.begin(&svg)) {
+    painter.setMode(QCPPainter::pmVectorized);
+    plot.toPainter(&painter, w, h);
+    ok = painter.end();
+  }
+  for (SvgClipMarker* marker : markers)
+    delete marker;
+  for (QCPLayer* layer : layers)
+    plot.removeLayer(layer);
+  return ok ? buffer.data() : QByteArray();
+}
+
+// Writes the plot as SVG with its curves clipped to the axis rect (without clipping should the
+// generator's output not have the expected form).
+bool SaveSvg(QCustomPlot& plot, const QString& path, int w, int h) {
+  QByteArray text;
+  if (plot.layer(QStringLiteral("main"))) {
+    text = RenderSvg(plot, w, h, true);
+    if (!ApplyClipMarkers(&text)) text.clear();
+  }
+  if (text.isEmpty()) text = RenderSvg(plot, w, h, false);
+  if (text.isEmpty()) return false;
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size()) return false;
+  return file.commit();
+}
+
 }  // namespace
 
 QString PlotFileFilter() {
@@ -42,17 +159,7 @@ bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width, int 
   } else if (suffix == "pdf") {
     ok = plot.savePdf(path, w, h);
   } else if (suffix == "svg") {
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    svg.setSize(QSize(w, h));
-    svg.setViewBox(QRect(0, 0, w, h));
-    svg.setTitle(QStringLiteral("Bilevel Studio plot"));
-    QCPPainter painter;
-    if (painter.begin(&svg)) {
-      plot.toPainter(&painter, w, h);
-      ok = painter.end();
-    }
-    ok = ok && QFileInfo(path).size() > 0;
+    ok = SaveSvg(plot, path, w, h);
   } else {
     return Fail(QStringLiteral("%1: plots are saved as .png, .svg or .pdf").arg(path));
   }

@@ -16,8 +16,8 @@ class QCustomPlot;
 
 namespace studio {
 
-// By the file's extension: .png (twice the on-screen resolution), .svg or .pdf. A width or
-// height of 0 takes the widget's.
+// By the file's extension: .png (twice the on-screen resolution), .svg (curves clipped to the
+// axes, as on screen) or .pdf. A width or height of 0 takes the widget's.
 bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width = 0, int height = 0);
 // The plot formats offered in file dialogs ("PNG image (*.png);;SVG ...").
 QString PlotFileFilter();

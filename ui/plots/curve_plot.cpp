@@ -1,7 +1,9 @@
 #include "curve_plot.h"
 
+#include <algorithm>
 #include <cmath>
-#include <limits>
+
+#include "plot_axes.h"
 
 namespace studio {
 namespace {
@@ -9,29 +11,6 @@ namespace {
 QString Number(double v) {
   if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-3)) return QString::number(v, 'g', 4);
   return QString::number(v, 'g', 6);
-}
-
-// Tick labels that stay short on wide ranges: 2500, 7.5k, 1.25M.
-class CompactTicker final : public QCPAxisTicker {
- protected:
-  QString getTickLabel(double tick, const QLocale& locale, QChar format, int precision) override {
-    const double a = std::abs(tick);
-    if (a >= 1e6) return QString::number(tick / 1e6, 'g', 4) + QStringLiteral("M");
-    if (a >= 1e4) return QString::number(tick / 1e3, 'g', 4) + QStringLiteral("k");
-    return QCPAxisTicker::getTickLabel(tick, locale, format, precision);
-  }
-};
-
-void StyleAxis(QCPAxis* axis) {
-  const QColor text(0x33, 0x33, 0x33);
-  axis->setBasePen(QPen(QColor(0x88, 0x88, 0x88), 1));
-  axis->setTickPen(QPen(QColor(0x88, 0x88, 0x88), 1));
-  axis->setSubTickPen(QPen(QColor(0xaa, 0xaa, 0xaa), 1));
-  axis->setTickLabelColor(text);
-  axis->setLabelColor(text);
-  axis->grid()->setPen(QPen(QColor(0, 0, 0, 28), 1, Qt::SolidLine));
-  axis->grid()->setZeroLinePen(Qt::NoPen);
-  axis->grid()->setSubGridVisible(false);
 }
 
 }  // namespace
@@ -62,13 +41,19 @@ CurvePlot::CurvePlot(const QString& title, QWidget* parent) : QCustomPlot(parent
     axis->setLabelFont(small);
   }
 
-  legend->setVisible(true);
+  // The legend is a row of its own below the axes (placed once it has items), so that it hides
+  // neither curves nor markers; items wrap into as many columns as the width allows.
+  setAutoAddPlottableToLegend(false);
+  axisRect()->insetLayout()->take(legend);
   legend->setFont(small);
-  legend->setBrush(QColor(255, 255, 255, 210));
-  legend->setBorderPen(QPen(QColor(0, 0, 0, 40)));
-  legend->setRowSpacing(-3);
+  legend->setBrush(Qt::NoBrush);
+  legend->setBorderPen(Qt::NoPen);
+  legend->setMargins(QMargins(8, 0, 8, 2));
+  legend->setRowSpacing(0);
+  legend->setColumnSpacing(14);
   legend->setIconSize(18, 8);
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, false);
+  legend->setVisible(false);
 
   addLayer(QStringLiteral("crosshair"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
   QCPLayer* overlay = layer(QStringLiteral("crosshair"));
@@ -105,10 +90,14 @@ CurvePlot::CurvePlot(const QString& title, QWidget* parent) : QCustomPlot(parent
   connect(this, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { resetView(); });
 }
 
+CurvePlot::~CurvePlot() {
+  if (legend && !legend->layout()) delete legend;  // not owned by the layout while hidden
+}
+
 void CurvePlot::ApplyScale(QCPAxis* axis, bool log) {
   if (log) {
     axis->setScaleType(QCPAxis::stLogarithmic);
-    axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    axis->setTicker(QSharedPointer<LogTicker>::create());
     axis->setNumberFormat(QStringLiteral("gb"));
     axis->setNumberPrecision(3);
   } else {
@@ -135,49 +124,125 @@ void CurvePlot::setLogY(bool log, QCPAxis* axis) {
 
 QCPGraph* CurvePlot::findGraph(int run, int role) const {
   const auto it = graphs_.find({run, role});
-  return it == graphs_.end() ? nullptr : it->second.data();
+  return it == graphs_.end() ? nullptr : it->second.graph.data();
+}
+
+const CurvePlot::Entry* CurvePlot::entryOf(const QCPGraph* graph) const {
+  for (const auto& [key, entry] : graphs_)
+    if (entry.graph == graph) return &entry;
+  return nullptr;
 }
 
 QCPGraph* CurvePlot::graph(int run, int role, QCPAxis* value_axis) {
   if (QCPGraph* g = findGraph(run, role)) return g;
   QCPGraph* g = addGraph(xAxis, value_axis ? value_axis : yAxis);
   g->setAdaptiveSampling(true);
-  graphs_[{run, role}] = g;
+  g->setVisible(runs_[run].visible);
+  graphs_[{run, role}].graph = g;
   return g;
 }
 
 void CurvePlot::removeRun(int run) {
   for (auto it = graphs_.begin(); it != graphs_.end();) {
     if (it->first.first == run) {
-      if (it->second) {
-        if (tracer_->graph() == it->second) {
+      if (QCPGraph* g = it->second.graph) {
+        if (tracer_->graph() == g) {
           tracer_->setGraph(nullptr);
           hideReadout();
         }
-        removeGraph(it->second.data());
+        removeGraph(g);
       }
       it = graphs_.erase(it);
     } else {
       ++it;
     }
   }
+  runs_.erase(run);
   clearMarkers(run);
+  updateLegend();
 }
 
 void CurvePlot::setRunVisible(int run, bool visible) {
-  for (auto& [key, g] : graphs_) {
-    if (key.first != run || !g) continue;
-    g->setVisible(visible);
-    if (visible)
-      g->addToLegend();
-    else
-      g->removeFromLegend();
-  }
+  runs_[run].visible = visible;
   for (Marker& m : markers_)
     if (m.run == run) {
       if (m.line) m.line->setVisible(visible);
       if (m.label) m.label->setVisible(visible);
     }
+  applyRun(run);
+}
+
+void CurvePlot::setGraphShown(int run, int role, bool shown) {
+  graphs_[{run, role}].shown = shown;
+  applyRun(run);
+}
+
+void CurvePlot::setLegendRole(int run, int role) {
+  runs_[run].legend_role = role;
+  updateLegend();
+}
+
+void CurvePlot::setSeriesName(int run, int role, const QString& name) {
+  graphs_[{run, role}].series = name;
+}
+
+void CurvePlot::applyRun(int run) {
+  const bool visible = runs_[run].visible;
+  for (auto& [key, entry] : graphs_)
+    if (key.first == run && entry.graph) entry.graph->setVisible(visible && entry.shown);
+  updateLegend();
+}
+
+void CurvePlot::updateLegend() {
+  legend->clearItems();
+  legend->simplify();  // no empty cells left from an earlier arrangement
+  for (const auto& [run, view] : runs_) {
+    const auto it = graphs_.find({run, view.legend_role});
+    if (!view.visible || it == graphs_.end() || !it->second.graph || !it->second.shown) continue;
+    legend->addItem(new QCPPlottableLegendItem(legend, it->second.graph));
+  }
+  placeLegend();
+}
+
+void CurvePlot::setLegendShown(bool shown) {
+  legend_shown_ = shown;
+  placeLegend();
+  requestReplot();
+}
+
+// One row when the items fit the width, else as few rows as needed with the items spread evenly
+// over them (a grid cell of the legend may stay empty only then).
+void CurvePlot::placeLegend() {
+  int items = 0, widest = 1;
+  for (int i = 0; i < legend->itemCount(); ++i)
+    if (QCPAbstractLegendItem* item = legend->item(i)) {
+      ++items;
+      widest = std::max(widest, item->minimumOuterSizeHint().width());
+    }
+  const bool wanted = legend_shown_ && items > 0;
+  const bool placed = legend->layout() != nullptr;
+  if (wanted && !placed) {
+    const int row = plotLayout()->rowCount();
+    plotLayout()->addElement(row, 0, legend);
+    plotLayout()->setRowStretchFactor(row, 0.001);
+  } else if (!wanted && placed) {
+    plotLayout()->take(legend);
+    plotLayout()->simplify();
+  }
+  legend->setVisible(wanted);
+  if (!wanted) return;
+  const int available = width() - legend->margins().left() - legend->margins().right();
+  const int spacing = legend->columnSpacing();
+  const int fit = std::max(1, (available + spacing) / (widest + spacing));
+  const int rows = (items + fit - 1) / fit;
+  legend->setWrap((items + rows - 1) / rows);
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+  legend->simplify();
+}
+
+void CurvePlot::resizeEvent(QResizeEvent* event) {
+  placeLegend();
+  QCustomPlot::resizeEvent(event);
 }
 
 void CurvePlot::clearMarkers(int run) {
@@ -222,24 +287,24 @@ void CurvePlot::addMarker(int run, double x, const QColor& color, const QString&
 
 void CurvePlot::fit() {
   if (user_view_) return;
-  bool any = false;
-  for (int i = 0; i < graphCount(); ++i)
-    if (QCustomPlot::graph(i)->visible() && !QCustomPlot::graph(i)->data()->isEmpty()) any = true;
-  if (!any) return;
-  rescaleAxes(true);
-  for (QCPAxis* axis : {yAxis, yAxis2}) {
-    if (!axis->visible() && axis == yAxis2) continue;
-    QCPRange r = axis->range();
-    if (axis->scaleType() == QCPAxis::stLogarithmic) {
-      if (r.lower > 0 && r.upper > 0) axis->setRange(r.lower / 1.25, r.upper * 1.25);
-    } else {
-      const double pad = r.size() > 0 ? 0.06 * r.size() : std::max(1e-3, std::abs(r.upper) * 0.05);
-      axis->setRange(r.lower - pad, r.upper + pad);
-    }
+  double lowest = 0, highest = 0;
+  if (!DataRange(*this, xAxis, true, &lowest, &highest)) return;
+  if (logX()) {
+    xAxis->setRange(highest > lowest ? QCPRange(lowest, highest) : LogRange(lowest, highest));
+  } else {
+    const double lower = std::min(0.0, lowest);
+    xAxis->setRange(lower, highest > lower ? highest + 0.02 * (highest - lower) : lower + 1.0);
   }
-  if (xAxis->scaleType() == QCPAxis::stLinear) {
-    QCPRange r = xAxis->range();
-    xAxis->setRange(std::min(0.0, r.lower), r.upper + 0.02 * std::max(r.size(), 1e-9));
+  for (QCPAxis* axis : {yAxis, yAxis2}) {
+    if ((axis == yAxis2 && !axis->visible()) || !DataRange(*this, axis, false, &lowest, &highest))
+      continue;
+    if (axis->scaleType() == QCPAxis::stLogarithmic) {
+      axis->setRange(LogRange(lowest, highest));
+    } else {
+      const double size = highest - lowest;
+      const double pad = size > 0 ? 0.06 * size : std::max(1e-3, std::abs(highest) * 0.05);
+      axis->setRange(lowest - pad, highest + pad);
+    }
   }
 }
 
@@ -311,11 +376,12 @@ void CurvePlot::showReadoutAt(const QPointF& pos) {
     tracer_->setPen(QPen(best->pen().color().darker(120), 1.5));
     tracer_->setBrush(QColor(255, 255, 255, 200));
     tracer_->setVisible(true);
+    const Entry* entry = entryOf(best);
+    QString value_label = entry ? entry->series : QString();
+    if (value_label.isEmpty()) value_label = best->valueAxis()->label();
     text = QStringLiteral("%1\n%2: %3\n%4: %5")
                .arg(best->name(), xAxis->label().isEmpty() ? QStringLiteral("x") : xAxis->label(),
-                    Number(best_key),
-                    best->valueAxis()->label().isEmpty() ? QStringLiteral("y")
-                                                         : best->valueAxis()->label(),
+                    Number(best_key), value_label.isEmpty() ? QStringLiteral("y") : value_label,
                     Number(best_value));
     anchor = QPointF(best->keyAxis()->coordToPixel(best_key),
                      best->valueAxis()->coordToPixel(best_value));

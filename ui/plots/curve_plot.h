@@ -1,7 +1,7 @@
-// One training plot: a QCustomPlot with a title, a legend, zoom and pan, a crosshair readout that
-// follows the mouse (snapping to the nearest data point), graphs keyed by (run, role), and
-// vertical markers where a knob was changed. While the user has not zoomed or panned, the axes
-// follow the data; a double-click returns to that.
+// One training plot: a QCustomPlot with a title, a legend below the axes with one item per run,
+// zoom and pan, a crosshair readout that follows the mouse (snapping to the nearest data point),
+// graphs keyed by (run, role), and vertical markers where a knob was changed. While the user has
+// not zoomed or panned, the axes follow the data; a double-click returns to that.
 #pragma once
 
 #include <qcustomplot.h>
@@ -17,6 +17,7 @@ class CurvePlot final : public QCustomPlot {
 
  public:
   explicit CurvePlot(const QString& title, QWidget* parent = nullptr);
+  ~CurvePlot() override;
 
   QString title() const { return title_; }
   void setLogX(bool log);
@@ -27,7 +28,17 @@ class CurvePlot final : public QCustomPlot {
   QCPGraph* graph(int run, int role, QCPAxis* value_axis = nullptr);
   QCPGraph* findGraph(int run, int role) const;
   void removeRun(int run);
+  // A graph is drawn while its run is visible and the graph is shown (the default).
   void setRunVisible(int run, bool visible);
+  void setGraphShown(int run, int role, bool shown);
+  // The graph that stands for its run in the legend (role 0 by default): one item per run.
+  void setLegendRole(int run, int role);
+  // What the readout calls the graph's values ("αₖ"); empty: the value axis' label.
+  void setSeriesName(int run, int role, const QString& name);
+  // Refreshes the legend after graph names or styles changed.
+  void updateLegend();
+  bool legendShown() const { return legend_shown_; }
+  void setLegendShown(bool shown);
 
   void clearMarkers(int run);
   void addMarker(int run, double x, const QColor& color, const QString& label);
@@ -47,8 +58,18 @@ class CurvePlot final : public QCustomPlot {
 
  protected:
   void leaveEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
+  struct Entry {
+    QPointer<QCPGraph> graph;
+    bool shown = true;
+    QString series;
+  };
+  struct RunView {
+    bool visible = true;
+    int legend_role = 0;
+  };
   struct Marker {
     int run = 0;
     QPointer<QCPItemStraightLine> line;
@@ -57,10 +78,15 @@ class CurvePlot final : public QCustomPlot {
   void onMouseMove(QMouseEvent* event);
   void onMousePress(QMouseEvent* event);
   void hideReadout();
+  void applyRun(int run);
+  void placeLegend();
+  const Entry* entryOf(const QCPGraph* graph) const;
   static void ApplyScale(QCPAxis* axis, bool log);
 
   QString title_;
-  std::map<std::pair<int, int>, QPointer<QCPGraph>> graphs_;
+  std::map<std::pair<int, int>, Entry> graphs_;
+  std::map<int, RunView> runs_;
+  bool legend_shown_ = true;
   std::vector<Marker> markers_;
   QCPItemTracer* tracer_ = nullptr;
   QCPItemText* readout_ = nullptr;

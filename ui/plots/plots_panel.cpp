@@ -101,12 +101,12 @@ PlotsPanel::PlotsPanel(RunStore& store, QWidget* parent) : QWidget(parent), stor
   plots_[kLoss] = new CurvePlot(tr("Upper loss per batch"));
   plots_[kTrainPsnr] = new CurvePlot(tr("Training PSNR per batch"));
   plots_[kTestPsnr] = new CurvePlot(tr("Test PSNR"));
-  plots_[kSchedules] = new CurvePlot(tr("Step size α_k and accuracy ε_k"));
+  plots_[kSchedules] = new CurvePlot(tr("Step size αₖ and accuracy εₖ"));
   plots_[kLoss]->yAxis->setLabel(tr("loss"));
   plots_[kTrainPsnr]->yAxis->setLabel(tr("PSNR (dB)"));
   plots_[kTestPsnr]->yAxis->setLabel(tr("test PSNR (dB)"));
   CurvePlot* schedules = plots_[kSchedules];
-  schedules->yAxis->setLabel(tr("α_k (solid), ε_k (dashed)"));
+  schedules->yAxis->setLabel(tr("αₖ (solid), εₖ (dashed)"));
   schedules->setLogY(true, schedules->yAxis);
   schedules->xAxis->setLabel(XAxisLabel(XAxis::kIterations));
   plots_[kLoss]->setLogY(true);
@@ -224,6 +224,9 @@ bool PlotsPanel::smoothed(const RunSeries& run) const {
                      run.config.method == bilevel::Method::kAdam);
 }
 
+// Each run has one legend item per plot: its moving average where one is drawn, else its curve;
+// on the schedules plot its step sizes (solid), the line style telling the accuracies (dashed)
+// apart as the axis label says.
 void PlotsPanel::styleRun(const RunSeries& run) {
   const QColor color = run.color;
   const bool smooth = smoothed(run);
@@ -231,15 +234,18 @@ void PlotsPanel::styleRun(const RunSeries& run) {
   faint.setAlpha(smooth ? 75 : 255);
   const QPen line(color, 1.5);
   for (Plot p : {kLoss, kTrainPsnr}) {
-    QCPGraph* raw = plots_[p]->graph(run.id, kRaw);
+    CurvePlot* plot = plots_[p];
+    QCPGraph* raw = plot->graph(run.id, kRaw);
     raw->setPen(QPen(faint, smooth ? 1.0 : 1.5));
     raw->setAntialiased(!smooth);  // thousands of faint segments: cheaper without
     // Full-batch methods take few, costly steps: mark each one.
     raw->setScatterStyle(smooth ? QCPScatterStyle() : QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
     raw->setName(run.name);
-    QCPGraph* smoothed = plots_[p]->graph(run.id, kSmoothed);
-    smoothed->setPen(QPen(color, 1.8));
-    smoothed->setName(run.name);
+    QCPGraph* average = plot->graph(run.id, kSmoothed);
+    average->setPen(QPen(color, 1.8));
+    average->setName(run.name);
+    plot->setGraphShown(run.id, kSmoothed, smooth);
+    plot->setLegendRole(run.id, smooth ? kSmoothed : kRaw);
   }
   QCPGraph* test = plots_[kTestPsnr]->graph(run.id, 0);
   test->setPen(line);
@@ -248,32 +254,32 @@ void PlotsPanel::styleRun(const RunSeries& run) {
   CurvePlot* s = plots_[kSchedules];
   QCPGraph* alpha = s->graph(run.id, kAlpha, s->yAxis);
   alpha->setPen(line);
-  alpha->setName(run.name + QStringLiteral(" α"));
+  alpha->setName(run.name);
+  // MAID's rejected steps are left out (a step of 0 has no place on a log axis): mark the others.
+  alpha->setScatterStyle(run.config.method == bilevel::Method::kMaid
+                             ? QCPScatterStyle(QCPScatterStyle::ssDisc, 3)
+                             : QCPScatterStyle());
+  s->setSeriesName(run.id, kAlpha, tr("αₖ"));
   QCPGraph* eps = s->graph(run.id, kEpsilon, s->yAxis);
   eps->setPen(QPen(color, 1.5, Qt::DashLine));
-  eps->setName(run.name + QStringLiteral(" ε"));
+  eps->setName(run.name);
+  s->setSeriesName(run.id, kEpsilon, tr("εₖ"));
+  s->setLegendRole(run.id, kAlpha);
   for (CurvePlot* plot : plots_)
-    plot->setRunVisible(run.id, run.visible);
-  for (Plot p : {kLoss, kTrainPsnr}) {
-    QCPGraph* hidden = plots_[p]->graph(run.id, smooth ? kRaw : kSmoothed);
-    hidden->removeFromLegend();
-    if (!smooth) hidden->setVisible(false);
-  }
+    plot->setRunVisible(run.id, run.visible);  // also refreshes the legend
 }
 
 void PlotsPanel::append(const RunSeries& run, int first) {
   const auto& records = run.records;
   const int n = int(records.size()) - first;
   if (n <= 0) return;
-  QVector<double> x, loss, psnr, loss_avg, psnr_avg, iter, alpha, eps, test_x, test_y;
+  QVector<double> x, loss, psnr, loss_avg, psnr_avg, test_x, test_y;
+  QVector<double> alpha_k, alpha, eps_k, eps;  // positive values only: the axis is logarithmic
   Average& average = averages_[run.id];
   if (first == 0) average = Average{};
   x.reserve(n);
   loss.reserve(n);
   psnr.reserve(n);
-  iter.reserve(n);
-  alpha.reserve(n);
-  eps.reserve(n);
   for (int i = first; i < int(records.size()); ++i) {
     const bilevel::IterationRecord& r = records[std::size_t(i)];
     const double xv = XValue(r, x_axis_);
@@ -293,9 +299,14 @@ void PlotsPanel::append(const RunSeries& run, int first) {
         test_y << r.test_psnr;
       }
     }
-    iter << double(r.iteration);
-    alpha << r.alpha;
-    eps << r.epsilon;
+    if (r.alpha > 0 && std::isfinite(r.alpha)) {
+      alpha_k << double(r.iteration);
+      alpha << r.alpha;
+    }
+    if (r.epsilon > 0 && std::isfinite(r.epsilon)) {
+      eps_k << double(r.iteration);
+      eps << r.epsilon;
+    }
   }
   plots_[kLoss]->graph(run.id, kRaw)->addData(x, loss, true);
   plots_[kLoss]->graph(run.id, kSmoothed)->addData(x, loss_avg, true);
@@ -303,8 +314,8 @@ void PlotsPanel::append(const RunSeries& run, int first) {
   plots_[kTrainPsnr]->graph(run.id, kSmoothed)->addData(x, psnr_avg, true);
   if (!test_x.isEmpty()) plots_[kTestPsnr]->graph(run.id, 0)->addData(test_x, test_y, true);
   CurvePlot* s = plots_[kSchedules];
-  s->graph(run.id, kAlpha, s->yAxis)->addData(iter, alpha, true);
-  s->graph(run.id, kEpsilon, s->yAxis)->addData(iter, eps, true);
+  s->graph(run.id, kAlpha, s->yAxis)->addData(alpha_k, alpha, true);
+  s->graph(run.id, kEpsilon, s->yAxis)->addData(eps_k, eps, true);
 }
 
 void PlotsPanel::updateMarkers(const RunSeries& run) {
@@ -312,7 +323,11 @@ void PlotsPanel::updateMarkers(const RunSeries& run) {
     plot->clearMarkers(run.id);
   for (const bilevel::RunEvent& e : run.events) {
     if (e.kind != "knob") continue;
-    const QString label = KnobSymbol(e.field) + QStringLiteral(" = ") + ToQString(e.value);
+    // Numbers with four significant digits ("α₀ = 0.02812"); texts ("polynomial") as they are.
+    bool number = false;
+    const double v = ToQString(e.value).toDouble(&number);
+    const QString label = KnobSymbol(e.field) + QStringLiteral(" = ") +
+                          (number ? QString::number(v, 'g', 4) : ToQString(e.value));
     const double x = EventXValue(run.records, e.iteration, e.wall_seconds, x_axis_);
     for (Plot p : {kLoss, kTrainPsnr, kTestPsnr})
       if (!log_x_ || x > 0) plots_[p]->addMarker(run.id, x, run.color, label);

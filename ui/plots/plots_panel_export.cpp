@@ -46,11 +46,8 @@ void PlotsPanel::showContextMenu(CurvePlot* plot, const QPoint& pos) {
   menu.addSeparator();
   QAction* legend = menu.addAction(tr("Show legend"));
   legend->setCheckable(true);
-  legend->setChecked(plot->legend->visible());
-  connect(legend, &QAction::toggled, plot, [plot](bool on) {
-    plot->legend->setVisible(on);
-    plot->requestReplot();
-  });
+  legend->setChecked(plot->legendShown());
+  connect(legend, &QAction::toggled, plot, &CurvePlot::setLegendShown);
   menu.addAction(tr("Fit to data"), plot, &CurvePlot::resetView);
   menu.exec(plot->mapToGlobal(pos));
 }
