@@ -15,51 +15,92 @@
 #include "screenshot_driver.h"
 #include "version_info.h"
 
+namespace {
+
+void SetApplicationNames() {
+  QCoreApplication::setOrganizationName(QStringLiteral("bilevel-studio"));
+  QCoreApplication::setApplicationName(QStringLiteral("Bilevel Studio"));
+  QCoreApplication::setApplicationVersion(studio::ApplicationVersion());
+}
+
+struct Options {
+  QCommandLineOption screenshot{
+      "screenshot", "Train a short quick-preset comparison, save a picture of the window, quit.",
+      "FILE"};
+  QCommandLineOption runs{"runs-dir", "Record new runs in this folder.", "DIR"};
+  QCommandLineOption preset{"preset", "Start from a built-in experiment ('quick', ...).", "NAME"};
+  QCommandLineOption train{"train", "Start training as soon as the window is open."};
+  QCommandLineOption versions{"versions", "Print the library and device versions, quit."};
+
+  void addTo(QCommandLineParser& parser) const {
+    parser.setApplicationDescription(
+        "Bilevel Studio: learn image regularizers (Field of Experts) with inexact stochastic "
+        "gradients, watch and steer the training, compare with MAID, export and apply the "
+        "result.");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({preset, train, screenshot, runs, versions});
+    parser.addPositionalArgument("PATH", "A run folder to open, or a folder of training images.",
+                                 "[PATH...]");
+  }
+};
+
+// Whether the command line asks only for text (help, versions): that needs no display, so it is
+// answered before the window system is touched.
+bool AsksForTextOnly(int argc, char* argv[]) {
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray arg(argv[i]);
+    if (arg == "--") return false;
+    for (const char* flag : {"-h", "--help", "-?", "--help-all", "-v", "--version", "--versions"})
+      if (arg == flag) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char* argv[]) {
+  const Options options;
+  if (AsksForTextOnly(argc, argv)) {
+    QCoreApplication app(argc, argv);
+    SetApplicationNames();
+    QCommandLineParser parser;
+    options.addTo(parser);
+    parser.process(app);  // prints the help or the version and exits
+    if (parser.isSet(options.versions)) {
+      std::fputs(qPrintable(studio::VersionReportText()), stdout);
+      return 0;
+    }
+  }
+
   QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("bilevel-studio"));
-  QApplication::setApplicationName(QStringLiteral("Bilevel Studio"));
-  QApplication::setApplicationVersion(studio::ApplicationVersion());
+  SetApplicationNames();
   QApplication::setDesktopFileName(QStringLiteral("studio.bilevel.BilevelStudio"));
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/bilevel-studio.svg")));
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(
-      "Bilevel Studio: learn image regularizers (Field of Experts) with inexact stochastic "
-      "gradients, watch and steer the training, compare with MAID, export and apply the result.");
-  parser.addHelpOption();
-  parser.addVersionOption();
-  const QCommandLineOption screenshot(
-      "screenshot", "Train a short quick-preset comparison, save a picture of the window, quit.",
-      "FILE");
-  const QCommandLineOption runs("runs-dir", "Record new runs in this folder.", "DIR");
-  const QCommandLineOption preset("preset", "Start from a built-in experiment ('quick', ...).",
-                                  "NAME");
-  const QCommandLineOption train("train", "Start training as soon as the window is open.");
-  const QCommandLineOption versions("versions", "Print the library and device versions, quit.");
-  parser.addOptions({preset, train, screenshot, runs, versions});
-  parser.addPositionalArgument("PATH", "A run folder to open, or a folder of training images.",
-                               "[PATH...]");
+  options.addTo(parser);
   parser.process(app);
-  if (parser.isSet(versions)) {
+  if (parser.isSet(options.versions)) {  // written in a form AsksForTextOnly() does not know
     std::fputs(qPrintable(studio::VersionReportText()), stdout);
     return 0;
   }
 
   // A screenshot starts from the default layout and leaves the user's settings alone.
   std::unique_ptr<QTemporaryDir> scratch;
-  if (parser.isSet(screenshot)) {
+  if (parser.isSet(options.screenshot)) {
     scratch = std::make_unique<QTemporaryDir>();
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratch->path());
   }
   studio::MainWindow window;
-  if (parser.isSet(runs))
-    window.setRunsFolder(parser.value(runs));
+  if (parser.isSet(options.runs))
+    window.setRunsFolder(parser.value(options.runs));
   else if (scratch)
     window.setRunsFolder(scratch->path() + "/runs");
-  if (parser.isSet(preset)) {
+  if (parser.isSet(options.preset)) {
     bilevel::TrainingConfig config;
-    if (const bilevel::Status s = bilevel::LoadPreset(parser.value(preset).toStdString(), &config);
+    if (const bilevel::Status s =
+            bilevel::LoadPreset(parser.value(options.preset).toStdString(), &config);
         !s.ok()) {
       std::fprintf(stderr, "bilevel-studio: %s\n", s.message().c_str());
       return 2;
@@ -78,11 +119,11 @@ int main(int argc, char* argv[]) {
     }
   }
 
-  if (parser.isSet(screenshot)) {
+  if (parser.isSet(options.screenshot)) {
     window.setInteractive(false);
     window.resize(1600, 1000);
     window.show();
-    auto* driver = new studio::ScreenshotDriver(window, parser.value(screenshot), &window);
+    auto* driver = new studio::ScreenshotDriver(window, parser.value(options.screenshot), &window);
     QObject::connect(driver, &studio::ScreenshotDriver::done, &app, [&window](int code) {
       window.close();
       QCoreApplication::exit(code);
@@ -91,6 +132,6 @@ int main(int argc, char* argv[]) {
     return app.exec();
   }
   window.show();
-  if (parser.isSet(train)) QTimer::singleShot(0, &window, [&window] { window.startRun(); });
+  if (parser.isSet(options.train)) QTimer::singleShot(0, &window, [&window] { window.startRun(); });
   return app.exec();
 }

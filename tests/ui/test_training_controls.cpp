@@ -44,6 +44,7 @@ class TrainingControlsTest : public QObject {
 
  private slots:
   void initTestCase() { IsolateSettings(); }
+  void init() { QSettings().clear(); }  // each test starts without the last one's run list
 
   void startPauseResumeStop() {
     QTemporaryDir runs;

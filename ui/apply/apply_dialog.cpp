@@ -24,6 +24,7 @@
 #include "image_conversion.h"
 #include "image_view.h"
 #include "string_conversion.h"
+#include "wheel_guard.h"
 
 namespace studio {
 namespace {
@@ -186,6 +187,7 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   connect(simulate_, &QCheckBox::toggled, this, &ApplyDialog::updateFields);
   connect(&watcher_, &QFutureWatcher<ApplyResult>::finished, this, &ApplyDialog::onFinished);
   updateFields();
+  GuardWheel(this);
 }
 
 ApplyDialog::~ApplyDialog() {

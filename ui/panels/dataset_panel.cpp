@@ -21,8 +21,10 @@
 #include <climits>
 
 #include "bilevel/dataset.h"
+#include "field_help.h"
 #include "string_conversion.h"
 #include "thumbnail_strip.h"
+#include "wheel_guard.h"
 
 namespace studio {
 namespace {
@@ -198,6 +200,12 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
     connect(box, &QComboBox::currentIndexChanged, this, &DatasetPanel::edited);
   connect(problem_, &QComboBox::currentIndexChanged, this, &DatasetPanel::updateProblemFields);
 
+  embedded_->setToolTip(tr("The photographs built into the program; no folder needed"));
+  from_folder_->setToolTip(FieldHelp(folder_->objectName()));
+  browse_->setToolTip(tr("Choose the folder of training images"));
+  for (QWidget* w : findChildren<QWidget*>())
+    SetFieldHelp(w);  // the editors are named by their config.json paths
+  GuardWheel(this);
   setConfig(bilevel::TrainingConfig{});
 }
 

@@ -14,10 +14,12 @@
 
 #include "bilevel/config_json.h"
 #include "bilevel/presets.h"
+#include "field_help.h"
 #include "regularizer_form.h"
 #include "schedule_plot.h"
 #include "scientific_spin_box.h"
 #include "string_conversion.h"
+#include "wheel_guard.h"
 
 namespace studio {
 namespace {
@@ -78,11 +80,19 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
   preset_ = new QComboBox;
   preset_->setObjectName(QStringLiteral("presetCombo"));
   preset_->addItem(tr("— load a preset —"), QString());
+  preset_->setItemData(0,
+                       tr("Built-in experiments: choosing one fills the Dataset and Method panels"),
+                       Qt::ToolTipRole);
   for (const bilevel::PresetInfo& p : bilevel::Presets()) {
     preset_->addItem(ToQString(p.name), ToQString(p.name));
     preset_->setItemData(preset_->count() - 1, ToQString(p.description), Qt::ToolTipRole);
   }
   form->addRow(tr("Preset"), preset_);
+  preset_note_ = new QLabel;
+  preset_note_->setObjectName(QStringLiteral("presetDescription"));
+  preset_note_->setWordWrap(true);
+  preset_note_->setForegroundRole(QPalette::PlaceholderText);
+  form->addRow(preset_note_);
   name_ = named(new QLineEdit, QStringLiteral("name"));
   form->addRow(tr("Name"), name_);
   method_ = named(new QComboBox, QStringLiteral("method"));
@@ -92,7 +102,6 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
   method_->addItem(tr("IGD (full batch)"), QStringLiteral("igd"));
   form->addRow(tr("Method"), method_);
   batch_ = named(CountBox(1, 100000), QStringLiteral("batch_size"));
-  batch_->setToolTip(tr("Mini-batch size of ISGD and Adam (live)"));
   form->addRow(tr("Batch size"), batch_);
   method_hint_ = new QLabel;
   method_hint_->setWordWrap(true);
@@ -144,7 +153,9 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
 
   connect(preset_, &QComboBox::activated, this, [this](int index) {
     const QString name = preset_->itemData(index).toString();
-    preset_->setCurrentIndex(0);
+    // The combo shows the preset of the configuration shown: setConfig() selects the chosen one
+    // once it is loaded.
+    showPreset();
     if (!name.isEmpty()) emit presetChosen(name);
   });
   connect(method_, &QComboBox::currentIndexChanged, this, [this] {
@@ -172,6 +183,9 @@ MethodPanel::MethodPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(budget_iterations_, &QSpinBox::valueChanged, this, &MethodPanel::updateSchedulePlot);
 
+  for (const auto& [name, widget] : fields_)
+    SetFieldHelp(widget);
+  GuardWheel(this);
   setConfig(bilevel::TrainingConfig{});
 }
 
@@ -273,6 +287,10 @@ void MethodPanel::setConfig(const bilevel::TrainingConfig& c) {
   seed_->setValue(int(std::min<unsigned>(c.seed, INT_MAX)));
   test_interval_->setValue(c.test_interval);
   Select(device_, QString::fromLatin1(bilevel::ToString(c.device)));
+  preset_name_.clear();
+  for (const bilevel::PresetInfo& p : bilevel::Presets())
+    if (p.name == c.name && p.description == c.description) preset_name_ = ToQString(p.name);
+  showPreset();
   updating_ = false;
   updateMethodHints();
   updateSchedulePlot();
@@ -333,10 +351,19 @@ void MethodPanel::updateSchedulePlot() {
   schedule_plot_->setSchedules(c.step, c.accuracy, c.delta, n);
 }
 
+void MethodPanel::showPreset() {
+  const int index = preset_name_.isEmpty() ? 0 : std::max(0, preset_->findData(preset_name_));
+  preset_->setCurrentIndex(index);
+  const QString description = preset_->itemData(index, Qt::ToolTipRole).toString();
+  preset_->setToolTip(description);
+  preset_note_->setText(index > 0 ? description : tr("Choose one to fill both panels."));
+}
+
 void MethodPanel::updateMethodHints() {
   const QString m = method_->currentData().toString();
   const bool sgd = m == "isgd" || m == "adam";
-  batch_->setToolTip(sgd ? tr("Mini-batch size (live)") : tr("MAID and IGD use the whole set"));
+  batch_->setToolTip(FieldHelp(QStringLiteral("batch_size")) +
+                     (sgd ? QString() : tr("\nNot used now: MAID and IGD use the whole set.")));
   if (m == "isgd")
     method_hint_->setText(tr("Inexact SGD: α_k z on a mini-batch solved to ε_k, CG to δ_k."));
   else if (m == "adam")

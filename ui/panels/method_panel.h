@@ -2,7 +2,9 @@
 // step-size and accuracy schedules (kind, alpha_0, q, eps_0, p) and the delta rule; MAID's start;
 // the budget; the regularizer's size; seeds. While a run trains, the live knobs stay editable and
 // every edit is sent as knobChanged(field, value) with the names of config.json (LiveKnobs());
-// everything else is locked. A small plot shows the schedules the knobs give.
+// everything else is locked. A small plot shows the schedules the knobs give. A list of presets
+// (presetChosen) shows the one the configuration comes from, with its description; every field
+// explains itself in a tooltip, and the wheel changes a value only in the field with the focus.
 #pragma once
 
 #include <QWidget>
@@ -50,12 +52,15 @@ class MethodPanel final : public QWidget {
   void knobEdited(const QString& field);
   void updateSchedulePlot();
   void updateMethodHints();
+  void showPreset();  // preset_name_ in the combo, its description under it
   QString knobValue(const QString& field) const;
   template <typename W>
   W* named(W* widget, const QString& name);
 
   std::map<QString, QWidget*> fields_;
   QComboBox* preset_ = nullptr;
+  QLabel* preset_note_ = nullptr;
+  QString preset_name_;  // the preset the configuration shown comes from; "" for none
   QLineEdit* name_ = nullptr;
   QComboBox* method_ = nullptr;
   QSpinBox* batch_ = nullptr;

@@ -14,6 +14,7 @@
 #include "app_settings.h"
 #include "apply_dialog.h"
 #include "exporters.h"
+#include "help_dialogs.h"
 #include "main_window.h"
 #include "run_list_panel.h"
 #include "run_store.h"
@@ -96,6 +97,11 @@ void MainWindow::createActions() {
       ->setCheckable(true);
   add(QStringLiteral("actionResetLayout"), tr("Reset &Layout"), QKeySequence(),
       tr("Put the panels back where they started"), [this] { resetLayout(); });
+  add(QStringLiteral("actionGettingStarted"), tr("&Getting Started"), QKeySequence(),
+      tr("A first session in six steps: data, method, start, steer, compare, use the result"),
+      [this] { ShowGettingStarted(this); });
+  add(QStringLiteral("actionShortcuts"), tr("&Keyboard Shortcuts"), QKeySequence(),
+      tr("The keyboard shortcuts of the menus"), [this] { ShowShortcuts(this); });
   add(QStringLiteral("actionAbout"), tr("&About Bilevel Studio"), QKeySequence(Qt::Key_F1),
       tr("Versions of Bilevel Studio and its libraries"), [this] { onAbout(); });
   add(QStringLiteral("actionAboutQt"), tr("About &Qt"), QKeySequence(), tr("About Qt"),
@@ -153,6 +159,9 @@ void MainWindow::createMenus() {
   view_menu_->addAction(action(QStringLiteral("actionResetLayout")));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(action(QStringLiteral("actionGettingStarted")));
+  help->addAction(action(QStringLiteral("actionShortcuts")));
+  help->addSeparator();
   help->addAction(action(QStringLiteral("actionAbout")));
   help->addAction(action(QStringLiteral("actionAboutQt")));
 }

@@ -216,8 +216,10 @@ void TrainingManager::drain() {
   const int id = batch.run_id;
   store_.appendRecords(id, batch.records);
   store_.appendEvents(id, batch.events);
+  // "paused" and "resumed" replace the "pausing…" of pause() as soon as the engine reports them.
   for (const bilevel::RunEvent& e : batch.events)
-    if (e.kind == "knob" || e.kind == "warning" || e.kind == "error" || e.kind == "diverged")
+    if (e.kind == "knob" || e.kind == "pause" || e.kind == "continue" || e.kind == "warning" ||
+        e.kind == "error" || e.kind == "diverged")
       emit message(ToQString(e.message));
   if (batch.preview) {
     preview_ = batch.preview;

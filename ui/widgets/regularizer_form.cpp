@@ -10,6 +10,7 @@
 
 #include "bilevel/regularizer_registry.h"
 #include "string_conversion.h"
+#include "wheel_guard.h"
 
 namespace studio {
 
@@ -32,6 +33,7 @@ RegularizerForm::RegularizerForm(QWidget* parent) : QWidget(parent) {
   type_->setObjectName(QStringLiteral("regularizer.type"));
   for (const std::string& name : bilevel::RegularizerTypeNames())
     type_->addItem(ToQString(bilevel::FindRegularizerType(name)->label), ToQString(name));
+  type_->setToolTip(tr("The kind of regularizer learned; its own fields are listed below it"));
   form_->addRow(tr("Regularizer"), type_);
   connect(type_, &QComboBox::currentIndexChanged, this, &RegularizerForm::typeChosen);
   setSettings(bilevel::DefaultRegularizerSettings());
@@ -122,10 +124,11 @@ void RegularizerForm::rebuild() {
       editor = box;
     }
     editor->setObjectName(path);
-    editor->setToolTip(ToQString(f.help));
+    editor->setToolTip(f.help.empty() ? Label(f.name) : ToQString(f.help));
     editors_[path] = editor;
     form_->addRow(Label(f.name), editor);
   }
+  GuardWheel(this);  // the type's editors are new
 }
 
 }  // namespace studio
