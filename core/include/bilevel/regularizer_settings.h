@@ -20,6 +20,14 @@ std::string SettingToString(const SettingValue& value);
 const char* SettingKindName(const SettingValue& value);  // "a boolean", "an integer", ...
 // "regularizer.kernels must be at least 1, got 0": the form of every settings error.
 Status FieldError(std::string_view path, std::string_view rule, double got);
+struct RegularizerSettings;
+// The range check of the types' validate(): a number field (integers read as reals) within
+// [lo, hi], else "<path> must be in [lo, hi], got <value>".
+Status CheckFieldRange(const RegularizerSettings& settings, std::string_view path, double lo,
+                       double hi);
+// The channel count every type declares (in [1, 64]) and the init.seed of the random ones.
+Status CheckChannels(const RegularizerSettings& settings);
+Status CheckSeed(const RegularizerSettings& settings);
 
 struct Setting {
   std::string name;  // "kernels"
@@ -30,7 +38,6 @@ struct Setting {
   bool operator==(const Setting& other) const { return name == other.name && value == other.value; }
 };
 
-struct RegularizerSettings;
 // "field_of_experts (channels 3, kernels 8, kernel_size 5, boundary reflect101)".
 std::string DescribeSettings(const RegularizerSettings& settings);
 

@@ -32,9 +32,7 @@ bool ParseIntList(const std::string& text, std::vector<int>* out) {
 }
 
 Status ValidateCrr(const RegularizerSettings& s) {
-  const long long channels = s.integer("regularizer.channels");
-  if (channels < 1 || channels > 64)
-    return FieldError("regularizer.channels", "must be in [1, 64]", double(channels));
+  if (Status st = CheckChannels(s); !st.ok()) return st;
   std::vector<int> layers, sizes;
   if (!ParseIntList(s.text("regularizer.layers"), &layers))
     return Status::Error(
@@ -61,13 +59,9 @@ Status ValidateCrr(const RegularizerSettings& s) {
   const double range = s.real("regularizer.range");
   if (!(range > 0.0 && range <= 1e3))
     return FieldError("regularizer.range", "must be positive (and at most 1000)", range);
-  for (const char* path : {"init.log_lambda", "init.log_mu"}) {
-    const double v = s.real(path);
-    if (!(v >= -30.0 && v <= 30.0)) return FieldError(path, "must be in [-30, 30]", v);
-  }
-  const long long seed = s.integer("init.seed");
-  if (seed < 0 || seed > 4294967295LL)
-    return FieldError("init.seed", "must be in [0, 4294967295]", double(seed));
+  for (const char* path : {"init.log_lambda", "init.log_mu"})
+    if (Status st = CheckFieldRange(s, path, -30, 30); !st.ok()) return st;
+  if (Status st = CheckSeed(s); !st.ok()) return st;
   return Status::Ok();
 }
 

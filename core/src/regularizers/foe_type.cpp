@@ -55,11 +55,9 @@ FoeInitOptions FoeInitFrom(const RegularizerSettings& s) {
 namespace {
 
 Status ValidateFoe(const RegularizerSettings& s) {
-  const long long channels = s.integer("regularizer.channels"),
-                  kernels = s.integer("regularizer.kernels"),
+  const long long kernels = s.integer("regularizer.kernels"),
                   size = s.integer("regularizer.kernel_size");
-  if (channels < 1 || channels > 64)
-    return FieldError("regularizer.channels", "must be in [1, 64]", double(channels));
+  if (Status st = CheckChannels(s); !st.ok()) return st;
   if (kernels < 1 || kernels > 4096)
     return FieldError("regularizer.kernels", "must be at least 1 (and at most 4096)",
                       double(kernels));
@@ -67,13 +65,9 @@ Status ValidateFoe(const RegularizerSettings& s) {
     return FieldError("regularizer.kernel_size", "must be a positive odd number (at most 255)",
                       double(size));
   // exp() of each must stay finite and non-zero in single precision.
-  for (const char* path : {"init.theta0", "init.expert_weight", "init.smoothing"}) {
-    const double v = s.real(path);
-    if (!(v >= -50.0 && v <= 50.0)) return FieldError(path, "must be in [-50, 50]", v);
-  }
-  const long long seed = s.integer("init.seed");
-  if (seed < 0 || seed > 4294967295LL)
-    return FieldError("init.seed", "must be in [0, 4294967295]", double(seed));
+  for (const char* path : {"init.theta0", "init.expert_weight", "init.smoothing"})
+    if (Status st = CheckFieldRange(s, path, -50, 50); !st.ok()) return st;
+  if (Status st = CheckSeed(s); !st.ok()) return st;
   return Status::Ok();
 }
 

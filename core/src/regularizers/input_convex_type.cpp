@@ -9,11 +9,9 @@ namespace bilevel {
 namespace {
 
 Status ValidateInputConvex(const RegularizerSettings& s) {
-  const long long channels = s.integer("regularizer.channels"),
-                  hidden = s.integer("regularizer.hidden"), depth = s.integer("regularizer.depth"),
+  const long long hidden = s.integer("regularizer.hidden"), depth = s.integer("regularizer.depth"),
                   size = s.integer("regularizer.kernel_size");
-  if (channels < 1 || channels > 64)
-    return FieldError("regularizer.channels", "must be in [1, 64]", double(channels));
+  if (Status st = CheckChannels(s); !st.ok()) return st;
   if (hidden < 1 || hidden > 256)
     return FieldError("regularizer.hidden", "must be in [1, 256]", double(hidden));
   if (depth < 1 || depth > 16)
@@ -25,12 +23,8 @@ Status ValidateInputConvex(const RegularizerSettings& s) {
   if (!(beta > 0.0) || !std::isfinite(beta) || beta > 1e4)
     return FieldError("regularizer.beta", "must be positive and finite (at most 1e4)", beta);
   // exp() of it must stay finite and non-zero in single precision.
-  const double scale = s.real("init.scale");
-  if (!(scale >= -50.0 && scale <= 50.0))
-    return FieldError("init.scale", "must be in [-50, 50]", scale);
-  const long long seed = s.integer("init.seed");
-  if (seed < 0 || seed > 4294967295LL)
-    return FieldError("init.seed", "must be in [0, 4294967295]", double(seed));
+  if (Status st = CheckFieldRange(s, "init.scale", -50, 50); !st.ok()) return st;
+  if (Status st = CheckSeed(s); !st.ok()) return st;
   return Status::Ok();
 }
 

@@ -64,6 +64,22 @@ Status FieldError(std::string_view path, std::string_view rule, double got) {
                        std::string(buffer, end));
 }
 
+Status CheckFieldRange(const RegularizerSettings& settings, std::string_view path, double lo,
+                       double hi) {
+  const double v = settings.real(path);
+  if (v >= lo && v <= hi) return Status::Ok();
+  return FieldError(path, "must be in [" + SettingToString(lo) + ", " + SettingToString(hi) + "]",
+                    v);
+}
+
+Status CheckChannels(const RegularizerSettings& settings) {
+  return CheckFieldRange(settings, "regularizer.channels", 1, 64);
+}
+
+Status CheckSeed(const RegularizerSettings& settings) {
+  return CheckFieldRange(settings, "init.seed", 0, 4294967295.0);
+}
+
 const char* SettingKindName(const SettingValue& value) {
   switch (value.index()) {
     case 0:

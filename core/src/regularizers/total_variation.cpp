@@ -235,13 +235,9 @@ class TotalVariation final : public Regularizer<T> {
 };
 
 Status ValidateTv(const RegularizerSettings& s) {
-  const long long channels = s.integer("regularizer.channels");
-  if (channels < 1 || channels > 64)
-    return FieldError("regularizer.channels", "must be in [1, 64]", double(channels));
-  for (const char* path : {"init.weight", "init.smoothing"}) {
-    const double v = s.real(path);
-    if (!(v >= -50.0 && v <= 50.0)) return FieldError(path, "must be in [-50, 50]", v);
-  }
+  if (Status st = CheckChannels(s); !st.ok()) return st;
+  for (const char* path : {"init.weight", "init.smoothing"})
+    if (Status st = CheckFieldRange(s, path, -50, 50); !st.ok()) return st;
   return Status::Ok();
 }
 
