@@ -213,6 +213,14 @@ void TrainingManager::setState(State state) {
 void TrainingManager::drain() {
   SnapshotBuffer::Batch batch = buffer_.take();
   if (batch.empty()) return;
+  if (batch.run_id == current_ && started_ != current_) {
+    held_.push_back(std::move(batch));
+    return;
+  }
+  apply(batch);
+}
+
+void TrainingManager::apply(const SnapshotBuffer::Batch& batch) {
   const int id = batch.run_id;
   store_.appendRecords(id, batch.records);
   store_.appendEvents(id, batch.events);
@@ -255,6 +263,10 @@ void TrainingManager::onStarted(const RunStarted& info) {
   if (info.start_iteration == 0) store_.setInitialTestPsnr(id, info.initial_test_psnr);
   store_.setStatus(id, QStringLiteral("running"));
   if (state_ == State::kPreparing) setState(State::kRunning);
+  started_ = id;
+  for (const SnapshotBuffer::Batch& b : held_)
+    if (b.run_id == id) apply(b);
+  held_.clear();
   for (const QString& w : info.warnings)
     emit message(QStringLiteral("warning: %1").arg(w));
   emit runStarted(info);
@@ -263,6 +275,9 @@ void TrainingManager::onStarted(const RunStarted& info) {
 void TrainingManager::onFinished(const RunFinished& info) {
   drain();
   const int id = info.run_id;
+  for (const SnapshotBuffer::Batch& b : held_)  // a run that ended before it started
+    if (b.run_id == id) apply(b);
+  held_.clear();
   QString status = EndText(info.end);
   if (!info.started && info.end == bilevel::RunEnd::kError) status = QStringLiteral("failed");
   store_.setStatus(id, status);

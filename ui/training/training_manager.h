@@ -83,6 +83,7 @@ class TrainingManager final : public QObject {
   void onStarted(const RunStarted& info);
   void onFinished(const RunFinished& info);
   void onLoadProgress(int run_id, int done, int total);
+  void apply(const SnapshotBuffer::Batch& batch);
 
   RunStore& store_;
   SnapshotBuffer buffer_;
@@ -92,6 +93,10 @@ class TrainingManager final : public QObject {
   std::deque<Pending> queue_;
   State state_ = State::kIdle;
   int current_ = 0;
+  int started_ = 0;  // the run whose start has been handled
+  // What the current run reported before its start was handled (records and events travel
+  // apart from the start): applied after it, so that the start's truncation keeps them.
+  std::vector<SnapshotBuffer::Batch> held_;
   bool stop_requested_ = false;
   long last_computations_ = 0;  // of the last finished run
   std::shared_ptr<const PreviewSnapshot> preview_;
