@@ -21,6 +21,7 @@
 #include "bilevel/training_session.h"
 #include "curve_plot.h"
 #include "dataset_panel.h"
+#include "image_view.h"
 #include "kernel_view.h"
 #include "plots_panel.h"
 #include "ui_test_support.h"
@@ -171,6 +172,15 @@ class UiExportsTest : public QObject {
     QCOMPARE(reopened->records.size(), std::size_t(8));
     QCOMPARE(reopened->records.back().loss, Run(*window_, run_)->records.back().loss);
     QVERIFY(reopened->theta == Run(*window_, run_)->theta);
+
+    // A comparison folder (its runs in isgd/ and maid/) opens as its two runs.
+    QVERIFY(window_->copyRunFolder(run_, path("cmp/isgd")).ok());
+    QVERIFY(window_->copyRunFolder(run_, path("cmp/maid")).ok());
+    const int with_copy = window_->store().count();
+    const bilevel::Status opened = window_->openRun(path("cmp"));
+    QVERIFY2(opened.ok(), opened.message().c_str());
+    QCOMPARE(window_->store().count(), with_copy + 2);
+    QVERIFY(!window_->openRun(path("cmp/isgd/snapshots-none")).ok());
   }
 
   void reopensAFolderWrittenOutsideTheWindow() {
@@ -248,11 +258,21 @@ class UiExportsTest : public QObject {
     const ApplyResult& filled = dialog->result();
     QVERIFY2(filled.restored_psnr > filled.measured_psnr + 3.0,
              qPrintable(QString("%1 -> %2").arg(filled.measured_psnr).arg(filled.restored_psnr)));
+    QVERIFY2(QString::fromStdString(filled.backend).startsWith("CPU"), filled.backend.c_str());
+    // Saving writes the reconstruction with the measurement and the clean image beside it.
+    QVERIFY(dialog->saveResultTo(path("applied.png")).ok());
+    for (const char* name : {"applied.png", "applied-measured.png", "applied-clean.png"}) {
+      QImage image;
+      QVERIFY2(image.load(path(name)), name);
+      QCOMPARE(image.size(), QSize(24, 24));
+    }
     dialog->setSimulatedNoise(0);
     QSignalSpy no_mask(dialog, &ApplyDialog::finished);
     dialog->run();
     QVERIFY(no_mask.count() == 1 || no_mask.wait(10000));
     QCOMPARE(no_mask.first().first().toBool(), false);
+    // After an error no earlier picture stays on screen.
+    QVERIFY(dialog->findChild<ImageView*>("applyAfter")->image().isNull());
     problem->setCurrentIndex(0);
 
     // Errors are messages in the dialog, not crashes.

@@ -266,6 +266,11 @@ void ApplyDialog::onFinished() {
   cancel_->setEnabled(false);
   progress_->hide();
   if (!result_.status.ok()) {
+    // No picture of an earlier reconstruction stays beside the error.
+    for (ImageView* view : {clean_, before_, after_})
+      view->setImage(QImage());
+    before_->setCaption(QString());
+    after_->setCaption(QString());
     info_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
                        .arg(Message(result_.status).toHtmlEscaped()));
     emit finished(false);
@@ -298,8 +303,25 @@ void ApplyDialog::saveResult() {
       QFileInfo(image_->text()).completeBaseName() + QStringLiteral("-restored.png"),
       tr("PNG image (*.png);;TIFF image (*.tif)"));
   if (path.isEmpty()) return;
-  if (bilevel::Status s = bilevel::WriteImage(ToStd(path), result_.restored, 0); !s.ok())
+  if (bilevel::Status s = saveResultTo(path); !s.ok())
     QMessageBox::warning(this, windowTitle(), Message(s));
+}
+
+bilevel::Status ApplyDialog::saveResultTo(const QString& path) const {
+  if (result_.restored.empty()) return bilevel::Status::Error("there is no reconstruction yet");
+  // The reconstruction, and beside it the measurement and, when simulated, the clean image:
+  // name.png, name-measured.png, name-clean.png.
+  const QFileInfo info(path);
+  const QString stem = info.dir().filePath(info.completeBaseName());
+  const QString suffix = info.suffix().isEmpty() ? QStringLiteral("png") : info.suffix();
+  if (bilevel::Status s = bilevel::WriteImage(ToStd(path), result_.restored, 0); !s.ok()) return s;
+  if (bilevel::Status s = bilevel::WriteImage(ToStd(stem + QStringLiteral("-measured.") + suffix),
+                                              result_.measured, 0);
+      !s.ok())
+    return s;
+  if (!result_.clean.empty())
+    return bilevel::WriteImage(ToStd(stem + QStringLiteral("-clean.") + suffix), result_.clean, 0);
+  return bilevel::Status::Ok();
 }
 
 }  // namespace studio

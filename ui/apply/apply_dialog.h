@@ -38,6 +38,9 @@ class ApplyDialog final : public QDialog {
   ApplyRequest request() const;
   bool running() const { return watcher_.isRunning(); }
   const ApplyResult& result() const { return result_; }
+  // Writes the reconstruction to path, and the measurement (and the clean image, when simulated)
+  // beside it as <name>-measured and <name>-clean.
+  bilevel::Status saveResultTo(const QString& path) const;
 
  public slots:
   void run();

@@ -377,7 +377,7 @@ void MainWindow::openDropped(const QList<QUrl>& urls) {
     const QString path = url.toLocalFile();
     const QFileInfo info(path);
     if (info.isDir()) {
-      if (bilevel::RunFolder::IsRunFolder(ToStd(path))) {
+      if (bilevel::RunFolder::IsRunFolder(ToStd(path)) || !RunsInside(path).isEmpty()) {
         if (bilevel::Status s = openRun(path); !s.ok()) showError(tr("Open run"), Message(s));
       } else if (!training_->busy()) {
         showDataFolder(path);

@@ -29,6 +29,9 @@ class RunListPanel;
 class RunStatusBar;
 class RunStore;
 
+// The run folders directly inside dir (a comparison's isgd/ and maid/).
+QStringList RunsInside(const QString& dir);
+
 class MainWindow final : public QMainWindow {
   Q_OBJECT
 

@@ -34,6 +34,14 @@
 
 namespace studio {
 
+QStringList RunsInside(const QString& dir) {
+  QStringList runs;
+  for (const QFileInfo& sub :
+       QDir(dir).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+    if (bilevel::RunFolder::IsRunFolder(ToStd(sub.filePath()))) runs << sub.filePath();
+  return runs;
+}
+
 QString MainWindow::newRunFolder(const QString& base) const {
   const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
   QString safe = base;
@@ -83,6 +91,13 @@ std::pair<int, int> MainWindow::startComparison() {
 }
 
 bilevel::Status MainWindow::openRun(const QString& dir) {
+  // A comparison folder holds its runs (isgd/, maid/): open each of them.
+  if (!bilevel::RunFolder::IsRunFolder(ToStd(dir))) {
+    const QStringList runs = RunsInside(dir);
+    for (const QString& run : runs)
+      if (bilevel::Status s = openRun(run); !s.ok()) return s;
+    if (!runs.isEmpty()) return bilevel::Status::Ok();
+  }
   for (const RunSeries* r : store_->runs())
     if (!r->folder.isEmpty() && QDir(r->folder) == QDir(dir)) {
       run_list_->setCurrentRun(r->id);
