@@ -12,6 +12,7 @@
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 #include <QUrl>
 
 #include "apply_dialog.h"
@@ -117,6 +118,28 @@ class UiExportsTest : public QObject {
     QString error;
     QCOMPARE(window_->plots()->exportAll(path(""), "png", &error).size(), 4);
     QVERIFY(error.isEmpty());
+  }
+
+  // The run list tells experiments apart: the run's name and its columns say the problem, the
+  // data and the regularizer.
+  void runListNamesTheExperiment() {
+    auto* tree = window_->findChild<QTreeWidget*>(QStringLiteral("runTree"));
+    QVERIFY(tree);
+    QTreeWidgetItem* item = nullptr;
+    for (int i = 0; i < tree->topLevelItemCount(); ++i)
+      if (tree->topLevelItem(i)->data(0, Qt::UserRole).toInt() == run_)
+        item = tree->topLevelItem(i);
+    QVERIFY(item);
+    QStringList headers;
+    for (int c = 0; c < tree->columnCount(); ++c)
+      headers << tree->headerItem()->text(c);
+    const auto column = [&](const char* name) { return item->text(int(headers.indexOf(name))); };
+    QVERIFY2(column("Problem").startsWith(QStringLiteral("denoise σ")),
+             qPrintable(column("Problem")));
+    QVERIFY2(column("Data").startsWith(QStringLiteral("built-in")), qPrintable(column("Data")));
+    QCOMPARE(column("Regularizer"), QStringLiteral("Field of Experts"));
+    QVERIFY2(Run(*window_, run_)->name.contains(column("Problem")),
+             qPrintable(Run(*window_, run_)->name));
   }
 
   void curvesAsCsv() {

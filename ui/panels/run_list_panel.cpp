@@ -10,13 +10,24 @@
 #include <cmath>
 
 #include "bilevel/run_folder.h"
+#include "run_labels.h"
 #include "run_store.h"
 #include "string_conversion.h"
 
 namespace studio {
 namespace {
 
-enum Column { kName, kMethod, kIterations, kTestPsnr, kStatus, kColumns };
+enum Column {
+  kName,
+  kMethod,
+  kProblem,
+  kData,
+  kRegularizer,
+  kIterations,
+  kTestPsnr,
+  kStatus,
+  kColumns
+};
 
 QIcon Swatch(const QColor& color) {
   QPixmap pixmap(14, 14);
@@ -38,7 +49,8 @@ RunListPanel::RunListPanel(RunStore& store, QWidget* parent) : QWidget(parent), 
   tree_ = new QTreeWidget;
   tree_->setObjectName(QStringLiteral("runTree"));
   tree_->setColumnCount(kColumns);
-  tree_->setHeaderLabels({tr("Run"), tr("Method"), tr("Iter."), tr("Best test"), tr("Status")});
+  tree_->setHeaderLabels({tr("Run"), tr("Method"), tr("Problem"), tr("Data"), tr("Regularizer"),
+                          tr("Iter."), tr("Test PSNR"), tr("Status")});
   tree_->setRootIsDecorated(false);
   tree_->setUniformRowHeights(true);
   tree_->setAlternatingRowColors(true);
@@ -121,6 +133,11 @@ void RunListPanel::refresh(int id) {
   it->setIcon(kName, Swatch(run->color));
   it->setCheckState(kName, run->visible ? Qt::Checked : Qt::Unchecked);
   it->setText(kMethod, MethodLabel(run->config.method));
+  it->setText(kProblem, ProblemLabel(run->config.problem));
+  it->setText(kData, DataLabel(run->config.dataset));
+  it->setToolTip(kData, run->config.dataset.folder.empty() ? tr("the built-in photographs")
+                                                           : ToQString(run->config.dataset.folder));
+  it->setText(kRegularizer, RegularizerLabel(run->config.regularizer));
   it->setText(kIterations, run->records.empty() ? QStringLiteral("–")
                                                 : QString::number(run->records.back().iteration));
   // The final regularizer's test PSNR (measured when the run reached its budget, else the last

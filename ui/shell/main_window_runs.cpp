@@ -27,6 +27,7 @@
 #include "method_panel.h"
 #include "preview_panel.h"
 #include "run_folder_loader.h"
+#include "run_labels.h"
 #include "run_list_panel.h"
 #include "run_status_bar.h"
 #include "run_store.h"
@@ -71,7 +72,8 @@ int MainWindow::startRun() {
     showError(tr("Start"), tr("The configuration is not valid: %1").arg(Message(s)));
     return 0;
   }
-  const QString name = uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.method));
+  const QString name = uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.method) +
+                                     QStringLiteral(" · ") + ProblemLabel(config.problem));
   status_info_->resetRun();
   return training_->start(config, newRunFolder(ToQString(config.name)), name);
 }
