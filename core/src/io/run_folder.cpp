@@ -15,10 +15,15 @@
 #include "base/file_util.h"
 #include "bilevel/config_json.h"
 #include "bilevel/regularizer_io.h"
+#include "io/run_folder_text.h"
 
 namespace bilevel {
 
 namespace fs = std::filesystem;
+using run_text::DoubleText;
+using run_text::Lines;
+using run_text::ParseNumber;
+using run_text::SplitFields;
 
 namespace {
 
@@ -47,54 +52,6 @@ const Column kColumns[] = {
     {"accepted", &IterationRecord::accepted},
     {"rejected", &IterationRecord::rejected},
 };
-
-// The shortest text that reads back to the same value ("0.1", "1e-05", "inf").
-std::string DoubleText(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
-template <typename T>
-bool ParseNumber(std::string_view text, T* out) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (text.empty()) {
-      *out = std::numeric_limits<T>::quiet_NaN();
-      return true;
-    }
-  }
-  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return result.ec == std::errc() && result.ptr == text.data() + text.size();
-}
-
-std::vector<std::string_view> SplitFields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    fields.push_back(line.substr(start, comma - start));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
-}
-
-// The complete lines of a file (each ended by '\n', without it and without a '\r' before it)
-// and whether an incomplete line followed them.
-std::vector<std::string_view> Lines(std::string_view text, bool* incomplete) {
-  std::vector<std::string_view> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) break;
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
-  }
-  if (incomplete) *incomplete = start < text.size();
-  return lines;
-}
 
 // Cuts a file after its last newline when a crash left a partial line; says whether it did.
 Status DropIncompleteLine(const std::string& path, bool* dropped) {
@@ -413,50 +370,12 @@ const IterationRecord* RunFolder::SnapshotRecord(const std::vector<IterationReco
   return it == log.end() ? nullptr : &*it;
 }
 
-RunEvent RunFolder::InitialEvent(double test_psnr) {
-  char text[64];
-  std::snprintf(text, sizeof text, "initial test PSNR %.3f dB", test_psnr);
-  return {.kind = "initial", .field = "test_psnr", .value = DoubleText(test_psnr), .message = text};
-}
-
 Status RunFolder::AppendEvent(const std::string& dir, const RunEvent& event) {
   if (!IsRunFolder(dir)) return Status::Error("'" + dir + "' is not a run folder");
   RunFolder folder;
   folder.path_ = dir;
   if (Status s = folder.openAppend(kEventsFile, &folder.events_); !s.ok()) return s;
   return folder.appendEvent(event);
-}
-
-std::string RunFolder::DisplayName(const std::vector<RunEvent>& events) {
-  for (auto e = events.rbegin(); e != events.rend(); ++e)
-    if (e->kind == "name" && !e->value.empty()) return e->value;
-  return {};
-}
-
-RunEvent RunFolder::FinalEvent(double test_psnr) {
-  char text[64];
-  std::snprintf(text, sizeof text, "final test PSNR %.3f dB", test_psnr);
-  return {.kind = "final", .field = "test_psnr", .value = DoubleText(test_psnr), .message = text};
-}
-
-double RunFolder::FinalTestPsnr(const std::vector<RunEvent>& events) {
-  for (auto e = events.rbegin(); e != events.rend(); ++e) {
-    double psnr = 0.0;
-    if (e->kind == "final" && e->field == "test_psnr" && ParseNumber(e->value, &psnr) &&
-        std::isfinite(psnr))
-      return psnr;
-  }
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
-double RunFolder::InitialTestPsnr(const std::vector<RunEvent>& events) {
-  for (const RunEvent& e : events) {
-    double psnr = 0.0;
-    if (e.kind == "initial" && e.field == "test_psnr" && ParseNumber(e.value, &psnr) &&
-        std::isfinite(psnr))
-      return psnr;
-  }
-  return std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace bilevel
