@@ -25,6 +25,7 @@
 #include "image_view.h"
 #include "kernel_view.h"
 #include "plots_panel.h"
+#include "run_summary.h"
 #include "ui_test_support.h"
 
 using namespace studio;
@@ -140,6 +141,31 @@ class UiExportsTest : public QObject {
     QCOMPARE(column("Regularizer"), QStringLiteral("Field of Experts"));
     QVERIFY2(Run(*window_, run_)->name.contains(column("Problem")),
              qPrintable(Run(*window_, run_)->name));
+  }
+
+  // The run summary: one line per visible run, as Markdown and as CSV, with the final test PSNR
+  // of the run's final regularizer.
+  void runSummaryAsMarkdownAndCsv() {
+    QVERIFY(window_->exportRunSummary(path("runs.md")).ok());
+    QVERIFY(window_->exportRunSummary(path("runs.csv")).ok());
+    QFile md(path("runs.md")), csv(path("runs.csv"));
+    QVERIFY(md.open(QIODevice::ReadOnly | QIODevice::Text));
+    QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList md_lines = QString::fromUtf8(md.readAll()).split('\n', Qt::SkipEmptyParts);
+    const QStringList csv_lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    int visible = 0;
+    for (const RunSeries* r : window_->store().runs())
+      visible += r->visible ? 1 : 0;
+    QCOMPARE(md_lines.size(), 2 + visible);
+    QCOMPARE(csv_lines.size(), 1 + visible);
+    QVERIFY(md_lines[0].contains(QStringLiteral("final test PSNR")));
+    const RunSeries* run = Run(*window_, run_);
+    const RunSummary s = Summarize(*run);
+    QVERIFY(!std::isnan(s.final_test_psnr));
+    QVERIFY(s.best_test_psnr >= s.final_test_psnr);
+    QVERIFY2(md_lines.filter(QString::number(s.final_test_psnr, 'f', 3)).size() >= 1,
+             qPrintable(md_lines.join('\n')));
+    QCOMPARE(s.computations, run->records.back().computations);
   }
 
   void curvesAsCsv() {

@@ -12,6 +12,7 @@
 #include "bilevel/run_folder.h"
 #include "run_labels.h"
 #include "run_store.h"
+#include "run_summary.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -140,22 +141,13 @@ void RunListPanel::refresh(int id) {
   it->setText(kRegularizer, RegularizerLabel(run->config.regularizer));
   it->setText(kIterations, run->records.empty() ? QStringLiteral("–")
                                                 : QString::number(run->records.back().iteration));
-  // The final regularizer's test PSNR (measured when the run reached its budget, else the last
-  // measurement), with the best one in the tooltip.
-  double best = run->initial_test_psnr, last = run->initial_test_psnr;
-  for (const auto& r : run->records)
-    if (!std::isnan(r.test_psnr)) {
-      last = r.test_psnr;
-      if (std::isnan(best) || r.test_psnr > best) best = r.test_psnr;
-    }
-  const double final_psnr = bilevel::RunFolder::FinalTestPsnr(run->events);
-  if (!std::isnan(final_psnr)) {
-    last = final_psnr;
-    if (std::isnan(best) || final_psnr > best) best = final_psnr;
-  }
-  it->setText(kTestPsnr, std::isnan(last) ? QStringLiteral("–")
-                                          : QStringLiteral("%1 dB").arg(last, 0, 'f', 2));
-  it->setToolTip(kTestPsnr, std::isnan(best) ? QString() : tr("best %1 dB").arg(best, 0, 'f', 2));
+  const RunSummary summary = Summarize(*run);
+  it->setText(kTestPsnr, std::isnan(summary.final_test_psnr)
+                             ? QStringLiteral("–")
+                             : QStringLiteral("%1 dB").arg(summary.final_test_psnr, 0, 'f', 2));
+  it->setToolTip(kTestPsnr, std::isnan(summary.best_test_psnr)
+                                ? QString()
+                                : tr("best %1 dB").arg(summary.best_test_psnr, 0, 'f', 2));
   it->setText(kStatus, run->status);
   it->setToolTip(kName, run->folder.isEmpty() ? tr("not recorded on disk") : run->folder);
   it->setToolTip(kStatus, run->backend);

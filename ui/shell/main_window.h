@@ -57,7 +57,9 @@ class MainWindow final : public QMainWindow {
   bilevel::Status continueRun(int run_id);
   bilevel::Status exportRegularizer(int run_id, const QString& path);      // .json or .npz
   bilevel::Status exportPlot(PlotsPanel::Plot plot, const QString& path);  // .png .svg .pdf
-  bilevel::Status exportCurves(const QString& path);                       // the visible runs, CSV
+  bilevel::Status exportCurves(const QString& path);
+  bilevel::Status exportRunSummary(const QString& path);  // the visible runs, CSV or Markdown //
+                                                          // the visible runs, CSV
   // The latest reconstruction to path, and its ground truth and measurement beside it
   // (NAME-truth.png, NAME-measured.png).
   bilevel::Status exportReconstruction(const QString& path);
@@ -124,6 +126,7 @@ class MainWindow final : public QMainWindow {
   void onExportRegularizer();
   void onExportPlots();
   void onExportCurves();
+  void onExportSummary();
   void onExportReconstruction();
   void onCopyRunFolder();
   void onRemoveRun(int run_id);

@@ -76,6 +76,10 @@ void MainWindow::createActions() {
       [this] { onExportPlots(); });
   add(QStringLiteral("actionExportCurves"), tr("Export &Curves as CSV…"), QKeySequence(),
       tr("Save every visible run's log in one CSV file"), [this] { onExportCurves(); });
+  add(QStringLiteral("actionExportSummary"), tr("Export Run &Summary…"), QKeySequence(),
+      tr("One line per visible run: method, regularizer, problem, data, best and final test "
+         "PSNR, computations, time; as CSV or Markdown"),
+      [this] { onExportSummary(); });
   add(QStringLiteral("actionExportReconstruction"), tr("Export Re&construction…"), QKeySequence(),
       tr("Save the previewed reconstruction, ground truth and measurement as PNG"),
       [this] { onExportReconstruction(); });
@@ -133,7 +137,7 @@ void MainWindow::createMenus() {
   recent_runs_menu_ = file->addMenu(tr("Recent Runs"));
   file->addSeparator();
   for (const char* name : {"actionExportRegularizer", "actionExportPlots", "actionExportCurves",
-                           "actionExportReconstruction", "actionCopyRun"})
+                           "actionExportSummary", "actionExportReconstruction", "actionCopyRun"})
     file->addAction(action(QString::fromLatin1(name)));
   file->addSeparator();
   file->addAction(action(QStringLiteral("actionApply")));
@@ -261,6 +265,17 @@ void MainWindow::onExportCurves() {
   if (path.isEmpty()) return;
   if (bilevel::Status s = exportCurves(path); !s.ok())
     showError(tr("Export curves"), Message(s));
+  else
+    showMessage(tr("Wrote %1").arg(path));
+}
+
+void MainWindow::onExportSummary() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export run summary"), QStringLiteral("runs.md"),
+                                   tr("Markdown (*.md);;CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  if (bilevel::Status s = exportRunSummary(path); !s.ok())
+    showError(tr("Export run summary"), Message(s));
   else
     showMessage(tr("Wrote %1").arg(path));
 }

@@ -31,6 +31,7 @@
 #include "run_list_panel.h"
 #include "run_status_bar.h"
 #include "run_store.h"
+#include "run_summary.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -186,6 +187,13 @@ bilevel::Status MainWindow::exportCurves(const QString& path) {
     if (r->visible) runs.push_back(r);
   if (runs.empty()) return bilevel::Status::Error("there are no curves to export");
   return SaveCurvesCsv(runs, path);
+}
+
+bilevel::Status MainWindow::exportRunSummary(const QString& path) {
+  std::vector<const RunSeries*> runs;
+  for (const RunSeries* r : store_->runs())
+    if (r->visible) runs.push_back(r);
+  return SaveRunSummary(runs, path);
 }
 
 bilevel::Status MainWindow::exportReconstruction(const QString& path) {

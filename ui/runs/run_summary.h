@@ -1,0 +1,31 @@
+// One line per run for comparing more than two: method, regularizer, problem, data, the best and
+// the final test PSNR, computations, iterations and training time; as CSV or Markdown.
+#pragma once
+
+#include <QString>
+#include <limits>
+#include <vector>
+
+#include "bilevel/status.h"
+#include "run_store.h"
+
+namespace studio {
+
+struct RunSummary {
+  QString name, method, regularizer, problem, data;
+  // The final regularizer's test PSNR (the "final" event, else the last measurement) and the
+  // best one measured; NaN when the run measured none.
+  double final_test_psnr = std::numeric_limits<double>::quiet_NaN();
+  double best_test_psnr = std::numeric_limits<double>::quiet_NaN();
+  long iterations = 0, computations = 0;
+  double wall_seconds = 0.0;
+};
+
+RunSummary Summarize(const RunSeries& run);
+
+QString RunSummaryCsv(const std::vector<const RunSeries*>& runs);
+QString RunSummaryMarkdown(const std::vector<const RunSeries*>& runs);
+// Markdown when path ends in .md, else CSV. Written atomically.
+bilevel::Status SaveRunSummary(const std::vector<const RunSeries*>& runs, const QString& path);
+
+}  // namespace studio
