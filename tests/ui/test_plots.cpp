@@ -17,6 +17,7 @@
 #include "plots_panel.h"
 #include "run_store.h"
 #include "schedule_plot.h"
+#include "solver_panel.h"
 
 using namespace studio;
 
@@ -165,6 +166,40 @@ class PlotsTest : public QObject {
     QVERIFY2(data.lower > 0, qPrintable(text));
     QVERIFY2(range.lower <= data.lower && data.upper <= range.upper, qPrintable(text));
     QVERIFY2(range.lower >= data.lower / 100 && range.upper <= data.upper * 100, qPrintable(text));
+  }
+
+  // The inner-solver panel: FISTA and CG iterations per upper step from the log's cumulative
+  // counters, and the runs whose images stopped at an iteration limit.
+  void solverPanelShowsInnerIterationsPerStep() {
+    RunStore store;
+    SolverPanel panel(store);
+    const int id = store.add(MakeRun("isgd", bilevel::Method::kIsgd));
+    std::vector<bilevel::IterationRecord> records;
+    for (long k = 1; k <= 5; ++k) {
+      bilevel::IterationRecord r;
+      r.iteration = k;
+      r.lower_iterations = 10 * k * k;  // 10, 30, 50, 70, 90 per step
+      r.cg_iterations = 3 * k;          // 3 per step
+      records.push_back(r);
+    }
+    store.appendRecords(id, records);
+    const QCPGraph* fista = panel.plot()->findGraph(id, SolverPanel::kFista);
+    const QCPGraph* cg = panel.plot()->findGraph(id, SolverPanel::kCg);
+    QVERIFY(fista && cg);
+    QCOMPARE(fista->data()->size(), 5);
+    for (int k = 0; k < 5; ++k) {
+      QCOMPARE(fista->data()->at(k)->value, 10.0 * (2 * k + 1));
+      QCOMPARE(cg->data()->at(k)->value, 3.0);
+    }
+    QVERIFY2(panel.limits().contains(QStringLiteral("tolerance")), qPrintable(panel.limits()));
+    QVERIFY(!panel.limits().contains(QStringLiteral("isgd")));
+    bilevel::RunEvent warning;
+    warning.kind = "warning";
+    warning.message = "FISTA: some images reached max_iterations before the tolerance";
+    store.appendEvents(id, {warning});
+    QVERIFY2(panel.limits().contains(QStringLiteral("isgd")), qPrintable(panel.limits()));
+    store.setVisible(id, false);
+    QVERIFY(!panel.plot()->findGraph(id, SolverPanel::kFista)->visible());
   }
 
   // A knob marker's label shows the new value with four significant digits.

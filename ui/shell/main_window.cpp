@@ -31,6 +31,7 @@
 #include "run_list_panel.h"
 #include "run_status_bar.h"
 #include "run_store.h"
+#include "solver_panel.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -116,12 +117,14 @@ void MainWindow::createDocks() {
   filters->addWidget(kernel_view_);
   filters->addWidget(activation_view_);
   run_list_ = new RunListPanel(*store_);
+  auto* solvers = new SolverPanel(*store_);
 
   QDockWidget* data = Dock(tr("Dataset"), QStringLiteral("datasetDock"), dataset_panel_, true);
   QDockWidget* method = Dock(tr("Method"), QStringLiteral("methodDock"), method_panel_, true);
   QDockWidget* preview = Dock(tr("Preview"), QStringLiteral("previewDock"), preview_panel_, false);
   QDockWidget* kernels = Dock(tr("Kernels"), QStringLiteral("kernelDock"), filters, false);
   QDockWidget* runs = Dock(tr("Runs"), QStringLiteral("runsDock"), run_list_, false);
+  QDockWidget* inner = Dock(tr("Inner Solvers"), QStringLiteral("solverDock"), solvers, false);
   addDockWidget(Qt::LeftDockWidgetArea, method);
   addDockWidget(Qt::LeftDockWidgetArea, data);
   tabifyDockWidget(method, data);
@@ -129,6 +132,8 @@ void MainWindow::createDocks() {
   addDockWidget(Qt::RightDockWidgetArea, preview);
   addDockWidget(Qt::RightDockWidgetArea, kernels);
   addDockWidget(Qt::RightDockWidgetArea, runs);
+  tabifyDockWidget(runs, inner);
+  runs->raise();
   resizeDocks({method, preview}, {370, 440}, Qt::Horizontal);
   resizeDocks({preview, kernels, runs}, {300, 190, 220}, Qt::Vertical);
 
