@@ -30,6 +30,16 @@ struct RegularizerType {
   // Make a regularizer from valid settings.
   std::function<std::unique_ptr<Regularizer<float>>(const RegularizerSettings&)> make_float;
   std::function<std::unique_ptr<Regularizer<double>>(const RegularizerSettings&)> make_double;
+  // Sets both factories for a class template constructed from its settings, R<T>(settings).
+  template <template <typename> class R>
+  void setFactories() {
+    make_float = [](const RegularizerSettings& s) -> std::unique_ptr<Regularizer<float>> {
+      return std::make_unique<R<float>>(s);
+    };
+    make_double = [](const RegularizerSettings& s) -> std::unique_ptr<Regularizer<double>> {
+      return std::make_unique<R<double>>(s);
+    };
+  }
 };
 
 // Adds a type, or replaces the one of the same name.

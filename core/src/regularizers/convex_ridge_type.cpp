@@ -65,11 +65,6 @@ Status ValidateCrr(const RegularizerSettings& s) {
   return Status::Ok();
 }
 
-template <typename T>
-std::unique_ptr<Regularizer<T>> MakeCrr(const RegularizerSettings& s) {
-  return std::make_unique<ConvexRidge<T>>(s);
-}
-
 }  // namespace
 
 int CrrConfig::effectiveSize() const {
@@ -126,8 +121,7 @@ RegularizerType ConvexRidgeType() {
       {"seed", 1LL, "the random initial kernels", {}, {}},
   };
   t.validate = ValidateCrr;
-  t.make_float = MakeCrr<float>;
-  t.make_double = MakeCrr<double>;
+  t.setFactories<ConvexRidge>();
   return t;
 }
 

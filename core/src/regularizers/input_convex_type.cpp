@@ -28,11 +28,6 @@ Status ValidateInputConvex(const RegularizerSettings& s) {
   return Status::Ok();
 }
 
-template <typename T>
-std::unique_ptr<Regularizer<T>> MakeInputConvex(const RegularizerSettings& s) {
-  return std::make_unique<InputConvexNetwork<T>>(s);
-}
-
 }  // namespace
 
 RegularizerType InputConvexType() {
@@ -58,8 +53,7 @@ RegularizerType InputConvexType() {
       {"seed", 1LL, "the random initial weights", {}, {}},
   };
   t.validate = ValidateInputConvex;
-  t.make_float = MakeInputConvex<float>;
-  t.make_double = MakeInputConvex<double>;
+  t.setFactories<InputConvexNetwork>();
   return t;
 }
 

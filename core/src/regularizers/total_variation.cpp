@@ -241,11 +241,6 @@ Status ValidateTv(const RegularizerSettings& s) {
   return Status::Ok();
 }
 
-template <typename T>
-std::unique_ptr<Regularizer<T>> MakeTv(const RegularizerSettings& s) {
-  return std::make_unique<TotalVariation<T>>(s);
-}
-
 }  // namespace
 
 RegularizerType TotalVariationType() {
@@ -259,8 +254,7 @@ RegularizerType TotalVariationType() {
       {"smoothing", -3.0, "initial s = log(nu) (nu ~ 0.05)", {}, {}},
   };
   t.validate = ValidateTv;
-  t.make_float = MakeTv<float>;
-  t.make_double = MakeTv<double>;
+  t.setFactories<TotalVariation>();
   return t;
 }
 
