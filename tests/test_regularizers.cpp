@@ -136,6 +136,30 @@ Vector<double> Theta(const Regularizer<double>& reg, unsigned seed) {
   return t;
 }
 
+// A few grey 16 x 16 patches of the built-in images, on the CPU, with a regularizer type.
+TrainingConfig TinyConfig(const std::string& type) {
+  TrainingConfig c;
+  c.dataset.color = ColorMode::kGrey;
+  c.dataset.patch_size = 16;
+  c.dataset.patches_per_image = 1;
+  c.dataset.max_train_patches = 4;
+  c.dataset.max_test_patches = 2;
+  c.batch_size = 2;
+  c.device = DevicePreference::kCpu;
+  if (!SetConfigField(&c, "regularizer.type", type).ok() ||
+      !SetConfigField(&c, "regularizer.channels", "1").ok())
+    qFatal("cannot set the regularizer type %s", type.c_str());
+  return c;
+}
+
+// A session writing its run folder to dir.
+Status Prepare(const TrainingConfig& c, const std::string& dir, TrainingSession* session) {
+  SessionOptions options;
+  options.out_dir = dir;
+  options.overwrite = true;
+  return PrepareSession(c, options, session);
+}
+
 void AddTypes() {
   QTest::addColumn<QString>("type");
   QTest::addColumn<int>("channels");
@@ -293,26 +317,14 @@ class RegularizersTest : public QObject {
 
   void aNewTypeTrainsWithoutEditsElsewhere() {
     RegisterToy();
-    TrainingConfig c;
-    c.dataset.color = ColorMode::kGrey;
-    c.dataset.patch_size = 16;
-    c.dataset.patches_per_image = 1;
-    c.dataset.max_train_patches = 4;
-    c.dataset.max_test_patches = 2;
-    c.batch_size = 2;
+    TrainingConfig c = TinyConfig("toy_quadratic");
     c.step.initial = 1e-2;
     c.budget.iterations = 5;
-    c.device = DevicePreference::kCpu;
-    QVERIFY(SetConfigField(&c, "regularizer.type", "toy_quadratic").ok());
-    QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     QVERIFY2(c.validate().ok(), c.validate().message().c_str());
     QTemporaryDir tmp;
     const std::string dir = tmp.path().toStdString();
     TrainingSession session;
-    SessionOptions options;
-    options.out_dir = dir;
-    options.overwrite = true;
-    const Status s = PrepareSession(c, options, &session);
+    const Status s = Prepare(c, dir, &session);
     QVERIFY2(s.ok(), s.message().c_str());
     QCOMPARE(session.oracle->parameterCount(), 2);
     RunController(*session.trainer, session.folder.get()).run();
@@ -334,19 +346,10 @@ class RegularizersTest : public QObject {
   }
   void divergingRunsKeepTheLastFiniteParameters() {
     QFETCH(QString, type);
-    TrainingConfig c;
-    c.dataset.color = ColorMode::kGrey;
-    c.dataset.patch_size = 16;
-    c.dataset.patches_per_image = 1;
-    c.dataset.max_train_patches = 4;
-    c.dataset.max_test_patches = 2;
-    c.batch_size = 2;
+    TrainingConfig c = TinyConfig(type.toStdString());
     c.method = Method::kIsgd;
     c.step.initial = 1e8;
     c.budget.iterations = 20;
-    c.device = DevicePreference::kCpu;
-    QVERIFY(SetConfigField(&c, "regularizer.type", type.toStdString()).ok());
-    QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     if (type == "convex_ridge") {
       QVERIFY(SetConfigField(&c, "regularizer.layers", "2, 3").ok());
       QVERIFY(SetConfigField(&c, "regularizer.kernel_sizes", "3, 3").ok());
@@ -358,10 +361,7 @@ class RegularizersTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.path().toStdString();
     TrainingSession session;
-    SessionOptions options;
-    options.out_dir = dir;
-    options.overwrite = true;
-    const Status s = PrepareSession(c, options, &session);
+    const Status s = Prepare(c, dir, &session);
     QVERIFY2(s.ok(), s.message().c_str());
     RunController(*session.trainer, session.folder.get()).run();
     QVERIFY2(session.trainer->iteration() < 20, "the run should stop early");
