@@ -10,27 +10,13 @@
 #include <cmath>
 #include <random>
 
+#include "../test_support.h"
 #include "bilevel/backend_info.h"
 #include "bilevel/reconstruct.h"
 #include "regularizers/foe.h"
-#include "../test_support.h"
 
 using namespace bilevel;
 using namespace bilevel::test;
-
-namespace {
-
-double RelErr(const Batch<float>& a, const Batch<float>& b) {
-  if (a.shape() != b.shape()) return std::numeric_limits<double>::infinity();
-  double num = 0.0, den = 0.0;
-  for (std::size_t k = 0; k < a.size(); ++k) {
-    num += double(a.data()[k] - b.data()[k]) * double(a.data()[k] - b.data()[k]);
-    den += double(b.data()[k]) * double(b.data()[k]);
-  }
-  return std::sqrt(num / den);
-}
-
-}  // namespace
 
 class CudaReconstructTest : public QObject {
   Q_OBJECT
@@ -87,7 +73,7 @@ class CudaReconstructTest : public QObject {
     QVERIFY2(cpu.status.ok(), cpu.status.message().c_str());
     QVERIFY2(gpu.status.ok(), gpu.status.message().c_str());
     QVERIFY2(gpu.backend.rfind("GPU: ", 0) == 0, gpu.backend.c_str());
-    const double rel = RelErr(gpu.x, cpu.x);
+    const double rel = RelativeError(gpu.x, cpu.x);
     QVERIFY2(rel <= 1e-4, qPrintable(QString("x: relative error %1 (seed %2)").arg(rel).arg(seed)));
     for (int i = 0; i < shape.n; ++i) {
       const int a = gpu.summary.images[i].iterations, b = cpu.summary.images[i].iterations;
