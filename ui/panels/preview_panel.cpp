@@ -37,6 +37,7 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   info_->setObjectName(QStringLiteral("previewInfo"));
   info_->setForegroundRole(QPalette::PlaceholderText);
   info_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // never widens the dock
+  info_->setWordWrap(true);  // a long source name takes a second line rather than being cut
   bar->addWidget(split_);
   bar->addWidget(index_);
   bar->addWidget(info_, 1);
@@ -60,7 +61,10 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
     index_->setRange(1, std::max(1, count));
     emitTarget();
   });
-  connect(index_, &QSpinBox::valueChanged, this, &PreviewPanel::emitTarget);
+  connect(index_, &QSpinBox::valueChanged, this, [this] {
+    index_chosen_ = true;
+    emitTarget();
+  });
   info_->setText(tr("Start a run to see its reconstructions."));
 }
 
@@ -73,7 +77,7 @@ bool PreviewPanel::targetIsTest() const {
 }
 
 int PreviewPanel::targetIndex() const {
-  return index_->value() - 1;
+  return index_chosen_ ? index_->value() - 1 : -1;
 }
 
 void PreviewPanel::setImageCounts(int train, int test) {
@@ -88,21 +92,33 @@ void PreviewPanel::setTarget(bool test, int index) {
   const QSignalBlocker block_split(split_);
   const QSignalBlocker block_index(index_);
   split_->setCurrentIndex(test ? 1 : 0);
+  index_chosen_ = index >= 0;
   const int count = test ? test_count_ : train_count_;
   index_->setRange(1, std::max({1, count, index + 1}));
-  index_->setValue(index + 1);
+  if (index_chosen_) index_->setValue(index + 1);
   emitTarget();
 }
 
+void PreviewPanel::setMessage(const QString& text) {
+  snapshot_.reset();
+  for (ImageView* v : {truth_, measured_, reconstruction_}) {
+    v->setImage({});
+    v->setCaption({});
+  }
+  info_->setText(text);
+  info_->setToolTip(text);
+}
+
 void PreviewPanel::setSnapshot(std::shared_ptr<const PreviewSnapshot> snapshot) {
-  snapshot_ = std::move(snapshot);
-  if (!snapshot_) {
-    for (ImageView* v : {truth_, measured_, reconstruction_}) {
-      v->setImage({});
-      v->setCaption({});
-    }
-    info_->setText(tr("Start a run to see its reconstructions."));
+  if (!snapshot) {
+    setMessage(tr("Start a run to see its reconstructions."));
     return;
+  }
+  snapshot_ = std::move(snapshot);
+  if (!index_chosen_ && snapshot_->test == targetIsTest()) {  // show which image was chosen
+    const QSignalBlocker block(index_);
+    index_->setRange(1, std::max(index_->maximum(), snapshot_->index + 1));
+    index_->setValue(snapshot_->index + 1);
   }
   truth_->setImage(snapshot_->truth);
   measured_->setImage(snapshot_->measured);
@@ -115,6 +131,7 @@ void PreviewPanel::setSnapshot(std::shared_ptr<const PreviewSnapshot> snapshot) 
   info +=
       tr(" · iteration %1 · ε = %2").arg(snapshot_->iteration).arg(snapshot_->epsilon, 0, 'g', 3);
   info_->setText(info);
+  info_->setToolTip(info);
 }
 
 }  // namespace studio

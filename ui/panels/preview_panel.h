@@ -22,10 +22,14 @@ class PreviewPanel final : public QWidget {
   explicit PreviewPanel(QWidget* parent = nullptr);
   void setSnapshot(std::shared_ptr<const PreviewSnapshot> snapshot);
   std::shared_ptr<const PreviewSnapshot> snapshot() const { return snapshot_; }
+  // Empties the views and says why (a run without parameters, a run whose data cannot be read).
+  void setMessage(const QString& text);
   void setImageCounts(int train, int test);
-  // Chooses the image (and tells the worker through targetChanged).
+  // Chooses the image (index -1: the one with the most detail) and says so through targetChanged.
   void setTarget(bool test, int index);
   bool targetIsTest() const;
+  // -1 until an image is chosen: the preview then shows the one with the most detail, and the
+  // controls follow what it shows.
   int targetIndex() const;
   ImageView* truthView() const { return truth_; }
   ImageView* measuredView() const { return measured_; }
@@ -45,6 +49,7 @@ class PreviewPanel final : public QWidget {
   ImageView* measured_ = nullptr;
   ImageView* reconstruction_ = nullptr;
   int train_count_ = 0, test_count_ = 0;
+  bool index_chosen_ = false;
 };
 
 }  // namespace studio

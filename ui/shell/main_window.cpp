@@ -29,6 +29,7 @@
 #include "preview_panel.h"
 #include "run_folder_loader.h"
 #include "run_list_panel.h"
+#include "run_previewer.h"
 #include "run_status_bar.h"
 #include "run_store.h"
 #include "solver_panel.h"
@@ -146,13 +147,18 @@ void MainWindow::createDocks() {
     if (!training_->busy()) status_info_->clearBusy();
     showMessage(summary);
   });
-  connect(preview_panel_, &PreviewPanel::targetChanged, training_.get(),
-          &TrainingManager::setPreviewTarget);
+  connect(preview_panel_, &PreviewPanel::targetChanged, this, &MainWindow::refreshPreview);
   connect(method_panel_, &MethodPanel::knobChanged, this, &MainWindow::onKnobChanged);
   connect(method_panel_, &MethodPanel::presetChosen, this, &MainWindow::onPresetChosen);
   connect(run_list_, &RunListPanel::openRequested, this, &MainWindow::onOpenRun);
   connect(run_list_, &RunListPanel::removeRequested, this, &MainWindow::onRemoveRun);
   connect(run_list_, &RunListPanel::currentRunChanged, this, &MainWindow::updateActions);
+  connect(run_list_, &RunListPanel::currentRunChanged, this, &MainWindow::refreshPreview);
+  run_previewer_ = new RunPreviewer(this);
+  connect(run_previewer_, &RunPreviewer::finished, this, &MainWindow::onRunPreview);
+  connect(store_.get(), &RunStore::runChanged, this, [this](int id) {
+    if (id == selectedRun()) refreshPreview();  // e.g. its final parameters arrived
+  });
   connect(plots_, &PlotsPanel::exportCurvesRequested, this, &MainWindow::onExportCurves);
 }
 
@@ -208,17 +214,6 @@ void MainWindow::onStateChanged(TrainingManager::State state) {
   status_info_->setState(TrainingManager::StateText(state));
   if (!busy) status_info_->clearBusy();
   updateActions();
-}
-
-void MainWindow::onPreview(std::shared_ptr<const PreviewSnapshot> preview) {
-  preview_panel_->setSnapshot(preview);
-  if (preview) {
-    kernel_view_->setSummary(preview->summary);
-    kernel_view_->setKernels(preview->kernels, preview->weights, preview->smoothing,
-                             preview->iteration);
-    activation_view_->setCurves(preview->curves, preview->iteration);
-    activation_view_->setVisible(!preview->curves.empty());
-  }
 }
 
 void MainWindow::onKnobChanged(const QString& field, const QString& value) {

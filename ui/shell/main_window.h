@@ -26,6 +26,8 @@ class ActivationView;
 class MethodPanel;
 class PreviewPanel;
 class RunListPanel;
+class RunPreviewer;
+struct RunPreviewResult;
 class RunStatusBar;
 class RunStore;
 
@@ -105,7 +107,14 @@ class MainWindow final : public QMainWindow {
   void restoreRuns();
   void rememberRuns();
   void onStateChanged(TrainingManager::State state);
+
+  // main_window_preview.cpp
   void onPreview(std::shared_ptr<const PreviewSnapshot> preview);
+  void showPreview(const std::shared_ptr<const PreviewSnapshot>& preview);
+  bool isLivePreview(int run_id) const;  // the run trains and its worker makes the previews
+  // Shows the selected run's preview for the chosen image: live, or made by the RunPreviewer.
+  void refreshPreview();
+  void onRunPreview(const RunPreviewResult& result);
   void onKnobChanged(const QString& field, const QString& value);
   void onPresetChosen(const QString& name);
   void showError(const QString& title, const QString& text);
@@ -157,6 +166,17 @@ class MainWindow final : public QMainWindow {
   RunListPanel* run_list_ = nullptr;
   RunStatusBar* status_info_ = nullptr;
   ApplyDialog* apply_dialog_ = nullptr;
+  RunPreviewer* run_previewer_ = nullptr;
+  // What the preview shows for a run that is not training, so that a repeated request costs
+  // nothing.
+  struct PreviewKey {
+    int run = 0;
+    long iteration = -1;
+    bool test = false;
+    int index = -1;
+    bool operator==(const PreviewKey&) const = default;
+  };
+  PreviewKey previewed_;
   QMenu* recent_folders_menu_ = nullptr;
   QMenu* recent_runs_menu_ = nullptr;
   QMenu* view_menu_ = nullptr;

@@ -46,38 +46,10 @@ void ScreenshotDriver::start(int iterations) {
   }
 }
 
-namespace {
-
-// The index of the image with the most detail (largest grey-level variance).
-int MostTextured(const std::vector<QImage>& images) {
-  int best = 0;
-  double best_variance = -1;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    double sum = 0, sum2 = 0;
-    const QImage grey = images[i].convertToFormat(QImage::Format_Grayscale8);
-    const int n = grey.width() * grey.height();
-    for (int y = 0; y < grey.height(); ++y)
-      for (int x = 0; x < grey.width(); ++x) {
-        const double v = grey.constScanLine(y)[x];
-        sum += v;
-        sum2 += v * v;
-      }
-    const double variance = n > 0 ? sum2 / n - (sum / n) * (sum / n) : 0;
-    if (variance > best_variance) {
-      best_variance = variance;
-      best = int(i);
-    }
-  }
-  return best;
-}
-
-}  // namespace
-
 void ScreenshotDriver::onProgress(long iteration) {
-  if (!target_chosen_ && !window_.datasetPanel()->preview().test_thumbnails.empty()) {
+  if (!target_chosen_) {  // the test image with the most detail
     target_chosen_ = true;
-    window_.previewPanel()->setTarget(
-        true, MostTextured(window_.datasetPanel()->preview().test_thumbnails));
+    window_.previewPanel()->setTarget(true, -1);
   }
   // Halve the step size part-way through the first run: the plots then show a knob marker.
   if (knob_sent_ || iteration < 45) return;

@@ -10,6 +10,7 @@
 #include "bilevel/thread_pool.h"
 #include "bilevel/training_session.h"
 #include "image_conversion.h"
+#include "preview_maker.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -68,7 +69,7 @@ bilevel::Status TrainingWorker::changeKnob(int run_id, const std::string& field,
 
 void TrainingWorker::setPreviewTarget(bool test, int index) {
   preview_test_ = test;
-  preview_index_ = std::max(0, index);
+  preview_index_ = std::max(-1, index);
   preview_due_ = true;
 }
 
@@ -106,6 +107,7 @@ void TrainingWorker::run(const TrainingRequest& request) {
 void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* result) {
   const int id = request.run_id;
   run_id_ = id;
+  default_index_[0] = default_index_[1] = -1;
   buffer_.begin(id);
   {
     std::lock_guard lock(mutex_);
@@ -217,46 +219,18 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
 
   const bilevel::Dataset& data = oracle_->dataset();
   const bool test = preview_test_ && data.test.n() > 0;
-  const bilevel::Batch<float>& clean = test ? data.test : data.train;
-  if (clean.n() == 0) return;
-  const int index = std::min(int(preview_index_), clean.n() - 1);
-  const bilevel::Batch<float>& measured =
-      test ? oracle_->problem().test_measured : oracle_->problem().train_measured;
-
-  auto preview = std::make_shared<PreviewSnapshot>();
+  int index = preview_index_;
+  if (index < 0) {  // not chosen: the image with the most detail, found once per run
+    int& found = default_index_[test ? 1 : 0];
+    if (found < 0) found = MostDetailedImage(test ? data.test : data.train);
+    index = found;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  std::shared_ptr<PreviewSnapshot> preview =
+      MakePreview(*oracle_, trainer.parameters(), test, index, trainer.settings().test_accuracy);
+  if (!preview) return;
   preview->run_id = run_id_;
   preview->iteration = trainer.iteration();
-  preview->test = test;
-  preview->index = index;
-  const std::vector<int>& source = test ? data.test_source : data.train_source;
-  if (index < int(source.size()) && source[std::size_t(index)] < int(data.sources.size()))
-    preview->source = ToQString(data.sources[std::size_t(source[std::size_t(index)])].name);
-  preview->truth = ToQImage(clean, index);
-  preview->measured = ToQImage(measured, index);
-  bilevel::Batch<float> one_clean(bilevel::Shape{1, clean.c(), clean.h(), clean.w()});
-  bilevel::Batch<float> one_measured(one_clean.shape());
-  std::copy(clean.image(index), clean.image(index) + clean.imageSize(), one_clean.data());
-  std::copy(measured.image(index), measured.image(index) + measured.imageSize(),
-            one_measured.data());
-  preview->measured_psnr = bilevel::Psnr(one_measured, one_clean, 0);
-
-  const Eigen::VectorXd& theta = trainer.parameters();
-  preview->epsilon = trainer.settings().test_accuracy;
-  bilevel::Batch<float> x;
-  const auto started = std::chrono::steady_clock::now();
-  if (oracle_->reconstruct(theta, test, {index}, preview->epsilon, &x).ok()) {
-    preview->reconstruction = ToQImage(x, 0);
-    preview->reconstruction_psnr = bilevel::Psnr(x, one_clean, 0);
-  }
-  preview->regularizer = oracle_->regularizerSettings();
-  preview->theta = theta;
-  const RegularizerView view = ViewRegularizer(preview->regularizer, theta);
-  preview->kernels = FilterImages(view.filters);
-  for (const bilevel::FilterImage& f : view.filters)
-    preview->weights.push_back(f.weight);
-  preview->smoothing = view.smoothing;
-  preview->summary = view.summary;
-  preview->curves = view.curves;
   buffer_.setPreview(std::move(preview));
 
   const auto interval = std::max<std::chrono::steady_clock::duration>(

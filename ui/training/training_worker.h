@@ -39,7 +39,8 @@ class TrainingWorker final : public QObject {
   // Checked now (the message names the field) and applied before the next upper iteration.
   // Before the controller exists the change waits and is applied when training begins.
   bilevel::Status changeKnob(int run_id, const std::string& field, const std::string& value);
-  // Which image the live preview shows; the next preview is made at the next iteration.
+  // Which image the live preview shows (index -1: the one with the most detail); the next preview
+  // is made at the next iteration.
   void setPreviewTarget(bool test, int index);
   // The shortest time between two previews (they cost a lower-level solve each).
   void setPreviewInterval(std::chrono::milliseconds interval) { preview_interval_ = interval; }
@@ -69,7 +70,7 @@ class TrainingWorker final : public QObject {
   std::vector<std::pair<std::string, std::string>> pending_knobs_;
   int pending_knobs_run_ = 0;
 
-  std::atomic<int> preview_index_{0};
+  std::atomic<int> preview_index_{-1};  // -1: the image with the most detail
   std::atomic<bool> preview_test_{false};
   std::atomic<bool> preview_due_{true};
   std::atomic<std::chrono::milliseconds> preview_interval_{std::chrono::milliseconds(400)};
@@ -79,6 +80,7 @@ class TrainingWorker final : public QObject {
   bool pool_lowered_ = false;
   bilevel::ImageOracle* oracle_ = nullptr;
   int run_id_ = 0;
+  int default_index_[2] = {-1, -1};  // the most detailed training and test image of the run
   std::chrono::steady_clock::time_point next_preview_{};
 };
 

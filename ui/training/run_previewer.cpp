@@ -1,0 +1,120 @@
+#include "run_previewer.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+#include <exception>
+
+#include "background_work.h"
+#include "bilevel/config_json.h"
+#include "bilevel/training_session.h"
+#include "preview_maker.h"
+#include "string_conversion.h"
+
+namespace studio {
+
+struct RunPreviewer::Cache {
+  std::string key;  // the config the session was built from
+  bilevel::TrainingSession session;
+  int default_index[2] = {-1, -1};
+};
+
+namespace {
+
+// The run's problem on the CPU, without a run folder, a test evaluation or a change to the
+// engine's thread count (a run may be training beside it).
+bilevel::TrainingConfig PreviewConfig(bilevel::TrainingConfig config) {
+  config.device = bilevel::DevicePreference::kCpu;
+  config.threads = 0;
+  return config;
+}
+
+RunPreviewResult Make(RunPreviewer::Cache& cache, const RunPreviewRequest& r) {
+  RunPreviewResult result;
+  result.run_id = r.run_id;
+  const bilevel::TrainingConfig config = PreviewConfig(r.config);
+  const std::string key = bilevel::ConfigToJson(config);
+  if (cache.key != key || !cache.session.oracle) {
+    cache.key.clear();
+    cache.default_index[0] = cache.default_index[1] = -1;
+    bilevel::SessionOptions options;
+    options.measure_initial_test = false;
+    if (bilevel::Status s = bilevel::PrepareSession(config, options, &cache.session); !s.ok()) {
+      cache.session.trainer.reset();
+      cache.session.oracle.reset();
+      result.error = ToQString(s.message());
+      return result;
+    }
+    cache.key = key;
+  }
+  bilevel::ImageOracle& oracle = *cache.session.oracle;
+  result.train_count = oracle.dataset().train.n();
+  result.test_count = oracle.dataset().test.n();
+  if (r.theta.size() != oracle.initialParameters().size()) {
+    result.error = QStringLiteral("the run's parameters do not fit its regularizer");
+    return result;
+  }
+  const bool test = r.test && result.test_count > 0;
+  int index = r.index;
+  if (index < 0) {
+    int& found = cache.default_index[test ? 1 : 0];
+    if (found < 0) found = MostDetailedImage(test ? oracle.dataset().test : oracle.dataset().train);
+    index = found;
+  }
+  std::shared_ptr<PreviewSnapshot> preview =
+      MakePreview(oracle, r.theta, test, index, config.test_accuracy);
+  if (!preview) {
+    result.error = QStringLiteral("the run has no images to preview");
+    return result;
+  }
+  preview->run_id = r.run_id;
+  preview->iteration = r.iteration;
+  result.preview = std::move(preview);
+  return result;
+}
+
+}  // namespace
+
+RunPreviewer::RunPreviewer(QObject* parent) : QObject(parent), cache_(std::make_shared<Cache>()) {
+  qRegisterMetaType<RunPreviewResult>();
+  connect(&watcher_, &QFutureWatcher<RunPreviewResult>::finished, this, &RunPreviewer::onFinished);
+}
+
+RunPreviewer::~RunPreviewer() {
+  watcher_.waitForFinished();
+}
+
+void RunPreviewer::request(RunPreviewRequest request) {
+  if (watcher_.isRunning()) {
+    next_ = std::move(request);  // onFinished() starts the latest
+    return;
+  }
+  launch(std::move(request));
+}
+
+void RunPreviewer::launch(RunPreviewRequest request) {
+  const std::shared_ptr<Cache> cache = cache_;
+  watcher_.setFuture(QtConcurrent::run(BackgroundPool(), [cache, r = std::move(request)] {
+    try {
+      return Make(*cache, r);
+    } catch (const std::exception& e) {  // out of memory while building the problem
+      cache->session.trainer.reset();
+      cache->session.oracle.reset();
+      cache->key.clear();
+      RunPreviewResult failed;
+      failed.run_id = r.run_id;
+      failed.error = QString::fromUtf8(e.what());
+      return failed;
+    }
+  }));
+}
+
+void RunPreviewer::onFinished() {
+  if (next_) {
+    RunPreviewRequest request = std::move(*next_);
+    next_.reset();
+    launch(std::move(request));
+    return;
+  }
+  emit finished(watcher_.result());
+}
+
+}  // namespace studio
