@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
 #include "bilevel/config_json.h"
@@ -295,6 +296,31 @@ class CliTest : public QObject {
     QVERIFY(RunFolder::ReadLog((out + "/maid/log.csv").toStdString(), &maid).ok());
     QCOMPARE(int(maid.size()), 3);
     QCOMPARE(maid.front().batch_size, 60);  // the full training set
+  }
+
+  // An STL-10 file through the config fields (and --data, dataset.path): it trains, and the
+  // run's config.json records the format; a truncated file is refused naming it.
+  void trainsOnStl10ThroughTheConfig() {
+    QTemporaryDir tmp;
+    const QString bin = tmp.filePath("train_X.bin");
+    std::vector<char> bytes(4 * 3 * 96 * 96);
+    for (std::size_t k = 0; k < bytes.size(); ++k)
+      bytes[k] = char((k * 7919u) % 251u);
+    std::ofstream(bin.toStdString(), std::ios::binary)
+        .write(bytes.data(), std::streamsize(bytes.size()));
+    const QString run = tmp.filePath("run");
+    Result r = Cli({"train", "--preset", "quick", "--iterations", "2", "--out", run, "--set",
+                    "dataset.format=stl10", "--set", "dataset.path=" + bin});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    TrainingConfig written;
+    QVERIFY(LoadConfigFile((run + "/config.json").toStdString(), &written, nullptr).ok());
+    QCOMPARE(written.dataset.format, DatasetFormat::kStl10);
+    QCOMPARE(written.dataset.folder, bin.toStdString());
+    std::ofstream(bin.toStdString(), std::ios::binary | std::ios::app) << "tail";
+    r = Cli({"train", "--preset", "quick", "--iterations", "1", "--out", tmp.filePath("cut"),
+             "--set", "dataset.format=stl10", "--data", bin});
+    QVERIFY2(r.code != 0 && r.err.contains("train_X.bin") && r.err.contains("truncated"),
+             qPrintable(Describe(r)));
   }
 };
 

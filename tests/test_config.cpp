@@ -33,13 +33,19 @@ TrainingConfig Changed() {
   TrainingConfig c;
   c.name = "changed run \"quoted\" \u00e9";
   c.description = "every field changed";
+  c.dataset.format = DatasetFormat::kPets;
   c.dataset.folder = "/data/images";
   c.dataset.color = ColorMode::kGrey;
+  c.dataset.whole_images = true;
   c.dataset.patch_size = 64;
   c.dataset.patches_per_image = 3;
   c.dataset.stride = 17;
   c.dataset.scale = 0.5;
+  c.dataset.image_side = 200;
   c.dataset.test_fraction = 0.125;
+  c.dataset.split = DatasetSplit::kOrdered;
+  c.dataset.max_images = 500;
+  c.dataset.max_test_images = 50;
   c.dataset.max_train_patches = 1000;
   c.dataset.max_test_patches = 99;
   c.dataset.seed = 4000000000u;
@@ -103,13 +109,19 @@ std::string FirstDifference(const TrainingConfig& a, const TrainingConfig& b) {
   CHECK_FIELD(version)
   CHECK_FIELD(name)
   CHECK_FIELD(description)
+  CHECK_FIELD(dataset.format)
   CHECK_FIELD(dataset.folder)
   CHECK_FIELD(dataset.color)
+  CHECK_FIELD(dataset.whole_images)
   CHECK_FIELD(dataset.patch_size)
   CHECK_FIELD(dataset.patches_per_image)
   CHECK_FIELD(dataset.stride)
   CHECK_FIELD(dataset.scale)
+  CHECK_FIELD(dataset.image_side)
   CHECK_FIELD(dataset.test_fraction)
+  CHECK_FIELD(dataset.split)
+  CHECK_FIELD(dataset.max_images)
+  CHECK_FIELD(dataset.max_test_images)
   CHECK_FIELD(dataset.max_train_patches)
   CHECK_FIELD(dataset.max_test_patches)
   CHECK_FIELD(dataset.seed)
@@ -164,13 +176,19 @@ std::string FirstDifference(const TrainingConfig& a, const TrainingConfig& b) {
 const char* const kDocumentedPaths[] = {"version",
                                         "name",
                                         "description",
-                                        "dataset.folder",
+                                        "dataset.format",
+                                        "dataset.path",
                                         "dataset.color",
+                                        "dataset.whole_images",
                                         "dataset.patch_size",
                                         "dataset.patches_per_image",
                                         "dataset.stride",
                                         "dataset.scale",
+                                        "dataset.image_side",
                                         "dataset.test_fraction",
+                                        "dataset.split",
+                                        "dataset.max_images",
+                                        "dataset.max_test_images",
                                         "dataset.max_train_patches",
                                         "dataset.max_test_patches",
                                         "dataset.seed",

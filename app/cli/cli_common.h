@@ -26,7 +26,11 @@ struct ConfigOptions {
   QCommandLineOption preset{"preset", "A built-in experiment (see 'bilevel-cli presets').", "NAME"};
   QCommandLineOption config{"config", "An experiment configuration (JSON, docs/FORMATS.md).",
                             "FILE"};
-  QCommandLineOption data{"data", "Train on the images of this folder instead.", "DIR"};
+  QCommandLineOption data{"data",
+                          "Train on this data instead (dataset.path): a folder of images, or "
+                          "with --set dataset.format=stl10 or pets an STL-10 .bin file or "
+                          "folder, or the Oxford-IIIT Pet folder.",
+                          "PATH"};
   QCommandLineOption iterations{"iterations", "Budget: upper-level iterations.", "N"};
   QCommandLineOption computations{"computations", "Budget: lower-level + CG iterations.", "N"};
   QCommandLineOption epochs{"epochs", "Budget: epochs.", "E"};

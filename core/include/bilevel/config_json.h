@@ -1,7 +1,9 @@
 // config.json: the experiment configuration as JSON (docs/FORMATS.md), and the run events of
 // events.jsonl. Every field is optional on reading (the defaults of TrainingConfig fill in),
 // unknown fields are warned about, and wrong types, unknown names and bad values are rejected
-// with the field's dotted path ("step.initial"). The same paths name the live knobs.
+// with the field's dotted path ("step.initial"). The same paths name the live knobs. Old names
+// are still read, in files and by GetConfigField / SetConfigField, but never written:
+// dataset.folder is dataset.path.
 #pragma once
 
 #include <string>
@@ -25,7 +27,7 @@ Status LoadConfigFile(const std::string& path, TrainingConfig* config,
                       std::vector<std::string>* warnings);
 Status SaveConfigFile(const std::string& path, const TrainingConfig& config);  // atomic
 
-// The dotted paths of every field, in file order ("version", "name", "dataset.folder", ...).
+// The dotted paths of every field, in file order ("version", "name", "dataset.format", ...).
 std::vector<std::string> ConfigFieldPaths();
 // One field's value as text: numbers as JSON writes them, strings and enum names unquoted.
 Status GetConfigField(const TrainingConfig& config, const std::string& field, std::string* value);

@@ -1,27 +1,29 @@
-// Datasets: a folder of images (or the embedded default set) cut into patches, split by source.
+// Datasets: the source images of a format (dataset_sources.h, stl10.h), used whole or cut into
+// patches, and split by source.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <iterator>
 #include <new>
+#include <optional>
 #include <random>
 #include <utility>
 
 #include "bilevel/dataset.h"
-#include "image_decode.h"
+#include "data/dataset_sources.h"
+#include "data/image_decode.h"
+#include "data/stl10.h"
 
 namespace bilevel {
 namespace {
 
-// A file of the folder, or an embedded image (empty path).
-struct Candidate {
-  std::string name;
-  std::string path;
-};
+using detail::Quoted;
 
 // The patches of one usable source image, in extraction order.
 struct SourcePatches {
   SourceImage info;
-  Batch<float> patches;  // n x C x P x P
+  Batch<float> patches;  // n x C x P x P, or 1 x C x H x W (whole_images)
 };
 
 // A uniform integer in [0, bound), bound >= 1, by Lemire's multiply-and-reject. Unlike
@@ -53,38 +55,11 @@ std::mt19937 SourceGenerator(unsigned seed, const std::string& name) {
   return std::mt19937(seq);
 }
 
-std::string Quoted(const std::string& text) {
-  return "'" + text + "'";
-}
-
-Status ListFolder(const std::string& folder, std::vector<Candidate>* out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path dir(folder);
-  const fs::file_status status = fs::status(dir, ec);
-  if (status.type() == fs::file_type::not_found)
-    return Status::Error("the image folder " + Quoted(folder) + " does not exist");
-  if (ec)
-    return Status::Error("cannot access the image folder " + Quoted(folder) + ": " + ec.message());
-  if (!fs::is_directory(status)) return Status::Error(Quoted(folder) + " is not a folder");
-  fs::directory_iterator it(dir, ec);
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::error_code file_ec;
-    if (!it->is_regular_file(file_ec) || file_ec) continue;
-    const std::string name = it->path().filename().string();
-    if (detail::IsImageFileName(name)) out->push_back({name, it->path().string()});
-  }
-  if (ec)
-    return Status::Error("cannot list the image folder " + Quoted(folder) + ": " + ec.message());
-  std::sort(out->begin(), out->end(),
-            [](const Candidate& a, const Candidate& b) { return a.name < b.name; });
-  return Status::Ok();
-}
-
 // The most patches any one source can contribute once the caps apply (0: no limit). A source
 // goes either to training or to testing, so the larger cap bounds it when both are set.
 int PatchLimitPerSource(const DatasetOptions& options) {
-  if (options.test_fraction == 0.0) return options.max_train_patches;
+  if (options.test_fraction == 0.0 && options.max_test_images == 0)
+    return options.max_train_patches;
   if (options.max_train_patches > 0 && options.max_test_patches > 0)
     return std::max(options.max_train_patches, options.max_test_patches);
   return 0;
@@ -112,21 +87,16 @@ std::vector<std::pair<int, int>> PatchPositions(const DatasetOptions& options,
   return positions;
 }
 
-// Decodes, scales and cuts one source. The message says why it is unusable.
-Status LoadSource(const Candidate& candidate, const DatasetOptions& options, SourcePatches* out) {
-  std::vector<unsigned char> file_bytes;
-  std::span<const unsigned char> bytes;
-  if (candidate.path.empty()) {
-    const std::string_view embedded = EmbeddedImageBytes(candidate.name);
-    bytes = {reinterpret_cast<const unsigned char*>(embedded.data()), embedded.size()};
-  } else {
-    if (Status s = detail::ReadFileBytes(candidate.path, &file_bytes); !s.ok()) return s;
-    bytes = file_bytes;
-  }
-  cv::Mat image;
-  if (Status s = detail::DecodeImage(bytes, options.color, &image); !s.ok()) return s;
+// Scales and cuts one source image, or copies it whole. The message says why it is unusable.
+Status CutSource(const std::string& name, cv::Mat image, const DatasetOptions& options,
+                 SourcePatches* out) {
   if (Status s = detail::ScaleImage(options.scale, &image); !s.ok()) return s;
-
+  if (options.whole_images) {
+    out->info = SourceImage{name, image.cols, image.rows, false};
+    out->patches.resize(Shape{1, image.channels(), image.rows, image.cols});
+    detail::CopyRegion(image, 0, 0, &out->patches, 0);
+    return Status::Ok();
+  }
   const int p = options.patch_size;
   if (image.rows < p || image.cols < p) {
     std::string size = std::to_string(image.cols) + "x" + std::to_string(image.rows);
@@ -134,20 +104,86 @@ Status LoadSource(const Candidate& candidate, const DatasetOptions& options, Sou
     return Status::Error("too small for " + std::to_string(p) + "x" + std::to_string(p) +
                          " patches (" + size + ")");
   }
-  const auto positions = PatchPositions(options, candidate.name, image.rows, image.cols);
-  out->info = SourceImage{candidate.name, image.cols, image.rows, false};
+  const auto positions = PatchPositions(options, name, image.rows, image.cols);
+  out->info = SourceImage{name, image.cols, image.rows, false};
   out->patches.resize(Shape{int(positions.size()), image.channels(), p, p});
   for (std::size_t k = 0; k < positions.size(); ++k)
     detail::CopyRegion(image, positions[k].first, positions[k].second, &out->patches, int(k));
   return Status::Ok();
 }
 
-// Marks round(test_fraction * count) of the sources as test images (at least one when the
-// fraction is positive and there are two sources or more, never all), by a seeded shuffle.
-void SplitSources(const DatasetOptions& options, std::vector<SourcePatches>* sources) {
+std::string SizeText(int w, int h) {
+  return std::to_string(w) + "x" + std::to_string(h);
+}
+
+// Reads source lists one image at a time, with the progress over all of them.
+struct SourceReader {
+  SourceReader(const DatasetOptions& o, const LoadProgress& p) : options(o), progress(p) {}
+  const DatasetOptions& options;
+  const LoadProgress& progress;
+  int total = 0;
+  int done = 0;
+  std::vector<std::string> warnings;
+  int skipped = 0;
+  std::string first_skip;
+  std::optional<std::pair<int, int>> whole_size;  // whole images: the first one's width, height
+
+  // Whole images must all have one size (the batch's); the message says why not.
+  Status checkSize(const SourceImage& info) {
+    if (!options.whole_images) return Status::Ok();
+    if (!whole_size) whole_size = {info.width, info.height};
+    if (whole_size->first == info.width && whole_size->second == info.height) return Status::Ok();
+    return Status::Error(SizeText(info.width, info.height) + ", not the " +
+                         SizeText(whole_size->first, whole_size->second) +
+                         " of the first image (whole images must all have one size)");
+  }
+
+  Status readAll(detail::SourceList& list, bool test, std::vector<SourcePatches>* out) {
+    for (int k = 0; k < list.count(); ++k) {
+      const std::string name = list.name(k);
+      cv::Mat image;
+      SourcePatches source;
+      Status s = list.read(k, &image);
+      if (s.ok()) s = CutSource(name, std::move(image), options, &source);
+      if (s.ok()) s = checkSize(source.info);
+      if (s.ok()) {
+        source.info.test = test;
+        out->push_back(std::move(source));
+      } else if (list.skipsUnusable()) {
+        warnings.push_back("skipped " + Quoted(name) + ": " + s.message());
+        if (skipped++ == 0) first_skip = warnings.back();
+      } else {
+        return s;
+      }
+      if (progress && !progress(++done, total))
+        return Status::Error("loading the dataset was cancelled");
+    }
+    return Status::Ok();
+  }
+};
+
+// Marks the test sources: max_test_images of them, or round(test_fraction * count) (at least
+// one when the fraction is positive and there are two sources or more, never all); the last
+// ones (kOrdered) or those a seeded shuffle picks (kRandom).
+Status SplitSources(const DatasetOptions& options, const std::string& where,
+                    std::vector<SourcePatches>* sources) {
   const int count = int(sources->size());
-  if (!(options.test_fraction > 0.0) || count < 2) return;
-  const int tests = std::clamp(int(std::lround(options.test_fraction * count)), 1, count - 1);
+  int tests = 0;
+  if (options.max_test_images > 0) {
+    if (options.max_test_images >= count)
+      return Status::Error("dataset.max_test_images (" + std::to_string(options.max_test_images) +
+                           ") leaves no training image: " + where + " has " +
+                           std::to_string(count) + " usable source image(s)");
+    tests = options.max_test_images;
+  } else {
+    if (!(options.test_fraction > 0.0) || count < 2) return Status::Ok();
+    tests = std::clamp(int(std::lround(options.test_fraction * count)), 1, count - 1);
+  }
+  if (options.split == DatasetSplit::kOrdered) {
+    for (int k = count - tests; k < count; ++k)
+      (*sources)[std::size_t(k)].info.test = true;
+    return Status::Ok();
+  }
   std::vector<int> order(std::size_t(count), 0);
   for (int k = 0; k < count; ++k)
     order[std::size_t(k)] = k;
@@ -157,24 +193,25 @@ void SplitSources(const DatasetOptions& options, std::vector<SourcePatches>* sou
     std::swap(order[std::size_t(k)], order[Below(rng, std::uint32_t(k + 1))]);
   for (int k = 0; k < tests; ++k)
     (*sources)[std::size_t(order[std::size_t(k)])].info.test = true;
+  return Status::Ok();
 }
 
 // Copies the patches into the train and test batches in source order, keeping the first ones
-// up to the caps.
-void Assemble(const DatasetOptions& options, int channels,
-              const std::vector<SourcePatches>& sources, Dataset* out) {
+// up to the caps, and frees each source's patches once copied.
+void Assemble(const DatasetOptions& options, std::vector<SourcePatches>* sources, Dataset* out) {
   const auto capped = [](std::size_t count, int cap) {
     return cap > 0 ? std::min(count, std::size_t(cap)) : count;
   };
   std::size_t train = 0, test = 0;
-  for (const SourcePatches& s : sources)
+  for (const SourcePatches& s : *sources)
     (s.info.test ? test : train) += std::size_t(s.patches.n());
-  const int p = options.patch_size;
-  out->train.resize(Shape{int(capped(train, options.max_train_patches)), channels, p, p});
-  out->test.resize(Shape{int(capped(test, options.max_test_patches)), channels, p, p});
+  const Shape first = sources->front().patches.shape();
+  out->train.resize(
+      Shape{int(capped(train, options.max_train_patches)), first.c, first.h, first.w});
+  out->test.resize(Shape{int(capped(test, options.max_test_patches)), first.c, first.h, first.w});
   int next_train = 0, next_test = 0;
-  for (std::size_t k = 0; k < sources.size(); ++k) {
-    const SourcePatches& s = sources[k];
+  for (std::size_t k = 0; k < sources->size(); ++k) {
+    SourcePatches& s = (*sources)[k];
     out->sources.push_back(s.info);
     Batch<float>& batch = s.info.test ? out->test : out->train;
     int& next = s.info.test ? next_test : next_train;
@@ -183,47 +220,47 @@ void Assemble(const DatasetOptions& options, int channels,
       std::copy(s.patches.image(j), s.patches.image(j) + s.patches.imageSize(), batch.image(next));
       origin.push_back(int(k));
     }
+    s.patches = Batch<float>();
   }
 }
 
-Status Load(const DatasetOptions& options, Dataset* out, const LoadProgress& progress) {
-  const bool embedded = options.folder.empty();
-  const std::string where =
-      embedded ? "the embedded default image set" : "the image folder " + Quoted(options.folder);
-  std::vector<Candidate> candidates;
-  if (embedded) {
-    for (const std::string& name : EmbeddedImageNames())
-      candidates.push_back({name, ""});
-    if (candidates.empty())
-      return Status::Error(
-          "the embedded default image set is empty (the library was built "
-          "without resources/images); choose an image folder");
-  } else {
-    if (Status s = ListFolder(options.folder, &candidates); !s.ok()) return s;
-    if (candidates.empty())
-      return Status::Error("no image files (.png, .jpg, .jpeg, .bmp, .tif, .tiff) in " + where);
+Status Open(const DatasetOptions& options, detail::DatasetSources* data) {
+  switch (options.format) {
+    case DatasetFormat::kStl10:
+      return detail::OpenStl10Sources(options, data);
+    case DatasetFormat::kPets:
+      return detail::OpenPetsSources(options, data);
+    case DatasetFormat::kFolder:
+      break;
   }
+  return detail::OpenFolderSources(options, data);
+}
+
+Status Load(const DatasetOptions& options, Dataset* out, const LoadProgress& progress) {
+  detail::DatasetSources data;
+  if (Status s = Open(options, &data); !s.ok()) return s;
+  SourceReader reader(options, progress);
+  reader.warnings = std::move(data.warnings);
+  reader.total = data.sources->count() + (data.test ? data.test->count() : 0);
+  std::vector<SourcePatches> usable, held_out;
+  if (Status s = reader.readAll(*data.sources, false, &usable); !s.ok()) return s;
+  if (usable.empty())
+    return Status::Error("no usable image in " + data.where + " (" +
+                         std::to_string(reader.skipped) + " skipped; first: " + reader.first_skip +
+                         ")");
+  if (data.test) {
+    if (Status s = reader.readAll(*data.test, true, &held_out); !s.ok()) return s;
+  } else if (Status s = SplitSources(options, data.where, &usable); !s.ok()) {
+    return s;
+  }
+  std::move(held_out.begin(), held_out.end(), std::back_inserter(usable));
+  held_out.clear();
 
   Dataset result;
-  std::vector<SourcePatches> usable;
-  const int total = int(candidates.size());
-  for (int k = 0; k < total; ++k) {
-    const Candidate& candidate = candidates[std::size_t(k)];
-    SourcePatches source;
-    if (Status s = LoadSource(candidate, options, &source); s.ok())
-      usable.push_back(std::move(source));
-    else
-      result.warnings.push_back("skipped " + Quoted(candidate.name) + ": " + s.message());
-    if (progress && !progress(k + 1, total))
-      return Status::Error("loading the dataset was cancelled");
-  }
-  if (usable.empty())
-    return Status::Error("no usable image in " + where + " (" + std::to_string(total) +
-                         " skipped; first: " + result.warnings.front() + ")");
-
-  SplitSources(options, &usable);
-  Assemble(options, options.color == ColorMode::kColor ? 3 : 1, usable, &result);
-  if (result.train.n() == 0) return Status::Error("the split leaves no training image in " + where);
+  result.warnings = std::move(reader.warnings);
+  Assemble(options, &usable, &result);
+  if (result.train.n() == 0)
+    return Status::Error("the split leaves no training image in " + data.where);
   *out = std::move(result);
   return Status::Ok();
 }
@@ -240,7 +277,7 @@ Status LoadDataset(const DatasetOptions& options, Dataset* out, const LoadProgre
   } catch (const cv::Exception& e) {
     return Status::Error(std::string("OpenCV error while loading the dataset: ") + e.what());
   } catch (const std::filesystem::filesystem_error& e) {
-    return Status::Error(std::string("cannot read the image folder: ") + e.what());
+    return Status::Error(std::string("cannot read the dataset: ") + e.what());
   }
 }
 

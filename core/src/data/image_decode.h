@@ -27,9 +27,19 @@ Status ReadFileBytes(const std::string& path, std::vector<unsigned char>* bytes)
 // why a file is unusable (without naming it: callers add the name).
 Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image);
 
+// The second half of DecodeImage: decoded pixels as cv::imdecode gives them (CV_8U, CV_16U,
+// CV_32F or CV_64F; grey, BGR or BGRA) to the float image described there. Other decoders (the
+// STL-10 records) go through it so that every format gives the same values.
+Status ToFloatImage(const cv::Mat& decoded, ColorMode color, cv::Mat* image);
+
 // Resizes by `scale` (each side rounded, at least 1 pixel): INTER_AREA when shrinking, linear
 // when enlarging, clamped to [0, 1]. scale == 1 leaves the image as it is.
 Status ScaleImage(double scale, cv::Mat* image);
+
+// Resizes (the same interpolation as ScaleImage) so that the shorter side is `side`, the longer
+// one rounded and at least `side`, then keeps the centred side x side square (the top-left one
+// of the two middle ones when the difference is odd).
+Status FitSquare(int side, cv::Mat* image);
 
 // Copies the size x size (rows x cols) region of a CV_32FC1/3 image at (y0, x0) into image i of
 // a batch whose shape has the image's channels and that region's size.

@@ -72,9 +72,20 @@ Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Ma
     // ANYDEPTH keeps 16-bit and float data; ANYCOLOR gives 1 channel for grey and 3 (BGR, alpha
     // dropped) for everything else, and unlike IMREAD_UNCHANGED applies the EXIF orientation.
     const cv::Mat encoded(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data()));
-    cv::Mat decoded = cv::imdecode(encoded, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+    const cv::Mat decoded = cv::imdecode(encoded, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
     if (decoded.empty() || decoded.rows < 1 || decoded.cols < 1)
       return Status::Error("not a readable image (corrupt, truncated or unsupported)");
+    return ToFloatImage(decoded, color, image);
+  } catch (const cv::Exception& e) {
+    return Status::Error("not a readable image (" + Describe(e) + ")");
+  } catch (const std::bad_alloc&) {
+    return Status::Error("not enough memory to decode the image");
+  }
+}
+
+Status ToFloatImage(const cv::Mat& input, ColorMode color, cv::Mat* image) {
+  try {
+    cv::Mat decoded = input;
     if (decoded.channels() == 4) cv::cvtColor(decoded, decoded, cv::COLOR_BGRA2BGR);
     if (decoded.channels() != 1 && decoded.channels() != 3)
       return Status::Error("unsupported number of channels (" + std::to_string(decoded.channels()) +
@@ -112,12 +123,10 @@ Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Ma
   }
 }
 
-Status ScaleImage(double scale, cv::Mat* image) {
-  if (scale == 1.0) return Status::Ok();
-  if (!(scale > 0.0) || !std::isfinite(scale))
-    return Status::Error("invalid scale " + std::to_string(scale));
-  const int w = std::max(1, int(std::lround(image->cols * scale)));
-  const int h = std::max(1, int(std::lround(image->rows * scale)));
+namespace {
+
+// INTER_AREA when shrinking, linear when enlarging, clamped to [0, 1].
+Status ResizeTo(int w, int h, cv::Mat* image) {
   if (w == image->cols && h == image->rows) return Status::Ok();
   try {
     cv::Mat resized;
@@ -129,6 +138,36 @@ Status ScaleImage(double scale, cv::Mat* image) {
     return Status::Error("cannot resize the image (" + Describe(e) + ")");
   } catch (const std::bad_alloc&) {
     return Status::Error("not enough memory to resize the image");
+  }
+}
+
+}  // namespace
+
+Status ScaleImage(double scale, cv::Mat* image) {
+  if (scale == 1.0) return Status::Ok();
+  if (!(scale > 0.0) || !std::isfinite(scale))
+    return Status::Error("invalid scale " + std::to_string(scale));
+  const int w = std::max(1, int(std::lround(image->cols * scale)));
+  const int h = std::max(1, int(std::lround(image->rows * scale)));
+  return ResizeTo(w, h, image);
+}
+
+Status FitSquare(int side, cv::Mat* image) {
+  if (side < 1) return Status::Error("invalid square side " + std::to_string(side));
+  const int shorter = std::min(image->rows, image->cols);
+  const double factor = double(side) / double(shorter);
+  const auto fit = [&](int length) {
+    return length == shorter ? side : std::max(side, int(std::lround(length * factor)));
+  };
+  const int w = fit(image->cols), h = fit(image->rows);
+  if (Status s = ResizeTo(w, h, image); !s.ok()) return s;
+  try {
+    *image = (*image)(cv::Rect((w - side) / 2, (h - side) / 2, side, side)).clone();
+    return Status::Ok();
+  } catch (const cv::Exception& e) {
+    return Status::Error("cannot crop the image (" + Describe(e) + ")");
+  } catch (const std::bad_alloc&) {
+    return Status::Error("not enough memory to crop the image");
   }
 }
 

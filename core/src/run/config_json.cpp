@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <type_traits>
+#include <utility>
 
 #include "base/file_util.h"
+#include "run/config_enums.h"
 #include "run/json_read.h"
 
 namespace bilevel {
@@ -26,13 +28,19 @@ void VisitFields(Config& c, Visitor& visit) {
   visit("version", c.version);
   visit("name", c.name);
   visit("description", c.description);
-  visit("dataset.folder", c.dataset.folder);
+  visit("dataset.format", c.dataset.format);
+  visit("dataset.path", c.dataset.folder);  // also read as dataset.folder (kAliases)
   visit("dataset.color", c.dataset.color);
+  visit("dataset.whole_images", c.dataset.whole_images);
   visit("dataset.patch_size", c.dataset.patch_size);
   visit("dataset.patches_per_image", c.dataset.patches_per_image);
   visit("dataset.stride", c.dataset.stride);
   visit("dataset.scale", c.dataset.scale);
+  visit("dataset.image_side", c.dataset.image_side);
   visit("dataset.test_fraction", c.dataset.test_fraction);
+  visit("dataset.split", c.dataset.split);
+  visit("dataset.max_images", c.dataset.max_images);
+  visit("dataset.max_test_images", c.dataset.max_test_images);
   visit("dataset.max_train_patches", c.dataset.max_train_patches);
   visit("dataset.max_test_patches", c.dataset.max_test_patches);
   visit("dataset.seed", c.dataset.seed);
@@ -90,51 +98,6 @@ void VisitFields(Config& c, Visitor& visit) {
   visit("allow_cpu_fallback", c.allow_cpu_fallback);
   visit("threads", c.threads);
 }
-
-// The values of each enum, for reading and for the list in error messages.
-template <typename E>
-struct EnumValues;
-template <>
-struct EnumValues<ColorMode> {
-  static constexpr ColorMode kAll[] = {ColorMode::kColor, ColorMode::kGrey};
-  static std::optional<ColorMode> Parse(std::string_view t) { return ColorModeFromString(t); }
-};
-template <>
-struct EnumValues<OperatorKind> {
-  static constexpr OperatorKind kAll[] = {OperatorKind::kIdentity, OperatorKind::kGaussianBlur,
-                                          OperatorKind::kInpainting};
-  static std::optional<OperatorKind> Parse(std::string_view t) { return OperatorKindFromString(t); }
-};
-template <>
-struct EnumValues<Boundary> {
-  static constexpr Boundary kAll[] = {Boundary::kReflect101, Boundary::kZero};
-  static std::optional<Boundary> Parse(std::string_view t) { return BoundaryFromString(t); }
-};
-template <>
-struct EnumValues<Method> {
-  static constexpr Method kAll[] = {Method::kIsgd, Method::kAdam, Method::kMaid, Method::kIgd};
-  static std::optional<Method> Parse(std::string_view t) { return MethodFromString(t); }
-};
-template <>
-struct EnumValues<ScheduleKind> {
-  static constexpr ScheduleKind kAll[] = {ScheduleKind::kConstant, ScheduleKind::kPolynomial,
-                                          ScheduleKind::kLogarithmic};
-  static std::optional<ScheduleKind> Parse(std::string_view t) { return ScheduleKindFromString(t); }
-};
-template <>
-struct EnumValues<DeltaRule> {
-  static constexpr DeltaRule kAll[] = {DeltaRule::kEqualEpsilon, DeltaRule::kScaled,
-                                       DeltaRule::kFixed};
-  static std::optional<DeltaRule> Parse(std::string_view t) { return DeltaRuleFromString(t); }
-};
-template <>
-struct EnumValues<DevicePreference> {
-  static constexpr DevicePreference kAll[] = {DevicePreference::kAuto, DevicePreference::kCpu,
-                                              DevicePreference::kCuda};
-  static std::optional<DevicePreference> Parse(std::string_view t) {
-    return DevicePreferenceFromString(t);
-  }
-};
 
 // A regularizer field: of the kind its type declares (the default held in *out).
 Status Read(const Json& node, const std::string& path, SettingValue* out) {
@@ -240,6 +203,16 @@ std::vector<std::string> FieldPaths(const TrainingConfig& config) {
   return collector.paths;
 }
 
+// Old names of fields, still read (files, --set and GetConfigField) but no longer written:
+// {old path, current path}.
+constexpr std::pair<const char*, const char*> kAliases[] = {{"dataset.folder", "dataset.path"}};
+
+std::string CurrentName(const std::string& field) {
+  for (const auto& [old_path, path] : kAliases)
+    if (field == old_path) return path;
+  return field;
+}
+
 // regularizer.type first: it decides which regularizer.* and init.* fields exist.
 Status ReadRegularizerType(const Json& root, TrainingConfig* config) {
   const Json* node = Find(root, "regularizer.type");
@@ -264,6 +237,8 @@ Status ConfigFromJson(std::string_view text, TrainingConfig* config,
   if (Status s = Parse(text, "the configuration", &root); !s.ok()) return s;
   if (!root.is_object())
     return Status::Error("the configuration must be a JSON object, got " + Describe(root));
+  for (const auto& [old_path, path] : kAliases)
+    if (Status s = MoveField(&root, old_path, path); !s.ok()) return s;
   TrainingConfig read;
   if (Status s = ReadRegularizerType(root, &read); !s.ok()) return s;
   std::set<std::string> leaves, groups;
@@ -301,13 +276,14 @@ Status SaveConfigFile(const std::string& path, const TrainingConfig& config) {
 }
 
 std::vector<std::string> ConfigFieldPaths() {
-  return FieldPaths(TrainingConfig{});
+  static const TrainingConfig defaults;
+  return FieldPaths(defaults);
 }
 
 Status GetConfigField(const TrainingConfig& config, const std::string& field, std::string* value) {
   Writer writer;
   VisitFields(config, writer);
-  const Json* node = Find(writer.root, field);
+  const Json* node = Find(writer.root, CurrentName(field));
   if (!node || node->is_object())
     return Status::Error("unknown configuration field '" + field + "'");
   *value = node->is_string() ? node->get<std::string>() : Dump(*node, -1);
@@ -345,8 +321,9 @@ Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::st
   return Status::Ok();
 }
 
-Status SetConfigField(TrainingConfig* config, const std::string& field, const std::string& value) {
+Status SetConfigField(TrainingConfig* config, const std::string& given, const std::string& value) {
   if (!config) return Status::Error("SetConfigField: no configuration given");
+  const std::string field = CurrentName(given);
   if (field == "regularizer.type") {
     TrainingConfig changed = *config;
     if (Status s = SwitchRegularizerType(changed.regularizer, value, &changed.regularizer); !s.ok())

@@ -60,6 +60,22 @@ const Json* Find(const Json& root, std::string_view path) {
   return node;
 }
 
+Status MoveField(Json* root, std::string_view from, std::string_view to) {
+  const Json* node = Find(*root, from);
+  if (!node) return Status::Ok();
+  const Json value = *node;
+  if (const Json* current = Find(*root, to); current && *current != value)
+    return Status::Error(std::string(from) + " is the old name of " + std::string(to) +
+                         "; give only one of them");
+  const std::vector<std::string> keys = Split(from);
+  Json* parent = root;
+  for (std::size_t k = 0; k + 1 < keys.size(); ++k)
+    parent = &(*parent)[keys[k]];
+  parent->erase(keys.back());
+  Slot(*root, to) = value;
+  return Status::Ok();
+}
+
 namespace {
 
 // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the tag.

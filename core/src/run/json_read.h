@@ -59,6 +59,9 @@ std::vector<std::string> Split(std::string_view path);
 Json& Slot(Json& root, std::string_view path);
 // The node at a dotted path, or null.
 const Json* Find(const Json& root, std::string_view path);
+// Moves the value at `from` (an old name) to `to`; nothing when `from` is absent, an error when
+// both are present with different values.
+Status MoveField(Json* root, std::string_view from, std::string_view to);
 
 // Parses text (comments allowed); the message says what did not parse, naming `what`.
 Status Parse(std::string_view text, const char* what, Json* out);

@@ -99,6 +99,11 @@ Status Prefixed(const std::string& prefix, const Status& s) {
   return s.ok() ? s : Status::Error(prefix + s.message());
 }
 
+// What bounds the image size: the patches, or the whole images of the format.
+std::string SideName(const TrainingConfig& c) {
+  return c.dataset.whole_images ? "the side of the whole images" : "dataset.patch_size";
+}
+
 // The type's own checks, then that it fits the data: its channels and the patch size.
 Status CheckRegularizer(const TrainingConfig& c) {
   const RegularizerSettings& r = c.regularizer;
@@ -111,10 +116,11 @@ Status CheckRegularizer(const TrainingConfig& c) {
                 double(r.integer("regularizer.channels")));
   std::unique_ptr<Regularizer<double>> reg;
   if (Status s = CreateRegularizer(r, &reg); !s.ok()) return s;
-  const int side = c.dataset.patch_size;
+  const int side = c.dataset.sampleSide();  // 0: whole folder images, checked once loaded
+  if (side == 0) return Status::Ok();
   if (Status s = reg->checkImages(Shape{1, channels, side, side}); !s.ok())
-    return Status::Error(s.message() + ": it must fit dataset.patch_size (" + std::to_string(side) +
-                         ")");
+    return Status::Error(s.message() + ": it must fit " + SideName(c) + " (" +
+                         std::to_string(side) + ")");
   return Status::Ok();
 }
 
@@ -123,11 +129,10 @@ Status CheckProblem(const TrainingConfig& c) {
   if (p.kind == OperatorKind::kGaussianBlur) {
     if (p.blur.size < 1 || p.blur.size % 2 == 0)
       return Fail("", "problem.blur.size", "must be a positive odd number", p.blur.size);
-    if (p.blur.size > c.dataset.patch_size)
-      return Fail(
-          "", "problem.blur.size",
-          "must not exceed dataset.patch_size (" + std::to_string(c.dataset.patch_size) + ")",
-          p.blur.size);
+    if (const int side = c.dataset.sampleSide(); side > 0 && p.blur.size > side)
+      return Fail("", "problem.blur.size",
+                  "must not exceed " + SideName(c) + " (" + std::to_string(side) + ")",
+                  p.blur.size);
     if (!(p.blur.sigma > 0.0) || !Finite(p.blur.sigma))
       return Fail("", "problem.blur.sigma", "must be positive and finite", p.blur.sigma);
   }
