@@ -125,9 +125,15 @@ class ReconstructTest : public QObject {
       last = steps;
       ++calls;
     };
+    std::vector<double> residuals;
+    options.residual = [&](double r) { residuals.push_back(r); };
     const ReconstructResult r = Reconstruct(settings, theta, op, scene.measured, options);
     QVERIFY2(r.status.ok(), r.status.message().c_str());
     QVERIFY(ordered);
+    // One residual per FISTA iteration, the last one the image's reported ||grad h||.
+    QCOMPARE(int(residuals.size()), r.summary.images[0].iterations);
+    QCOMPARE(residuals.back(), r.summary.images[0].residual);
+    QVERIFY(residuals.back() < 0.1 * residuals.front());
     QVERIFY2(
         calls >= r.summary.images[0].iterations,
         qPrintable(

@@ -290,6 +290,11 @@ class UiExportsTest : public QObject {
     QCOMPARE(done.first().first().toBool(), true);
     const ApplyResult& result = dialog->result();
     QVERIFY(result.iterations > 0);
+    // What the dialog showed while it solved: the step, and ||grad h|| (here the last) against eps.
+    const QString progress = dialog->ProgressText();
+    QVERIFY2(progress.contains(QString("‖∇h‖ = %1").arg(result.residual, 0, 'e', 2)) &&
+                 progress.contains("ε ="),
+             qPrintable(progress));
     QVERIFY2(result.restored_psnr > result.measured_psnr + 1.0,
              qPrintable(QString("%1 -> %2").arg(result.measured_psnr).arg(result.restored_psnr)));
 

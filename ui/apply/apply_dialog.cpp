@@ -144,10 +144,7 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   progress_timer_ = new QTimer(this);
   progress_timer_->setInterval(100);
   connect(progress_timer_, &QTimer::timeout, this, [this] {
-    if (steps_)
-      info_->setText(tr("Solving the lower-level problem… step %1 of at most %2")
-                         .arg(steps_->load(std::memory_order_relaxed))
-                         .arg(max_iterations_->value()));
+    if (solve_progress_) info_->setText(ProgressText());
   });
 
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
@@ -238,13 +235,22 @@ ApplyRequest ApplyDialog::request() const {
   return r;
 }
 
+QString ApplyDialog::ProgressText() const {
+  QString text = tr("Solving the lower-level problem… step %1 of at most %2")
+                     .arg(solve_progress_->steps.load(std::memory_order_relaxed))
+                     .arg(max_iterations_->value());
+  if (const double r = solve_progress_->residual.load(std::memory_order_relaxed); !std::isnan(r))
+    text += tr(" · ‖∇h‖ = %1, stops at ε = %2").arg(r, 0, 'e', 2).arg(epsilon_->value(), 0, 'g', 3);
+  return text;
+}
+
 void ApplyDialog::run() {
   if (watcher_.isRunning()) return;
   const ApplyRequest r = request();
   cancel_flag_ = std::make_shared<std::atomic<bool>>(false);
   const std::shared_ptr<std::atomic<bool>> flag = cancel_flag_;
-  steps_ = std::make_shared<std::atomic<int>>(0);
-  const std::shared_ptr<std::atomic<int>> steps = steps_;
+  solve_progress_ = std::make_shared<ApplyProgress>();
+  const std::shared_ptr<ApplyProgress> progress = solve_progress_;
   run_->setEnabled(false);
   cancel_->setEnabled(true);
   save_->setEnabled(false);
@@ -252,7 +258,7 @@ void ApplyDialog::run() {
   info_->setText(tr("Solving the lower-level problem…"));
   progress_timer_->start();
   watcher_.setFuture(QtConcurrent::run(
-      BackgroundPool(), [r, flag, steps] { return RunApply(r, flag.get(), steps.get()); }));
+      BackgroundPool(), [r, flag, progress] { return RunApply(r, flag.get(), progress.get()); }));
 }
 
 void ApplyDialog::cancel() {

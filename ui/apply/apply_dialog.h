@@ -38,6 +38,8 @@ class ApplyDialog final : public QDialog {
   ApplyRequest request() const;
   bool running() const { return watcher_.isRunning(); }
   const ApplyResult& result() const { return result_; }
+  // While a solve runs: its step and ||grad h|| against eps, as the dialog shows them.
+  QString ProgressText() const;
   // Writes the reconstruction to path, and the measurement (and the clean image, when simulated)
   // beside it as <name>-measured and <name>-clean.
   bilevel::Status saveResultTo(const QString& path) const;
@@ -77,7 +79,7 @@ class ApplyDialog final : public QDialog {
   ImageView* clean_ = nullptr;
   QFutureWatcher<ApplyResult> watcher_;
   std::shared_ptr<std::atomic<bool>> cancel_flag_;
-  std::shared_ptr<std::atomic<int>> steps_;
+  std::shared_ptr<ApplyProgress> solve_progress_;
   QTimer* progress_timer_ = nullptr;
   ApplyResult result_;
 };

@@ -15,7 +15,7 @@ namespace studio {
 namespace {
 
 ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
-                  std::atomic<int>* steps) {
+                  ApplyProgress* progress) {
   ApplyResult result;
   bilevel::RegularizerSettings settings;
   Eigen::VectorXd theta;
@@ -96,7 +96,12 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
   options.mu0 = request.mu0;
   options.device = request.device;
   if (cancel) options.fista.keep_going = [cancel] { return !cancel->load(); };
-  if (steps) options.progress = [steps](int n) { steps->store(n, std::memory_order_relaxed); };
+  if (progress) {
+    options.progress = [progress](int n) { progress->steps.store(n, std::memory_order_relaxed); };
+    options.residual = [progress](double r) {
+      progress->residual.store(r, std::memory_order_relaxed);
+    };
+  }
   bilevel::ReconstructResult solved =
       bilevel::Reconstruct(settings, theta, *op, result.measured, options);
   result.seconds = solved.seconds;
@@ -122,9 +127,9 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
 }  // namespace
 
 ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel,
-                     std::atomic<int>* steps) {
+                     ApplyProgress* progress) {
   try {
-    return Solve(request, cancel, steps);
+    return Solve(request, cancel, progress);
   } catch (const std::exception& e) {
     ApplyResult result;
     result.status = bilevel::Status::Error(std::string("internal error: ") + e.what());

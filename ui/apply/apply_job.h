@@ -49,9 +49,16 @@ struct ApplyResult {
   std::vector<std::string> warnings;
 };
 
-// cancel (may be null) is polled at every FISTA iteration; steps (may be null) is set to the
-// number of solver steps taken so far.
+// How far a solve is, read by the dialog's timer while the solve runs on another thread.
+struct ApplyProgress {
+  std::atomic<int> steps{0};  // solver steps taken (power-method steps included)
+  // The largest ||grad h|| of the last FISTA iteration (NaN before the first; the GPU engine
+  // does not report it).
+  std::atomic<double> residual{std::numeric_limits<double>::quiet_NaN()};
+};
+
+// cancel (may be null) is polled at every FISTA iteration; progress (may be null) is updated.
 ApplyResult RunApply(const ApplyRequest& request, const std::atomic<bool>* cancel,
-                     std::atomic<int>* steps = nullptr);
+                     ApplyProgress* progress = nullptr);
 
 }  // namespace studio

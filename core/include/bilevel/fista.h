@@ -29,6 +29,9 @@ struct FistaOptions {
   // Asked once per iteration (on the calling thread); returning false stops the solve with
   // kCancelled. It may block, which pauses the solve. Empty: never cancelled.
   std::function<bool()> keep_going;
+  // Told after each iteration's gradient (on the calling thread) the largest ||grad h_i|| of the
+  // images that iteration evaluated, for progress displays; it does not change the solve.
+  std::function<void(double largest_residual)> monitor;
   Status validate() const;
 };
 

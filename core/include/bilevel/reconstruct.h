@@ -32,6 +32,9 @@ struct ReconstructOptions {
   // Called on the solving thread before every solver step (power-method steps included) with the
   // number of steps taken so far; cheap callers only (store it in an atomic).
   std::function<void(int steps)> progress;
+  // Told the largest ||grad h_i|| after each FISTA iteration on the CPU (FistaOptions::monitor);
+  // the GPU engine does not report it.
+  std::function<void(double residual)> residual;
   Status validate() const;
 };
 

@@ -26,6 +26,7 @@ namespace {
 // The FISTA options with keep_going counting the solver's steps for options.progress.
 FistaOptions WithProgress(const ReconstructOptions& options, int* steps) {
   FistaOptions fista = options.fista;
+  if (options.residual) fista.monitor = options.residual;
   if (!options.progress) return fista;
   fista.keep_going = [user = options.fista.keep_going, progress = options.progress, steps] {
     progress((*steps)++);

@@ -1,5 +1,7 @@
 #include "bilevel/fista.h"
 
+#include <algorithm>
+
 #include "solvers/solver_steps.h"
 
 #include <Eigen/Core>
@@ -119,6 +121,12 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     }
     problem.gradient(active, y, grad);
     Norm(active, grad, norms);
+    if (options.monitor) {
+      double largest = 0.0;
+      for (int i : active)
+        largest = std::max(largest, norms[i]);
+      options.monitor(largest);
+    }
     next.clear();
     for (int i : active) {
       ImageSolveReport& rep = summary.images[i];
