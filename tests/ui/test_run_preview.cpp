@@ -1,15 +1,20 @@
 // The Preview and Kernels docks follow the selected run, not only the one training: a finished
 // run, a run re-opened in a new window, and another image of it chosen while idle each show a
 // reconstruction made with that run's parameters, and the default image is one with detail.
+#include <QCheckBox>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <algorithm>
 #include <numeric>
 
 #include "bilevel/metrics.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/training_session.h"
+#include "filter_sheet.h"
+#include "filters_dialog.h"
 #include "kernel_view.h"
 #include "preview_maker.h"
 #include "preview_panel.h"
@@ -117,6 +122,50 @@ class RunPreviewTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(Shows(*window_, second_, true, 2), 20000);
     const auto p = Shown(*window_);
     QVERIFY(p->reconstruction_psnr > p->measured_psnr);  // a denoiser, even a barely trained one
+  }
+
+  void aFilterChannelIsDrawnOnTheFiltersScale() {
+    bilevel::FilterImage f;
+    f.channels = 2;
+    f.height = 1;
+    f.width = 3;
+    f.values = {-2, 0, 2, 1, -1, 0.5};
+    const QImage first = FilterChannelImage(f, 0, 2.0);
+    QCOMPARE(qGray(first.pixel(0, 0)), 0);
+    QCOMPARE(qGray(first.pixel(1, 0)), 128);
+    QCOMPARE(qGray(first.pixel(2, 0)), 255);
+    const QImage second = FilterChannelImage(f, 1, 2.0);  // on the first channel's scale
+    QCOMPARE(qGray(second.pixel(0, 0)), 191);
+    QCOMPARE(qGray(second.pixel(1, 0)), 64);
+  }
+
+  void theFiltersDialogShowsInitialBesideLearned() {
+    window_->runList()->setCurrentRun(second_);
+    QTRY_VERIFY_WITH_TIMEOUT(Shows(*window_, second_, true, 2), 20000);
+    FiltersDialog* dialog = window_->showFiltersDialog();
+    const QImage sheet = dialog->sheet();
+    QVERIFY(!sheet.isNull());
+    // Initial and learned filters differ after 6 steps, so the two columns do.
+    const RunSeries* run = Run(*window_, second_);
+    std::unique_ptr<bilevel::Regularizer<double>> reg;
+    QVERIFY(bilevel::CreateRegularizer(run->regularizer, &reg).ok());
+    const auto learned = reg->filters(run->theta);
+    const auto initial = reg->filters(reg->initialParameters());
+    QCOMPARE(int(learned.size()), 4);
+    QCOMPARE(sheet, RenderFilterSheet(initial, learned, {16, false}));
+    QVERIFY(sheet != RenderFilterSheet(learned, learned, {16, false}));
+    // Colour filters channel by channel take three cells each; more pixels per tap, a larger sheet.
+    QCOMPARE(learned.front().channels, 3);
+    dialog->perChannelBox()->setChecked(true);
+    QVERIFY(dialog->sheet().width() > sheet.width());
+    dialog->pixelBox()->setValue(32);
+    QVERIFY(dialog->sheet().height() > sheet.height());
+    // It follows the selected run.
+    window_->runList()->setCurrentRun(first_);
+    QTRY_VERIFY_WITH_TIMEOUT(Shows(*window_, first_, true, 2), 20000);
+    const auto first = reg->filters(Run(*window_, first_)->theta);
+    QCOMPARE(dialog->sheet(), RenderFilterSheet(initial, first, {32, true}));
+    dialog->close();
   }
 
   void aReopenedRunShowsItsPreviewAndFilters() {

@@ -7,6 +7,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDoubleSpinBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -18,8 +19,13 @@
 
 #include "apply_dialog.h"
 #include "bilevel/presets.h"
+#include "curve_plot.h"
 #include "dataset_panel.h"
+#include "fit_label.h"
 #include "method_panel.h"
+#include "plots_panel.h"
+#include "run_list_panel.h"
+#include "run_store.h"
 #include "ui_test_support.h"
 
 using namespace studio;
@@ -248,6 +254,72 @@ class UiHelpTest : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(window.statusBar()->currentMessage(), QString("resumed"), 5000);
     window.action("actionStop")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
+  }
+
+  void runNamesAreNotCutInANarrowList() {
+    RunStore store;
+    RunListPanel list(store);
+    list.resize(260, 200);
+    list.show();
+    RunSeries run;
+    run.name = "quick Adam deblurring on my holiday photographs (3)";
+    const int id = store.add(run);
+    auto* tree = list.findChild<QTreeWidget*>("runTree");
+    QVERIFY(tree);
+    QCoreApplication::processEvents();
+    const QTreeWidgetItem* item = tree->topLevelItem(0);
+    QCOMPARE(item->text(0), run.name);
+    // The column is as wide as the name (icon, check box and margins besides); the list scrolls.
+    QVERIFY(tree->header()->sectionSize(0) > tree->fontMetrics().horizontalAdvance(run.name));
+    QVERIFY(tree->header()->length() > tree->viewport()->width());
+    QVERIFY(item->toolTip(0).startsWith(run.name));
+    store.setName(id, "short");
+    QCoreApplication::processEvents();
+    QVERIFY(tree->header()->sectionSize(0) < tree->fontMetrics().horizontalAdvance(run.name));
+  }
+
+  void plotHintIsWholeOrAbsent() {
+    RunStore store;
+    PlotsPanel panel(store);
+    auto* hint = panel.findChild<FitLabel*>("plotsHint");
+    QVERIFY(hint);
+    for (int width : {1400, 560, 1400}) {
+      panel.resize(width, 600);
+      panel.show();
+      QCoreApplication::processEvents();
+      const bool shown = !hint->text().isEmpty();
+      QVERIFY(!shown || hint->fits());
+      QCOMPARE(shown, width == 1400);  // room for it at 1400 px, none at 560
+      QVERIFY(!hint->toolTip().isEmpty());
+    }
+  }
+
+  void hoverReadoutStaysInsideThePlot() {
+    CurvePlot plot("test");
+    plot.resize(320, 220);
+    plot.show();
+    QCPGraph* g = plot.graph(1, 0);
+    g->setName("quick Adam deblurring on my holiday photographs (3)");
+    for (int k = 0; k <= 10; ++k)
+      g->addData(k, k * k);
+    plot.fit();
+    plot.replot();
+    const QRect area = plot.axisRect()->rect();
+    for (const QPointF& at : {QPointF(area.right() - 2, area.bottom() - 2),
+                              QPointF(area.left() + 2, area.top() + 2), QPointF(area.center())}) {
+      plot.showReadoutAt(at);
+      QVERIFY(!plot.readout().isEmpty());
+      const QRectF box = plot.readoutRect();
+      QVERIFY2(box.left() >= 0 && box.top() >= 0 && box.right() <= plot.width() &&
+                   box.bottom() <= plot.height(),
+               qPrintable(QString("%1,%2 %3x%4 in %5x%6")
+                              .arg(box.left())
+                              .arg(box.top())
+                              .arg(box.width())
+                              .arg(box.height())
+                              .arg(plot.width())
+                              .arg(plot.height())));
+    }
   }
 };
 

@@ -56,10 +56,12 @@ RunListPanel::RunListPanel(RunStore& store, QWidget* parent) : QWidget(parent), 
   tree_->setUniformRowHeights(true);
   tree_->setAlternatingRowColors(true);
   tree_->setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::DoubleClicked);
+  // Every column as wide as its texts, names included: a narrow dock scrolls rather than cuts.
   tree_->header()->setStretchLastSection(true);
-  tree_->header()->setSectionResizeMode(kName, QHeaderView::Stretch);
-  for (int c = kMethod; c < kColumns; ++c)
+  for (int c = kName; c < kColumns; ++c)
     tree_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+  tree_->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+  tree_->setTextElideMode(Qt::ElideNone);
   layout->addWidget(tree_, 1);
 
   auto* buttons = new QHBoxLayout;
@@ -149,7 +151,8 @@ void RunListPanel::refresh(int id) {
                                 ? QString()
                                 : tr("best %1 dB").arg(summary.best_test_psnr, 0, 'f', 2));
   it->setText(kStatus, run->status);
-  it->setToolTip(kName, run->folder.isEmpty() ? tr("not recorded on disk") : run->folder);
+  it->setToolTip(kName, run->name + QStringLiteral("\n") +
+                            (run->folder.isEmpty() ? tr("not recorded on disk") : run->folder));
   it->setToolTip(kStatus, run->backend);
   updating_ = false;
 }

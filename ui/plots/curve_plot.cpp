@@ -6,15 +6,6 @@
 #include "plot_axes.h"
 
 namespace studio {
-namespace {
-
-QString Number(double v) {
-  if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-3)) return QString::number(v, 'g', 4);
-  return QString::number(v, 'g', 6);
-}
-
-}  // namespace
-
 CurvePlot::CurvePlot(const QString& title, QWidget* parent) : QCustomPlot(parent), title_(title) {
   setObjectName(title);
   setMinimumSize(200, 150);
@@ -322,86 +313,6 @@ void CurvePlot::onMousePress(QMouseEvent* event) {
 void CurvePlot::leaveEvent(QEvent* event) {
   hideReadout();
   QCustomPlot::leaveEvent(event);
-}
-
-void CurvePlot::hideReadout() {
-  if (!readout_->visible() && !tracer_->visible() && !cross_->visible()) return;
-  readout_->setVisible(false);
-  tracer_->setVisible(false);
-  cross_->setVisible(false);
-  layer(QStringLiteral("crosshair"))->replot();
-}
-
-QString CurvePlot::readout() const {
-  return readout_->visible() ? readout_->text() : QString();
-}
-
-void CurvePlot::onMouseMove(QMouseEvent* event) {
-  showReadoutAt(event->position());
-}
-
-void CurvePlot::showReadoutAt(const QPointF& pos) {
-  const QRect area = axisRect()->rect();
-  if (!area.contains(pos.toPoint())) {
-    hideReadout();
-    return;
-  }
-  // The data point nearest to the mouse on screen, among the visible graphs.
-  QCPGraph* best = nullptr;
-  double best_key = 0, best_value = 0;
-  double best_distance = 30.0 * 30.0;
-  for (int i = 0; i < graphCount(); ++i) {
-    QCPGraph* g = QCustomPlot::graph(i);
-    if (!g->visible() || g->data()->isEmpty()) continue;
-    const double key = g->keyAxis()->pixelToCoord(pos.x());
-    auto it = g->data()->findBegin(key, true);
-    for (int step = 0; step < 3 && it != g->data()->constEnd(); ++step, ++it) {
-      const double px = g->keyAxis()->coordToPixel(it->key);
-      const double py = g->valueAxis()->coordToPixel(it->value);
-      if (!std::isfinite(px) || !std::isfinite(py)) continue;
-      const double d = (px - pos.x()) * (px - pos.x()) + (py - pos.y()) * (py - pos.y());
-      if (d < best_distance) {
-        best_distance = d;
-        best = g;
-        best_key = it->key;
-        best_value = it->value;
-      }
-    }
-  }
-  QString text;
-  QPointF anchor = pos;
-  if (best) {
-    tracer_->setGraph(best);
-    tracer_->setGraphKey(best_key);
-    tracer_->setPen(QPen(best->pen().color().darker(120), 1.5));
-    tracer_->setBrush(QColor(255, 255, 255, 200));
-    tracer_->setVisible(true);
-    const Entry* entry = entryOf(best);
-    QString value_label = entry ? entry->series : QString();
-    if (value_label.isEmpty()) value_label = best->valueAxis()->label();
-    text = QStringLiteral("%1\n%2: %3\n%4: %5")
-               .arg(best->name(), xAxis->label().isEmpty() ? QStringLiteral("x") : xAxis->label(),
-                    Number(best_key), value_label.isEmpty() ? QStringLiteral("y") : value_label,
-                    Number(best_value));
-    anchor = QPointF(best->keyAxis()->coordToPixel(best_key),
-                     best->valueAxis()->coordToPixel(best_value));
-  } else {
-    tracer_->setVisible(false);
-    text = QStringLiteral("%1: %2\n%3: %4")
-               .arg(xAxis->label(), Number(xAxis->pixelToCoord(pos.x())), yAxis->label(),
-                    Number(yAxis->pixelToCoord(pos.y())));
-  }
-  cross_->point1->setCoords(anchor.x(), 0.0);
-  cross_->point2->setCoords(anchor.x(), 1.0);
-  cross_->setVisible(true);
-  readout_->setText(text);
-  const bool right = anchor.x() > area.center().x();
-  const bool below = anchor.y() < area.center().y();
-  readout_->setPositionAlignment((right ? Qt::AlignRight : Qt::AlignLeft) |
-                                 (below ? Qt::AlignTop : Qt::AlignBottom));
-  readout_->position->setCoords(anchor.x() + (right ? -10 : 10), anchor.y() + (below ? 10 : -10));
-  readout_->setVisible(true);
-  layer(QStringLiteral("crosshair"))->replot();
 }
 
 }  // namespace studio

@@ -6,6 +6,7 @@
 
 #include <qcustomplot.h>
 #include <QPointer>
+#include <QTimer>
 #include <map>
 #include <utility>
 #include <vector>
@@ -48,11 +49,19 @@ class CurvePlot final : public QCustomPlot {
   void fit();
   void resetView();  // back to following the data
   bool userView() const { return user_view_; }
+  // Centres the x range on x keeping its width (on a logarithmic axis, its ratio), as a pan
+  // would, and draws a cursor line there for a few seconds (plot_cursor.cpp). False, and
+  // nothing moves, where x has no place on the axis (not finite; not positive on a log axis).
+  bool centreOn(double x, const QColor& color);
+  bool cursorShown() const;
+  double cursorX() const;  // where the cursor line was drawn last (NaN: never)
   // A queued replot: several requests in one event-loop pass draw once.
   void requestReplot() { replot(QCustomPlot::rpQueuedReplot); }
 
   // The crosshair's current text (for tests and the status bar); empty when hidden.
   QString readout() const;
+  // Where its box lies, in widget coordinates (empty when hidden).
+  QRectF readoutRect() const;
   // Moves the crosshair as if the mouse were at pos (widget coordinates).
   void showReadoutAt(const QPointF& pos);
 
@@ -91,6 +100,8 @@ class CurvePlot final : public QCustomPlot {
   QCPItemTracer* tracer_ = nullptr;
   QCPItemText* readout_ = nullptr;
   QCPItemStraightLine* cross_ = nullptr;
+  QCPItemStraightLine* cursor_ = nullptr;  // made on the first centreOn()
+  QTimer* cursor_timer_ = nullptr;
   bool user_view_ = false;
 };
 

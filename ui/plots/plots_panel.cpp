@@ -17,6 +17,8 @@
 
 #include "curve_plot.h"
 #include "exporters.h"
+#include "fit_label.h"
+#include "run_labels.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -28,17 +30,6 @@ constexpr int kRaw = 0;
 constexpr int kSmoothed = 1;
 constexpr double kSmoothing = 0.9;
 constexpr int kCoalesceMs = 40;
-
-QString KnobSymbol(const std::string& field) {
-  static const std::map<std::string, QString> names = {
-      {"step.initial", QStringLiteral("α₀")},     {"step.exponent", QStringLiteral("q")},
-      {"step.kind", QStringLiteral("α")},         {"accuracy.initial", QStringLiteral("ε₀")},
-      {"accuracy.exponent", QStringLiteral("p")}, {"accuracy.kind", QStringLiteral("ε")},
-      {"delta.rule", QStringLiteral("δ rule")},   {"delta.value", QStringLiteral("δ value")},
-      {"batch_size", QStringLiteral("batch")}};
-  const auto it = names.find(field);
-  return it == names.end() ? ToQString(field) : it->second;
-}
 
 }  // namespace
 
@@ -83,13 +74,13 @@ PlotsPanel::PlotsPanel(RunStore& store, QWidget* parent) : QWidget(parent), stor
   bar->addWidget(log_x_box_);
   bar->addWidget(log_loss_box_);
   bar->addWidget(smooth_box_);
-  auto* hint = new QLabel(tr("wheel: zoom · double-click: fit"));
+  auto* hint = new FitLabel(tr("wheel: zoom · double-click: fit"));  // whole, or not at all
+  hint->setObjectName(QStringLiteral("plotsHint"));
   hint->setToolTip(
       tr("Drag to pan, turn the wheel to zoom (over an axis: that axis only), "
          "double-click to follow the data again; right-click to export"));
   hint->setForegroundRole(QPalette::PlaceholderText);
   hint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-  hint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   bar->addWidget(hint, 1);
   auto* fit = new QPushButton(tr("Fit all"));
   fit->setObjectName(QStringLiteral("fitButton"));

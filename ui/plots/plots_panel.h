@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <QWidget>
 #include <array>
+#include <limits>
 #include <map>
 
 #include "run_store.h"
@@ -41,6 +42,14 @@ class PlotsPanel final : public QWidget {
   bool smooth() const { return smooth_; }
   void setSmooth(bool smooth);
   void resetViews();
+  // Centres every plot's x range on where iteration `iteration` of run `run_id` lies (the x value
+  // of its knob markers: EventXValue; on the wall-time axis wall_seconds, or with NaN the training
+  // time of the record), keeping the plots' zoom, and draws a transient cursor line there. The
+  // schedules plot, drawn against iterations, centres on the iteration. False for an unknown run.
+  bool jumpToIteration(int run_id, long iteration,
+                       double wall_seconds = std::numeric_limits<double>::quiet_NaN());
+  // Where iteration `iteration` of the run lies on the loss and PSNR plots' x-axis.
+  double iterationX(const RunSeries& run, long iteration, double wall_seconds) const;
   // Writes the four plots as <base>-<key>.<suffix>; returns the files written.
   QStringList exportAll(const QString& folder, const QString& suffix, QString* error);
 

@@ -8,18 +8,17 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QRegularExpression>
-#include <QScrollArea>
-#include <QSplitter>
 #include <QStatusBar>
 #include <QUrl>
+#include <QVBoxLayout>
 
-#include "activation_view.h"
 #include "app_settings.h"
 #include "apply_dialog.h"
 #include "bilevel/backend_info.h"
 #include "bilevel/config_json.h"
 #include "bilevel/presets.h"
 #include "bilevel/run_folder.h"
+#include "comparison_bar.h"
 #include "curve_plot.h"
 #include "dataset_panel.h"
 #include "exporters.h"
@@ -29,31 +28,12 @@
 #include "preview_panel.h"
 #include "run_folder_loader.h"
 #include "run_list_panel.h"
-#include "run_previewer.h"
 #include "run_status_bar.h"
 #include "run_store.h"
-#include "solver_panel.h"
 #include "string_conversion.h"
 
 namespace studio {
 namespace {
-
-QDockWidget* Dock(const QString& title, const QString& name, QWidget* content, bool scroll) {
-  auto* dock = new QDockWidget(title);
-  dock->setObjectName(name);
-  if (scroll) {
-    auto* area = new QScrollArea;
-    area->setMinimumWidth(content->minimumSizeHint().width() + 18);
-    area->setWidgetResizable(true);
-    area->setFrameShape(QFrame::NoFrame);
-    area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    area->setWidget(content);
-    dock->setWidget(area);
-  } else {
-    dock->setWidget(content);
-  }
-  return dock;
-}
 
 bool IsImageFile(const QString& path) {
   static const QStringList suffixes = {"png", "jpg", "jpeg", "bmp", "tif", "tiff"};
@@ -76,7 +56,14 @@ MainWindow::MainWindow(QWidget* parent)
   bilevel::LoadPreset("quick", &base_config_);
 
   plots_ = new PlotsPanel(*store_);
-  setCentralWidget(plots_);
+  comparison_bar_ = new ComparisonBar(*store_);
+  auto* centre = new QWidget;
+  auto* column = new QVBoxLayout(centre);
+  column->setContentsMargins(0, 0, 0, 0);
+  column->setSpacing(0);
+  column->addWidget(comparison_bar_);
+  column->addWidget(plots_, 1);
+  setCentralWidget(centre);
   createDocks();
   status_info_ = new RunStatusBar(statusBar());
   status_info_->setBackend(ToQString(bilevel::CpuBackendDescription()));
@@ -103,63 +90,6 @@ MainWindow::~MainWindow() {
   delete apply_dialog_;
   training_.reset();
   store_.reset();
-}
-
-void MainWindow::createDocks() {
-  dataset_panel_ = new DatasetPanel;
-  method_panel_ = new MethodPanel;
-  preview_panel_ = new PreviewPanel;
-  kernel_view_ = new KernelView;
-  kernel_view_->setObjectName(QStringLiteral("kernelView"));
-  activation_view_ = new ActivationView;
-  activation_view_->setObjectName(QStringLiteral("activationView"));
-  activation_view_->hide();
-  auto* filters = new QSplitter(Qt::Vertical);
-  filters->addWidget(kernel_view_);
-  filters->addWidget(activation_view_);
-  run_list_ = new RunListPanel(*store_);
-  auto* solvers = new SolverPanel(*store_);
-
-  QDockWidget* data = Dock(tr("Dataset"), QStringLiteral("datasetDock"), dataset_panel_, true);
-  QDockWidget* method = Dock(tr("Method"), QStringLiteral("methodDock"), method_panel_, true);
-  QDockWidget* preview = Dock(tr("Preview"), QStringLiteral("previewDock"), preview_panel_, false);
-  QDockWidget* kernels = Dock(tr("Kernels"), QStringLiteral("kernelDock"), filters, false);
-  QDockWidget* runs = Dock(tr("Runs"), QStringLiteral("runsDock"), run_list_, false);
-  QDockWidget* inner = Dock(tr("Inner Solvers"), QStringLiteral("solverDock"), solvers, false);
-  addDockWidget(Qt::LeftDockWidgetArea, method);
-  addDockWidget(Qt::LeftDockWidgetArea, data);
-  tabifyDockWidget(method, data);
-  method->raise();
-  addDockWidget(Qt::RightDockWidgetArea, preview);
-  addDockWidget(Qt::RightDockWidgetArea, kernels);
-  addDockWidget(Qt::RightDockWidgetArea, runs);
-  tabifyDockWidget(runs, inner);
-  runs->raise();
-  resizeDocks({method, preview}, {370, 440}, Qt::Horizontal);
-  resizeDocks({preview, kernels, runs}, {300, 190, 220}, Qt::Vertical);
-
-  connect(dataset_panel_, &DatasetPanel::folderChosen, this, &MainWindow::addRecentFolder);
-  connect(dataset_panel_, &DatasetPanel::imageActivated, preview_panel_, &PreviewPanel::setTarget);
-  connect(dataset_panel_, &DatasetPanel::loadProgress, this, [this](int done, int total) {
-    if (!training_->busy()) status_info_->setBusy(tr("images"), done, total);
-  });
-  connect(dataset_panel_, &DatasetPanel::loadFinished, this, [this](const QString& summary) {
-    if (!training_->busy()) status_info_->clearBusy();
-    showMessage(summary);
-  });
-  connect(preview_panel_, &PreviewPanel::targetChanged, this, &MainWindow::refreshPreview);
-  connect(method_panel_, &MethodPanel::knobChanged, this, &MainWindow::onKnobChanged);
-  connect(method_panel_, &MethodPanel::presetChosen, this, &MainWindow::onPresetChosen);
-  connect(run_list_, &RunListPanel::openRequested, this, &MainWindow::onOpenRun);
-  connect(run_list_, &RunListPanel::removeRequested, this, &MainWindow::onRemoveRun);
-  connect(run_list_, &RunListPanel::currentRunChanged, this, &MainWindow::updateActions);
-  connect(run_list_, &RunListPanel::currentRunChanged, this, &MainWindow::refreshPreview);
-  run_previewer_ = new RunPreviewer(this);
-  connect(run_previewer_, &RunPreviewer::finished, this, &MainWindow::onRunPreview);
-  connect(store_.get(), &RunStore::runChanged, this, [this](int id) {
-    if (id == selectedRun()) refreshPreview();  // e.g. its final parameters arrived
-  });
-  connect(plots_, &PlotsPanel::exportCurvesRequested, this, &MainWindow::onExportCurves);
 }
 
 void MainWindow::connectTraining() {

@@ -20,7 +20,10 @@ class QScrollArea;
 namespace studio {
 
 class ApplyDialog;
+class ComparisonBar;
 class DatasetPanel;
+class EventsPanel;
+class FiltersDialog;
 class KernelView;
 class ActivationView;
 class MethodPanel;
@@ -69,6 +72,8 @@ class MainWindow final : public QMainWindow {
   bilevel::Status copyRunFolder(int run_id, const QString& destination);
   void removeRun(int run_id, bool move_folder_to_trash);
   ApplyDialog* showApplyDialog();
+  // View ▸ Filters: the shown run's filters, initial and learned, at a readable size.
+  FiltersDialog* showFiltersDialog();
   void showDataFolder(const QString& folder);  // "" for the built-in images
   // What dropping files on the window does: a run folder is re-opened, another folder becomes the
   // dataset, an image or a regularizer goes to the Apply dialog.
@@ -78,11 +83,13 @@ class MainWindow final : public QMainWindow {
   RunStore& store() { return *store_; }
   TrainingManager& training() { return *training_; }
   PlotsPanel* plots() const { return plots_; }
+  ComparisonBar* comparisonBar() const { return comparison_bar_; }
   DatasetPanel* datasetPanel() const { return dataset_panel_; }
   MethodPanel* methodPanel() const { return method_panel_; }
   PreviewPanel* previewPanel() const { return preview_panel_; }
   KernelView* kernelView() const { return kernel_view_; }
   RunListPanel* runList() const { return run_list_; }
+  EventsPanel* eventsPanel() const { return events_panel_; }
   RunStatusBar* statusInfo() const { return status_info_; }
 
   // Without interaction (tests, --screenshot) errors go to the status bar and lastError()
@@ -97,8 +104,9 @@ class MainWindow final : public QMainWindow {
   void dropEvent(QDropEvent* event) override;
 
  private:
-  // main_window.cpp
+  // main_window_docks.cpp
   void createDocks();
+  // main_window.cpp
   void connectTraining();
   void restoreSettings();
   void saveSettings();
@@ -111,7 +119,9 @@ class MainWindow final : public QMainWindow {
   // main_window_preview.cpp
   void onPreview(std::shared_ptr<const PreviewSnapshot> preview);
   void showPreview(const std::shared_ptr<const PreviewSnapshot>& preview);
-  bool isLivePreview(int run_id) const;  // the run trains and its worker makes the previews
+  // The run trains, and its worker makes the previews.
+  bool isLivePreview(int run_id) const;
+  void showFilters(const PreviewSnapshot& preview);
   // Shows the selected run's preview for the chosen image: live, or made by the RunPreviewer.
   void refreshPreview();
   void onRunPreview(const RunPreviewResult& result);
@@ -158,15 +168,18 @@ class MainWindow final : public QMainWindow {
   QByteArray default_state_;
 
   PlotsPanel* plots_ = nullptr;
+  ComparisonBar* comparison_bar_ = nullptr;
   DatasetPanel* dataset_panel_ = nullptr;
   MethodPanel* method_panel_ = nullptr;
   PreviewPanel* preview_panel_ = nullptr;
   KernelView* kernel_view_ = nullptr;
   ActivationView* activation_view_ = nullptr;
   RunListPanel* run_list_ = nullptr;
+  EventsPanel* events_panel_ = nullptr;
   RunStatusBar* status_info_ = nullptr;
   ApplyDialog* apply_dialog_ = nullptr;
   RunPreviewer* run_previewer_ = nullptr;
+  FiltersDialog* filters_dialog_ = nullptr;
   // What the preview shows for a run that is not training, so that a repeated request costs
   // nothing.
   struct PreviewKey {

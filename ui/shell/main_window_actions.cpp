@@ -58,6 +58,10 @@ void MainWindow::createActions() {
       QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
       tr("Continue the selected run from its checkpoint, up to the budget in the Method panel"),
       [this] { onContinueRun(); });
+  add(QStringLiteral("actionFilters"), tr("&Filters…"),
+      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
+      tr("The selected run's filters at a readable size, initial beside learned"),
+      [this] { showFiltersDialog(); });
   add(QStringLiteral("actionOpenData"), tr("Open &Data Folder…"),
       QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), tr("Train on the images of a folder"),
       [this] { onOpenDataFolder(); })
@@ -157,6 +161,7 @@ void MainWindow::createMenus() {
     view_menu_->addAction(action(QStringLiteral("actionX_") + XAxisKey(axis)));
   view_menu_->addAction(action(QStringLiteral("actionLogX")));
   view_menu_->addAction(action(QStringLiteral("actionFit")));
+  view_menu_->addAction(action(QStringLiteral("actionFilters")));
   view_menu_->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>())
     view_menu_->addAction(dock->toggleViewAction());

@@ -2,6 +2,7 @@
 // trains; for any other run (finished, re-opened, or chosen while another trains) a preview made
 // by the RunPreviewer from the run's config and latest parameters.
 #include "activation_view.h"
+#include "filters_dialog.h"
 #include "kernel_view.h"
 #include "main_window.h"
 #include "preview_panel.h"
@@ -14,11 +15,31 @@ namespace studio {
 void MainWindow::showPreview(const std::shared_ptr<const PreviewSnapshot>& preview) {
   preview_panel_->setSnapshot(preview);
   if (!preview) return;
+  if (filters_dialog_ && filters_dialog_->isVisible()) showFilters(*preview);
   kernel_view_->setSummary(preview->summary);
   kernel_view_->setKernels(preview->kernels, preview->weights, preview->smoothing,
                            preview->iteration);
   activation_view_->setCurves(preview->curves, preview->iteration);
   activation_view_->setVisible(!preview->curves.empty());
+}
+
+void MainWindow::showFilters(const PreviewSnapshot& preview) {
+  const RunSeries* run = store_->find(preview.run_id);
+  filters_dialog_->setRun(run ? run->name : QString(), preview.regularizer, preview.theta,
+                          preview.iteration);
+}
+
+FiltersDialog* MainWindow::showFiltersDialog() {
+  if (!filters_dialog_) filters_dialog_ = new FiltersDialog(this);
+  if (const auto shown = preview_panel_->snapshot()) {
+    showFilters(*shown);
+  } else if (const RunSeries* run = store_->find(selectedRun())) {
+    const long iteration = run->records.empty() ? 0 : run->records.back().iteration;
+    filters_dialog_->setRun(run->name, run->regularizer, run->theta, iteration);
+  }
+  filters_dialog_->show();
+  filters_dialog_->raise();
+  return filters_dialog_;
 }
 
 bool MainWindow::isLivePreview(int run_id) const {

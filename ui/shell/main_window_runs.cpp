@@ -19,6 +19,7 @@
 #include "bilevel/config_json.h"
 #include "bilevel/presets.h"
 #include "bilevel/run_folder.h"
+#include "comparison_bar.h"
 #include "curve_plot.h"
 #include "dataset_panel.h"
 #include "exporters.h"
@@ -90,15 +91,21 @@ std::pair<int, int> MainWindow::startComparison() {
   plots_->setXAxis(XAxis::kComputations);
   status_info_->resetRun();
   showMessage(tr("ISGD, then MAID on the same data and seed, in %1").arg(root));
-  return training_->startComparison(config, root, name);
+  const std::pair<int, int> runs = training_->startComparison(config, root, name);
+  if (runs.first && runs.second) comparison_bar_->compare(runs.first, runs.second);
+  return runs;
 }
 
 bilevel::Status MainWindow::openRun(const QString& dir) {
   // A comparison folder holds its runs (isgd/, maid/): open each of them.
   if (!bilevel::RunFolder::IsRunFolder(ToStd(dir))) {
     const QStringList runs = RunsInside(dir);
-    for (const QString& run : runs)
+    std::vector<int> ids;
+    for (const QString& run : runs) {
       if (bilevel::Status s = openRun(run); !s.ok()) return s;
+      ids.push_back(selectedRun());
+    }
+    if (ids.size() == 2) comparison_bar_->compare(ids[0], ids[1]);  // isgd/ and maid/
     if (!runs.isEmpty()) return bilevel::Status::Ok();
   }
   for (const RunSeries* r : store_->runs())

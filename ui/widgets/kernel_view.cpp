@@ -8,6 +8,11 @@ namespace studio {
 KernelView::KernelView(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
   setMinimumSize(120, 80);
+  setToolTip(tr("Double-click for a larger view, initial beside learned (View ▸ Filters)"));
+}
+
+void KernelView::mouseDoubleClickEvent(QMouseEvent*) {
+  emit enlargeRequested();
 }
 
 void KernelView::setKernels(std::vector<QImage> kernels, std::vector<double> weights,

@@ -26,8 +26,12 @@ class KernelView final : public QWidget {
   QImage sheet(int cell = 64) const;
   QSize sizeHint() const override { return {320, 180}; }
 
+ signals:
+  void enlargeRequested();  // a double-click: the Filters dialog
+
  protected:
   void paintEvent(QPaintEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
 
  private:
   int columns(int width, int height) const;
