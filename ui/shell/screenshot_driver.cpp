@@ -1,14 +1,20 @@
 #include "screenshot_driver.h"
 
 #include <QApplication>
+#include <QDeadlineTimer>
+#include <QDockWidget>
+#include <QFileInfo>
 #include <QPixmap>
+#include <QThread>
 #include <cstdio>
 
 #include "bilevel/presets.h"
+#include "comparison_bar.h"
 #include "dataset_panel.h"
 #include "main_window.h"
 #include "method_panel.h"
 #include "preview_panel.h"
+#include "run_list_panel.h"
 #include "scientific_spin_box.h"
 #include "string_conversion.h"
 
@@ -64,17 +70,47 @@ void ScreenshotDriver::onIdle() {
   QTimer::singleShot(600, this, &ScreenshotDriver::grab);
 }
 
+// The main window as it is, then with the Inner Solvers and the Events tabs raised (the events of
+// the first run, which has the knob change): FILE, FILE-solvers and FILE-events.
 void ScreenshotDriver::grab() {
   timeout_.stop();
   QCoreApplication::processEvents();
-  const QPixmap pixmap = window_.grab();
-  if (pixmap.isNull() || !pixmap.save(path_)) {
-    std::fprintf(stderr, "bilevel-studio: could not write %s\n", qPrintable(path_));
-    emit done(1);
-    return;
+  const QFileInfo file(path_);
+  const auto save = [this](const QString& path) {
+    QCoreApplication::processEvents();
+    const QPixmap pixmap = window_.grab();
+    if (pixmap.isNull() || !pixmap.save(path)) {
+      std::fprintf(stderr, "bilevel-studio: could not write %s\n", qPrintable(path));
+      return false;
+    }
+    std::printf("wrote %s (%dx%d)\n", qPrintable(path), pixmap.width(), pixmap.height());
+    return true;
+  };
+  bool ok = save(path_);
+  if (const int first = window_.comparisonBar()->first()) {
+    window_.runList()->setCurrentRun(first);
+    // Its preview is made off the GUI thread: wait for it (a few seconds at most).
+    QDeadlineTimer deadline(10000);
+    while (!deadline.hasExpired()) {
+      const auto shown = window_.previewPanel()->snapshot();
+      if (shown && shown->run_id == first) break;
+      QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+      QThread::msleep(20);
+    }
   }
-  std::printf("wrote %s (%dx%d)\n", qPrintable(path_), pixmap.width(), pixmap.height());
-  emit done(0);
+  const std::pair<const char*, const char*> tabs[] = {{"solverDock", "solvers"},
+                                                      {"eventsDock", "events"}};
+  for (const auto& [dock_name, suffix] : tabs) {
+    auto* dock = window_.findChild<QDockWidget*>(QString::fromLatin1(dock_name));
+    if (!dock) continue;
+    dock->raise();
+    ok = save(QStringLiteral("%1/%2-%3.%4")
+                  .arg(file.path(), file.completeBaseName(), QString::fromLatin1(suffix),
+                       file.suffix())) &&
+         ok;
+  }
+  if (auto* runs = window_.findChild<QDockWidget*>(QStringLiteral("runsDock"))) runs->raise();
+  emit done(ok ? 0 : 1);
 }
 
 }  // namespace studio

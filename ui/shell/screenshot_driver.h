@@ -1,6 +1,7 @@
 // bilevel-studio --screenshot FILE: trains a short quick-preset comparison (Adam-preconditioned
 // ISGD, then MAID at the same cost), changes the step size once on the way so that a knob marker
-// shows, then grabs the main window into FILE.
+// shows, then grabs the main window into FILE, and again with the Inner Solvers and the Events
+// tabs raised into FILE-solvers and FILE-events (same folder and suffix).
 #pragma once
 
 #include <QObject>
