@@ -25,7 +25,7 @@ struct FistaOptions {
   double lipschitz_safety = 1.05;  // multiplies the power-method estimate
   bool strongly_convex_momentum = true;
   bool adaptive_restart = true;
-  unsigned seed = 7;  // start vector of the power method
+  unsigned seed = 7;  // start vector of the power method (the same for every image)
   // Asked once per iteration (on the calling thread); returning false stops the solve with
   // kCancelled. It may block, which pauses the solve. Empty: never cancelled.
   std::function<bool()> keep_going;
@@ -39,7 +39,8 @@ struct FistaOptions {
 template <typename T>
 SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem, Batch<T>& x);
 
-// lambda_max of each image's operator by power iteration (returned per image, summary counts).
+// lambda_max of each image's operator by power iteration (returned per image, summary counts),
+// every image from the same start vector drawn from seed.
 // keep_going is asked before every iteration; when it says no the result is empty.
 template <typename T>
 std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,

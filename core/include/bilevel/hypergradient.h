@@ -3,7 +3,14 @@
 // For each image: FISTA solves the lower level to ||grad_x h_i|| <= eps, CG solves
 // H_i q_i = grad g_i(x_i) to residual <= delta, and z_i = -(d/dtheta grad_x h_i)^T q_i. The batch
 // hypergradient is the mean of the z_i. Warm starts go in and come out through x and q.
+//
+// Every per-image result (solution, iterations, loss, PSNR, z_i) is what the image gives alone,
+// bit for bit, whatever else the batch holds; batch-wide values are reduced from them in the
+// batch's order (MeanInOrder). A data-parallel run, which solves a batch's images on several
+// processes, reduces the same per-image values the same way and so gets the same numbers.
 #pragma once
+
+#include <Eigen/Core>
 
 #include <string>
 #include <vector>
@@ -33,16 +40,22 @@ struct BatchData {
   const Batch<T>* measured = nullptr;  // y = A x* + noise
 };
 
+// The canonical reduction of per-image values: their sum in the given order, then divided by
+// their count (0 for none). The columns version does the same for each row of d x n values.
+double MeanInOrder(const std::vector<double>& values);
+Eigen::VectorXd MeanInOrder(const Eigen::MatrixXd& columns);
+
 template <typename T>
 struct HypergradientResult {
   SolverStatus status = SolverStatus::kInvalidInput;
   std::string message;
-  Vector<T> gradient;          // mean of z_i over the batch
-  double loss = 0.0;           // mean ||x_i - x*_i||^2 at the inexact solutions
-  std::vector<double> losses;  // per image
-  std::vector<double> psnr;    // per image, on [0, 1] intensities
-  SolveSummary lower;          // FISTA per image
-  SolveSummary linear;         // CG per image
+  Vector<T> gradient;               // mean of z_i over the batch (MeanInOrder of image_gradients)
+  Eigen::MatrixXd image_gradients;  // d x n: z_i of each image, in double
+  double loss = 0.0;                // mean ||x_i - x*_i||^2 at the inexact solutions
+  std::vector<double> losses;       // per image
+  std::vector<double> psnr;         // per image, on [0, 1] intensities
+  SolveSummary lower;               // FISTA per image
+  SolveSummary linear;              // CG per image
 
   bool usable() const {
     return status == SolverStatus::kConverged || status == SolverStatus::kMaxIterations;

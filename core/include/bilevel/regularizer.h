@@ -98,6 +98,20 @@ class Regularizer {
   // out = sum over active i of (d/dtheta grad_x R(x_i))^T q_i (length parameterCount()).
   virtual void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
                                Vector<T>& out) = 0;
+  // The same terms one image at a time, in double: column k of out (parameterCount() x
+  // active.size()) is (d/dtheta grad_x R(x_i))^T q_i for i = active[k], bit for bit what image i
+  // gives alone, whatever else the batch holds (data-parallel runs sum them in a fixed order).
+  // Default: mixedDerivative on one image at a time; types override it to work on images in
+  // parallel.
+  virtual void mixedDerivatives(const std::vector<int>& active, const Batch<T>& x,
+                                const Batch<T>& q, Eigen::MatrixXd& out) {
+    out.resize(parameterCount(), Eigen::Index(active.size()));
+    Vector<T> one;
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      mixedDerivative(std::vector<int>{active[k]}, x, q, one);
+      out.col(Eigen::Index(k)) = one.template cast<double>();
+    }
+  }
 
   // --- Views, for export and the application -------------------------------------------------
   // Readable values of theta in the order they are exported (JSON and .npz).

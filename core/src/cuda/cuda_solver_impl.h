@@ -223,7 +223,8 @@ struct CudaSolver::Impl {
     return Status::Ok();
   }
 
-  // Start vectors for CPU batch positions 0..count-1, generated exactly as PowerMethod does.
+  // Start vectors for CPU batch positions 0..count-1, generated exactly as PowerMethod does (the
+  // same vector at every position).
   Status ensureStartVectors(unsigned seed, const Shape& image, int count) {
     if (start_count >= count && start_seed == seed && SameImageShape(start.shape(), image))
       return Status::Ok();
@@ -231,7 +232,7 @@ struct CudaSolver::Impl {
     const Shape shape{count, image.c, image.h, image.w};
     Batch<float> v(shape);
     for (int i = 0; i < count; ++i) {
-      std::mt19937 rng(seed + 7919u * unsigned(i));
+      std::mt19937 rng(seed);
       std::normal_distribution<double> normal;
       float* vi = v.image(i);
       for (std::size_t q = 0; q < v.imageSize(); ++q)

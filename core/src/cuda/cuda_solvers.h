@@ -82,8 +82,8 @@ class CudaSolver {
   CudaSolver& operator=(const CudaSolver&) = delete;
 
   // FISTA from the warm starts in x (solutions out), as SolveFista. start_ids[i] chooses image i's
-  // power-method start vector, the one the CPU gives image start_ids[i] of its batch (seed +
-  // 7919 * id); empty: ids 0..n-1.
+  // power-method start vector, the one the CPU gives image start_ids[i] of its batch (the CPU
+  // now gives every position the same vector drawn from seed); empty: ids 0..n-1.
   SolveSummary fista(const FistaOptions& options, const CudaProblem& problem, DeviceBatch& x,
                      const std::vector<int>& start_ids = {});
   // lambda_max of each image's curvature bound (A^T A + (a / nu) sum_j b_j K_j^T K_j + mu0 I) by

@@ -35,10 +35,7 @@ void MeasureLoss(const Batch<T>& x, const Batch<T>& clean, HypergradientResult<T
     result.losses[i] = SquaredError(x, clean, i);
     result.psnr[i] = Psnr(x, clean, i);
   });
-  double total = 0.0;
-  for (double l : result.losses)
-    total += l;
-  result.loss = total / n;
+  result.loss = MeanInOrder(result.losses);
 }
 
 // Lower-level solve shared by the loss and the hypergradient; false when the result is unusable.
@@ -70,13 +67,25 @@ Status HypergradientOptions::validate() const {
   return Status::Ok();
 }
 
+double MeanInOrder(const std::vector<double>& values) {
+  if (values.empty()) return 0.0;
+  double total = 0.0;
+  for (double v : values)
+    total += v;
+  return total / double(values.size());
+}
+
+Eigen::VectorXd MeanInOrder(const Eigen::MatrixXd& columns) {
+  Eigen::VectorXd total = Eigen::VectorXd::Zero(columns.rows());
+  if (columns.cols() == 0) return total;
+  for (Eigen::Index k = 0; k < columns.cols(); ++k)
+    total += columns.col(k);
+  return total / double(columns.cols());
+}
+
 template <typename T>
 double HypergradientResult<T>::meanPsnr() const {
-  if (psnr.empty()) return 0.0;
-  double total = 0.0;
-  for (double p : psnr)
-    total += p;
-  return total / double(psnr.size());
+  return MeanInOrder(psnr);
 }
 
 template <typename T>
@@ -132,9 +141,11 @@ HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
       result.message = result.linear.message;
       return result;
     }
-    // In groups of images, so that a cancellation is seen between them on large batches.
+    // In groups of images, so that a cancellation is seen between them on large batches; each
+    // image's z_i on its own (Regularizer::mixedDerivatives).
     constexpr int kGroup = 8;
-    Vector<T> mixed = Vector<T>::Zero(reg.parameterCount()), part;
+    result.image_gradients.resize(reg.parameterCount(), x.n());
+    Eigen::MatrixXd part;
     for (int first = 0; first < x.n(); first += kGroup) {
       if (options.linear.keep_going && !options.linear.keep_going()) {
         result.status = SolverStatus::kCancelled;
@@ -143,11 +154,11 @@ HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
       }
       const std::vector<int> group(all.begin() + first,
                                    all.begin() + std::min(x.n(), first + kGroup));
-      reg.mixedDerivative(group, x, q, part);
-      mixed += part;
+      reg.mixedDerivatives(group, x, q, part);
+      result.image_gradients.middleCols(first, part.cols()) = -part;
     }
-    result.gradient = -mixed / T(x.n());
-    if (!result.gradient.allFinite()) {
+    result.gradient = MeanInOrder(result.image_gradients).template cast<T>();
+    if (!result.image_gradients.allFinite() || !result.gradient.allFinite()) {
       result.status = SolverStatus::kNonFinite;
       result.message = "the hypergradient is not finite";
       return result;

@@ -65,54 +65,62 @@ void ImageProblemOracle::project(Eigen::VectorXd& theta) const {
   theta += (t - before).cast<double>();  // keeps the double precision of untouched values
 }
 
-OracleResult ImageProblemOracle::evaluate(const Eigen::VectorXd& theta,
-                                          const OracleRequest& request) {
-  OracleResult result;
-  if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return result;
+ImageProblemOracle::Solution ImageProblemOracle::solve(const Eigen::VectorXd& theta,
+                                                       const OracleRequest& request) {
+  Solution solution;
+  OracleResult& result = solution.failure;
+  if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return solution;
   const Vector<float> t = theta.cast<float>();
   const std::unique_ptr<ForwardOperator<float>> op = problem_.train_op->select(request.images);
   const Batch<float> clean = Gather(dataset_.train, request.images);
   const Batch<float> measured = Gather(problem_.train_measured, request.images);
-  Batch<float> x = Gather(x_warm_, request.images);
-  Batch<float> q = Gather(q_warm_, request.images);
+  solution.x = Gather(x_warm_, request.images);
+  if (request.gradient) solution.q = Gather(q_warm_, request.images);
   const BatchData<float> data{op.get(), &clean, &measured};
   const HypergradientOptions options =
       options_.solvers(request.epsilon, request.delta, request.keep_going);
-  const HypergradientResult<float> r = request.gradient
-                                           ? ComputeHypergradient(options, *reg_, t, data, x, q)
-                                           : EvaluateLoss(options, *reg_, t, data, x);
+  const HypergradientResult<float> r =
+      request.gradient ? ComputeHypergradient(options, *reg_, t, data, solution.x, solution.q)
+                       : EvaluateLoss(options, *reg_, t, data, solution.x);
   result.status = ToOracleStatus(r.status);
   result.message = r.message;
   result.lower_iterations = r.lower.totalIterations();
   result.cg_iterations = r.linear.totalIterations();
   result.power_iterations = r.lower.totalPowerIterations();
-  if (!result.ok()) return result;
-  result.loss = r.loss;
-  result.psnr = r.meanPsnr();
-  double norms = 0.0;
-  for (double l : r.losses)
-    norms += 2.0 * std::sqrt(l);  // ||grad g_i|| = ||2 (x_i - x*_i)||
-  result.loss_gradient_norm = norms / double(r.losses.size());
-  if (request.gradient) result.gradient = r.gradient.cast<double>();
-  Scatter(x, request.images, x_warm_);
-  if (request.gradient) Scatter(q, request.images, q_warm_);
-  result.warm_starts_changed = true;
+  if (!result.ok()) return solution;
+  solution.images = OutcomesOf(r, request.gradient);
+  solution.indices = request.images;
+  solution.gradient = request.gradient;
+  return solution;
+}
+
+void ImageProblemOracle::commit(const Solution& solution) {
+  Scatter(solution.x, solution.indices, x_warm_);
+  if (solution.gradient) Scatter(solution.q, solution.indices, q_warm_);
+}
+
+OracleResult ImageProblemOracle::evaluate(const Eigen::VectorXd& theta,
+                                          const OracleRequest& request) {
+  Solution solution = solve(theta, request);
+  if (!solution.failure.ok()) return solution.failure;
+  OracleResult result = ReduceOutcomes(solution.images, request.gradient);
+  result.message = solution.failure.message;
+  commit(solution);
   return result;
 }
 
-double ImageProblemOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
-                                    const std::function<bool()>& keep_going, std::string* failure) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+OracleStatus ImageProblemOracle::testPsnrs(const Eigen::VectorXd& theta, double epsilon,
+                                           const std::function<bool()>& keep_going,
+                                           std::vector<double>* psnr, std::string* failure) {
+  psnr->clear();
   const auto fail = [&](const std::string& why) {
     if (failure) *failure = why;
-    return kNaN;
+    return OracleStatus::kError;
   };
   const int n = dataset_.test.n();
-  if (n == 0) return kNaN;
   const Vector<float> t = theta.cast<float>();
   if (!t.allFinite()) return fail("the parameters are not finite");
   constexpr int kChunk = 16;  // bounds the regularizer's workspace on large test sets
-  double total = 0.0;
   for (int first = 0; first < n; first += kChunk) {
     std::vector<int> images;
     for (int i = first; i < std::min(n, first + kChunk); ++i)
@@ -124,13 +132,21 @@ double ImageProblemOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
         EvaluateLoss(options_.solvers(epsilon, epsilon, keep_going), *reg_, t, data, x);
-    if (r.status == SolverStatus::kCancelled) return kNaN;
+    if (r.status == SolverStatus::kCancelled) return OracleStatus::kCancelled;
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(x, images, test_warm_);
-    for (double p : r.psnr)
-      total += p;
+    psnr->insert(psnr->end(), r.psnr.begin(), r.psnr.end());
   }
-  return total / n;
+  return OracleStatus::kOk;
+}
+
+double ImageProblemOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
+                                    const std::function<bool()>& keep_going, std::string* failure) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  if (dataset_.test.n() == 0) return kNaN;
+  std::vector<double> psnr;
+  if (testPsnrs(theta, epsilon, keep_going, &psnr, failure) != OracleStatus::kOk) return kNaN;
+  return MeanInOrder(psnr);
 }
 
 Status ImageProblemOracle::reconstruct(const Eigen::VectorXd& theta, bool test,

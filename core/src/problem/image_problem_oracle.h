@@ -13,6 +13,7 @@
 #include "bilevel/problem_data.h"
 #include "bilevel/regularizer.h"
 #include "problem/image_problem_options.h"
+#include "problem/oracle_reduction.h"
 
 namespace bilevel {
 
@@ -31,6 +32,24 @@ class ImageProblemOracle final : public ImageOracle {
   void project(Eigen::VectorXd& theta) const override;
   Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
+
+  // The two halves of evaluate(), for a data-parallel run that combines the images of several
+  // processes (ShardedOracle): solve() works out the per-image outcomes of a request and keeps
+  // the new warm starts aside; commit() stores them once the whole call has succeeded.
+  struct Solution {
+    OracleResult failure;  // status kOk, or why the call failed (counts of its work)
+    ImageOutcomes images;  // in the order of request.images
+    std::vector<int> indices;
+    bool gradient = false;
+    Batch<float> x, q;  // the new warm starts of those images
+  };
+  Solution solve(const Eigen::VectorXd& theta, const OracleRequest& request);
+  void commit(const Solution& solution);
+  // The PSNR of every test image at accuracy eps, in index order, updating their warm starts.
+  // kCancelled when keep_going() stopped it; kError (with *failure) when it failed.
+  OracleStatus testPsnrs(const Eigen::VectorXd& theta, double epsilon,
+                         const std::function<bool()>& keep_going, std::vector<double>* psnr,
+                         std::string* failure);
 
   Eigen::VectorXd initialParameters() const override;
   Status reconstruct(const Eigen::VectorXd& theta, bool test, const std::vector<int>& images,

@@ -124,13 +124,24 @@ void ConvexRidge<T>::curvatureBound(const std::vector<int>& active, const Batch<
 template <typename T>
 void ConvexRidge<T>::mixedDerivative(const std::vector<int>& active, const Batch<T>& x,
                                      const Batch<T>& q, Vector<T>& out) {
+  Eigen::MatrixXd parts;
+  mixedDerivatives(active, x, q, parts);
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(parts.rows());
+  for (Eigen::Index k = 0; k < parts.cols(); ++k)
+    sum += parts.col(k);
+  out = sum.cast<T>();
+}
+
+template <typename T>
+void ConvexRidge<T>::mixedDerivatives(const std::vector<int>& active, const Batch<T>& x,
+                                      const Batch<T>& q, Eigen::MatrixXd& out) {
   const int h = x.h(), w = x.w(), d = layout_.size, L = int(layers_.size()), K = config_.knots;
   const std::size_t plane = std::size_t(h) * w;
-  std::vector<double> parts(active.size() * std::size_t(d), 0.0);
+  out = Eigen::MatrixXd::Zero(d, Eigen::Index(active.size()));
   const double lambda = double(lambda_), mu = double(mu_);
   ParallelFor(int(active.size()), [&](int k) {
     const int i = active[k];
-    double* part = parts.data() + std::size_t(k) * d;
+    double* part = out.col(k).data();
     thread_local std::vector<std::vector<T>> xs, qs;
     thread_local std::vector<T> g1, g2, next;
     forward(x.image(i), h, w, xs);
@@ -169,10 +180,6 @@ void ConvexRidge<T>::mixedDerivative(const std::vector<int>& active, const Batch
       g2.swap(next);
     }
   });
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
-  for (std::size_t k = 0; k < active.size(); ++k)
-    sum += Eigen::Map<const Eigen::VectorXd>(parts.data() + k * std::size_t(d), d);
-  out = sum.cast<T>();
 }
 
 template class ConvexRidge<float>;

@@ -278,6 +278,19 @@ void FieldOfExperts<T>::filterResponsesAdjoint(const Batch<T>& responses, Batch<
 template <typename T>
 void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Batch<T>& x,
                                         const Batch<T>& q, Vector<T>& out) {
+  Eigen::MatrixXd parts;
+  mixedDerivatives(active, x, q, parts);
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(layout_.size());
+  for (Eigen::Index k = 0; k < parts.cols(); ++k)
+    sum += parts.col(k);
+  out = sum.cast<T>();
+}
+
+// Each image's term is accumulated on its own, over the kernels in order, so that it does not
+// depend on the other images of the batch.
+template <typename T>
+void FieldOfExperts<T>::mixedDerivatives(const std::vector<int>& active, const Batch<T>& x,
+                                         const Batch<T>& q, Eigen::MatrixXd& out) {
   ensureWorkspace(x.shape());
   Workspace& ws = *ws_;
   const Shape& s = x.shape();
@@ -350,19 +363,18 @@ void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Ba
     }
   });
 
-  out = Vector<T>::Zero(layout_.size());
-  Eigen::VectorXd acc = Eigen::VectorXd::Zero(layout_.size());
+  out = Eigen::MatrixXd::Zero(layout_.size(), Eigen::Index(active.size()));
   for (int task = 0; task < tasks; ++task) {
     const int j = task % J;
     const Partial& p = partial[task];
     const double sj = double(scale_[j]);
+    auto acc = out.col(task / J);
     acc[layout_.theta0()] += sj * p.dot_phi;
     acc[layout_.expertWeight(j)] += sj * p.dot_phi;
     acc[layout_.smoothing()] += sj * p.dot_s;
     for (int m = 0; m < kv; ++m)
       acc[layout_.kernel(j) + m] += p.kernel[m];
   }
-  out = acc.cast<T>();
 }
 
 template class FieldOfExperts<float>;

@@ -102,6 +102,8 @@ class FieldOfExperts final : public Regularizer<T> {
   void hessianBound(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out);
   void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
                        Vector<T>& out) override;
+  void mixedDerivatives(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
+                        Eigen::MatrixXd& out) override;
 
   // theta0, weight, log_expert_weights, expert_weights, log_smoothing, smoothing, kernels.
   std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const override;

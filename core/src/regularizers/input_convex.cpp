@@ -289,12 +289,23 @@ void InputConvexNetwork<T>::hessianVector(const std::vector<int>& active, const 
 template <typename T>
 void InputConvexNetwork<T>::mixedDerivative(const std::vector<int>& active, const Batch<T>& x,
                                             const Batch<T>& q, Vector<T>& out) {
+  Eigen::MatrixXd parts;
+  mixedDerivatives(active, x, q, parts);
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(parts.rows());
+  for (Eigen::Index k = 0; k < parts.cols(); ++k)
+    sum += parts.col(k);
+  out = sum.cast<T>();
+}
+
+template <typename T>
+void InputConvexNetwork<T>::mixedDerivatives(const std::vector<int>& active, const Batch<T>& x,
+                                             const Batch<T>& q, Eigen::MatrixXd& out) {
   const int h = x.h(), w = x.w(), d = count_;
   const std::size_t m = std::size_t(n_) * h * w, hw = std::size_t(h) * w;
-  std::vector<double> parts(active.size() * std::size_t(d), 0.0);
+  out = Eigen::MatrixXd::Zero(d, Eigen::Index(active.size()));
   ParallelFor(int(active.size()), [&](int k) {
     const int i = active[k];
-    double* part = parts.data() + std::size_t(k) * d;
+    double* part = out.col(k).data();
     Work& wk = work(h, w);
     forward(x.image(i), q.image(i), h, w, false, wk);
     double rdot = 0.0;
@@ -330,10 +341,6 @@ void InputConvexNetwork<T>::mixedDerivative(const std::vector<int>& active, cons
       }
     }
   });
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
-  for (std::size_t k = 0; k < active.size(); ++k)
-    sum += Eigen::Map<const Eigen::VectorXd>(parts.data() + k * std::size_t(d), d);
-  out = sum.cast<T>();
 }
 
 template <typename T>

@@ -35,6 +35,8 @@ class InputConvexNetwork final : public Regularizer<T> {
   void hessianVector(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override;
   void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
                        Vector<T>& out) override;
+  void mixedDerivatives(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
+                        Eigen::MatrixXd& out) override;
 
   std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const override;
   std::vector<FilterImage> filters(const Eigen::VectorXd& theta) const override;

@@ -186,11 +186,21 @@ class TotalVariation final : public Regularizer<T> {
 
   void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
                        Vector<T>& out) override {
+    Eigen::MatrixXd parts;
+    mixedDerivatives(active, x, q, parts);
+    Eigen::VectorXd sum = Eigen::VectorXd::Zero(parameterCount());
+    for (Eigen::Index k = 0; k < parts.cols(); ++k)
+      sum += parts.col(k);
+    out = sum.cast<T>();
+  }
+
+  void mixedDerivatives(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
+                        Eigen::MatrixXd& out) override {
     const int h = x.h(), w = x.w(), d = parameterCount();
-    std::vector<double> parts(active.size() * std::size_t(d), 0.0);
+    out = Eigen::MatrixXd::Zero(d, Eigen::Index(active.size()));
     ParallelFor(int(active.size()), [&](int k) {
       const int i = active[k];
-      double* part = parts.data() + std::size_t(k) * d;
+      double* part = out.col(k).data();
       const double nu2 = double(nu_) * double(nu_);
       for (int c = 0; c < channels_; ++c) {
         double first = 0.0, smooth = 0.0;
@@ -208,10 +218,6 @@ class TotalVariation final : public Regularizer<T> {
         part[channels_] += double(weights_[c]) * smooth;
       }
     });
-    Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
-    for (std::size_t k = 0; k < active.size(); ++k)
-      sum += Eigen::Map<const Eigen::VectorXd>(parts.data() + k * std::size_t(d), d);
-    out = sum.cast<T>();
   }
 
   std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const override {

@@ -37,9 +37,11 @@ Status FistaOptions::validate() const {
 template <typename T>
 std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,
                                 unsigned seed, const std::function<bool()>& keep_going) {
+  // Every image starts from the same seeded vector, so that its estimate does not depend on its
+  // position in the batch.
   Batch<T> v(shape), w(shape);
   for (int i = 0; i < shape.n; ++i) {
-    std::mt19937 rng(seed + 7919u * unsigned(i));
+    std::mt19937 rng(seed);
     std::normal_distribution<double> normal;
     T* vi = v.image(i);
     for (std::size_t p = 0; p < v.imageSize(); ++p)

@@ -1,0 +1,45 @@
+// The per-image results of one oracle call and their reduction to an OracleResult. One process
+// (ImageProblemOracle) and a data-parallel run (ShardedOracle, which gathers them from every
+// rank) reduce the same per-image values in the same order, the order of request.images, so both
+// give the same numbers bit for bit.
+#pragma once
+
+#include <Eigen/Core>
+#include <string>
+#include <vector>
+
+#include "bilevel/hypergradient.h"
+#include "bilevel/oracle.h"
+
+namespace bilevel {
+
+struct ImageOutcomes {
+  std::vector<double> loss;  // ||x_i - x*_i||^2 at the inexact solution
+  std::vector<double> psnr;  // dB
+  std::vector<long> lower_iterations, cg_iterations, power_iterations;
+  Eigen::MatrixXd gradients;  // d x n: z_i (no columns when the call had no gradient)
+
+  int size() const { return int(loss.size()); }
+  // Values per image on the wire: loss, psnr, the three counters, then z_i when gradient.
+  static int ValuesPerImage(int parameters, bool gradient) {
+    return 5 + (gradient ? parameters : 0);
+  }
+  // Image k's values, appended to out (ValuesPerImage of them).
+  void pack(int k, bool gradient, std::vector<double>* out) const;
+  // Appends one image from ValuesPerImage values.
+  void unpackAppend(const double* values, int parameters, bool gradient);
+};
+
+// The outcomes of a usable hypergradient (gradient = true) or loss evaluation, image k of r being
+// image k of the request.
+ImageOutcomes OutcomesOf(const HypergradientResult<float>& r, bool gradient);
+
+// The batch's loss, PSNR, ||grad g|| and hypergradient (MeanInOrder), and the iteration counts,
+// with status kOk and warm_starts_changed set.
+OracleResult ReduceOutcomes(const ImageOutcomes& images, bool gradient);
+
+// How bad a failed call is, for combining the outcomes of several processes: an error (the
+// problem could not be evaluated) before a cancellation before a non-finite value; 0 for kOk.
+int Severity(OracleStatus status);
+
+}  // namespace bilevel
