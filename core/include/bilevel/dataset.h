@@ -30,7 +30,9 @@ std::optional<ColorMode> ColorModeFromString(std::string_view text);
 //   kPets ("pets"): the Oxford-IIIT Pet images/ folder (or the dataset root holding it): every
 //     image resized so that its shorter side is image_side, then centre-cropped to a square;
 //     non-image files (the dataset's .mat files) are skipped with a warning.
-enum class DatasetFormat { kFolder, kStl10, kPets };
+//   kSynthetic ("synthetic"): max_images generated image_side x image_side colour images (discs
+//     and bars on shaded backgrounds, image k from seed + k), for benchmarks; path unused.
+enum class DatasetFormat { kFolder, kStl10, kPets, kSynthetic };
 const char* ToString(DatasetFormat format);
 std::optional<DatasetFormat> DatasetFormatFromString(std::string_view text);
 

@@ -57,11 +57,27 @@ struct NpyArray {
 
 using NpyArrays = std::vector<std::pair<std::string, NpyArray>>;
 
+// An array whose values stay where they are: its dtype and shape, and its bytes (C order,
+// little-endian) in pieces that are not copied, for writing large arrays such as a checkpoint's
+// warm starts. The pieces must outlive the write.
+struct NpyView {
+  std::string dtype;
+  std::vector<std::size_t> shape;
+  std::vector<std::string_view> parts;
+  static NpyView Of(const NpyArray& array);  // one piece: array.bytes
+  // A 1-d "<f4" array of the pieces' values, one after the other.
+  static NpyView OfFloats(std::span<const std::span<const float>> pieces);
+  Status check() const;  // as NpyArray::check, over the pieces' total size
+};
+using NpyViews = std::vector<std::pair<std::string, NpyView>>;
+
 // The array of that name, or nullptr.
 const NpyArray* FindArray(const NpyArrays& arrays, std::string_view name);
 
 // The .npy bytes of an array; empty when the array fails check().
 std::string EncodeNpy(const NpyArray& array);
+// What comes before the values in a .npy file of that dtype and shape.
+std::string NpyHeader(const std::string& dtype, const std::vector<std::size_t>& shape);
 Status DecodeNpy(std::string_view bytes, NpyArray* array);
 
 Status WriteNpy(const std::string& path, const NpyArray& array);  // atomic
@@ -71,6 +87,8 @@ Status ReadNpy(const std::string& path, NpyArray* array);
 std::string EncodeNpz(const NpyArrays& arrays, Status* status);
 Status DecodeNpz(std::string_view bytes, NpyArrays* arrays);        // in archive order
 Status WriteNpz(const std::string& path, const NpyArrays& arrays);  // atomic
+// The same file for arrays given as views, written without copying their values.
+Status WriteNpzViews(const std::string& path, const NpyViews& arrays);
 Status ReadNpz(const std::string& path, NpyArrays* arrays);
 
 // The CRC-32 of ZIP, PNG and zlib (polynomial 0xEDB88320), continuing from crc.

@@ -57,6 +57,10 @@ void SyncDirectory(const std::string& dir) {
 }  // namespace
 
 Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
+  return WriteFileAtomically(path, std::span<const std::string_view>(&bytes, 1));
+}
+
+Status WriteFileAtomically(const std::string& path, std::span<const std::string_view> parts) {
   if (path.empty()) return Status::Error("cannot write a file: the path is empty");
   std::string templ = path + ".tmp-XXXXXX";
   std::vector<char> name(templ.begin(), templ.end());
@@ -69,7 +73,8 @@ Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
   const mode_t mode = ::stat(path.c_str(), &existing) == 0 ? (existing.st_mode & 07777) : 0644;
   int error = 0;
   if (::fchmod(fd, mode) != 0) error = errno;
-  if (!error && !WriteAll(fd, bytes)) error = errno ? errno : EIO;
+  for (std::string_view bytes : parts)
+    if (!error && !WriteAll(fd, bytes)) error = errno ? errno : EIO;
   if (!error && ::fsync(fd) != 0) error = errno;
   if (::close(fd) != 0 && !error) error = errno;
   if (!error && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;

@@ -2,6 +2,7 @@
 // so a reader sees either the old or the new contents, never a half-written file.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ namespace bilevel {
 // renames it over path. The new file is readable by everyone (mode 0644) unless it replaces a file,
 // whose mode it keeps. The error names the path and the system's reason.
 Status WriteFileAtomically(const std::string& path, std::string_view bytes);
+// The same for a file made of several pieces, written one after the other (nothing is copied).
+Status WriteFileAtomically(const std::string& path, std::span<const std::string_view> parts);
 
 // Reads a whole file. The error names the path and the system's reason.
 Status ReadFile(const std::string& path, std::string* bytes);

@@ -230,6 +230,8 @@ Status Open(const DatasetOptions& options, detail::DatasetSources* data) {
       return detail::OpenStl10Sources(options, data);
     case DatasetFormat::kPets:
       return detail::OpenPetsSources(options, data);
+    case DatasetFormat::kSynthetic:
+      return detail::OpenSyntheticSources(options, data);
     case DatasetFormat::kFolder:
       break;
   }

@@ -41,6 +41,9 @@ Status OpenFolderSources(const DatasetOptions& options, DatasetSources* out);
 // The Oxford-IIIT Pet images: every image fit to an image_side square (FitSquare).
 Status OpenPetsSources(const DatasetOptions& options, DatasetSources* out);
 
+// dataset.max_images generated image_side x image_side images (synthetic_sources.cpp).
+Status OpenSyntheticSources(const DatasetOptions& options, DatasetSources* out);
+
 // "'text'", the quoting of names in messages.
 std::string Quoted(const std::string& text);
 

@@ -26,6 +26,8 @@ const char* ToString(DatasetFormat format) {
       return "stl10";
     case DatasetFormat::kPets:
       return "pets";
+    case DatasetFormat::kSynthetic:
+      return "synthetic";
     case DatasetFormat::kFolder:
       break;
   }
@@ -36,6 +38,7 @@ std::optional<DatasetFormat> DatasetFormatFromString(std::string_view text) {
   if (text == "folder") return DatasetFormat::kFolder;
   if (text == "stl10" || text == "stl-10") return DatasetFormat::kStl10;
   if (text == "pets" || text == "oxford-iiit-pet") return DatasetFormat::kPets;
+  if (text == "synthetic") return DatasetFormat::kSynthetic;
   return std::nullopt;
 }
 
@@ -56,9 +59,10 @@ Status FieldError(const char* field, const std::string& rule, double got) {
 
 // The side of a format's square images after `scale` (as ScaleImage rounds it); 0: not square.
 int FormatSide(const DatasetOptions& o) {
-  const int side = o.format == DatasetFormat::kStl10  ? detail::kStl10Side
-                   : o.format == DatasetFormat::kPets ? o.image_side
-                                                      : 0;
+  const int side = o.format == DatasetFormat::kStl10 ? detail::kStl10Side
+                   : o.format == DatasetFormat::kPets || o.format == DatasetFormat::kSynthetic
+                       ? o.image_side
+                       : 0;
   return side > 0 ? std::max(1, int(std::lround(side * o.scale))) : 0;
 }
 }  // namespace
@@ -68,7 +72,11 @@ int DatasetOptions::sampleSide() const {
 }
 
 Status DatasetOptions::validate() const {
-  if (format != DatasetFormat::kFolder && folder.empty())
+  if (format == DatasetFormat::kSynthetic && max_images < 1)
+    return Status::Error(
+        "dataset.max_images must give the number of images for dataset.format "
+        "\"synthetic\"");
+  if (format != DatasetFormat::kFolder && format != DatasetFormat::kSynthetic && folder.empty())
     return Status::Error(std::string("dataset.path must name the data for dataset.format \"") +
                          ToString(format) + "\"");
   if (patch_size < 3) return FieldError("dataset.patch_size", "must be at least 3", patch_size);

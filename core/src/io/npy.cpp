@@ -288,8 +288,14 @@ const NpyArray* FindArray(const NpyArrays& arrays, std::string_view name) {
 
 std::string EncodeNpy(const NpyArray& array) {
   if (!array.check().ok()) return {};
-  std::string header = "{'descr': '" + array.dtype +
-                       "', 'fortran_order': False, 'shape': " + array.shapeText() + ", }";
+  return NpyHeader(array.dtype, array.shape) + array.bytes;
+}
+
+std::string NpyHeader(const std::string& dtype, const std::vector<std::size_t>& shape) {
+  NpyArray shaped;
+  shaped.shape = shape;
+  std::string header =
+      "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shaped.shapeText() + ", }";
   // magic (6) + version (2) + length (2) + header + padding + '\n' is a multiple of 64.
   const std::size_t unpadded = kMagicSize + 4 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
@@ -300,8 +306,35 @@ std::string EncodeNpy(const NpyArray& array) {
   out += char(header.size() & 0xff);
   out += char((header.size() >> 8) & 0xff);
   out += header;
-  out += array.bytes;
   return out;
+}
+
+NpyView NpyView::Of(const NpyArray& array) {
+  return {array.dtype, array.shape, {std::string_view(array.bytes)}};
+}
+
+NpyView NpyView::OfFloats(std::span<const std::span<const float>> pieces) {
+  NpyView view{"<f4", {0}, {}};
+  for (std::span<const float> p : pieces) {
+    view.shape[0] += p.size();
+    view.parts.emplace_back(reinterpret_cast<const char*>(p.data()), p.size_bytes());
+  }
+  return view;
+}
+
+Status NpyView::check() const {
+  NpyArray shaped;  // NpyArray's rules, on the total size of the pieces
+  shaped.dtype = dtype;
+  shaped.shape = shape;
+  std::size_t total = 0;
+  for (std::string_view p : parts)
+    total += p.size();
+  if (shaped.itemSize() == 0) return shaped.check();  // names the dtype
+  if (total != shaped.count() * shaped.itemSize())
+    return Status::Error("array of shape " + shaped.shapeText() + " and dtype '" + dtype +
+                         "' needs " + std::to_string(shaped.count() * shaped.itemSize()) +
+                         " bytes, but holds " + std::to_string(total));
+  return Status::Ok();
 }
 
 Status DecodeNpy(std::string_view bytes, NpyArray* array) {

@@ -2,6 +2,7 @@
 // The ZIP layout follows PKWARE's APPNOTE.TXT: local headers with the data, then the central
 // directory, then the end-of-central-directory record (and its ZIP64 form when present).
 #include <array>
+#include <deque>
 #include <limits>
 #include <set>
 
@@ -156,43 +157,59 @@ std::uint32_t Crc32(std::string_view bytes, std::uint32_t crc) {
   return ~crc;
 }
 
-std::string EncodeNpz(const NpyArrays& arrays, Status* status) {
-  auto fail = [&](const std::string& message) {
-    if (status) *status = Status::Error(message);
-    return std::string();
-  };
-  if (arrays.size() >= 0xffff) return fail("too many arrays for a .npz archive");
+namespace {
+
+// The archive of `arrays` as pieces: the small parts (headers, the central directory) are kept in
+// *owned, the arrays' values are the views' own pieces, not copied.
+Status LayoutNpz(const NpyViews& arrays, std::deque<std::string>* owned,
+                 std::vector<std::string_view>* parts) {
+  if (arrays.size() >= 0xffff) return Status::Error("too many arrays for a .npz archive");
   std::set<std::string> names;
-  std::string out, directory;
+  std::string directory;
+  std::uint64_t at = 0;  // bytes so far
+  const auto add = [&](std::string_view piece) {
+    parts->push_back(piece);
+    at += piece.size();
+  };
   for (const auto& [name, array] : arrays) {
-    if (name.empty()) return fail("an array name is empty");
-    if (!names.insert(name).second) return fail("array name '" + name + "' appears twice");
-    if (Status s = array.check(); !s.ok()) return fail("array '" + name + "': " + s.message());
+    if (name.empty()) return Status::Error("an array name is empty");
+    if (!names.insert(name).second) return Status::Error("array name '" + name + "' appears twice");
+    if (Status s = array.check(); !s.ok())
+      return Status::Error("array '" + name + "': " + s.message());
     const std::string entry = name + ".npy";
-    const std::string data = EncodeNpy(array);
-    if (entry.size() > 0xffff) return fail("array name '" + name + "' is too long");
-    if (data.size() >= kMax32 || out.size() >= kMax32)
-      return fail("array '" + name + "' does not fit in a ZIP archive without ZIP64");
-    const std::uint32_t crc = Crc32(data);
-    const std::uint32_t offset = std::uint32_t(out.size());
+    if (entry.size() > 0xffff) return Status::Error("array name '" + name + "' is too long");
+    const std::string& header = owned->emplace_back(NpyHeader(array.dtype, array.shape));
+    std::uint64_t size = header.size();
+    std::uint32_t crc = Crc32(header);
+    for (std::string_view p : array.parts) {
+      size += p.size();
+      crc = Crc32(p, crc);
+    }
+    if (size >= kMax32 || at >= kMax32)
+      return Status::Error("array '" + name + "' does not fit in a ZIP archive without ZIP64");
+    const std::uint32_t offset = std::uint32_t(at);
     bool ascii = true;
     for (char c : entry)
       ascii = ascii && static_cast<unsigned char>(c) < 0x80;
     const std::uint16_t flags = ascii ? 0 : 0x0800;  // bit 11: the name is UTF-8
 
-    Put32(out, kLocalSignature);
-    Put16(out, kVersionNeeded);
-    Put16(out, flags);
-    Put16(out, 0);  // stored
-    Put16(out, 0);  // time 00:00:00
-    Put16(out, kDosDate);
-    Put32(out, crc);
-    Put32(out, std::uint32_t(data.size()));
-    Put32(out, std::uint32_t(data.size()));
-    Put16(out, std::uint32_t(entry.size()));
-    Put16(out, 0);  // no extra field
-    out += entry;
-    out += data;
+    std::string& local = owned->emplace_back();
+    Put32(local, kLocalSignature);
+    Put16(local, kVersionNeeded);
+    Put16(local, flags);
+    Put16(local, 0);  // stored
+    Put16(local, 0);  // time 00:00:00
+    Put16(local, kDosDate);
+    Put32(local, crc);
+    Put32(local, std::uint32_t(size));
+    Put32(local, std::uint32_t(size));
+    Put16(local, std::uint32_t(entry.size()));
+    Put16(local, 0);  // no extra field
+    local += entry;
+    add(local);
+    add(header);
+    for (std::string_view p : array.parts)
+      add(p);
 
     Put32(directory, kCentralSignature);
     Put16(directory, kVersionMadeBy);
@@ -202,8 +219,8 @@ std::string EncodeNpz(const NpyArrays& arrays, Status* status) {
     Put16(directory, 0);
     Put16(directory, kDosDate);
     Put32(directory, crc);
-    Put32(directory, std::uint32_t(data.size()));
-    Put32(directory, std::uint32_t(data.size()));
+    Put32(directory, std::uint32_t(size));
+    Put32(directory, std::uint32_t(size));
     Put16(directory, std::uint32_t(entry.size()));
     Put16(directory, 0);  // extra
     Put16(directory, 0);  // comment
@@ -213,19 +230,40 @@ std::string EncodeNpz(const NpyArrays& arrays, Status* status) {
     Put32(directory, offset);
     directory += entry;
   }
-  if (out.size() + directory.size() >= kMax32)
-    return fail("the arrays do not fit in a ZIP archive without ZIP64");
-  const std::uint32_t directory_offset = std::uint32_t(out.size());
-  out += directory;
-  Put32(out, kEndSignature);
-  Put16(out, 0);
-  Put16(out, 0);
-  Put16(out, std::uint32_t(arrays.size()));
-  Put16(out, std::uint32_t(arrays.size()));
-  Put32(out, std::uint32_t(directory.size()));
-  Put32(out, directory_offset);
-  Put16(out, 0);  // comment
-  if (status) *status = Status::Ok();
+  if (at + directory.size() >= kMax32)
+    return Status::Error("the arrays do not fit in a ZIP archive without ZIP64");
+  std::string& end = owned->emplace_back(std::move(directory));
+  const std::uint32_t directory_size = std::uint32_t(end.size());
+  Put32(end, kEndSignature);
+  Put16(end, 0);
+  Put16(end, 0);
+  Put16(end, std::uint32_t(arrays.size()));
+  Put16(end, std::uint32_t(arrays.size()));
+  Put32(end, directory_size);
+  Put32(end, std::uint32_t(at));  // the directory's offset
+  Put16(end, 0);                  // comment
+  add(end);
+  return Status::Ok();
+}
+
+NpyViews ViewsOf(const NpyArrays& arrays) {
+  NpyViews views;
+  for (const auto& [name, array] : arrays)
+    views.emplace_back(name, NpyView::Of(array));
+  return views;
+}
+
+}  // namespace
+
+std::string EncodeNpz(const NpyArrays& arrays, Status* status) {
+  std::deque<std::string> owned;
+  std::vector<std::string_view> parts;
+  const Status s = LayoutNpz(ViewsOf(arrays), &owned, &parts);
+  if (status) *status = s;
+  if (!s.ok()) return {};
+  std::string out;
+  for (std::string_view p : parts)
+    out += p;
   return out;
 }
 
@@ -283,10 +321,15 @@ Status DecodeNpz(std::string_view bytes, NpyArrays* arrays) {
 }
 
 Status WriteNpz(const std::string& path, const NpyArrays& arrays) {
-  Status status;
-  const std::string bytes = EncodeNpz(arrays, &status);
-  if (!status.ok()) return Status::Error("cannot write '" + path + "': " + status.message());
-  return WriteFileAtomically(path, bytes);
+  return WriteNpzViews(path, ViewsOf(arrays));
+}
+
+Status WriteNpzViews(const std::string& path, const NpyViews& arrays) {
+  std::deque<std::string> owned;
+  std::vector<std::string_view> parts;
+  if (Status s = LayoutNpz(arrays, &owned, &parts); !s.ok())
+    return Status::Error("cannot write '" + path + "': " + s.message());
+  return WriteFileAtomically(path, parts);
 }
 
 Status ReadNpz(const std::string& path, NpyArrays* arrays) {

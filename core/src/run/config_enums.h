@@ -20,7 +20,7 @@ struct EnumValues<ColorMode> {
 template <>
 struct EnumValues<DatasetFormat> {
   static constexpr DatasetFormat kAll[] = {DatasetFormat::kFolder, DatasetFormat::kStl10,
-                                           DatasetFormat::kPets};
+                                           DatasetFormat::kPets, DatasetFormat::kSynthetic};
   static std::optional<DatasetFormat> Parse(std::string_view t) {
     return DatasetFormatFromString(t);
   }
