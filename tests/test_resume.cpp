@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_controller.h"
@@ -115,6 +116,33 @@ class ResumeTest : public QObject {
 
   // A snapshot at budget C holds the parameters of the first iteration that reached C: those of a
   // run stopped by that budget. Keeping snapshots changes nothing else in the run.
+  // The checkpoint written from views of the oracle's warm starts is the file written from
+  // copies, and the CPU engine lends its arrays rather than copying them.
+  void checkpointViewsWriteTheSameFile() {
+    TrainingSession session;
+    TrainingConfig config = SmallConfig(Method::kAdam);
+    config.budget.iterations = 2;
+    QVERIFY(PrepareSession(config, {}, &session).ok());
+    RunController(*session.trainer, nullptr).run();
+    QCOMPARE(session.trainer->iteration(), 2L);
+    NpyArrays arrays;
+    QVERIFY(session.trainer->checkpoint(&arrays).ok());
+    Trainer::CheckpointViews views;
+    QVERIFY(session.trainer->checkpoint(&views).ok());
+    QVERIFY(views.warm_copy.empty());
+    QCOMPARE(int(views.warm.size()), 3);  // lower-level, CG and test warm starts
+    QTemporaryDir tmp;
+    const std::string a = tmp.filePath("a.npz").toStdString();
+    const std::string b = tmp.filePath("b.npz").toStdString();
+    QVERIFY(WriteNpz(a, arrays).ok());
+    QVERIFY(WriteNpzViews(b, views.views()).ok());
+    std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+    const std::string ba((std::istreambuf_iterator<char>(fa)), std::istreambuf_iterator<char>());
+    const std::string bb((std::istreambuf_iterator<char>(fb)), std::istreambuf_iterator<char>());
+    QVERIFY(ba.size() > 1000);
+    QVERIFY(ba == bb);
+  }
+
   void snapshotsHoldTheParametersAtTheirBudgets() {
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,13 @@ class BilevelOracle {
   }
   virtual Status restoreWarmStarts(const std::vector<float>& values) {
     return values.empty() ? Status::Ok() : Status::Error("this problem keeps no warm starts");
+  }
+  // The same values as warmStarts(), in its order, as the pieces of memory that hold them (no
+  // copy: a checkpoint of a large data set then costs no second copy of them); valid until the
+  // next evaluate() or testPsnr(). False when they are not held that way (then warmStarts()
+  // makes the copy). Default: false.
+  virtual bool warmStartViews(std::vector<std::span<const float>>* /*parts*/) const {
+    return false;
   }
 };
 

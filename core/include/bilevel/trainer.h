@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <functional>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,16 @@ class Trainer {
   // live settings and the oracle's warm starts (docs/FORMATS.md, checkpoint.npz). Fails when the
   // warm starts cannot be read.
   Status checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays) const;
+  // The same checkpoint with the warm starts left where the oracle keeps them when it can
+  // (BilevelOracle::warmStartViews), for writing with WriteNpzViews: the same file, without a
+  // copy of the data set's size. Valid until the trainer steps again.
+  struct CheckpointViews {
+    NpyArrays arrays;                          // all but the warm starts
+    std::vector<float> warm_copy;              // the warm starts, when they had to be copied
+    std::vector<std::span<const float>> warm;  // the warm starts, in order
+    NpyViews views() const;                    // everything, "warm_starts" last
+  };
+  Status checkpoint(CheckpointViews* out) const;
   Status restore(const std::vector<std::pair<std::string, NpyArray>>& arrays);
 
  private:

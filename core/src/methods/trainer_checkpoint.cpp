@@ -39,10 +39,15 @@ Status ReadText(const NpyArrays& arrays, const char* name, std::string* out) {
 
 }  // namespace
 
-Status Trainer::checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays) const {
-  std::vector<float> warm;
-  if (Status s = oracle_.warmStarts(&warm); !s.ok()) return s;
-  NpyArrays a;
+Status Trainer::checkpoint(CheckpointViews* out) const {
+  out->warm.clear();
+  out->warm_copy.clear();
+  if (!oracle_.warmStartViews(&out->warm)) {
+    if (Status s = oracle_.warmStarts(&out->warm_copy); !s.ok()) return s;
+    out->warm = {std::span<const float>(out->warm_copy)};
+  }
+  NpyArrays& a = out->arrays;
+  a.clear();
   const auto vec = [](const Eigen::VectorXd& v) {
     return NpyArray::FromDoubles(std::span<const double>(v.data(), std::size_t(v.size())));
   };
@@ -63,8 +68,25 @@ Status Trainer::checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays
   rng << rng_;
   a.emplace_back("rng", NpyArray::FromBytes(rng.str()));
   a.emplace_back("settings", NpyArray::FromBytes(ConfigToJson(config_)));
-  a.emplace_back("warm_starts", NpyArray::FromFloats(warm));
-  *arrays = std::move(a);
+  return Status::Ok();
+}
+
+NpyViews Trainer::CheckpointViews::views() const {
+  NpyViews v;
+  for (const auto& [name, array] : arrays)
+    v.emplace_back(name, NpyView::Of(array));
+  v.emplace_back("warm_starts", NpyView::OfFloats(warm));
+  return v;
+}
+
+Status Trainer::checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays) const {
+  CheckpointViews views;
+  if (Status s = checkpoint(&views); !s.ok()) return s;
+  std::vector<float> warm;
+  for (std::span<const float> part : views.warm)
+    warm.insert(warm.end(), part.begin(), part.end());
+  views.arrays.emplace_back("warm_starts", NpyArray::FromFloats(warm));
+  *arrays = std::move(views.arrays);
   return Status::Ok();
 }
 

@@ -179,6 +179,13 @@ Status ImageProblemOracle::warmStarts(std::vector<float>* values) const {
   return Status::Ok();
 }
 
+bool ImageProblemOracle::warmStartViews(std::vector<std::span<const float>>* parts) const {
+  parts->clear();
+  for (const Batch<float>* b : {&x_warm_, &q_warm_, &test_warm_})
+    parts->emplace_back(b->values().data(), b->values().size());
+  return true;
+}
+
 Status ImageProblemOracle::restoreWarmStarts(const std::vector<float>& values) {
   const std::size_t expected = x_warm_.size() + q_warm_.size() + test_warm_.size();
   if (values.size() != expected)

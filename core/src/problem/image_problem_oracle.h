@@ -32,6 +32,7 @@ class ImageProblemOracle final : public ImageOracle {
   void project(Eigen::VectorXd& theta) const override;
   Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
+  bool warmStartViews(std::vector<std::span<const float>>* parts) const override;
 
   // The two halves of evaluate(), for a data-parallel run that combines the images of several
   // processes (ShardedOracle): solve() works out the per-image outcomes of a request and keeps
