@@ -64,6 +64,7 @@ class RunFolder {
   static const IterationRecord* SnapshotRecord(const std::vector<IterationRecord>& log,
                                                long budget);
   Status writeCheckpoint(const NpyArrays& arrays);  // checkpoint.npz (atomic)
+  Status writeCheckpoint(const NpyViews& arrays);   // the same, the values not copied
   Status readCheckpoint(NpyArrays* arrays) const;
   bool hasCheckpoint() const;
   // Drops the log rows with iteration > last_iteration (resuming from a checkpoint).

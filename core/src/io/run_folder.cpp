@@ -274,6 +274,11 @@ Status RunFolder::writeCheckpoint(const NpyArrays& arrays) {
   return WriteNpz(file(kCheckpointFile), arrays);
 }
 
+Status RunFolder::writeCheckpoint(const NpyViews& arrays) {
+  if (path_.empty()) return Status::Error("the run folder is not open");
+  return WriteNpzViews(file(kCheckpointFile), arrays);
+}
+
 Status RunFolder::readCheckpoint(NpyArrays* arrays) const {
   if (path_.empty()) return Status::Error("the run folder is not open");
   if (!hasCheckpoint()) return Status::Error("'" + path_ + "' has no checkpoint");

@@ -209,9 +209,9 @@ void RunController::writeCheckpoint() {
 }
 
 void RunController::saveCheckpoint() {
-  NpyArrays arrays;
-  const Status s = trainer_.checkpoint(&arrays);
-  noteWrite(s.ok() ? folder_->writeCheckpoint(arrays)
+  Trainer::CheckpointViews checkpoint;  // the warm starts are written from where they are
+  const Status s = trainer_.checkpoint(&checkpoint);
+  noteWrite(s.ok() ? folder_->writeCheckpoint(checkpoint.views())
                    : Status::Error("no checkpoint written: " + s.message()));
 }
 
