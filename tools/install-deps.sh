@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Bilevel Studio builds with, skipping those already present.
 # dpkg-dev builds the .deb (cpack -G DEB); appstream and desktop-file-utils check the desktop
-# metadata in the tests; xvfb and xauth run the application without a screen (docs/screenshot.png).
+# metadata in the tests; xvfb and xauth run the application without a screen (docs/screenshot.png);
+# Open MPI builds and tests data-parallel training (mpirun -np N bilevel-cli train ...).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
@@ -11,6 +12,7 @@ packages=(
   libqcustomplot-dev libqcustomplot2.1-qt6
   qt6-svg-dev qt6-qpa-plugins
   dpkg-dev appstream desktop-file-utils xvfb xauth
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -42,8 +42,21 @@ int Parse(QCommandLineParser& parser, const char* command, const QStringList& ar
   return -1;
 }
 
+namespace {
+bool g_quiet = false;
+}  // namespace
+
+void SetQuiet(bool quiet) {
+  g_quiet = quiet;
+  if (quiet && !std::freopen("/dev/null", "w", stdout)) std::fclose(stdout);
+}
+
+bool Quiet() {
+  return g_quiet;
+}
+
 int Fail(const char* command, const std::string& message, int code) {
-  std::fprintf(stderr, "bilevel-cli %s: %s\n", command, message.c_str());
+  if (!g_quiet) std::fprintf(stderr, "bilevel-cli %s: %s\n", command, message.c_str());
   return code;
 }
 
@@ -121,7 +134,7 @@ bilevel::Status ConfigOptions::read(const QCommandLineParser& parser,
           : bilevel::LoadConfigFile(parser.value(config).toStdString(), c, &warnings);
   if (!s.ok()) return s;
   for (const std::string& w : warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!g_quiet) std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (Has(parser, data)) c->dataset.folder = parser.value(data).toStdString();
   if (Has(parser, set)) {
     for (const QString& assignment : parser.values(set)) {
@@ -225,13 +238,14 @@ class Reporter {
 
 int RunSession(const char* command, bilevel::TrainingSession& session) {
   for (const std::string& w : session.warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!g_quiet) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const bilevel::TrainingConfig& c = session.config;
   const bilevel::Dataset& d = session.oracle->dataset();
   std::printf("%s: %s on %d training and %d test images of %dx%dx%d, %s, %s (d = %d)\n",
-              c.name.c_str(), bilevel::ToString(c.method), d.train.n(), d.test.n(), d.train.c(),
-              d.train.h(), d.train.w(), bilevel::ToString(c.problem.kind),
-              bilevel::DescribeSettings(c.regularizer).c_str(), session.oracle->parameterCount());
+              c.name.c_str(), bilevel::ToString(c.method), session.oracle->trainingSize(),
+              session.oracle->testSize(), d.train.c(), d.train.h(), d.train.w(),
+              bilevel::ToString(c.problem.kind), bilevel::DescribeSettings(c.regularizer).c_str(),
+              session.oracle->parameterCount());
   std::printf("backend: %s\n", session.backend.c_str());
   if (session.folder) std::printf("run folder: %s\n", session.folder->path().c_str());
   std::fflush(stdout);
@@ -241,9 +255,12 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   callbacks.record = [&](const bilevel::IterationRecord& r) { reporter.record(r); };
   callbacks.iteration = [&](const bilevel::Trainer& t) { reporter.iteration(t); };
   callbacks.event = [&](const bilevel::RunEvent& e) { reporter.event(e); };
-  bilevel::RunController run(*session.trainer, session.folder.get(), callbacks);
+  bilevel::RunController run(*session.trainer, session.folder.get(), callbacks, session.processes);
   g_interrupted = false;
+  // SIGTERM too: mpirun sends it to every process on Ctrl-C, and batch schedulers before a
+  // time limit; the run then stops cleanly within a few seconds, like on Ctrl-C.
   auto previous = std::signal(SIGINT, OnInterrupt);
+  auto previous_term = std::signal(SIGTERM, OnInterrupt);
   if (bilevel::Status s = run.start(); !s.ok()) return Fail(command, s.message());
   while (run.state() != bilevel::RunState::kFinished) {
     if (g_interrupted.exchange(false)) run.stop();
@@ -251,6 +268,7 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   }
   run.wait();
   std::signal(SIGINT, previous);
+  std::signal(SIGTERM, previous_term);
 
   const bilevel::Trainer& t = *session.trainer;
   std::printf("%ld iterations, %ld computations, %.1f s; final test PSNR %.3f dB\n", t.iteration(),

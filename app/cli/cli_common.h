@@ -21,6 +21,12 @@ int Parse(QCommandLineParser& parser, const char* command, const QStringList& ar
 // Prints "bilevel-cli <command>: <message>" to stderr and returns 1 (2 for usage errors).
 int Fail(const char* command, const std::string& message, int code = 1);
 
+// Quiet: this process prints nothing (standard output goes to /dev/null; errors and warnings are
+// not printed). The processes of a data-parallel run other than rank 0 are quiet: rank 0 prints
+// what they agreed on.
+void SetQuiet(bool quiet);
+bool Quiet();
+
 // --preset, --config, --data, --out and the budget, device and thread overrides.
 struct ConfigOptions {
   QCommandLineOption preset{"preset", "A built-in experiment (see 'bilevel-cli presets').", "NAME"};
@@ -51,8 +57,10 @@ struct ConfigOptions {
 };
 
 // Runs a prepared session to its end on a worker thread, printing progress (a bar on a
-// terminal, lines otherwise); Ctrl-C stops it cleanly (the run folder stays resumable).
+// terminal, lines otherwise); Ctrl-C (or SIGTERM) stops it cleanly (the run folder stays
+// resumable).
 // Returns the exit code: 0 at the budget, 1 after divergence or an error, 130 when stopped.
+// A data-parallel session (session.processes) runs on every process together.
 int RunSession(const char* command, bilevel::TrainingSession& session);
 
 }  // namespace cli

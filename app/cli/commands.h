@@ -4,8 +4,14 @@
 #include <QStringList>
 #include <string>
 
-int RunTrainCommand(const QStringList& arguments);
-int RunResumeCommand(const QStringList& arguments);
+namespace bilevel {
+class Communicator;
+}
+
+// Under mpirun every process runs them with its processes (a data-parallel run); otherwise
+// processes is this process alone.
+int RunTrainCommand(const QStringList& arguments, bilevel::Communicator& processes);
+int RunResumeCommand(const QStringList& arguments, bilevel::Communicator& processes);
 int RunCompareCommand(const QStringList& arguments);
 int RunApplyCommand(const QStringList& arguments);
 int RunHypergradCommand(const QStringList& arguments);

@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "bilevel/backend_info.h"
+#include "bilevel/communicator.h"
+#include "cli_common.h"
 #include "commands.h"
 
 namespace {
@@ -13,6 +15,7 @@ const char* kUsage =
     "\n"
     "Commands:\n"
     "  train      train a regularizer from a preset or a config file, recorded in a run folder\n"
+    "             (mpirun -np N bilevel-cli train ...: N processes share the images)\n"
     "  resume     continue a run from its folder's checkpoint\n"
     "  compare    ISGD against MAID on the same data and seed, with a plot of both\n"
     "  apply      denoise or deblur an image with a learned regularizer\n"
@@ -33,6 +36,7 @@ const char* kUsage =
 void PrintVersion() {
   const bilevel::CudaDeviceInfo cuda = bilevel::QueryCudaDevice();
   std::printf("bilevel-cli %s\n%s\n", BILEVEL_VERSION, bilevel::CpuBackendDescription().c_str());
+  std::printf("MPI: %s\n", bilevel::HaveMpi() ? "yes (mpirun -np N bilevel-cli train ...)" : "no");
   if (cuda.available)
     std::printf("GPU: %s (%s)\n", cuda.name.c_str(), cuda.message.c_str());
   else
@@ -42,6 +46,9 @@ void PrintVersion() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under mpirun: MPI, before anything else reads the arguments or starts a thread.
+  const std::unique_ptr<bilevel::Communicator> processes = bilevel::JoinProcesses(&argc, &argv);
+  cli::SetQuiet(processes->rank() != 0);  // rank 0 speaks for every process
   QCoreApplication app(argc, argv);
   QCoreApplication::setApplicationName("bilevel-cli");
   QCoreApplication::setApplicationVersion(BILEVEL_VERSION);
@@ -58,8 +65,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!args.isEmpty()) args.removeFirst();
-  if (command == "train") return RunTrainCommand(args);
-  if (command == "resume") return RunResumeCommand(args);
+  if (command == "train") return RunTrainCommand(args, *processes);
+  if (command == "resume") return RunResumeCommand(args, *processes);
   if (command == "compare") return RunCompareCommand(args);
   if (command == "apply") return RunApplyCommand(args);
   if (command == "hypergrad") return RunHypergradCommand(args);

@@ -2,6 +2,7 @@
 #include <QDateTime>
 #include <cstdio>
 
+#include "bilevel/communicator.h"
 #include "bilevel/config_json.h"
 #include "cli_common.h"
 #include "commands.h"
@@ -15,12 +16,13 @@ std::string DefaultOutDir(const bilevel::TrainingConfig& config) {
 
 }  // namespace
 
-int RunTrainCommand(const QStringList& arguments) {
+int RunTrainCommand(const QStringList& arguments, bilevel::Communicator& processes) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
       "Trains a Field of Experts regularizer as a preset or a configuration file describes, and "
       "records the run in a folder (config.json, log.csv, events.jsonl, regularizer.json/.npz, "
-      "checkpoint.npz). Ctrl-C stops it; 'bilevel-cli resume DIR' continues it.");
+      "checkpoint.npz). Ctrl-C stops it; 'bilevel-cli resume DIR' continues it. Under "
+      "'mpirun -np N', N processes share the images and write the same run as one process.");
   cli::ConfigOptions config_options;
   config_options.addTo(parser);
   const QCommandLineOption out("out", "The run folder (default: runs/<name>-<time>).", "DIR");
@@ -30,19 +32,22 @@ int RunTrainCommand(const QStringList& arguments) {
   if (int code = cli::Parse(parser, "train", arguments); code >= 0) return code;
 
   bilevel::TrainingConfig config;
-  if (bilevel::Status s = config_options.read(parser, &config); !s.ok())
+  // Every process reads the same arguments; a config file one of them cannot read fails all.
+  if (bilevel::Status s = bilevel::Agree(processes, config_options.read(parser, &config)); !s.ok())
     return cli::Fail("train", s.message(), 2);
   bilevel::SessionOptions options;
   if (!parser.isSet(no_out))
     options.out_dir = parser.isSet(out) ? parser.value(out).toStdString() : DefaultOutDir(config);
+  options.out_dir = bilevel::FromRoot(processes, options.out_dir);  // rank 0's clock names it
   options.overwrite = parser.isSet(overwrite);
+  options.processes = &processes;
   bilevel::TrainingSession session;
   if (bilevel::Status s = bilevel::PrepareSession(config, options, &session); !s.ok())
     return cli::Fail("train", s.message());
   return cli::RunSession("train", session);
 }
 
-int RunResumeCommand(const QStringList& arguments) {
+int RunResumeCommand(const QStringList& arguments, bilevel::Communicator& processes) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
       "Continues a run from the checkpoint in its folder, with the same data and seeds; rows "
@@ -57,12 +62,12 @@ int RunResumeCommand(const QStringList& arguments) {
   const std::string dir = parser.positionalArguments().first().toStdString();
 
   bilevel::TrainingSession session;
-  if (bilevel::Status s = bilevel::ResumeSession(dir, {}, &session); !s.ok())
+  if (bilevel::Status s = bilevel::ResumeSession(dir, {}, &session, &processes); !s.ok())
     return cli::Fail("resume", s.message());
   bilevel::TrainingConfig config = session.trainer->settings();
   bool budget_changed = false;
   if (bilevel::Status s = config_options.applyOverrides(parser, &config, &budget_changed); !s.ok())
-    return cli::Fail("resume", s.message(), 2);
+    return cli::Fail("resume", s.message(), 2);  // the same on every process
   if (budget_changed) session.trainer->setBudget(config.budget);
   std::printf("resuming %s after iteration %ld\n", dir.c_str(), session.trainer->iteration());
   if (!session.trainer->budgetReached().empty()) {

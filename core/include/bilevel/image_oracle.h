@@ -19,8 +19,11 @@ namespace bilevel {
 
 class ImageOracle : public BilevelOracle {
  public:
+  // The images this process holds (a data-parallel run: its shard) and their problem.
   virtual const Dataset& dataset() const = 0;
   virtual const ProblemData& problem() const = 0;
+  // The number of test images of the run (trainingSize() counts the training images).
+  virtual int testSize() const { return dataset().test.n(); }
   virtual const RegularizerSettings& regularizerSettings() const = 0;
   // The regularizer's initial parameters (its init.* settings), deterministic in their seed.
   virtual Eigen::VectorXd initialParameters() const = 0;

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "bilevel/communicator.h"
 #include "bilevel/run_folder.h"
 #include "bilevel/run_record.h"
 #include "bilevel/trainer.h"
@@ -38,7 +39,12 @@ struct RunCallbacks {
 class RunController {
  public:
   // trainer (initialized) and folder (may be null: nothing written) must outlive the controller.
-  RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks = {});
+  // processes: a data-parallel run (TrainingSession::processes), where every process runs a
+  // controller on its trainer; they agree at every iteration on whether to go on (a stop on any
+  // process, a budget as rank 0 measures it), and all take part in assembling the checkpoints
+  // that rank 0, which alone has the folder, writes. Null: this process alone.
+  RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks = {},
+                Communicator* processes = nullptr);
   ~RunController();  // stops the run and joins the worker
   RunController(const RunController&) = delete;
   RunController& operator=(const RunController&) = delete;
@@ -75,9 +81,15 @@ class RunController {
   void writeSnapshots();
   void noteWrite(const Status& status);
 
+  bool shared() const { return processes_ && processes_->size() > 1; }
+  // Ends every process of a data-parallel run that can no longer agree (an exception).
+  void abortShared(const std::string& message);
+
   Trainer& trainer_;
   RunFolder* folder_;
   RunCallbacks callbacks_;
+  Communicator* processes_ = nullptr;
+  bool recorded_ = false;          // checkpoints are assembled (some process has the folder)
   std::size_t next_snapshot_ = 0;  // index into settings().snapshots
   std::thread worker_;
 

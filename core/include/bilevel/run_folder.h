@@ -85,6 +85,12 @@ class RunFolder {
   // Appends one event to the events.jsonl of a run folder that no RunFolder has open for writing
   // (a closed run, e.g. to record its display name).
   static Status AppendEvent(const std::string& dir, const RunEvent& event);
+  // The "ranks" event of a data-parallel run (mpirun): how many processes computed it from then
+  // on (field "ranks", value the number). Written when the run starts with several processes and
+  // when it resumes with several, or with one after several.
+  static RunEvent ProcessesEvent(int processes);
+  // The number of processes of the last "ranks" event; 1 when there is none.
+  static int Processes(const std::vector<RunEvent>& events);
   // The display name of the last "name" event (the application's run list); empty when none.
   static std::string DisplayName(const std::vector<RunEvent>& events);
   // The "final" event of a run that reached its budget: the test PSNR of its final regularizer

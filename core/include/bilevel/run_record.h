@@ -32,7 +32,7 @@ struct RunEvent {
   double wall_seconds = 0.0;  // training time when it happened
   std::string kind;           // "start", "initial", "resume", "pause", "continue", "knob", "stop",
                               // "budget", "diverged", "error", "warning", "finished", "backend",
-                              // "final", "name"
+                              // "final", "name", "ranks"
   std::string field;  // knob events: the knob's name ("step.initial"); initial, final: "test_psnr"
   std::string value;  // knob events: the new value, as text; initial, final: the test PSNR
   std::string message;  // human-readable description

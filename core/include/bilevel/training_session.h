@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bilevel/communicator.h"
 #include "bilevel/dataset.h"
 #include "bilevel/image_oracle.h"
 #include "bilevel/run_folder.h"
@@ -22,6 +23,9 @@ struct TrainingSession {
   std::unique_ptr<RunFolder> folder;  // null when the run is not recorded
   std::vector<std::string> warnings;  // skipped files, unknown config fields, fallbacks
   std::string backend;  // where the engine runs: "CPU: 2 threads (AVX2+FMA)" or "GPU: <name>"
+  // The processes of a data-parallel run (not owned; null: this process alone). With more than
+  // one, the oracle is a ShardedOracle, and only rank 0 has the run folder.
+  Communicator* processes = nullptr;
 };
 
 struct SessionOptions {
@@ -29,6 +33,10 @@ struct SessionOptions {
   bool overwrite = false;            // replace the contents of a non-empty out_dir
   LoadProgress progress;             // while loading images
   bool measure_initial_test = true;  // the trainer's initial test PSNR (a solve of the test set)
+  // A data-parallel run (DESIGN.md section 8): every process calls PrepareSession with the same
+  // config and options; each keeps its shard of the images, rank 0 alone creates out_dir, and a
+  // failure on any process fails it on all. Null or one process: an ordinary run.
+  Communicator* processes = nullptr;
 };
 
 // Validates the config, selects the backend and thread count, loads the data, makes the
@@ -39,8 +47,10 @@ Status PrepareSession(const TrainingConfig& config, const SessionOptions& option
 
 // Opens a run folder, rebuilds its problem from config.json (the same data and seeds) and
 // restores the trainer from checkpoint.npz; the log is cut back to the checkpoint's iteration.
-Status ResumeSession(const std::string& dir, const LoadProgress& progress,
-                     TrainingSession* session);
+// With several processes, every one calls it: rank 0 reads the folder and sends the config and
+// the checkpoint to the others (a checkpoint resumes under any number of processes).
+Status ResumeSession(const std::string& dir, const LoadProgress& progress, TrainingSession* session,
+                     Communicator* processes = nullptr);
 
 // Selects the backend for a device preference: "cuda" takes the GPU engine when the build has it
 // and a device is present (without one: the CPU with a warning when allow_cpu_fallback is set,
@@ -48,7 +58,8 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress,
 // parity suite on a device). Sets the thread count. *backend is "GPU: <name>" or the CPU
 // description. Building the problem may still fall back to the CPU (with a warning) when the GPU
 // engine cannot be set up, e.g. out of device memory.
+// With processes, the cores of a machine are shared among its processes unless threads is set.
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
-                     std::vector<std::string>* warnings);
+                     std::vector<std::string>* warnings, Communicator* processes = nullptr);
 
 }  // namespace bilevel

@@ -1,5 +1,5 @@
-// RunFolder's events of note: the initial and final test PSNRs and the display name, written as
-// events.jsonl lines and found again among a run's events.
+// RunFolder's events of note: the initial and final test PSNRs, the display name and the number
+// of processes, written as events.jsonl lines and found again among a run's events.
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -42,6 +42,26 @@ double RunFolder::FinalTestPsnr(const std::vector<RunEvent>& events) {
       return psnr;
   }
   return std::numeric_limits<double>::quiet_NaN();
+}
+
+RunEvent RunFolder::ProcessesEvent(int processes) {
+  const std::string n = std::to_string(processes);
+  return {.kind = "ranks",
+          .field = "ranks",
+          .value = n,
+          .message = processes > 1 ? n +
+                                         " processes (MPI): training and test image i on process "
+                                         "i mod " +
+                                         n
+                                   : "one process"};
+}
+
+int RunFolder::Processes(const std::vector<RunEvent>& events) {
+  for (auto e = events.rbegin(); e != events.rend(); ++e) {
+    double n = 0.0;
+    if (e->kind == "ranks" && ParseNumber(e->value, &n) && n >= 1 && n <= 1e9) return int(n);
+  }
+  return 1;
 }
 
 std::string RunFolder::DisplayName(const std::vector<RunEvent>& events) {

@@ -39,10 +39,12 @@ const char* ToString(RunEnd end) {
   return "unknown";
 }
 
-RunController::RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks)
+RunController::RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks,
+                             Communicator* processes)
     : trainer_(trainer),
       folder_(folder),
       callbacks_(std::move(callbacks)),
+      processes_(processes),
       settings_(trainer.settings()) {}
 
 RunController::~RunController() {
@@ -203,22 +205,30 @@ void RunController::applyKnobs() {
 }
 
 void RunController::writeCheckpoint() {
-  if (!folder_ || !trainer_.checkpointable()) return;
+  if (!recorded_ || !trainer_.checkpointable()) return;
   saveCheckpoint();
-  noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+  if (folder_)
+    noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
 }
 
+// Every process of a data-parallel run assembles the checkpoint (its warm starts); rank 0 writes.
 void RunController::saveCheckpoint() {
   Trainer::CheckpointViews checkpoint;  // the warm starts are written from where they are
   const Status s = trainer_.checkpoint(&checkpoint);
+  if (!folder_) return;
   noteWrite(s.ok() ? folder_->writeCheckpoint(checkpoint.views())
                    : Status::Error("no checkpoint written: " + s.message()));
 }
 
 void RunController::writeFinal() {
-  if (!folder_) return;
-  noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+  if (!recorded_) return;
+  if (folder_)
+    noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
   if (trainer_.checkpointable()) saveCheckpoint();
+}
+
+void RunController::abortShared(const std::string& message) {
+  if (shared()) processes_->abort(message);
 }
 
 void RunController::writeSnapshots() {
@@ -243,6 +253,7 @@ void RunController::loop() {
     if (trainer_.iteration() == 0 && !std::isnan(trainer_.initialTestPsnr()))
       publish(RunFolder::InitialEvent(trainer_.initialTestPsnr()));
     const auto keep_going = [this] { return keepGoing(); };
+    recorded_ = shared() ? AnyProcess(*processes_, folder_ != nullptr) : folder_ != nullptr;
     const int checkpoint_every = std::max(1, trainer_.settings().checkpoint_interval);
     // A new run keeps the snapshots at budget 0 now; a resumed one has kept those it has passed.
     const std::vector<long>& budgets = trainer_.settings().snapshots;
@@ -254,12 +265,18 @@ void RunController::loop() {
     writeSnapshots();
     for (;;) {
       applyKnobs();
-      if (!keepGoing()) {
+      bool stop = !keepGoing();
+      std::string budget = trainer_.budgetReached();
+      if (shared()) {  // every process goes on, or none: a stop anywhere, rank 0's clock
+        stop = AnyProcess(*processes_, stop);
+        budget = FromRoot(*processes_, budget);
+      }
+      if (stop) {
         end = RunEnd::kStopped;
         message = "stopped by the user";
         break;
       }
-      if (std::string budget = trainer_.budgetReached(); !budget.empty()) {
+      if (!budget.empty()) {
         end = RunEnd::kBudget;
         message = budget;
         break;
@@ -313,9 +330,11 @@ void RunController::loop() {
   } catch (const std::exception& e) {
     end = RunEnd::kError;
     message = std::string("internal error: ") + e.what();
+    abortShared(message);
   } catch (...) {
     end = RunEnd::kError;
     message = "internal error";
+    abortShared(message);
   }
   {
     std::lock_guard lock(mutex_);

@@ -1,6 +1,13 @@
 #include "bilevel/training_session.h"
 
 #include "problem/image_problem_oracle.h"
+#include "problem/sharded_oracle.h"
+#include "run/session_steps.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <thread>
 
 #include "bilevel/backend_info.h"
 #include "bilevel/config_json.h"
@@ -14,8 +21,14 @@
 namespace bilevel {
 
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
-                     std::vector<std::string>* warnings) {
-  if (config.threads > 0) SetThreadCount(config.threads);
+                     std::vector<std::string>* warnings, Communicator* processes) {
+  if (config.threads > 0) {
+    SetThreadCount(config.threads);
+  } else if (processes && processes->localSize() > 1 && !std::getenv("BILEVEL_THREADS")) {
+    // The processes of one machine share its cores.
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    SetThreadCount(std::max(1, cores / processes->localSize()));
+  }
   DeviceChoice choice;
   if (Status s =
           ChooseDevice(config.device, config.allow_cpu_fallback, config.regularizer.type, &choice);
@@ -26,16 +39,58 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
   return Status::Ok();
 }
 
-namespace {
+namespace session {
+
+bool Shared(const Communicator* processes) {
+  return processes && processes->size() > 1;
+}
+
+Status Agreed(Communicator* processes, const std::function<Status()>& step) {
+  Status s;
+  try {
+    s = step();
+  } catch (const std::bad_alloc&) {
+    s = Status::Error("out of memory");
+  }
+  return Shared(processes) ? Agree(*processes, s) : s;
+}
 
 Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
                     TrainingSession* session) {
+  Communicator* processes = session->processes;
   Dataset dataset;
-  if (Status s = LoadDataset(config.dataset, &dataset, progress); !s.ok()) return s;
+  if (Status s = Agreed(processes, [&] { return LoadDataset(config.dataset, &dataset, progress); });
+      !s.ok())
+    return s;
   for (const std::string& w : dataset.warnings)
     session->warnings.push_back(w);
   ProblemData problem;
-  if (Status s = MakeProblem(config.problem, dataset, &problem); !s.ok()) return s;
+  if (Status s = Agreed(processes, [&] { return MakeProblem(config.problem, dataset, &problem); });
+      !s.ok())
+    return s;
+  if (Shared(processes)) {
+    // The data-parallel engine runs on the CPU (the GPU engine is single-process for now).
+    if (session->backend.rfind("GPU", 0) == 0) {
+      if (config.device == DevicePreference::kCuda && !config.allow_cpu_fallback)
+        return Status::Error(
+            "device \"cuda\": the GPU engine runs in one process; under mpirun the engine runs "
+            "on the CPU (device auto or cpu, or allow_cpu_fallback)");
+      session->warnings.push_back("the GPU engine runs in one process; running on the CPU");
+    }
+    std::unique_ptr<ShardedOracle> sharded;
+    if (Status s = Agreed(processes,
+                          [&] {
+                            return ShardedOracle::Create(ImageProblemOptions::From(config),
+                                                         config.regularizer, std::move(dataset),
+                                                         std::move(problem), *processes, &sharded);
+                          });
+        !s.ok())
+      return s;
+    session->backend = sharded->backendName();
+    session->oracle = std::move(sharded);
+    session->trainer = std::make_unique<Trainer>(config, *session->oracle);
+    return Status::Ok();
+  }
 #ifdef BILEVEL_HAVE_CUDA
   if (session->backend.rfind("GPU", 0) == 0) {
     // TryCreate leaves the data alone when it fails, for the CPU below.
@@ -66,56 +121,46 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
   return Status::Ok();
 }
 
-}  // namespace
+}  // namespace session
 
 Status PrepareSession(const TrainingConfig& config, const SessionOptions& options,
                       TrainingSession* session) {
   *session = TrainingSession{};
   if (Status s = config.validate(); !s.ok()) return s;
   session->config = config;
-  if (Status s = SelectBackend(config, &session->backend, &session->warnings); !s.ok()) return s;
-  if (Status s = BuildProblem(config, options.progress, session); !s.ok()) return s;
+  session->processes = options.processes;
+  Communicator* processes = options.processes;
+  const bool shared = session::Shared(processes);
+  if (Status s = session::Agreed(
+          processes,
+          [&] { return SelectBackend(config, &session->backend, &session->warnings, processes); });
+      !s.ok())
+    return s;
+  if (Status s = session::BuildProblem(config, options.progress, session); !s.ok()) return s;
+  // The initial test PSNR is agreed on by the oracle; the other checks are the same everywhere.
   if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {},
                                               options.measure_initial_test);
       !s.ok())
     return s;
   if (!options.out_dir.empty()) {
-    session->folder = std::make_unique<RunFolder>();
-    if (Status s =
-            RunFolder::Create(options.out_dir, config, session->folder.get(), options.overwrite);
+    const bool root = !shared || processes->rank() == 0;
+    if (Status s = session::Agreed(processes,
+                                   [&] {
+                                     if (!root) return Status::Ok();
+                                     session->folder = std::make_unique<RunFolder>();
+                                     return RunFolder::Create(options.out_dir, config,
+                                                              session->folder.get(),
+                                                              options.overwrite);
+                                   });
         !s.ok())
       return s;
-    for (const std::string& w : session->warnings)
-      session->folder->appendEvent({.kind = "warning", .message = w});
-    session->folder->appendEvent({.kind = "backend", .message = session->backend});
+    if (root) {
+      for (const std::string& w : session->warnings)
+        session->folder->appendEvent({.kind = "warning", .message = w});
+      session->folder->appendEvent({.kind = "backend", .message = session->backend});
+      if (shared) session->folder->appendEvent(RunFolder::ProcessesEvent(processes->size()));
+    }
   }
-  return Status::Ok();
-}
-
-Status ResumeSession(const std::string& dir, const LoadProgress& progress,
-                     TrainingSession* session) {
-  *session = TrainingSession{};
-  auto folder = std::make_unique<RunFolder>();
-  TrainingConfig config;
-  if (Status s = RunFolder::Open(dir, folder.get(), &config, &session->warnings); !s.ok()) return s;
-  if (!folder->hasCheckpoint())
-    return Status::Error("the run folder " + dir + " has no checkpoint to resume from");
-  session->config = config;
-  if (Status s = SelectBackend(config, &session->backend, &session->warnings); !s.ok()) return s;
-  if (Status s = BuildProblem(config, progress, session); !s.ok()) return s;
-  NpyArrays arrays;
-  if (Status s = folder->readCheckpoint(&arrays); !s.ok()) return s;
-  // initialize() sets up the optimiser's shapes; restore() then overwrites the whole state.
-  if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {}, false);
-      !s.ok())
-    return s;
-  if (Status s = session->trainer->restore(arrays); !s.ok())
-    return Status::Error("cannot resume " + dir + ": " + s.message());
-  session->trainer->setBudget(config.budget);  // config.json may carry a larger budget
-  if (Status s = folder->truncateLog(session->trainer->iteration()); !s.ok()) return s;
-  folder->appendEvent(
-      {.iteration = session->trainer->iteration(), .kind = "backend", .message = session->backend});
-  session->folder = std::move(folder);
   return Status::Ok();
 }
 

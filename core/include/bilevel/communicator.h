@@ -1,0 +1,67 @@
+// The processes of a data-parallel run (DESIGN.md section 8) and the few collective operations
+// it needs. Under mpirun (a build with MPI) it is MPI_COMM_WORLD; otherwise it is this process
+// alone, and every operation is a copy. All MPI calls of the engine are behind this interface
+// (core/src/mpi/), so the rest of the code has no #ifdef.
+//
+// Collective operations must be called by every process, in the same order; the engine keeps its
+// control flow identical on every process by deciding only on values all of them share (agreed
+// statuses, gathered results). A failure of the communication itself ends every process
+// (MPI_Abort): the processes could no longer agree on anything.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bilevel/status.h"
+
+namespace bilevel {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // The number of processes on this machine (this one included), for sharing its cores.
+  virtual int localSize() const = 0;
+  // "MPI" or "single process".
+  virtual std::string describe() const = 0;
+
+  // Every process's values, concatenated in rank order; counts[r] is how many came from rank r.
+  virtual void allgather(const std::vector<double>& mine, std::vector<double>* all,
+                         std::vector<int>* counts) = 0;
+  // The same, arriving at rank 0 only (the others get empty vectors).
+  virtual void gatherToRoot(const std::vector<float>& mine, std::vector<float>* all,
+                            std::vector<int>* counts) = 0;
+  // Every process's string, by rank.
+  virtual std::vector<std::string> allgatherText(const std::string& mine) = 0;
+  // Rank root's bytes, to every process.
+  virtual void broadcast(std::string* bytes, int root = 0) = 0;
+  virtual int maxOver(int value) = 0;
+
+  // Ends every process now, with the message on standard error: the last resort when the
+  // processes can no longer agree (for example out of memory in the middle of a collective).
+  [[noreturn]] virtual void abort(const std::string& message) = 0;
+};
+
+// This process alone.
+std::unique_ptr<Communicator> MakeSingleProcess();
+
+// The processes of this program: MPI_COMM_WORLD when the build has MPI and a launcher (mpirun,
+// mpiexec, srun) started the process, else this process alone. Initialises MPI (each thread may
+// then call it, one at a time); the communicator finalises it when destroyed, so keep it until
+// the end of main. Call it once, before starting threads.
+std::unique_ptr<Communicator> JoinProcesses(int* argc, char*** argv);
+
+// True when the build has MPI.
+bool HaveMpi();
+
+// The same status on every process: ok when every process's is ok, else the failure of the
+// lowest failing rank ("process r: <message>" when there are several processes).
+Status Agree(Communicator& comm, const Status& mine);
+// True on every process when any process says true.
+bool AnyProcess(Communicator& comm, bool mine);
+// Rank 0's text, on every process.
+std::string FromRoot(Communicator& comm, const std::string& text);
+
+}  // namespace bilevel

@@ -1,0 +1,100 @@
+// ResumeSession: a run folder's problem rebuilt from its config.json and its trainer restored from
+// checkpoint.npz, by one process or by every process of a data-parallel run.
+#include "bilevel/config_json.h"
+#include "bilevel/training_session.h"
+#include "run/session_steps.h"
+
+namespace bilevel {
+
+Status ResumeSession(const std::string& dir, const LoadProgress& progress, TrainingSession* session,
+                     Communicator* processes) {
+  *session = TrainingSession{};
+  session->processes = processes;
+  const bool shared = session::Shared(processes);
+  const bool root = !shared || processes->rank() == 0;
+
+  // Rank 0 reads the folder: its config and checkpoint.
+  auto folder = std::make_unique<RunFolder>();
+  TrainingConfig config;
+  std::string config_json, checkpoint;
+  if (Status s = session::Agreed(
+          processes,
+          [&] {
+            if (!root) return Status::Ok();
+            if (Status s = RunFolder::Open(dir, folder.get(), &config, &session->warnings); !s.ok())
+              return s;
+            if (!folder->hasCheckpoint())
+              return Status::Error("the run folder " + dir + " has no checkpoint to resume from");
+            if (!shared) return Status::Ok();
+            NpyArrays arrays;
+            if (Status s = folder->readCheckpoint(&arrays); !s.ok()) return s;
+            Status encoded;
+            checkpoint = EncodeNpz(arrays, &encoded);
+            config_json = ConfigToJson(config);
+            return encoded;
+          });
+      !s.ok())
+    return s;
+  if (shared) {
+    // The others take rank 0's config (their copy of the folder, if any, is not read).
+    config_json = FromRoot(*processes, config_json);
+    if (Status s = session::Agreed(processes,
+                                   [&] {
+                                     if (root) return Status::Ok();
+                                     std::vector<std::string> ignored;
+                                     return ConfigFromJson(config_json, &config, &ignored);
+                                   });
+        !s.ok())
+      return s;
+  }
+  session->config = config;
+  if (Status s = session::Agreed(
+          processes,
+          [&] { return SelectBackend(config, &session->backend, &session->warnings, processes); });
+      !s.ok())
+    return s;
+  if (Status s = session::BuildProblem(config, progress, session); !s.ok()) return s;
+
+  NpyArrays arrays;
+  if (shared) checkpoint = FromRoot(*processes, checkpoint);
+  if (Status s = session::Agreed(processes,
+                                 [&] {
+                                   if (shared) return DecodeNpz(checkpoint, &arrays);
+                                   return folder->readCheckpoint(&arrays);
+                                 });
+      !s.ok())
+    return s;
+  checkpoint.clear();
+  checkpoint.shrink_to_fit();
+  // initialize() sets up the optimiser's shapes; restore() then overwrites the whole state.
+  if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {}, false);
+      !s.ok())
+    return s;
+  if (Status s = session::Agreed(processes, [&] { return session->trainer->restore(arrays); });
+      !s.ok())
+    return Status::Error("cannot resume " + dir + ": " + s.message());
+  session->trainer->setBudget(config.budget);  // config.json may carry a larger budget
+  if (Status s = session::Agreed(
+          processes,
+          [&] { return root ? folder->truncateLog(session->trainer->iteration()) : Status::Ok(); });
+      !s.ok())
+    return s;
+  if (!root) return Status::Ok();
+  const long iteration = session->trainer->iteration();
+  folder->appendEvent({.iteration = iteration, .kind = "backend", .message = session->backend});
+  // The number of processes, when it is several or when it was several before.
+  std::vector<RunEvent> events;
+  const int before = RunFolder::ReadEvents(folder->file(RunFolder::kEventsFile), &events).ok()
+                         ? RunFolder::Processes(events)
+                         : 1;
+  const int now = shared ? processes->size() : 1;
+  if (now > 1 || before > 1) {
+    RunEvent e = RunFolder::ProcessesEvent(now);
+    e.iteration = iteration;
+    folder->appendEvent(e);
+  }
+  session->folder = std::move(folder);
+  return Status::Ok();
+}
+
+}  // namespace bilevel
