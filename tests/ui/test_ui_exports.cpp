@@ -25,6 +25,7 @@
 #include "image_view.h"
 #include "kernel_view.h"
 #include "plots_panel.h"
+#include "run_list_panel.h"
 #include "run_summary.h"
 #include "ui_test_support.h"
 
@@ -243,9 +244,20 @@ class UiExportsTest : public QObject {
       bilevel::RunController controller(*session.trainer, session.folder.get());
       controller.run();
     }
+    // As if it had been trained by three processes (mpirun -np 3): the run list says so.
+    QVERIFY(
+        bilevel::RunFolder::AppendEvent(folder.toStdString(), bilevel::RunFolder::ProcessesEvent(3))
+            .ok());
     QVERIFY(window_->openRun(folder).ok());
     const RunSeries* run = Run(*window_, window_->selectedRun());
     QCOMPARE(run->records.size(), std::size_t(5));
+    auto* tree = window_->runList()->findChild<QTreeWidget*>("runTree");
+    int ranks = -1;
+    for (int c = 0; c < tree->columnCount(); ++c)
+      if (tree->headerItem()->text(c) == "Ranks") ranks = c;
+    QVERIFY(ranks >= 0);
+    QCOMPARE(tree->currentItem()->text(ranks), QString("3"));
+    QCOMPARE(tree->topLevelItem(0)->text(ranks), QString("1"));  // trained in the window
     QCOMPARE(run->status, QString("budget reached"));
     QVERIFY(run->theta.size() > 0);
     QVERIFY(!window_->openRun(path("not-a-run")).ok());

@@ -24,6 +24,7 @@ enum Column {
   kProblem,
   kData,
   kRegularizer,
+  kProcesses,
   kIterations,
   kTestPsnr,
   kStatus,
@@ -51,7 +52,10 @@ RunListPanel::RunListPanel(RunStore& store, QWidget* parent) : QWidget(parent), 
   tree_->setObjectName(QStringLiteral("runTree"));
   tree_->setColumnCount(kColumns);
   tree_->setHeaderLabels({tr("Run"), tr("Method"), tr("Problem"), tr("Data"), tr("Regularizer"),
-                          tr("Iter."), tr("Test PSNR"), tr("Status")});
+                          tr("Ranks"), tr("Iter."), tr("Test PSNR"), tr("Status")});
+  tree_->headerItem()->setToolTip(
+      kProcesses, tr("Processes that computed the run: more than one in a data-parallel run "
+                     "started with mpirun"));
   tree_->setRootIsDecorated(false);
   tree_->setUniformRowHeights(true);
   tree_->setAlternatingRowColors(true);
@@ -141,6 +145,7 @@ void RunListPanel::refresh(int id) {
   it->setToolTip(kData, run->config.dataset.folder.empty() ? tr("the built-in photographs")
                                                            : ToQString(run->config.dataset.folder));
   it->setText(kRegularizer, RegularizerLabel(run->config.regularizer));
+  it->setText(kProcesses, QString::number(bilevel::RunFolder::Processes(run->events)));
   it->setText(kIterations, run->records.empty() ? QStringLiteral("–")
                                                 : QString::number(run->records.back().iteration));
   const RunSummary summary = Summarize(*run);
