@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
   if (!args.isEmpty()) args.removeFirst();
   if (command == "train") return RunTrainCommand(args, *processes);
   if (command == "resume") return RunResumeCommand(args, *processes);
+  // The other commands would run once per process, each writing the same files.
+  if (processes->size() > 1)
+    return cli::Fail(qPrintable(command), "only train and resume run under mpirun", 2);
   if (command == "compare") return RunCompareCommand(args);
   if (command == "apply") return RunApplyCommand(args);
   if (command == "hypergrad") return RunHypergradCommand(args);

@@ -9,7 +9,9 @@
 // (MPI_Abort): the processes could no longer agree on anything.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,9 +32,14 @@ class Communicator {
   // Every process's values, concatenated in rank order; counts[r] is how many came from rank r.
   virtual void allgather(const std::vector<double>& mine, std::vector<double>* all,
                          std::vector<int>* counts) = 0;
-  // The same, arriving at rank 0 only (the others get empty vectors).
-  virtual void gatherToRoot(const std::vector<float>& mine, std::vector<float>* all,
-                            std::vector<int>* counts) = 0;
+  // An array of `blocks` blocks of `block` values whose block b is held by rank b mod size():
+  // mine holds this process's blocks in order (rank r: blocks r, r + size(), ...). gatherBlocks
+  // puts every block in its place in rank 0's all (blocks * block values; ignored elsewhere);
+  // scatterBlocks sends each process its blocks of rank 0's all. No other copy is made.
+  virtual void gatherBlocks(std::span<const float> mine, std::size_t block, std::size_t blocks,
+                            float* all) = 0;
+  virtual void scatterBlocks(const float* all, std::size_t block, std::size_t blocks,
+                             std::span<float> mine) = 0;
   // Every process's string, by rank.
   virtual std::vector<std::string> allgatherText(const std::string& mine) = 0;
   // Rank root's bytes, to every process.

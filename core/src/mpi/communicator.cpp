@@ -1,6 +1,7 @@
 // The single-process communicator and the agreements every communicator shares.
 #include "bilevel/communicator.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,10 +19,13 @@ class SingleProcess final : public Communicator {
     *all = mine;
     if (counts) *counts = {int(mine.size())};
   }
-  void gatherToRoot(const std::vector<float>& mine, std::vector<float>* all,
-                    std::vector<int>* counts) override {
-    *all = mine;
-    if (counts) *counts = {int(mine.size())};
+  void gatherBlocks(std::span<const float> mine, std::size_t block, std::size_t blocks,
+                    float* all) override {
+    std::copy(mine.begin(), mine.begin() + std::ptrdiff_t(block * blocks), all);
+  }
+  void scatterBlocks(const float* all, std::size_t block, std::size_t blocks,
+                     std::span<float> mine) override {
+    std::copy(all, all + block * blocks, mine.begin());
   }
   std::vector<std::string> allgatherText(const std::string& mine) override { return {mine}; }
   void broadcast(std::string*, int) override {}

@@ -1,6 +1,7 @@
 // MPI_COMM_WORLD as a Communicator (built when BILEVEL_HAVE_MPI). The only file that calls MPI.
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -51,19 +52,14 @@ class MpiWorld final : public Communicator {
     }
   }
 
-  void gatherToRoot(const std::vector<float>& mine, std::vector<float>* all,
-                    std::vector<int>* counts) override {
-    try {
-      std::vector<int> n, displs;
-      exchangeCounts(mine.size(), &n, &displs);
-      all->clear();
-      if (rank_ == 0) all->resize(std::size_t(displs.back()) + std::size_t(n.back()));
-      MPI_Gatherv(mine.data(), int(mine.size()), MPI_FLOAT, all->data(), n.data(), displs.data(),
-                  MPI_FLOAT, 0, MPI_COMM_WORLD);
-      if (counts) *counts = rank_ == 0 ? std::move(n) : std::vector<int>{};
-    } catch (const std::bad_alloc&) {
-      abort("out of memory while gathering the warm starts");
-    }
+  void gatherBlocks(std::span<const float> mine, std::size_t block, std::size_t blocks,
+                    float* all) override {
+    moveBlocks(const_cast<float*>(mine.data()), block, blocks, all, true);
+  }
+
+  void scatterBlocks(const float* all, std::size_t block, std::size_t blocks,
+                     std::span<float> mine) override {
+    moveBlocks(mine.data(), block, blocks, const_cast<float*>(all), false);
   }
 
   std::vector<std::string> allgatherText(const std::string& mine) override {
@@ -127,6 +123,55 @@ class MpiWorld final : public Communicator {
     }
   }
 
+  // Rank 0 and each other rank exchange that rank's blocks (b = r, r + size, ...): to rank 0
+  // (gather) or from it (scatter). Rank 0 reads or writes them in place in `all` through a strided
+  // datatype, the others from or into their contiguous `mine`, in messages of at most INT_MAX
+  // values; rank 0's own blocks are copied.
+  void moveBlocks(float* mine, std::size_t block, std::size_t blocks, float* all, bool gather) {
+    if (block == 0 || blocks == 0) return;
+    const std::size_t n = std::size_t(size_);
+    if (block > std::size_t(INT_MAX) || n * block > std::size_t(INT_MAX))
+      abort("an image too large for one MPI message");
+    const std::size_t piece = std::max<std::size_t>(1, std::size_t(INT_MAX) / block);
+    const auto held = [&](std::size_t r) { return r < blocks ? (blocks - r + n - 1) / n : 0; };
+    if (rank_ != 0) {
+      const std::size_t count = held(std::size_t(rank_));
+      for (std::size_t first = 0; first < count; first += piece) {
+        const int values = int(std::min(piece, count - first) * block);
+        float* at = mine + first * block;
+        if (gather)
+          MPI_Send(at, values, MPI_FLOAT, 0, kBlocksTag, MPI_COMM_WORLD);
+        else
+          MPI_Recv(at, values, MPI_FLOAT, 0, kBlocksTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      }
+      return;
+    }
+    for (std::size_t k = 0, b = 0; b < blocks; b += n, ++k) {
+      float* mine_at = mine + k * block;
+      float* all_at = all + b * block;
+      if (gather)
+        std::copy(mine_at, mine_at + block, all_at);
+      else
+        std::copy(all_at, all_at + block, mine_at);
+    }
+    for (std::size_t r = 1; r < n; ++r) {
+      const std::size_t count = held(r);
+      for (std::size_t first = 0; first < count; first += piece) {
+        MPI_Datatype strided;
+        MPI_Type_vector(int(std::min(piece, count - first)), int(block), int(n * block), MPI_FLOAT,
+                        &strided);
+        MPI_Type_commit(&strided);
+        float* at = all + (r + first * n) * block;
+        if (gather)
+          MPI_Recv(at, 1, strided, int(r), kBlocksTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        else
+          MPI_Send(at, 1, strided, int(r), kBlocksTag, MPI_COMM_WORLD);
+        MPI_Type_free(&strided);
+      }
+    }
+  }
+
+  static constexpr int kBlocksTag = 17;
   int rank_ = 0, size_ = 1, local_size_ = 1;
 };
 

@@ -254,49 +254,53 @@ double ShardedOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
 }
 
 Status ShardedOracle::warmStarts(std::vector<float>* values) const {
-  std::vector<float> mine, all;
-  if (Status s = local_->warmStarts(&mine); !s.ok()) return s;
-  std::vector<int> counts;
-  comm_.gatherToRoot(mine, &all, &counts);
-  values->clear();
-  if (comm_.rank() != 0) return Status::Ok();
-  // Rank r sends [x of its training images, q of them, x of its test images]; the global layout
-  // is [x of every training image, q of them, x of every test image], each in index order.
-  const int n = comm_.size();
+  // This process's [x of its training images, q of them, x of its test images], in place.
+  std::vector<std::span<const float>> mine;
+  if (!local_->warmStartViews(&mine) || mine.size() != 3)
+    return Status::Error("the warm starts cannot be read");
   const std::size_t image = local_->dataset().train.imageSize();
-  std::vector<std::size_t> first(std::size_t(n), 0);
-  for (int r = 1; r < n; ++r)
-    first[std::size_t(r)] = first[std::size_t(r) - 1] + std::size_t(counts[std::size_t(r) - 1]);
-  values->reserve(all.size());
-  const auto append = [&](int r, std::size_t slot) {
-    const float* from = all.data() + first[std::size_t(r)] + slot * image;
-    values->insert(values->end(), from, from + image);
-  };
-  for (int part = 0; part < 2; ++part)
-    for (int i = 0; i < train_size_; ++i)
-      append(i % n, std::size_t(part * shardSize(train_size_, i % n) + i / n));
-  for (int t = 0; t < test_size_; ++t)
-    append(t % n, std::size_t(2 * shardSize(train_size_, t % n) + t / n));
+  const std::size_t m = std::size_t(train_size_), t = std::size_t(test_size_);
+  values->clear();
+  if (comm_.rank() == 0) {
+    try {
+      values->resize((2 * m + t) * image);
+    } catch (const std::bad_alloc&) {
+      comm_.abort("out of memory for the warm starts of a checkpoint");
+    }
+  }
+  float* all = comm_.rank() == 0 ? values->data() : nullptr;
+  // Into the single-process layout: x of every training image, q of them, x of every test image.
+  comm_.gatherBlocks(mine[0], image, m, all);
+  comm_.gatherBlocks(mine[1], image, m, all ? all + m * image : nullptr);
+  comm_.gatherBlocks(mine[2], image, t, all ? all + 2 * m * image : nullptr);
   return Status::Ok();
 }
 
 Status ShardedOracle::restoreWarmStarts(const std::vector<float>& values) {
   const std::size_t image = local_->dataset().train.imageSize();
-  const std::size_t expected = (2 * std::size_t(train_size_) + std::size_t(test_size_)) * image;
-  if (values.size() != expected)
-    return Status::Error("the checkpoint's warm starts have " + std::to_string(values.size()) +
-                         " values, this problem needs " + std::to_string(expected));
-  const int n = comm_.size(), r = comm_.rank();
+  const std::size_t m = std::size_t(train_size_), t = std::size_t(test_size_);
+  const std::size_t expected = (2 * m + t) * image;
+  Status checked;
+  if (comm_.rank() == 0 && values.size() != expected)
+    checked = Status::Error("the checkpoint's warm starts have " + std::to_string(values.size()) +
+                            " values, this problem needs " + std::to_string(expected));
+  if (Status s = Agree(comm_, checked); !s.ok()) return s;
+  const int r = comm_.rank();
+  const std::size_t mine_m = std::size_t(shardSize(train_size_, r));
+  const std::size_t mine_t = std::size_t(shardSize(test_size_, r));
   std::vector<float> mine;
-  const auto take = [&](std::size_t slot) {
-    mine.insert(mine.end(), values.begin() + std::ptrdiff_t(slot * image),
-                values.begin() + std::ptrdiff_t((slot + 1) * image));
-  };
-  for (int part = 0; part < 2; ++part)
-    for (int i = r; i < train_size_; i += n)
-      take(std::size_t(part) * std::size_t(train_size_) + std::size_t(i));
-  for (int t = r; t < test_size_; t += n)
-    take(2 * std::size_t(train_size_) + std::size_t(t));
+  try {
+    mine.resize((2 * mine_m + mine_t) * image);
+  } catch (const std::bad_alloc&) {
+    comm_.abort("out of memory for this process's warm starts");
+  }
+  const float* all = r == 0 ? values.data() : nullptr;
+  const std::span<float> local(mine);
+  comm_.scatterBlocks(all, image, m, local.subspan(0, mine_m * image));
+  comm_.scatterBlocks(all ? all + m * image : nullptr, image, m,
+                      local.subspan(mine_m * image, mine_m * image));
+  comm_.scatterBlocks(all ? all + 2 * m * image : nullptr, image, t,
+                      local.subspan(2 * mine_m * image, mine_t * image));
   return local_->restoreWarmStarts(mine);
 }
 

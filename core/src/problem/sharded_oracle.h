@@ -36,9 +36,11 @@ class ShardedOracle final : public ImageOracle {
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going, std::string* failure) override;
   void project(Eigen::VectorXd& theta) const override { local_->project(theta); }
-  // Rank 0 gets every image's warm starts; the other processes an empty vector.
+  // Rank 0 gets every image's warm starts (each process sends its own straight into their place);
+  // the other processes an empty vector.
   Status warmStarts(std::vector<float>* values) const override;
-  // values: every image's warm starts (the same on every process); each keeps its own.
+  // values: every image's warm starts, on rank 0 (ignored elsewhere); each process receives its
+  // own. Agreed on every process.
   Status restoreWarmStarts(const std::vector<float>& values) override;
 
   Eigen::VectorXd initialParameters() const override { return local_->initialParameters(); }

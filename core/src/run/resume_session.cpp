@@ -13,10 +13,12 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
   const bool shared = session::Shared(processes);
   const bool root = !shared || processes->rank() == 0;
 
-  // Rank 0 reads the folder: its config and checkpoint.
+  // Rank 0 reads the folder: its config and checkpoint. The others get the checkpoint without its
+  // warm starts, which rank 0 sends each process's share of when the trainer restores them.
   auto folder = std::make_unique<RunFolder>();
   TrainingConfig config;
   std::string config_json, checkpoint;
+  NpyArrays arrays;
   if (Status s = session::Agreed(
           processes,
           [&] {
@@ -25,11 +27,16 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
               return s;
             if (!folder->hasCheckpoint())
               return Status::Error("the run folder " + dir + " has no checkpoint to resume from");
-            if (!shared) return Status::Ok();
-            NpyArrays arrays;
             if (Status s = folder->readCheckpoint(&arrays); !s.ok()) return s;
+            if (!shared) return Status::Ok();
+            NpyArrays small;
+            for (const auto& [name, array] : arrays)
+              if (name != "warm_starts") small.emplace_back(name, array);
+            const NpyArray* warm = FindArray(arrays, "warm_starts");
+            if (!warm || warm->dtype != "<f4" || !warm->check().ok())
+              return Status::Error("the checkpoint's warm starts are missing or malformed");
             Status encoded;
-            checkpoint = EncodeNpz(arrays, &encoded);
+            checkpoint = EncodeNpz(small, &encoded);
             config_json = ConfigToJson(config);
             return encoded;
           });
@@ -55,17 +62,20 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
     return s;
   if (Status s = session::BuildProblem(config, progress, session); !s.ok()) return s;
 
-  NpyArrays arrays;
-  if (shared) checkpoint = FromRoot(*processes, checkpoint);
-  if (Status s = session::Agreed(processes,
-                                 [&] {
-                                   if (shared) return DecodeNpz(checkpoint, &arrays);
-                                   return folder->readCheckpoint(&arrays);
-                                 });
-      !s.ok())
-    return s;
-  checkpoint.clear();
-  checkpoint.shrink_to_fit();
+  if (shared) {
+    checkpoint = FromRoot(*processes, checkpoint);
+    if (Status s = session::Agreed(processes,
+                                   [&] {
+                                     if (root) return Status::Ok();
+                                     if (Status s = DecodeNpz(checkpoint, &arrays); !s.ok())
+                                       return s;
+                                     arrays.emplace_back("warm_starts", NpyArray::FromFloats({}));
+                                     return Status::Ok();
+                                   });
+        !s.ok())
+      return s;
+    checkpoint.clear();
+  }
   // initialize() sets up the optimiser's shapes; restore() then overwrites the whole state.
   if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {}, false);
       !s.ok())
