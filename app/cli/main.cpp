@@ -46,6 +46,13 @@ void PrintVersion() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!bilevel::HaveMpi() && bilevel::LaunchedProcesses() > 1) {
+    std::fprintf(stderr,
+                 "bilevel-cli: started as one of %d processes, but built without MPI (install "
+                 "libopenmpi-dev and rebuild, or run it without mpirun)\n",
+                 bilevel::LaunchedProcesses());
+    return 2;
+  }
   // Under mpirun: MPI, before anything else reads the arguments or starts a thread.
   const std::unique_ptr<bilevel::Communicator> processes = bilevel::JoinProcesses(&argc, &argv);
   cli::SetQuiet(processes->rank() != 0);  // rank 0 speaks for every process

@@ -62,6 +62,9 @@ std::unique_ptr<Communicator> JoinProcesses(int* argc, char*** argv);
 
 // True when the build has MPI.
 bool HaveMpi();
+// How many processes a launcher (mpirun, mpiexec, srun) says it started with this one, from its
+// environment; 1 when none did. A build without MPI refuses to run as one of several.
+int LaunchedProcesses();
 
 // The same status on every process: ok when every process's is ok, else the failure of the
 // lowest failing rank ("process r: <message>" when there are several processes).

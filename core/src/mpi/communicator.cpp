@@ -64,6 +64,12 @@ std::string FromRoot(Communicator& comm, const std::string& text) {
   return bytes;
 }
 
+int LaunchedProcesses() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
+  return 1;
+}
+
 #ifndef BILEVEL_HAVE_MPI
 bool HaveMpi() {
   return false;
