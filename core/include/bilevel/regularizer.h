@@ -113,6 +113,18 @@ class Regularizer {
     }
   }
 
+  // The sum of mixedDerivatives' columns in order, in double: mixedDerivative for the types that
+  // compute image by image.
+  void sumOfMixedDerivatives(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
+                             Vector<T>& out) {
+    Eigen::MatrixXd parts;
+    mixedDerivatives(active, x, q, parts);
+    Eigen::VectorXd sum = Eigen::VectorXd::Zero(parameterCount());
+    for (Eigen::Index k = 0; k < parts.cols(); ++k)
+      sum += parts.col(k);
+    out = sum.template cast<T>();
+  }
+
   // --- Views, for export and the application -------------------------------------------------
   // Readable values of theta in the order they are exported (JSON and .npz).
   virtual std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const = 0;

@@ -124,12 +124,7 @@ void ConvexRidge<T>::curvatureBound(const std::vector<int>& active, const Batch<
 template <typename T>
 void ConvexRidge<T>::mixedDerivative(const std::vector<int>& active, const Batch<T>& x,
                                      const Batch<T>& q, Vector<T>& out) {
-  Eigen::MatrixXd parts;
-  mixedDerivatives(active, x, q, parts);
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(parts.rows());
-  for (Eigen::Index k = 0; k < parts.cols(); ++k)
-    sum += parts.col(k);
-  out = sum.cast<T>();
+  this->sumOfMixedDerivatives(active, x, q, out);
 }
 
 template <typename T>

@@ -278,12 +278,7 @@ void FieldOfExperts<T>::filterResponsesAdjoint(const Batch<T>& responses, Batch<
 template <typename T>
 void FieldOfExperts<T>::mixedDerivative(const std::vector<int>& active, const Batch<T>& x,
                                         const Batch<T>& q, Vector<T>& out) {
-  Eigen::MatrixXd parts;
-  mixedDerivatives(active, x, q, parts);
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(layout_.size());
-  for (Eigen::Index k = 0; k < parts.cols(); ++k)
-    sum += parts.col(k);
-  out = sum.cast<T>();
+  this->sumOfMixedDerivatives(active, x, q, out);
 }
 
 // Each image's term is accumulated on its own, over the kernels in order, so that it does not

@@ -289,12 +289,7 @@ void InputConvexNetwork<T>::hessianVector(const std::vector<int>& active, const 
 template <typename T>
 void InputConvexNetwork<T>::mixedDerivative(const std::vector<int>& active, const Batch<T>& x,
                                             const Batch<T>& q, Vector<T>& out) {
-  Eigen::MatrixXd parts;
-  mixedDerivatives(active, x, q, parts);
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(parts.rows());
-  for (Eigen::Index k = 0; k < parts.cols(); ++k)
-    sum += parts.col(k);
-  out = sum.cast<T>();
+  this->sumOfMixedDerivatives(active, x, q, out);
 }
 
 template <typename T>
