@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bilevel/run_folder.h"
 #include "run_store.h"
+#include "run_summary.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -23,32 +23,11 @@ QString Signed(double v) {
          QStringLiteral(" dB");
 }
 
-// A run's test PSNRs measured within a number of computations: the best and the last.
-struct AtCost {
-  double best = std::nan(""), last = std::nan("");
-};
-
-AtCost TestPsnrWithin(const RunSeries& run, long computations) {
-  AtCost at;
-  const auto take = [&at](double p) {
-    if (std::isnan(p)) return;
-    at.last = p;
-    if (std::isnan(at.best) || p > at.best) at.best = p;
-  };
-  take(run.initial_test_psnr);
-  for (const bilevel::IterationRecord& r : run.records)
-    if (r.computations <= computations) take(r.test_psnr);
-  // The final regularizer's PSNR counts when the whole run fits.
-  if (run.records.empty() || run.records.back().computations <= computations)
-    take(bilevel::RunFolder::FinalTestPsnr(run.events));
-  return at;
-}
-
 long Computations(const RunSeries& run) {
   return run.records.empty() ? 0 : run.records.back().computations;
 }
 
-QString Part(const QString& method, const AtCost& at) {
+QString Part(const QString& method, const TestPsnrs& at) {
   if (std::isnan(at.last)) return QObject::tr("%1: no test PSNR").arg(method);
   return QObject::tr("%1: best %2, final %3 dB").arg(method, Db(at.best), Db(at.last));
 }
@@ -59,7 +38,7 @@ QString ComparisonLine(const RunSeries& first, const RunSeries& second) {
   const QString a_name = MethodLabel(first.config.method);
   const QString b_name = MethodLabel(second.config.method);
   const long common = std::min(Computations(first), Computations(second));
-  const AtCost a = TestPsnrWithin(first, common), b = TestPsnrWithin(second, common);
+  const TestPsnrs a = TestPsnrsWithin(first, common), b = TestPsnrsWithin(second, common);
   QString line =
       QObject::tr("Within %1 computations · ").arg(QLocale().toString(qlonglong(common))) +
       Part(a_name, a) + QStringLiteral(" · ") + Part(b_name, b);

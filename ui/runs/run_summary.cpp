@@ -55,23 +55,30 @@ RunSummary Summarize(const RunSeries& run) {
   s.regularizer = RegularizerLabel(run.config.regularizer);
   s.problem = ProblemLabel(run.config.problem);
   s.data = DataLabel(run.config.dataset);
-  s.best_test_psnr = s.final_test_psnr = run.initial_test_psnr;
-  for (const bilevel::IterationRecord& r : run.records)
-    if (!std::isnan(r.test_psnr)) {
-      s.final_test_psnr = r.test_psnr;
-      if (std::isnan(s.best_test_psnr) || r.test_psnr > s.best_test_psnr)
-        s.best_test_psnr = r.test_psnr;
-    }
-  if (const double f = bilevel::RunFolder::FinalTestPsnr(run.events); !std::isnan(f)) {
-    s.final_test_psnr = f;
-    if (std::isnan(s.best_test_psnr) || f > s.best_test_psnr) s.best_test_psnr = f;
-  }
+  const TestPsnrs psnrs = TestPsnrsWithin(run);
+  s.best_test_psnr = psnrs.best;
+  s.final_test_psnr = psnrs.last;
   if (!run.records.empty()) {
     s.iterations = run.records.back().iteration;
     s.computations = run.records.back().computations;
     s.wall_seconds = run.records.back().wall_seconds;
   }
   return s;
+}
+
+TestPsnrs TestPsnrsWithin(const RunSeries& run, long computations) {
+  TestPsnrs at;
+  const auto take = [&at](double p) {
+    if (std::isnan(p)) return;
+    at.last = p;
+    if (std::isnan(at.best) || p > at.best) at.best = p;
+  };
+  take(run.initial_test_psnr);
+  for (const bilevel::IterationRecord& r : run.records)
+    if (r.computations <= computations) take(r.test_psnr);
+  if (run.records.empty() || run.records.back().computations <= computations)
+    take(bilevel::RunFolder::FinalTestPsnr(run.events));
+  return at;
 }
 
 QString RunSummaryCsv(const std::vector<const RunSeries*>& runs) {

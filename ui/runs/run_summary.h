@@ -23,6 +23,15 @@ struct RunSummary {
 
 RunSummary Summarize(const RunSeries& run);
 
+// A run's test PSNRs measured within a number of computations (the initial one, and the final
+// regularizer's when the whole run fits): the best and the last; NaN when there is none.
+struct TestPsnrs {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  double last = std::numeric_limits<double>::quiet_NaN();
+};
+TestPsnrs TestPsnrsWithin(const RunSeries& run,
+                          long computations = std::numeric_limits<long>::max());
+
 QString RunSummaryCsv(const std::vector<const RunSeries*>& runs);
 QString RunSummaryMarkdown(const std::vector<const RunSeries*>& runs);
 // Markdown when path ends in .md, else CSV. Written atomically.

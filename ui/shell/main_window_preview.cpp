@@ -56,7 +56,7 @@ void MainWindow::refreshPreview() {
   if (!run) {
     previewed_ = {};
     showPreview(nullptr);
-    kernel_view_->setKernels({}, {}, std::numeric_limits<double>::quiet_NaN(), 0);
+    kernel_view_->clear();
     activation_view_->setVisible(false);
     return;
   }
@@ -87,7 +87,6 @@ void MainWindow::refreshPreview() {
   request.run_id = id;
   request.iteration = iteration;
   request.config = run->config;
-  request.regularizer = run->regularizer;
   request.theta = run->theta;
   request.test = key.test;
   request.index = key.index;

@@ -52,6 +52,13 @@ std::shared_ptr<PreviewSnapshot> MakePreview(bilevel::ImageOracle& oracle,
   return preview;
 }
 
+int PreviewImageChoice::resolve(const bilevel::Dataset& data, bool test, int index) {
+  if (index >= 0) return index;
+  int& found = found_[test ? 1 : 0];
+  if (found < 0) found = MostDetailedImage(test ? data.test : data.train);
+  return found;
+}
+
 int MostDetailedImage(const bilevel::Batch<float>& images) {
   int best = 0;
   double best_variance = -1.0;

@@ -23,4 +23,15 @@ std::shared_ptr<PreviewSnapshot> MakePreview(bilevel::ImageOracle& oracle,
 // preview's default, rather than a flat patch of sky.
 int MostDetailedImage(const bilevel::Batch<float>& images);
 
+// The image a preview shows: a chosen index as it is, -1 (none chosen) the training or test
+// image with the most detail, found once per split of a data set until reset().
+class PreviewImageChoice {
+ public:
+  int resolve(const bilevel::Dataset& data, bool test, int index);
+  void reset() { found_[0] = found_[1] = -1; }
+
+ private:
+  int found_[2] = {-1, -1};
+};
+
 }  // namespace studio

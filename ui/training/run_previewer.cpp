@@ -14,7 +14,7 @@ namespace studio {
 struct RunPreviewer::Cache {
   std::string key;  // the config the session was built from
   bilevel::TrainingSession session;
-  int default_index[2] = {-1, -1};
+  PreviewImageChoice image_choice;
 };
 
 namespace {
@@ -34,7 +34,7 @@ RunPreviewResult Make(RunPreviewer::Cache& cache, const RunPreviewRequest& r) {
   const std::string key = bilevel::ConfigToJson(config);
   if (cache.key != key || !cache.session.oracle) {
     cache.key.clear();
-    cache.default_index[0] = cache.default_index[1] = -1;
+    cache.image_choice.reset();
     bilevel::SessionOptions options;
     options.measure_initial_test = false;
     if (bilevel::Status s = bilevel::PrepareSession(config, options, &cache.session); !s.ok()) {
@@ -48,17 +48,12 @@ RunPreviewResult Make(RunPreviewer::Cache& cache, const RunPreviewRequest& r) {
   bilevel::ImageOracle& oracle = *cache.session.oracle;
   result.train_count = oracle.dataset().train.n();
   result.test_count = oracle.dataset().test.n();
-  if (r.theta.size() != oracle.initialParameters().size()) {
+  if (r.theta.size() != oracle.parameterCount()) {
     result.error = QStringLiteral("the run's parameters do not fit its regularizer");
     return result;
   }
   const bool test = r.test && result.test_count > 0;
-  int index = r.index;
-  if (index < 0) {
-    int& found = cache.default_index[test ? 1 : 0];
-    if (found < 0) found = MostDetailedImage(test ? oracle.dataset().test : oracle.dataset().train);
-    index = found;
-  }
+  const int index = cache.image_choice.resolve(oracle.dataset(), test, r.index);
   std::shared_ptr<PreviewSnapshot> preview =
       MakePreview(oracle, r.theta, test, index, config.test_accuracy);
   if (!preview) {

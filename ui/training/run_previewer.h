@@ -12,7 +12,6 @@
 #include <memory>
 #include <optional>
 
-#include "bilevel/regularizer_settings.h"
 #include "bilevel/training_config.h"
 #include "snapshot.h"
 
@@ -20,9 +19,8 @@ namespace studio {
 
 struct RunPreviewRequest {
   int run_id = 0;
-  long iteration = 0;  // of the parameters (shown in the caption)
-  bilevel::TrainingConfig config;
-  bilevel::RegularizerSettings regularizer;
+  long iteration = 0;              // of the parameters (shown in the caption)
+  bilevel::TrainingConfig config;  // its regularizer settings included
   Eigen::VectorXd theta;
   bool test = false;
   int index = -1;  // -1: the image with the most detail

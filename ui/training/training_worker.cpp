@@ -10,7 +10,6 @@
 #include "bilevel/thread_pool.h"
 #include "bilevel/training_session.h"
 #include "image_conversion.h"
-#include "preview_maker.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -107,7 +106,7 @@ void TrainingWorker::run(const TrainingRequest& request) {
 void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* result) {
   const int id = request.run_id;
   run_id_ = id;
-  default_index_[0] = default_index_[1] = -1;
+  image_choice_.reset();
   buffer_.begin(id);
   {
     std::lock_guard lock(mutex_);
@@ -219,12 +218,7 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
 
   const bilevel::Dataset& data = oracle_->dataset();
   const bool test = preview_test_ && data.test.n() > 0;
-  int index = preview_index_;
-  if (index < 0) {  // not chosen: the image with the most detail, found once per run
-    int& found = default_index_[test ? 1 : 0];
-    if (found < 0) found = MostDetailedImage(test ? data.test : data.train);
-    index = found;
-  }
+  const int index = image_choice_.resolve(data, test, preview_index_);
   const auto started = std::chrono::steady_clock::now();
   std::shared_ptr<PreviewSnapshot> preview =
       MakePreview(*oracle_, trainer.parameters(), test, index, trainer.settings().test_accuracy);

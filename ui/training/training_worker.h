@@ -19,6 +19,7 @@
 
 #include "bilevel/image_oracle.h"
 #include "bilevel/run_controller.h"
+#include "preview_maker.h"
 #include "snapshot_buffer.h"
 #include "training_request.h"
 
@@ -80,7 +81,7 @@ class TrainingWorker final : public QObject {
   bool pool_lowered_ = false;
   bilevel::ImageOracle* oracle_ = nullptr;
   int run_id_ = 0;
-  int default_index_[2] = {-1, -1};  // the most detailed training and test image of the run
+  PreviewImageChoice image_choice_;  // the run's most detailed training and test image
   std::chrono::steady_clock::time_point next_preview_{};
 };
 
