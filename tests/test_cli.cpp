@@ -292,10 +292,19 @@ class CliTest : public QObject {
     QVERIFY(Cli({"plot", out + "/nothing", "--out", out + "/x.png"}).code != 0);
     const cv::Mat plot = cv::imread((out + "/compare.png").toStdString());
     QVERIFY(!plot.empty());
-    std::vector<IterationRecord> maid;
+    std::vector<IterationRecord> isgd, maid;
+    QVERIFY(RunFolder::ReadLog((out + "/isgd/log.csv").toStdString(), &isgd).ok());
     QVERIFY(RunFolder::ReadLog((out + "/maid/log.csv").toStdString(), &maid).ok());
-    QCOMPARE(int(maid.size()), 3);
+    QCOMPARE(int(isgd.size()), 3);
+    QVERIFY(!maid.empty());
     QCOMPARE(maid.front().batch_size, 60);  // the full training set
+    // MAID's budget is the cost of the first run (bilevel/comparison.h), as in the application.
+    std::ifstream in((out + "/maid/config.json").toStdString());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    TrainingConfig maid_config;
+    QVERIFY(ConfigFromJson(text, &maid_config, nullptr).ok());
+    QCOMPARE(maid_config.budget.computations, isgd.back().computations);
+    QCOMPARE(maid_config.budget.iterations, 0L);
   }
 
   // An STL-10 file through the config fields (and --data, dataset.path): it trains, and the

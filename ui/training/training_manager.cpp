@@ -104,11 +104,9 @@ int TrainingManager::start(const bilevel::TrainingConfig& config, const QString&
 
 std::pair<int, int> TrainingManager::startComparison(const bilevel::TrainingConfig& config,
                                                      const QString& out_root, const QString& name) {
-  bilevel::TrainingConfig first = config;
-  if (first.method == bilevel::Method::kMaid) first.method = bilevel::Method::kIsgd;
-  bilevel::TrainingConfig second = first;
-  second.method = bilevel::Method::kMaid;
-  second.name = first.name + "-maid";
+  const bilevel::ComparisonPair pair = bilevel::PairWithMaid(config);
+  const bilevel::TrainingConfig& first = pair.first;
+  const bilevel::TrainingConfig& second = pair.second;
   const QString first_label = MethodLabel(first.method);
   const QString root = out_root.isEmpty() ? QString() : QDir::cleanPath(out_root);
   const int a = start(first, root.isEmpty() ? QString() : root + "/isgd", name + " " + first_label);
@@ -124,7 +122,7 @@ std::pair<int, int> TrainingManager::startComparison(const bilevel::TrainingConf
   pending.request.run_id = b;
   pending.request.config = second;
   pending.request.out_dir = store_.find(b)->folder;
-  pending.budget_from_previous = config.budget.computations == 0;
+  pending.comparison = pair;
   enqueue(std::move(pending));
   return {a, b};
 }
@@ -159,9 +157,8 @@ void TrainingManager::startNext() {
   }
   Pending next = std::move(queue_.front());
   queue_.pop_front();
-  if (next.budget_from_previous && last_computations_ > 0) {
-    next.request.config.budget = bilevel::Budget{};
-    next.request.config.budget.computations = last_computations_;
+  if (next.comparison) {
+    next.request.config.budget = bilevel::SecondRunBudget(*next.comparison, last_computations_);
     store_.setConfig(next.request.run_id, next.request.config);
   }
   current_ = next.request.run_id;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <utility>
 
+#include "bilevel/comparison.h"
 #include "run_store.h"
 #include "snapshot_buffer.h"
 #include "training_request.h"
@@ -75,7 +76,8 @@ class TrainingManager final : public QObject {
  private:
   struct Pending {
     TrainingRequest request;
-    bool budget_from_previous = false;  // the comparison's second run
+    // The comparison's second run: its budget follows from the first's cost.
+    std::optional<bilevel::ComparisonPair> comparison;
   };
   void enqueue(Pending pending);
   void startNext();

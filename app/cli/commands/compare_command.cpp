@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "bilevel/comparison.h"
 #include "bilevel/plot_png.h"
 #include "cli_common.h"
 #include "commands.h"
@@ -14,7 +15,9 @@ int RunCompareCommand(const QStringList& arguments) {
   parser.setApplicationDescription(
       "Trains the preset or configuration twice on the same data and seed: once as given (ISGD "
       "or Adam) and once with MAID (full batch, adaptive accuracy and backtracking), at the same "
-      "budget. Writes OUT/isgd and OUT/maid run folders and OUT/compare.png with the loss, "
+      "cost: MAID's budget is the computations the first run used, unless the configuration "
+      "gives a budget in computations, which both then share. Writes OUT/isgd and OUT/maid run "
+      "folders and OUT/compare.png with the loss, "
       "training PSNR and test PSNR of both against computations.");
   cli::ConfigOptions config_options;
   config_options.addTo(parser);
@@ -30,10 +33,8 @@ int RunCompareCommand(const QStringList& arguments) {
   bilevel::TrainingConfig first;
   if (bilevel::Status s = config_options.read(parser, &first); !s.ok())
     return cli::Fail("compare", s.message(), 2);
-  if (first.method == bilevel::Method::kMaid) first.method = bilevel::Method::kIsgd;
-  bilevel::TrainingConfig second = first;
-  second.method = bilevel::Method::kMaid;
-  second.name = first.name + "-maid";
+  bilevel::ComparisonPair pair = bilevel::PairWithMaid(first);
+  bilevel::TrainingConfig& second = pair.second;
   if (parser.isSet(maid_step)) {
     bool ok = false;
     second.maid.step = parser.value(maid_step).toDouble(&ok);
@@ -41,14 +42,18 @@ int RunCompareCommand(const QStringList& arguments) {
       return cli::Fail("compare", "--maid-step takes a positive number", 2);
   }
   const std::string dir = parser.value(out).toStdString();
-  const std::vector<std::string> labels = {bilevel::ToString(first.method), "maid"};
-  const std::vector<bilevel::TrainingConfig> configs = {first, second};
+  const std::vector<std::string> labels = {bilevel::ToString(pair.first.method), "maid"};
   std::vector<cli::RunCurves> runs;
-  for (std::size_t r = 0; r < configs.size(); ++r) {
+  for (int r = 0; r < 2; ++r) {
+    bilevel::TrainingConfig config = r == 0 ? pair.first : pair.second;
+    // MAID at the cost the first run used (bilevel/comparison.h).
+    if (r == 1)
+      config.budget = bilevel::SecondRunBudget(
+          pair, runs.front().log.empty() ? 0 : runs.front().log.back().computations);
     bilevel::TrainingSession session;
     bilevel::SessionOptions options;
     options.out_dir = dir + "/" + (r == 0 ? "isgd" : "maid");
-    if (bilevel::Status s = bilevel::PrepareSession(configs[r], options, &session); !s.ok())
+    if (bilevel::Status s = bilevel::PrepareSession(config, options, &session); !s.ok())
       return cli::Fail("compare", s.message());
     const int code = cli::RunSession("compare", session);
     if (code == 130) return code;  // stopped by the user
