@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "base/batch_ops.h"
+#include "bilevel/config_json.h"
+#include "bilevel/regularizer_io.h"
 #include "bilevel/regularizer_registry.h"
 #include "regularizers/conv_layer.h"
 #include "regularizers/linear_spline.h"
@@ -258,6 +260,51 @@ class ConvexRidgeTest : public QObject {
     QVERIFY2(st.message().find("kernel") != std::string::npos, st.message().c_str());
     QVERIFY(reg->checkImages(Shape{1, 1, 5, 5}).ok());
     QVERIFY(!reg->checkImages(Shape{1, 3, 9, 9}).ok());
+  }
+
+  // layers and kernel_sizes are JSON arrays in regularizer.json and config.json; the text of
+  // older files ("2, 3") still loads, and --set takes either form.
+  void listsAreJsonArrays() {
+    const RegularizerSettings s = Small(1);
+    const Eigen::VectorXd theta = Make(s)->initialParameters();
+    const std::string json = RegularizerToJson(s, theta);
+    const auto compact = [](std::string text) {
+      std::erase_if(text, [](char c) { return c == ' ' || c == '\n'; });
+      return text;
+    };
+    QVERIFY2(compact(json).find("\"layers\":[2,3]") != std::string::npos, json.c_str());
+    QVERIFY2(compact(json).find("\"kernel_sizes\":[3,5]") != std::string::npos, json.c_str());
+    RegularizerSettings back;
+    Eigen::VectorXd theta_back;
+    QVERIFY(RegularizerFromJson(json, &back, &theta_back).ok());
+    QVERIFY2(back == s, (DescribeSettings(back) + " / " + DescribeSettings(s)).c_str());
+    // An older file: the lists as text.
+    std::string older = compact(json);
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"\"layers\":[2,3]", "\"layers\":\"2, 3\""},
+          {"\"kernel_sizes\":[3,5]", "\"kernel_sizes\":\"3, 5\""}}) {
+      const std::size_t at = older.find(from);
+      QVERIFY(at != std::string::npos);
+      older.replace(at, from.size(), to);
+    }
+    const Status older_read = RegularizerFromJson(older, &back, &theta_back);
+    QVERIFY2(older_read.ok(), older_read.message().c_str());
+    QVERIFY2(back == s, (DescribeSettings(back) + " / " + DescribeSettings(s)).c_str());
+
+    TrainingConfig c;
+    c.budget.iterations = 1;
+    QVERIFY(SetConfigField(&c, "regularizer.type", "convex_ridge").ok());
+    QVERIFY(SetConfigField(&c, "regularizer.layers", "[4, 6]").ok());
+    QVERIFY(SetConfigField(&c, "regularizer.kernel_sizes", "5,7").ok());
+    QCOMPARE(c.regularizer.text("regularizer.layers"), std::string("4, 6"));
+    QCOMPARE(c.regularizer.text("regularizer.kernel_sizes"), std::string("5, 7"));
+    const std::string config = ConfigToJson(c);
+    QVERIFY2(compact(config).find("\"layers\":[4,6]") != std::string::npos, config.c_str());
+    TrainingConfig read;
+    const Status parsed = ConfigFromJson(config, &read, nullptr);
+    QVERIFY2(parsed.ok(), parsed.message().c_str());
+    QCOMPARE(ConfigToJson(read), config);
+    QVERIFY(!SetConfigField(&c, "regularizer.layers", "[4, \"x\"]").ok());
   }
 };
 

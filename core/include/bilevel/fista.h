@@ -1,7 +1,12 @@
 // FISTA for a batch of smooth, strongly convex problems, stopping each image at ||grad h_i|| <=
 // eps.
 //
-// Step 1/L_i with L_i from power iterations on the problem's curvature bound times a safety factor.
+// Step 1/L_i with L_i from power iterations on the problem's curvature bound times a safety factor,
+// safeguarded per image: whenever the secant ||g_k - g_{k-1}|| / ||y_k - y_{k-1}|| between two
+// successive extrapolated points exceeds L_i, L_i grows (steps::FistaSafeLipschitz) and the
+// momentum restarts. A bound that holds is never changed by it; a regularizer without a bound
+// (the input-convex network, whose estimate is taken at the starting point) or a low estimate
+// gets the step its curvature along the iterates needs.
 // Momentum: (sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)) when mu_i > 0 (Nesterov's constant for
 // strongly convex functions), else the classical t_k sequence; gradient-based adaptive restart
 // (O'Donoghue and Candes, 2015). The gradient is evaluated at the extrapolated point; an image

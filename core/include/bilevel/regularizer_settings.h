@@ -35,8 +35,19 @@ struct Setting {
   std::string help;                  // one line, for tooltips and --help
   std::vector<std::string> choices;  // texts: the accepted values
   std::vector<std::string> labels;   // for people, one per choice (empty: the choices themselves)
+  // A text that holds a list of integers ("8, 32"): files write it as a JSON array ([8, 32]) and
+  // read an array or, as older files have it, the text.
+  bool integer_list = false;
   bool operator==(const Setting& other) const { return name == other.name && value == other.value; }
 };
+
+// "8, 32" -> {8, 32} (entries within +-1e6); false on anything else.
+bool ParseIntegerList(std::string_view text, std::vector<int>* out);
+// {8, 32} -> "8, 32", the text form of an integer_list setting.
+std::string IntegerListText(const std::vector<long long>& values);
+// An integer_list setting's text in that one form ("8,32" and "8, 32" are the same list); a text
+// that is no list is kept as given, for the type's validate() to name.
+void NormalizeIntegerList(Setting* setting);
 
 // "field_of_experts (channels 3, kernels 8, kernel_size 5, boundary reflect101)".
 std::string DescribeSettings(const RegularizerSettings& settings);

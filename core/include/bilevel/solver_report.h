@@ -21,7 +21,8 @@ struct ImageSolveReport {
   int iterations = 0;
   int power_iterations = 0;
   double residual = 0.0;
-  double lipschitz = 0.0;  // FISTA only
+  double lipschitz = 0.0;       // FISTA only: the L of the last step
+  int lipschitz_increases = 0;  // FISTA only: times the secant test raised L
   bool converged = false;
 };
 

@@ -137,10 +137,7 @@ Eigen::VectorXd CudaFoeOracle::initialParameters() const {
 }
 
 void CudaFoeOracle::project(Eigen::VectorXd& theta) const {
-  Vector<float> t = theta.cast<float>();
-  const Vector<float> before = t;
-  if (!impl_->reg.project(t)) return;
-  theta += (t - before).cast<double>();  // keeps the double precision of untouched values
+  impl_->projector.project(theta);  // in double: the constraints hold exactly on theta itself
 }
 
 Status CudaFoeOracle::warmStarts(std::vector<float>* values) const {

@@ -60,7 +60,8 @@ struct CudaFoeOracle::Impl {
   TrainingConfig config;
   Dataset dataset;
   ProblemData problem;
-  FieldOfExperts<float> reg;  // host: parameter checks, initial parameters, projection
+  FieldOfExperts<float> reg;         // host: parameter checks, initial parameters
+  FieldOfExperts<double> projector;  // host: the projection, in the parameters' precision
   std::unique_ptr<CudaFoe> foe;
   std::unique_ptr<CudaSolver> solver;
   // Operators of the whole sets (all masks) and of a batch (gathered masks).
@@ -75,7 +76,9 @@ struct CudaFoeOracle::Impl {
   std::vector<char> x_finite, q_finite, test_warm_finite;
 
   explicit Impl(const TrainingConfig& c)
-      : config(c), reg(FoeConfigFrom(c.regularizer), FoeInitFrom(c.regularizer)) {}
+      : config(c),
+        reg(FoeConfigFrom(c.regularizer), FoeInitFrom(c.regularizer)),
+        projector(FoeConfigFrom(c.regularizer), FoeInitFrom(c.regularizer)) {}
 
   cudaStream_t stream() const { return static_cast<cudaStream_t>(foe->stream()); }
 

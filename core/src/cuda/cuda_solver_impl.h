@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <new>
 #include <random>
 #include <string>
@@ -71,16 +72,29 @@ struct CudaSolver::Impl {
   cudaStream_t stream = nullptr;
   cudaEvent_t done[2] = {nullptr, nullptr};
 
-  // Vectors: FISTA y = a, grad = b; power v = a, w = b; CG r = a, p = b, Hp = c; tmp for A v.
-  DeviceBatch a, b, c, tmp;
+  // Vectors: FISTA y = a, grad = b, the previous grad = c and y = d; power v = a, w = b; CG r = a,
+  // p = b, Hp = c; tmp for A v.
+  DeviceBatch a, b, c, d, tmp;
   // Per-image scalars (n each), in three arrays.
-  enum Doubles { kMomentum, kT, kResidual, kRr, kAlpha, kBeta, kLambda, kScale, kQq, kDoubles };
-  enum Ints { kIterations, kState, kMode, kInts };
+  enum Doubles {
+    kMomentum,
+    kT,
+    kResidual,
+    kRr,
+    kAlpha,
+    kBeta,
+    kLambda,
+    kScale,
+    kQq,
+    kLipschitz,
+    kDoubles
+  };
+  enum Ints { kIterations, kState, kMode, kIncreases, kInts };
   enum Floats { kInvL, kBetaF, kFloats };
   cuda::DeviceArray<double> dbl;
   cuda::DeviceArray<int> ints;
   cuda::DeviceArray<float> flt;
-  cuda::DeviceArray<double> partial;     // n x blocks x 2
+  cuda::DeviceArray<double> partial;     // n x blocks x kMaxSums
   cuda::DeviceArray<unsigned> arrivals;  // n
   cuda::DeviceArray<int> control;        // three lists of n, then three counts
   cuda::DeviceArray<int> index;          // gather / scatter indices and test lists (+ count)
@@ -126,7 +140,8 @@ struct CudaSolver::Impl {
       BILEVEL_STATUS_CHECK(control.allocate(std::size_t(3) * m + 3, "image lists"));
       n = images;
     }
-    BILEVEL_STATUS_CHECK(partial.allocate(std::size_t(n) * vd.blocks * 2, "partial sums"));
+    BILEVEL_STATUS_CHECK(
+        partial.allocate(std::size_t(n) * vd.blocks * cuda::kMaxSums, "partial sums"));
     BILEVEL_STATUS_CHECK(host_count.allocate(2, "image counts"));
     return Status::Ok();
   }
@@ -348,7 +363,12 @@ struct CudaSolver::Impl {
     f.tolerance = o.tolerance;
     f.max_iterations = o.max_iterations;
     f.adaptive_restart = o.adaptive_restart ? 1 : 0;
+    f.safety = o.lipschitz_safety;
+    f.precision = double(std::numeric_limits<float>::epsilon()) / 2.0;
+    f.strongly_convex_momentum = o.strongly_convex_momentum ? 1 : 0;
+    f.lipschitz = dptr(kLipschitz);
     f.inv_l = fptr(kInvL);
+    f.increases = iptr(kIncreases);
     f.momentum = dptr(kMomentum);
     f.t = dptr(kT);
     f.iterations = iptr(kIterations);
@@ -384,6 +404,9 @@ struct CudaSolver::Impl {
     if (clear >= 0) pr.clear_count = count(clear);
     return pr;
   }
+
+  // Per-image results of FISTA's safeguard: the final L and the times it grew.
+  Status lipschitzResults(int images, std::vector<double>* lipschitz, std::vector<int>* increases);
 
   // Per-image results after a solve: iterations, states and residuals.
   Status results(int images, std::vector<int>* its, std::vector<int>* states,

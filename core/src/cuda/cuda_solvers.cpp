@@ -135,6 +135,7 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
         steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i], mu);
     doubles[std::size_t(kMomentum) * n + i] = momentum;
     doubles[std::size_t(kT) * n + i] = 1.0;
+    doubles[std::size_t(kLipschitz) * n + i] = L[i];
     if (PositiveFinite(L[i])) {
       floats[std::size_t(kInvL) * n + i] = float(1.0 / L[i]);
       lists[std::size_t(active++)] = i;
@@ -149,33 +150,37 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
   BILEVEL_STATUS_CHECK(flt.upload(floats.data(), floats.size(), stream, "solver scalars"));
   BILEVEL_STATUS_CHECK(control.upload(lists.data(), lists.size(), stream, "image lists"));
   BILEVEL_STATUS_CHECK(arrivals.zero(stream, "solver counters"));
-  // y = x; a = y, b = grad.
+  // y = x; a = y, b = grad; c and d the previous grad and y.
   BILEVEL_STATUS_CHECK(a.allocate(shape));
   BILEVEL_STATUS_CHECK(b.allocate(shape));
+  BILEVEL_STATUS_CHECK(c.allocate(shape));
+  BILEVEL_STATUS_CHECK(d.allocate(shape));
   if (shape.size() > 0)
     BILEVEL_CUDA_CHECK(cudaMemcpyAsync(a.data(), x.data(), shape.size() * sizeof(float),
                                        cudaMemcpyDeviceToDevice, stream),
                        "copying the starting points");
 
-  const cuda::FistaDevice f = fistaDevice(options);
+  cuda::FistaDevice f = fistaDevice(options);
+  f.mu = mu;
   auto enqueue = [&](int k) -> Status {
     const int cur = k % 3, next = (k + 1) % 3, clear = (k + 2) % 3;
     const cuda::ImageList current = slot(cur);
     BILEVEL_STATUS_CHECK(gradientOn(problem, a, b, current));
     BILEVEL_CUDA_CHECK(cuda::LaunchFistaReduce(vd, current, f, progress(next, clear), b.data(),
-                                               a.data(), x.data(), stream),
+                                               a.data(), x.data(), c.data(), d.data(), stream),
                        "FISTA reduction");
-    BILEVEL_CUDA_CHECK(
-        cuda::LaunchFistaUpdate(vd, current, f, b.data(), a.data(), x.data(), stream),
-        "FISTA update");
+    BILEVEL_CUDA_CHECK(cuda::LaunchFistaUpdate(vd, current, f, b.data(), a.data(), x.data(),
+                                               c.data(), d.data(), stream),
+                       "FISTA update");
     return sendCount(count(next), k % 2);
   };
   bool cancelled = false;
   BILEVEL_STATUS_CHECK(run(false, active, options.keep_going, enqueue, &cancelled));
 
-  std::vector<int> its, states;
-  std::vector<double> residuals;
+  std::vector<int> its, states, increases;
+  std::vector<double> residuals, lipschitz;
   BILEVEL_STATUS_CHECK(results(images, &its, &states, &residuals));
+  BILEVEL_STATUS_CHECK(lipschitzResults(images, &lipschitz, &increases));
   bool non_finite = bad_lipschitz, hit_limit = false;
   for (int i = 0; i < images; ++i) {
     ImageSolveReport& rep = summary->images[i];
@@ -187,6 +192,8 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
     }
     rep.iterations = its[i];
     rep.residual = residuals[i];
+    rep.lipschitz = lipschitz[i];
+    rep.lipschitz_increases = increases[i];
     rep.converged = states[i] == cuda::kConverged;
     if (states[i] == cuda::kNonFinite) non_finite = true;
     if (states[i] == cuda::kLimit) hit_limit = true;
@@ -204,6 +211,21 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
   } else {
     summary->status = SolverStatus::kConverged;
   }
+  return Status::Ok();
+}
+
+// Per-image results of FISTA's safeguard: the final L and the times it grew.
+Status CudaSolver::Impl::lipschitzResults(int images, std::vector<double>* lipschitz,
+                                          std::vector<int>* increases) {
+  lipschitz->resize(images);
+  increases->resize(images);
+  BILEVEL_CUDA_CHECK(cudaMemcpyAsync(lipschitz->data(), dptr(kLipschitz), images * sizeof(double),
+                                     cudaMemcpyDeviceToHost, stream),
+                     "downloading Lipschitz estimates");
+  BILEVEL_CUDA_CHECK(cudaMemcpyAsync(increases->data(), iptr(kIncreases), images * sizeof(int),
+                                     cudaMemcpyDeviceToHost, stream),
+                     "downloading Lipschitz estimates");
+  BILEVEL_CUDA_CHECK(cudaStreamSynchronize(stream), "downloading Lipschitz estimates");
   return Status::Ok();
 }
 

@@ -18,7 +18,8 @@ __device__ __forceinline__ float FistaPoint(float y, float g, float inv_l) {
 __global__ void __launch_bounds__(kThreads)
     FistaReduceKernel(VecDims d, ImageList current, FistaDevice f, Progress pr,
                       const float* __restrict__ g, const float* __restrict__ y,
-                      const float* __restrict__ x) {
+                      const float* __restrict__ x, const float* __restrict__ gp,
+                      const float* __restrict__ yp) {
   ClearNext(pr);
   const int i = SlotImage(current, blockIdx.y);
   if (i < 0) return;
@@ -26,14 +27,20 @@ __global__ void __launch_bounds__(kThreads)
   Chunk(d, blockIdx.x, &begin, &end);
   const std::size_t base = std::size_t(i) * d.size;
   const float inv = f.inv_l[i];
-  double gg = 0.0, restart = 0.0;
+  // gg, the restart product, ||g - g_prev||^2, ||y - y_prev||^2, ||y||^2.
+  double s[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
   for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads) {
     const float gv = g[base + e], yv = y[base + e], xv = x[base + e];
     const float xn = FistaPoint(yv, gv, inv);
-    gg += double(gv) * double(gv);
-    restart += double(__fsub_rn(yv, xn)) * double(__fsub_rn(xn, xv));
+    s[0] += double(gv) * double(gv);
+    s[1] += double(__fsub_rn(yv, xn)) * double(__fsub_rn(xn, xv));
+    const double dg = double(gv) - double(gp[base + e]), dy = double(yv) - double(yp[base + e]);
+    s[2] += dg * dg;
+    s[3] += dy * dy;
+    s[4] += double(yv) * double(yv);
   }
-  if (!LastBlock(pr, d.blocks, i, blockIdx.x, &gg, &restart)) return;
+  if (!LastBlockN<5>(pr, d.blocks, i, blockIdx.x, s)) return;
+  const double gg = s[0], restart = s[1];
   // The decisions of SolveFista for image i (solvers/solver_steps.h, as
   // core/src/solvers/fista.cpp).
   const int iterations = ++f.iterations[i];
@@ -51,9 +58,24 @@ __global__ void __launch_bounds__(kThreads)
     f.state[i] = kLimit;
     f.mode[i] = 1;
   } else {
+    // The secant test of L once there is a previous point (the CPU's has_prev).
+    bool grown = false;
+    if (iterations >= 2) {
+      const double l = f.lipschitz[i];
+      const double grown_l =
+          steps::FistaSafeLipschitz(sqrt(s[2]), sqrt(s[3]), sqrt(s[4]), f.precision, l, f.safety);
+      if (grown_l > l) {
+        grown = true;
+        f.lipschitz[i] = grown_l;
+        f.inv_l[i] = float(1.0 / grown_l);
+        ++f.increases[i];
+        f.momentum[i] =
+            steps::StronglyConvexMomentum(f.strongly_convex_momentum != 0, grown_l, f.mu);
+      }
+    }
     double t = f.t[i];
-    const double beta =
-        steps::FistaExtrapolation(f.adaptive_restart && restart > 0.0, f.momentum[i], &t);
+    const double beta = steps::FistaExtrapolation(grown || (f.adaptive_restart && restart > 0.0),
+                                                  f.momentum[i], &t);
     f.t[i] = t;
     f.beta[i] = float(beta);
     f.mode[i] = 2;
@@ -63,7 +85,8 @@ __global__ void __launch_bounds__(kThreads)
 
 __global__ void __launch_bounds__(kThreads)
     FistaUpdateKernel(VecDims d, ImageList current, FistaDevice f, const float* __restrict__ g,
-                      float* __restrict__ y, float* __restrict__ x) {
+                      float* __restrict__ y, float* __restrict__ x, float* __restrict__ gp,
+                      float* __restrict__ yp) {
   const int i = SlotImage(current, blockIdx.y);
   if (i < 0) return;
   const int mode = f.mode[i];
@@ -78,8 +101,10 @@ __global__ void __launch_bounds__(kThreads)
   }
   const float inv = f.inv_l[i], beta = f.beta[i];
   for (std::size_t e = begin + threadIdx.x; e < end; e += kThreads) {
-    const float xv = x[base + e];
-    const float xn = FistaPoint(y[base + e], g[base + e], inv);
+    const float xv = x[base + e], yv = y[base + e], gv = g[base + e];
+    const float xn = FistaPoint(yv, gv, inv);
+    gp[base + e] = gv;
+    yp[base + e] = yv;
     y[base + e] = xn + beta * (xn - xv);
     x[base + e] = xn;
   }
@@ -123,18 +148,19 @@ __global__ void __launch_bounds__(kThreads)
 
 cudaError_t LaunchFistaReduce(const VecDims& d, ImageList current, const FistaDevice& f,
                               const Progress& pr, const float* g, const float* y, const float* x,
-                              cudaStream_t stream) {
+                              const float* g_prev, const float* y_prev, cudaStream_t stream) {
   if (!Fits(d)) return cudaErrorInvalidValue;
   if (d.n == 0) return cudaSuccess;
-  FistaReduceKernel<<<Grid(d), kThreads, 0, stream>>>(d, current, f, pr, g, y, x);
+  FistaReduceKernel<<<Grid(d), kThreads, 0, stream>>>(d, current, f, pr, g, y, x, g_prev, y_prev);
   return cudaGetLastError();
 }
 
 cudaError_t LaunchFistaUpdate(const VecDims& d, ImageList current, const FistaDevice& f,
-                              const float* g, float* y, float* x, cudaStream_t stream) {
+                              const float* g, float* y, float* x, float* g_prev, float* y_prev,
+                              cudaStream_t stream) {
   if (!Fits(d)) return cudaErrorInvalidValue;
   if (d.n == 0) return cudaSuccess;
-  FistaUpdateKernel<<<Grid(d), kThreads, 0, stream>>>(d, current, f, g, y, x);
+  FistaUpdateKernel<<<Grid(d), kThreads, 0, stream>>>(d, current, f, g, y, x, g_prev, y_prev);
   return cudaGetLastError();
 }
 

@@ -27,9 +27,12 @@ struct VecDims {
 };
 VecDims MakeVecDims(int n, std::size_t size);
 
+// The most sums one reduction takes per image (FISTA's, with the secant test of L).
+constexpr int kMaxSums = 5;
+
 // Bookkeeping of a reduction with a per-image decision in its last block.
 struct Progress {
-  double* partial = nullptr;     // n x blocks x 2
+  double* partial = nullptr;     // n x blocks x kMaxSums
   unsigned* arrivals = nullptr;  // n, zero between launches (the last block resets its entry)
   int* next_list = nullptr;      // images that continue are appended here ...
   int* next_count = nullptr;     // ... (zero before the launch)
@@ -89,8 +92,16 @@ struct FistaDevice {
   double tolerance = 0.0;
   int max_iterations = 0;
   int adaptive_restart = 1;
-  const float* inv_l = nullptr;      // float(1 / L_i)
-  const double* momentum = nullptr;  // >= 0: the strongly convex constant; < 0: t-sequence
+  // The safeguard of L (steps::FistaSafeLipschitz): its safety factor, the unit roundoff of
+  // float, and what the momentum is recomputed from when L grows.
+  double safety = 1.0;
+  double precision = 0.0;
+  double mu = 0.0;
+  int strongly_convex_momentum = 1;
+  double* lipschitz = nullptr;  // L_i
+  float* inv_l = nullptr;       // float(1 / L_i)
+  double* momentum = nullptr;   // >= 0: the strongly convex constant; < 0: t-sequence
+  int* increases = nullptr;     // times the secant test raised L_i
   double* t = nullptr;
   int* iterations = nullptr;
   double* residual = nullptr;
@@ -98,14 +109,18 @@ struct FistaDevice {
   int* mode = nullptr;    // this iteration: 0 nothing, 1 finish (x = y), 2 step
   float* beta = nullptr;  // this iteration's momentum
 };
-// With x_new = y - g / L: ||g||^2 and <y - x_new, x_new - x> per image; the last block counts the
-// iteration, tests the stopping rules, chooses restart or momentum and appends continuing images.
+// With x_new = y - g / L: ||g||^2, <y - x_new, x_new - x>, and for the secant test
+// ||g - g_prev||^2, ||y - y_prev||^2 and ||y||^2 per image; the last block counts the iteration,
+// tests the stopping rules, raises L when the secant test fails (forcing a restart), chooses
+// restart or momentum and appends continuing images.
 cudaError_t LaunchFistaReduce(const VecDims& d, ImageList current, const FistaDevice& f,
                               const Progress& pr, const float* g, const float* y, const float* x,
-                              cudaStream_t stream);
-// mode 1: x = y; mode 2: x_new = y - g / L, y = x_new + beta (x_new - x), x = x_new.
+                              const float* g_prev, const float* y_prev, cudaStream_t stream);
+// mode 1: x = y; mode 2: g_prev = g, y_prev = y, x_new = y - g / L, y = x_new + beta (x_new - x),
+// x = x_new.
 cudaError_t LaunchFistaUpdate(const VecDims& d, ImageList current, const FistaDevice& f,
-                              const float* g, float* y, float* x, cudaStream_t stream);
+                              const float* g, float* y, float* x, float* g_prev, float* y_prev,
+                              cudaStream_t stream);
 
 // ---------------------------------------------------------------------------------------------
 // CG (bilevel/cg.h)

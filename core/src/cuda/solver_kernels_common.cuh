@@ -98,6 +98,54 @@ __device__ inline bool LastBlock(const Progress& pr, int blocks, int i, int b, d
   return true;
 }
 
+// LastBlock for K sums (K <= kMaxSums) in s[0..K-1]: the same fixed order, partials of stride K.
+template <int K>
+__device__ inline bool LastBlockN(const Progress& pr, int blocks, int i, int b, double* s) {
+  __shared__ double shared[K][kWarps];
+  __shared__ int last;
+  double v[K];
+  for (int k = 0; k < K; ++k)
+    v[k] = s[k];
+  for (int off = 16; off > 0; off >>= 1)
+    for (int k = 0; k < K; ++k)
+      v[k] += __shfl_down_sync(0xffffffffu, v[k], off);
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  if (lane == 0)
+    for (int k = 0; k < K; ++k)
+      shared[k][warp] = v[k];
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double* mine = pr.partial + (std::size_t(i) * blocks + b) * K;
+    for (int k = 0; k < K; ++k) {
+      double total = 0.0;
+      for (int w = 0; w < kWarps; ++w)
+        total += shared[k][w];
+      mine[k] = total;
+    }
+    __threadfence();
+    const unsigned before = atomicAdd(pr.arrivals + i, 1u);
+    last = before == unsigned(blocks - 1);
+  }
+  __syncthreads();
+  if (!last || threadIdx.x >= 32) return false;
+  __threadfence();
+  const volatile double* all = pr.partial + std::size_t(i) * blocks * K;
+  double t[K];
+  for (int k = 0; k < K; ++k)
+    t[k] = 0.0;
+  for (int j = int(threadIdx.x); j < blocks; j += 32)
+    for (int k = 0; k < K; ++k)
+      t[k] += all[K * j + k];
+  for (int off = 16; off > 0; off >>= 1)
+    for (int k = 0; k < K; ++k)
+      t[k] += __shfl_down_sync(0xffffffffu, t[k], off);
+  if (threadIdx.x != 0) return false;
+  pr.arrivals[i] = 0;
+  for (int k = 0; k < K; ++k)
+    s[k] = t[k];
+  return true;
+}
+
 __device__ __forceinline__ void Append(const Progress& pr, int i) {
   const int slot = atomicAdd(pr.next_count, 1);
   pr.next_list[slot] = i;

@@ -7,6 +7,7 @@
 
 #include "base/file_util.h"
 #include "bilevel/npy.h"
+#include "io/setting_json.h"
 
 namespace bilevel {
 
@@ -18,15 +19,11 @@ std::string Dump(const Json& node, int indent) {
   return node.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-Json SettingJson(const SettingValue& value) {
-  return std::visit([](const auto& v) { return Json(v); }, value);
-}
-
 // The type's regularizer.* fields as a JSON object.
 Json ConfigFields(const RegularizerSettings& settings) {
   Json node = Json::object();
   for (const Setting& f : settings.fields)
-    node[f.name] = SettingJson(f.value);
+    node[f.name] = SettingJson(f);
   return node;
 }
 
@@ -37,7 +34,7 @@ Json Header(const RegularizerSettings& settings) {
   node["format_version"] = kRegularizerFormatVersion;
   node["type"] = settings.type;
   for (const Setting& f : settings.fields)
-    node[f.name] = SettingJson(f.value);
+    node[f.name] = SettingJson(f);
   return node;
 }
 
@@ -80,7 +77,10 @@ Status ReadHeader(const Json& header, const Json& config_node, RegularizerSettin
     const auto it = config_node.find(f.name);
     if (it == config_node.end()) return Status::Error("config." + f.name + " is missing");
     SettingValue value;
-    if (it->is_boolean())
+    std::string list;
+    if (f.integer_list && IntegerListFromJson(*it, &list))
+      value = list;
+    else if (it->is_boolean())
       value = it->get<bool>();
     else if (it->is_number_integer())
       value = (long long)it->get<std::int64_t>();

@@ -43,10 +43,13 @@ Status ImageProblemOracle::Create(const ImageProblemOptions& options,
   if (Status s = options.validate(); !s.ok()) return s;
   std::unique_ptr<Regularizer<float>> reg;
   if (Status s = CreateRegularizer(regularizer, &reg); !s.ok()) return s;
+  std::unique_ptr<Regularizer<double>> projector;
+  if (Status s = CreateRegularizer(regularizer, &projector); !s.ok()) return s;
   if (Status s = CheckProblemData(dataset, problem); !s.ok()) return s;
   if (Status s = reg->checkImages(dataset.train.shape()); !s.ok()) return s;
   out->reset(
       new ImageProblemOracle(options, std::move(dataset), std::move(problem), std::move(reg)));
+  (*out)->projector_ = std::move(projector);
   return Status::Ok();
 }
 
@@ -59,10 +62,7 @@ Eigen::VectorXd ImageProblemOracle::initialParameters() const {
 }
 
 void ImageProblemOracle::project(Eigen::VectorXd& theta) const {
-  Vector<float> t = theta.cast<float>();
-  const Vector<float> before = t;
-  if (!reg_->project(t)) return;
-  theta += (t - before).cast<double>();  // keeps the double precision of untouched values
+  projector_->project(theta);  // in double: the constraints hold exactly on theta itself
 }
 
 ImageProblemOracle::Solution ImageProblemOracle::solve(const Eigen::VectorXd& theta,

@@ -68,8 +68,9 @@ class ImageProblemOracle final : public ImageOracle {
   Dataset dataset_;
   ProblemData problem_;
   std::unique_ptr<Regularizer<float>> reg_;
-  Batch<float> x_warm_, q_warm_;  // per training image
-  Batch<float> test_warm_;        // per test image
+  std::unique_ptr<Regularizer<double>> projector_;  // project() in the parameters' precision
+  Batch<float> x_warm_, q_warm_;                    // per training image
+  Batch<float> test_warm_;                          // per test image
 };
 
 }  // namespace bilevel

@@ -15,10 +15,10 @@ void ConvexRidge<T>::setParameters(const Vector<T>& theta) {
   mu_ = std::exp(theta[1]);
   for (std::size_t l = 0; l < layers_.size(); ++l)
     layers_[l].setWeights(theta.data() + layout_.weight_offset[l]);
-  max_slope_ = T(0);
+  bound_scale_.resize(std::size_t(config_.outputs()));
   for (int i = 0; i < config_.outputs(); ++i) {
     splines_[i].setValues(theta.data() + layout_.splines + i * config_.knots);
-    max_slope_ = std::max(max_slope_, splines_[i].maxSlope());
+    bound_scale_[std::size_t(i)] = lambda_ * mu_ * splines_[i].maxSlope();
   }
 }
 
@@ -117,8 +117,8 @@ void ConvexRidge<T>::hessianVector(const std::vector<int>& active, const Batch<T
 template <typename T>
 void ConvexRidge<T>::curvatureBound(const std::vector<int>& active, const Batch<T>& v,
                                     Batch<T>& out) {
-  const T scale = lambda_ * mu_ * max_slope_;
-  sandwich(active, v, out, [&](int, int, std::size_t, T u) { return scale * u; });
+  sandwich(active, v, out,
+           [&](int, int o, std::size_t, T u) { return bound_scale_[std::size_t(o)] * u; });
 }
 
 template <typename T>

@@ -15,7 +15,8 @@
 //   dG/dc_im       = lambda sum_p r_i(p) dsigma_i(s_i(p))/dc_im,
 //   dG/dw_l        = weight gradients of <g1, W x> + <g2, W q>, g1 = lambda mu sigma'(s) r,
 //                    g2 = lambda sigma(s), back-propagated through the layers above l.
-// The curvature bound is lambda mu max_i max slope(sigma_i) W^T W.
+// The curvature bound is W^T diag_i(lambda mu max slope(sigma_i)) W, each output channel with its
+// own spline's largest slope (sigma_i' <= max slope(sigma_i) channel by channel).
 #pragma once
 
 #include <memory>
@@ -99,7 +100,8 @@ class ConvexRidge final : public Regularizer<T> {
   CrrLayout layout_;
   std::vector<ConvLayer<T>> layers_;
   std::vector<LinearSpline<T>> splines_;
-  T lambda_ = T(1), mu_ = T(1), max_slope_ = T(0);
+  T lambda_ = T(1), mu_ = T(1);
+  std::vector<T> bound_scale_;   // lambda mu max slope(sigma_i), per output channel
   std::vector<T> hessian_diag_;  // lambda mu sigma'(mu W x) per image, from prepareHessian
   Shape hessian_shape_;
 };

@@ -10,38 +10,17 @@ namespace bilevel {
 
 namespace {
 
-// "8, 32" -> {8, 32}; false on anything else.
-bool ParseIntList(const std::string& text, std::vector<int>* out) {
-  out->clear();
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    std::size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (...) {
-      return false;
-    }
-    while (used < item.size() && item[used] == ' ')
-      ++used;
-    if (used != item.size() || v < -1000000 || v > 1000000) return false;
-    out->push_back(int(v));
-  }
-  return !out->empty();
-}
-
 Status ValidateCrr(const RegularizerSettings& s) {
   if (Status st = CheckChannels(s); !st.ok()) return st;
   std::vector<int> layers, sizes;
-  if (!ParseIntList(s.text("regularizer.layers"), &layers))
+  if (!ParseIntegerList(s.text("regularizer.layers"), &layers))
     return Status::Error(
         "regularizer.layers must be a comma-separated list of channel counts "
         "such as \"8, 32\", got \"" +
         s.text("regularizer.layers") + "\"");
   for (int n : layers)
     if (n < 1 || n > 256) return FieldError("regularizer.layers", "entries must be in [1, 256]", n);
-  if (!ParseIntList(s.text("regularizer.kernel_sizes"), &sizes))
+  if (!ParseIntegerList(s.text("regularizer.kernel_sizes"), &sizes))
     return Status::Error(
         "regularizer.kernel_sizes must be a comma-separated list of odd sizes "
         "such as \"7, 7\", got \"" +
@@ -78,8 +57,8 @@ CrrConfig CrrConfigFrom(const RegularizerSettings& s) {
   CrrConfig c;
   c.channels = int(s.integer("regularizer.channels"));
   std::vector<int> layers, sizes;
-  if (ParseIntList(s.text("regularizer.layers"), &layers)) c.layers = layers;
-  if (ParseIntList(s.text("regularizer.kernel_sizes"), &sizes)) c.kernel_sizes = sizes;
+  if (ParseIntegerList(s.text("regularizer.layers"), &layers)) c.layers = layers;
+  if (ParseIntegerList(s.text("regularizer.kernel_sizes"), &sizes)) c.kernel_sizes = sizes;
   c.knots = int(s.integer("regularizer.knots"));
   c.range = s.real("regularizer.range");
   c.boundary = BoundaryFromString(s.text("regularizer.boundary")).value_or(Boundary::kReflect101);
@@ -105,8 +84,8 @@ RegularizerType ConvexRidgeType() {
   t.defaults.type = t.name;
   t.defaults.fields = {
       {"channels", 3LL, "C: 3 for colour data, 1 for grey", {}, {}},
-      {"layers", std::string("8, 32"), "channels n_1, ..., n_L of the layers of W", {}, {}},
-      {"kernel_sizes", std::string("7, 7"), "odd kernel size k_l of each layer", {}, {}},
+      {"layers", std::string("8, 32"), "channels n_1, ..., n_L of the layers of W", {}, {}, true},
+      {"kernel_sizes", std::string("7, 7"), "odd kernel size k_l of each layer", {}, {}, true},
       {"knots", 21LL, "K, odd: knots of each activation spline", {}, {}},
       {"range", 0.1, "T: the knots span [-T, T]", {}, {}},
       {"boundary",

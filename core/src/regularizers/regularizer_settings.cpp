@@ -38,6 +38,40 @@ auto* FindIn(Settings& settings, std::string_view path) {
 
 }  // namespace
 
+bool ParseIntegerList(std::string_view text, std::vector<int>* out) {
+  out->clear();
+  std::stringstream in{std::string(text)};
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (...) {
+      return false;
+    }
+    while (used < item.size() && item[used] == ' ')
+      ++used;
+    if (used != item.size() || v < -1000000 || v > 1000000) return false;
+    out->push_back(int(v));
+  }
+  return !out->empty();
+}
+
+std::string IntegerListText(const std::vector<long long>& values) {
+  std::string text;
+  for (long long v : values)
+    text += (text.empty() ? "" : ", ") + std::to_string(v);
+  return text;
+}
+
+void NormalizeIntegerList(Setting* setting) {
+  std::vector<int> list;
+  if (const std::string* t = std::get_if<std::string>(&setting->value);
+      setting->integer_list && t && ParseIntegerList(*t, &list))
+    setting->value = IntegerListText(std::vector<long long>(list.begin(), list.end()));
+}
+
 std::string SettingToString(const SettingValue& value) {
   struct Visitor {
     std::string operator()(bool b) const { return b ? "true" : "false"; }
@@ -165,6 +199,7 @@ Status RegularizerSettings::set(std::string_view path, const SettingValue& value
   if (v.index() != s->value.index())
     return Status::Error(std::string(path) + " must be " + SettingKindName(s->value) + ", got " +
                          SettingKindName(value));
+
   if (const std::string* t = std::get_if<std::string>(&v);
       t && !s->choices.empty() &&
       std::find(s->choices.begin(), s->choices.end(), *t) == s->choices.end()) {
@@ -174,6 +209,7 @@ Status RegularizerSettings::set(std::string_view path, const SettingValue& value
     return Status::Error(std::string(path) + " must be one of " + list + ", got \"" + *t + "\"");
   }
   s->value = std::move(v);
+  NormalizeIntegerList(s);
   return Status::Ok();
 }
 

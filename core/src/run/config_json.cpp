@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/file_util.h"
+#include "io/setting_json.h"
 #include "run/config_enums.h"
 #include "run/json_read.h"
 
@@ -55,9 +56,9 @@ void VisitFields(Config& c, Visitor& visit) {
   // The regularizer's own fields, those of its type (regularizer_registry.h).
   visit("regularizer.type", c.regularizer.type);
   for (auto& f : c.regularizer.fields)
-    visit(("regularizer." + f.name).c_str(), f.value);
+    visit(("regularizer." + f.name).c_str(), f);
   for (auto& f : c.regularizer.init)
-    visit(("init." + f.name).c_str(), f.value);
+    visit(("init." + f.name).c_str(), f);
   visit("method", c.method);
   visit("batch_size", c.batch_size);
   visit("step.kind", c.step.kind);
@@ -112,6 +113,20 @@ Status Read(const Json& node, const std::string& path, SettingValue* out) {
       *out);
 }
 
+// A regularizer field as its type declares it: an integer list also from a JSON array.
+Status Read(const Json& node, const std::string& path, Setting* out) {
+  if (!out->integer_list || !node.is_array()) {
+    if (Status s = Read(node, path, &out->value); !s.ok()) return s;
+    NormalizeIntegerList(out);
+    return Status::Ok();
+  }
+  std::string text;
+  if (!IntegerListFromJson(node, &text))
+    return WrongValue(path, "a non-empty list of integers", node);
+  out->value = text;
+  return Status::Ok();
+}
+
 template <typename E>
 requires std::is_enum_v<E> Status Read(const Json& node, const std::string& path, E* out) {
   std::string choices;
@@ -139,8 +154,8 @@ requires std::is_integral_v<T> Status Read(const Json& node, const std::string& 
 
 template <typename T>
 Json Write(const T& value) {
-  if constexpr (std::is_same_v<T, SettingValue>)
-    return std::visit([](const auto& v) { return Json(v); }, value);
+  if constexpr (std::is_same_v<T, Setting>)
+    return SettingJson(value);
   else if constexpr (std::is_enum_v<T>)
     return Json(ToString(value));
   else

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "base/batch_ops.h"
@@ -75,6 +76,7 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     summary.message = s.message();
     return summary;
   }
+  constexpr double kPrecision = double(std::numeric_limits<T>::epsilon()) / 2.0;
   const Shape shape = problem.shape();
   if (x.shape() != shape) {
     summary.message = "FISTA: starting point has shape " + x.shape().toString() +
@@ -100,7 +102,9 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
                                                 problem.strongConvexity(i));
   }
 
-  Batch<T> y = x, grad(shape);
+  // The previous extrapolated point and its gradient, for the secant test of L.
+  Batch<T> y = x, grad(shape), y_prev(shape), grad_prev(shape);
+  std::vector<char> has_prev(n, 0);
   std::vector<int> active;
   for (int i = 0; i < n; ++i) {
     if (PositiveFinite(L[i])) {
@@ -149,13 +153,40 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       }
     }
     active.swap(next);
+    // Check L against the secant since the last point (a larger L restarts the momentum);
     // x_new = y - grad / L; restart if the step opposes the momentum direction; extrapolate.
     ParallelFor(int(active.size()), [&](int k) {
       const int i = active[k];
       VecMap<T> xi(x.image(i), size), yi(y.image(i), size), gi(grad.image(i), size);
+      VecMap<T> yp(y_prev.image(i), size), gp(grad_prev.image(i), size);
+      bool grown = false;
+      if (has_prev[i]) {
+        double dg = 0.0, dy = 0.0, yy = 0.0;
+        for (Eigen::Index e = 0; e < size; ++e) {
+          const double a = double(gi[e]) - double(gp[e]), b = double(yi[e]) - double(yp[e]);
+          dg += a * a;
+          dy += b * b;
+          yy += double(yi[e]) * double(yi[e]);
+        }
+        const double grown_l =
+            steps::FistaSafeLipschitz(std::sqrt(dg), std::sqrt(dy), std::sqrt(yy), kPrecision, L[i],
+                                      options.lipschitz_safety);
+        if (grown_l > L[i]) {
+          grown = true;
+          L[i] = grown_l;
+          ++summary.images[i].lipschitz_increases;
+          summary.images[i].lipschitz = L[i];
+          momentum[i] = steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i],
+                                                      problem.strongConvexity(i));
+        }
+      }
+      yp = yi;
+      gp = gi;
+      has_prev[i] = 1;
       gi = yi - gi * T(1.0 / L[i]);  // gi now holds x_new
       // Restart when <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to L.
-      const bool restart = options.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0;
+      const bool restart =
+          grown || (options.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0);
       const double beta = steps::FistaExtrapolation(restart, momentum[i], &t[i]);
       yi = gi + T(beta) * (gi - xi);
       xi = gi;

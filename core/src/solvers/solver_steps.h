@@ -48,6 +48,27 @@ BILEVEL_HOST_DEVICE inline Verdict FistaVerdict(double norm, double tolerance, i
   return Verdict::kContinue;
 }
 
+// The safeguard of FISTA's step 1/L (DESIGN.md section 3): L must bound the curvature along the
+// path the iterates take. After the gradient g_k at y_k, with dg = ||g_k - g_{k-1}||,
+// dy = ||y_k - y_{k-1}|| and y_norm = ||y_k||, the secant dg / dy is a lower bound of the
+// gradient's Lipschitz constant between the two points; when it exceeds L, the step is too long
+// (a power estimate that was low, or a regularizer without a curvature bound whose curvature grew
+// away from the starting point). The returned L is then at least kLipschitzGrowth L and at least
+// `safety` times the secant, and the caller restarts the momentum; otherwise L is returned as it
+// is. The test is skipped while dy is within kSecantFloor rounding errors of y (precision is the
+// unit roundoff of the iterates' type), where the secant measures rounding, not curvature.
+constexpr double kLipschitzGrowth = 1.5;
+constexpr double kSecantFloor = 1024.0;
+
+BILEVEL_HOST_DEVICE inline double FistaSafeLipschitz(double dg, double dy, double y_norm,
+                                                     double precision, double lipschitz,
+                                                     double safety) {
+  if (!(dy > kSecantFloor * precision * y_norm) || !Finite(dg)) return lipschitz;
+  if (!(dg > lipschitz * dy)) return lipschitz;
+  const double secant = safety * dg / dy, grown = kLipschitzGrowth * lipschitz;
+  return secant > grown ? secant : grown;
+}
+
 // The fixed momentum (sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)) of FISTA for a curvature in
 // [mu, L], or -1 (the t-sequence) when it is not enabled or mu is not in (0, L).
 BILEVEL_HOST_DEVICE inline double StronglyConvexMomentum(bool enabled, double lipschitz,
