@@ -151,8 +151,11 @@ class BatchIndependenceTest : public QObject {
           merged.unpackAppend(values.data(), int(w.gradient.size()), true);
         }
         // The reduction of the gathered images in the batch's order is the batch's.
-        const OracleResult reduced = ReduceOutcomes(merged, true);
-        const OracleResult direct = ReduceOutcomes(OutcomesOf(w, true), true);
+        OracleRequest with_gradient;
+        with_gradient.gradient = true;
+        const OracleResult reduced = ReduceOutcomes(merged, with_gradient);
+        const OracleResult direct = ReduceOutcomes(OutcomesOf(w, true), with_gradient);
+        QCOMPARE(reduced.unconverged, direct.unconverged);
         QCOMPARE(reduced.loss, w.loss);
         QCOMPARE(reduced.loss, direct.loss);
         QCOMPARE(reduced.psnr, direct.psnr);
@@ -225,7 +228,10 @@ class BatchIndependenceTest : public QObject {
       }
       split->commit(even);
       split->commit(odd);
-      const OracleResult got = ReduceOutcomes(merged, gradient);
+      request.images = order;
+      const OracleResult got = ReduceOutcomes(merged, request);
+      QCOMPARE(got.unconverged, want.unconverged);
+      QCOMPARE(got.message, want.message);
       QCOMPARE(got.loss, want.loss);
       QCOMPARE(got.psnr, want.psnr);
       QCOMPARE(got.loss_gradient_norm, want.loss_gradient_norm);

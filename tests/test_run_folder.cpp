@@ -74,6 +74,7 @@ std::vector<IterationRecord> Records() {
     r.batch_size = 8 + k;
     r.accepted = k % 2;
     r.rejected = k;
+    r.unconverged = 3L * (k % 3);
     out.push_back(r);
   }
   return out;
@@ -105,6 +106,7 @@ std::string RecordDifference(const IterationRecord& a, const IterationRecord& b)
   CHECK_INT(batch_size)
   CHECK_INT(accepted)
   CHECK_INT(rejected)
+  CHECK_INT(unconverged)
 #undef CHECK_INT
 #undef CHECK_DOUBLE
   return "";
@@ -165,7 +167,7 @@ class RunFolderTest : public QObject {
     QCOMPARE(ReadAll(dir + "/log.csv"),
              std::string("iteration,epoch,lower_iterations,cg_iterations,power_iterations,"
                          "computations,wall_seconds,loss,psnr,test_psnr,alpha,epsilon,delta,"
-                         "hypergradient_norm,batch_size,accepted,rejected\n"));
+                         "hypergradient_norm,batch_size,accepted,rejected,unconverged\n"));
     QCOMPARE(ReadAll(dir + "/events.jsonl"), std::string());
     QVERIFY(!folder.hasCheckpoint());
     NpyArrays arrays;
@@ -193,7 +195,7 @@ class RunFolderTest : public QObject {
     const auto lines = SplitLines(ReadAll(dir + "/log.csv"));
     QCOMPARE(lines.size(), records.size() + 1);
     const QStringList first = QString::fromStdString(lines[1]).split(',');
-    QCOMPARE(first.size(), 17);
+    QCOMPARE(first.size(), 18);
     QCOMPARE(first[9], QString());
     QCOMPARE(first[0], QString("1"));
     const QStringList second = QString::fromStdString(lines[2]).split(',');
@@ -270,6 +272,43 @@ class RunFolderTest : public QObject {
     std::vector<RunEvent> events;
     QVERIFY(RunFolder::ReadEvents(dir + "/events.jsonl", &events).ok());
     QVERIFY(events.empty());
+  }
+
+  // A log written before the unconverged column reads with it not recorded, and a resume adds
+  // the column (empty in the old rows) before appending.
+  void olderLogsReadAndResume() {
+    QTemporaryDir tmp;
+    const std::string dir = tmp.filePath("run").toStdString();
+    {
+      RunFolder folder;
+      QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+      for (const IterationRecord& r : Records())
+        QVERIFY(folder.appendRecord(r).ok());
+    }
+    // The same rows without the last column, as an older version wrote them.
+    std::string older;
+    for (const std::string& line : SplitLines(ReadAll(dir + "/log.csv")))
+      older += line.substr(0, line.rfind(',')) + "\n";
+    QVERIFY(WriteFileAtomically(dir + "/log.csv", older).ok());
+    std::vector<IterationRecord> back;
+    const Status read = RunFolder::ReadLog(dir + "/log.csv", &back);
+    QVERIFY2(read.ok(), read.message().c_str());
+    QCOMPARE(back.size(), Records().size());
+    for (std::size_t k = 0; k < back.size(); ++k) {
+      QCOMPARE(back[k].unconverged, long(kNotRecorded));
+      IterationRecord want = Records()[k];
+      want.unconverged = kNotRecorded;
+      QCOMPARE(QString::fromStdString(RecordDifference(back[k], want)), QString());
+    }
+    RunFolder folder;
+    TrainingConfig config;
+    const Status opened = RunFolder::Open(dir, &folder, &config, nullptr);
+    QVERIFY2(opened.ok(), opened.message().c_str());
+    QVERIFY(folder.appendRecord(Records()[1]).ok());
+    QVERIFY(RunFolder::ReadLog(dir + "/log.csv", &back).ok());
+    QCOMPARE(back.size(), Records().size() + 1);
+    QCOMPARE(back.front().unconverged, long(kNotRecorded));
+    QCOMPARE(back.back().unconverged, Records()[1].unconverged);
   }
 
   void eventsRoundTrip() {

@@ -35,6 +35,9 @@ struct OracleResult {
   long lower_iterations = 0;        // work of this call, summed over images
   long cg_iterations = 0;
   long power_iterations = 0;
+  // Solves of this call (FISTA or CG, one per image) that stopped at their iteration limit
+  // before their tolerance; message then says which images and how far they got.
+  long unconverged = 0;
   bool warm_starts_changed = false;  // the call stored new warm starts
   bool ok() const { return status == OracleStatus::kOk; }
 };
@@ -51,6 +54,9 @@ class BilevelOracle {
   // stopped it or when it failed; only a failure sets *failure (when given) to the reason.
   virtual double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                           const std::function<bool()>& keep_going, std::string* failure) = 0;
+  // Solves of the last testPsnr() (one per test image) that stopped at their iteration limit
+  // before eps: its PSNR is then that of inexact solutions. Default: none.
+  virtual long testUnconverged() const { return 0; }
   // Projection applied after every upper step (the FoE: zero-mean kernels). Default: none.
   virtual void project(Eigen::VectorXd& /*theta*/) const {}
   // Warm starts, for checkpoints: a flat copy of everything evaluate() and testPsnr() keep

@@ -67,6 +67,9 @@ class RunController {
   std::string endMessage() const;
   // The first error of writing the run folder ("" when none).
   std::string writeError() const;
+  // Inner solves of this session's iterations that stopped at their iteration limit before
+  // their tolerance (the sum of log.csv's unconverged column over them).
+  long unconvergedSolves() const;
 
  private:
   void loop();
@@ -102,6 +105,7 @@ class RunController {
   RunEnd end_ = RunEnd::kNone;
   std::string end_message_;
   std::string write_error_;
+  long unconverged_ = 0;
   std::vector<std::pair<std::string, std::string>> knobs_;  // pending (field, value)
   TrainingConfig settings_;  // the trainer's settings as of the last applied knobs
   TrainingConfig pending_;   // settings_ with the pending knobs applied (when there are any)

@@ -25,7 +25,11 @@ struct IterationRecord {
   int batch_size = 0;
   int accepted = 0;  // MAID: 1 when this iteration's line search succeeded
   int rejected = 0;  // MAID: backtracking trials rejected in this iteration
+  // Inner solves of this iteration (FISTA or CG, one per image and solve) that stopped at their
+  // iteration limit before their tolerance; kNotRecorded in logs written before this column.
+  long unconverged = 0;
 };
+constexpr int kNotRecorded = -1;
 
 struct RunEvent {
   long iteration = 0;         // upper iterations done when it happened

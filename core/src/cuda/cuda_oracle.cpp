@@ -136,6 +136,10 @@ Eigen::VectorXd CudaFoeOracle::initialParameters() const {
   return impl_->reg.initialParameters().cast<double>();
 }
 
+long CudaFoeOracle::testUnconverged() const {
+  return impl_->test_unconverged;
+}
+
 void CudaFoeOracle::project(Eigen::VectorXd& theta) const {
   impl_->projector.project(theta);  // in double: the constraints hold exactly on theta itself
 }

@@ -44,6 +44,7 @@ class CudaFoeOracle final : public ImageOracle {
   int trainingSize() const override;
   int parameterCount() const override;
   OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
+  long testUnconverged() const override;
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going, std::string* failure) override;
   void project(Eigen::VectorXd& theta) const override;

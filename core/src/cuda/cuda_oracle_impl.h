@@ -5,6 +5,7 @@
 #include "cuda/cuda_oracle.h"
 
 #include "problem/image_problem_options.h"
+#include "problem/oracle_reduction.h"
 
 #include <cuda_runtime.h>
 
@@ -74,6 +75,7 @@ struct CudaFoeOracle::Impl {
   std::vector<char> train_clean_finite, train_measured_finite, test_clean_finite,
       test_measured_finite;
   std::vector<char> x_finite, q_finite, test_warm_finite;
+  long test_unconverged = 0;  // of the last testPsnr()
 
   explicit Impl(const TrainingConfig& c)
       : config(c),

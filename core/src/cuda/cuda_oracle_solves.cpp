@@ -56,6 +56,7 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
     }
 
     Vector<float> gradient;
+    SolveSummary linear;
     if (request.gradient) {
       // Right-hand side grad g_i(x_i) = 2 (x_i - x*_i), as Axpby(-2 x*, 2 x).
       Status s = m.solver->linear(-2.0f, m.clean, 2.0f, m.x, m.rhs);
@@ -65,7 +66,7 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
         result.message = s.message();
         return result;
       }
-      const SolveSummary linear = m.solver->cg(options.linear, p, m.rhs, m.q);
+      linear = m.solver->cg(options.linear, p, m.rhs, m.q);
       result.cg_iterations = linear.totalIterations();
       if (!linear.usable()) {
         result.status = ToOracleStatus(linear.status);
@@ -117,6 +118,7 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
       if (request.gradient) m.q_finite[std::size_t(i)] = 1;
     }
     result.warm_starts_changed = true;
+    NoteUnconverged(SolveOutcomes(lower, request.gradient ? &linear : nullptr), request, &result);
     return result;
   } catch (const std::bad_alloc&) {
     result.status = OracleStatus::kError;
@@ -134,6 +136,7 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
     return nan;
   };
   const int n = m.dataset.test.n();
+  m.test_unconverged = 0;
   if (n == 0) return nan;
   const Vector<float> t = theta.cast<float>();
   if (!t.allFinite()) return fail("the parameters are not finite");
@@ -159,6 +162,8 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
       if (lower.status == SolverStatus::kCancelled) return nan;
       if (!lower.usable())
         return fail(lower.message.empty() ? ToString(lower.status) : lower.message);
+      for (const ImageSolveReport& image : lower.images)
+        if (!image.converged) ++m.test_unconverged;
       std::vector<double> losses;
       if (Status s = m.solver->squaredDistances(m.x, m.clean, &losses); !s.ok())
         return fail(s.message());

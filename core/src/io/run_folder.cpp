@@ -51,7 +51,25 @@ const Column kColumns[] = {
     {"batch_size", &IterationRecord::batch_size},
     {"accepted", &IterationRecord::accepted},
     {"rejected", &IterationRecord::rejected},
+    {"unconverged", &IterationRecord::unconverged},
 };
+// Columns that logs written before them lack: read as kNotRecorded (or an empty field, as a
+// resumed older log has them).
+constexpr std::string_view kLaterColumns[] = {"unconverged"};
+
+bool IsLaterColumn(std::string_view name) {
+  for (std::string_view later : kLaterColumns)
+    if (name == later) return true;
+  return false;
+}
+
+// The header of a log written before the later columns.
+std::string EarlierHeader() {
+  std::string line;
+  for (const Column& column : kColumns)
+    if (!IsLaterColumn(column.name)) line += std::string(line.empty() ? "" : ",") + column.name;
+  return line;
+}
 
 // Cuts a file after its last newline when a crash left a partial line; says whether it did.
 Status DropIncompleteLine(const std::string& path, bool* dropped) {
@@ -195,6 +213,13 @@ Status RunFolder::Open(const std::string& dir, RunFolder* out, TrainingConfig* c
     const auto lines = Lines(text, nullptr);
     if (lines.empty()) {
       if (Status s = WriteFileAtomically(log, LogHeader() + "\n"); !s.ok()) return s;
+    } else if (lines[0] == EarlierHeader()) {
+      // An older log: the later columns are added, empty (not recorded) in its rows.
+      std::string upgraded = LogHeader() + "\n";
+      const std::string empty(std::size(kLaterColumns), ',');
+      for (std::size_t l = 1; l < lines.size(); ++l)
+        if (!lines[l].empty()) upgraded += std::string(lines[l]) + empty + "\n";
+      if (Status s = WriteFileAtomically(log, upgraded); !s.ok()) return s;
     } else if (lines[0] != LogHeader()) {
       return Status::Error("'" + log + "' has an unexpected header; expected " + LogHeader());
     }
@@ -323,7 +348,8 @@ Status RunFolder::ReadLog(const std::string& csv_path, std::vector<IterationReco
     int index = -1;
     for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == column.name) index = int(i);
-    if (index < 0) return Status::Error("'" + csv_path + "' has no column '" + column.name + "'");
+    if (index < 0 && !IsLaterColumn(column.name))
+      return Status::Error("'" + csv_path + "' has no column '" + column.name + "'");
     where.push_back(index);
   }
   std::vector<IterationRecord> out;
@@ -336,7 +362,11 @@ Status RunFolder::ReadLog(const std::string& csv_path, std::vector<IterationReco
                            std::to_string(names.size()));
     IterationRecord record;
     for (std::size_t c = 0; c < std::size(kColumns); ++c) {
-      const std::string_view field = fields[where[c]];
+      const std::string_view field = where[c] < 0 ? std::string_view() : fields[where[c]];
+      if (field.empty() && IsLaterColumn(kColumns[c].name)) {
+        std::visit([&](auto member) { record.*member = kNotRecorded; }, kColumns[c].member);
+        continue;
+      }
       const bool ok = std::visit([&](auto member) { return ParseNumber(field, &(record.*member)); },
                                  kColumns[c].member);
       if (!ok)

@@ -169,7 +169,14 @@ StepOutcome Trainer::step(const std::function<bool()>& keep_going) {
       last_test_psnr_ = record.test_psnr = psnr;
       last_test_iteration_ = iteration_;
     }
-    if (!failure.empty()) outcome.message = "test PSNR not measured: " + failure;
+    if (!failure.empty())
+      outcome.message +=
+          std::string(outcome.message.empty() ? "" : "; ") + "test PSNR not measured: " + failure;
+    else if (const long missed = oracle_.testUnconverged(); missed > 0)
+      outcome.message += std::string(outcome.message.empty() ? "" : "; ") +
+                         "test PSNR: " + std::to_string(missed) +
+                         " test images stopped at the iteration limit (max_iterations) before "
+                         "test_accuracy";
     excluded_seconds_ = excluded_test + (now() - test_started);  // test time is not training
   }
   return outcome;
@@ -244,6 +251,8 @@ StepOutcome Trainer::stepSgd(const std::function<bool()>& keep_going) {
   record.delta = delta;
   record.hypergradient_norm = result.gradient.norm();
   record.batch_size = int(request.images.size());
+  record.unconverged = result.unconverged;
+  if (result.unconverged > 0) outcome.message = result.message;
   return outcome;
 }
 
@@ -258,10 +267,14 @@ StepOutcome Trainer::stepMaid(const std::function<bool()>& keep_going) {
   request.delta = delta;
   request.keep_going = keep_going;
 
+  long unconverged = 0;
+  std::string unconverged_message;
   const auto count = [&](const OracleResult& r) {
     lower_iterations_ += r.lower_iterations;
     cg_iterations_ += r.cg_iterations;
     power_iterations_ += r.power_iterations;
+    unconverged += r.unconverged;
+    if (r.unconverged > 0 && unconverged_message.empty()) unconverged_message = r.message;
   };
   const long lower0 = lower_iterations_, cg0 = cg_iterations_, power0 = power_iterations_;
   const auto undo = [&](const OracleResult& r, bool changed) {
@@ -327,6 +340,8 @@ StepOutcome Trainer::stepMaid(const std::function<bool()>& keep_going) {
   record.batch_size = int(order_.size());
   record.accepted = accepted ? 1 : 0;
   record.rejected = rejected;
+  record.unconverged = unconverged;
+  if (unconverged > 0) outcome.message = unconverged_message;
   if (accepted) {
     theta_ = candidate;
     record.alpha = step;

@@ -103,8 +103,8 @@ OracleResult ImageProblemOracle::evaluate(const Eigen::VectorXd& theta,
                                           const OracleRequest& request) {
   Solution solution = solve(theta, request);
   if (!solution.failure.ok()) return solution.failure;
-  OracleResult result = ReduceOutcomes(solution.images, request.gradient);
-  result.message = solution.failure.message;
+  OracleResult result = ReduceOutcomes(solution.images, request);
+  if (result.message.empty()) result.message = solution.failure.message;
   commit(solution);
   return result;
 }
@@ -113,6 +113,7 @@ OracleStatus ImageProblemOracle::testPsnrs(const Eigen::VectorXd& theta, double 
                                            const std::function<bool()>& keep_going,
                                            std::vector<double>* psnr, std::string* failure) {
   psnr->clear();
+  test_unconverged_ = 0;
   const auto fail = [&](const std::string& why) {
     if (failure) *failure = why;
     return OracleStatus::kError;
@@ -136,6 +137,8 @@ OracleStatus ImageProblemOracle::testPsnrs(const Eigen::VectorXd& theta, double 
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(x, images, test_warm_);
     psnr->insert(psnr->end(), r.psnr.begin(), r.psnr.end());
+    for (const ImageSolveReport& image : r.lower.images)
+      if (!image.converged) ++test_unconverged_;
   }
   return OracleStatus::kOk;
 }

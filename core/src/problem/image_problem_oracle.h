@@ -29,6 +29,7 @@ class ImageProblemOracle final : public ImageOracle {
   OracleResult evaluate(const Eigen::VectorXd& theta, const OracleRequest& request) override;
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going, std::string* failure) override;
+  long testUnconverged() const override { return test_unconverged_; }
   void project(Eigen::VectorXd& theta) const override;
   Status warmStarts(std::vector<float>* values) const override;
   Status restoreWarmStarts(const std::vector<float>& values) override;
@@ -71,6 +72,7 @@ class ImageProblemOracle final : public ImageOracle {
   std::unique_ptr<Regularizer<double>> projector_;  // project() in the parameters' precision
   Batch<float> x_warm_, q_warm_;                    // per training image
   Batch<float> test_warm_;                          // per test image
+  long test_unconverged_ = 0;                       // of the last testPsnrs()
 };
 
 }  // namespace bilevel

@@ -1,6 +1,8 @@
 #include "problem/oracle_reduction.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace bilevel {
 
@@ -10,6 +12,10 @@ void ImageOutcomes::pack(int k, bool gradient, std::vector<double>* out) const {
   out->push_back(double(lower_iterations[std::size_t(k)]));
   out->push_back(double(cg_iterations[std::size_t(k)]));
   out->push_back(double(power_iterations[std::size_t(k)]));
+  out->push_back(lower_residual[std::size_t(k)]);
+  out->push_back(cg_residual[std::size_t(k)]);
+  out->push_back(double(lower_converged[std::size_t(k)]));
+  out->push_back(double(cg_converged[std::size_t(k)]));
   if (gradient)
     out->insert(out->end(), gradients.col(k).data(), gradients.col(k).data() + gradients.rows());
 }
@@ -20,30 +26,52 @@ void ImageOutcomes::unpackAppend(const double* values, int parameters, bool grad
   lower_iterations.push_back(long(values[2]));
   cg_iterations.push_back(long(values[3]));
   power_iterations.push_back(long(values[4]));
+  lower_residual.push_back(values[5]);
+  cg_residual.push_back(values[6]);
+  lower_converged.push_back(values[7] != 0.0 ? 1 : 0);
+  cg_converged.push_back(values[8] != 0.0 ? 1 : 0);
   if (!gradient) return;
   if (gradients.rows() != parameters) gradients.resize(parameters, 0);
   gradients.conservativeResize(Eigen::NoChange, gradients.cols() + 1);
-  gradients.col(gradients.cols() - 1) = Eigen::Map<const Eigen::VectorXd>(values + 5, parameters);
+  gradients.col(gradients.cols() - 1) =
+      Eigen::Map<const Eigen::VectorXd>(values + kScalars, parameters);
 }
 
-ImageOutcomes OutcomesOf(const HypergradientResult<float>& r, bool gradient) {
+ImageOutcomes SolveOutcomes(const SolveSummary& lower, const SolveSummary* linear) {
   ImageOutcomes out;
-  const std::size_t n = r.losses.size();
-  out.loss = r.losses;
-  out.psnr = r.psnr;
+  const std::size_t n = lower.images.size();
   out.lower_iterations.resize(n);
   out.cg_iterations.assign(n, 0);
   out.power_iterations.resize(n);
+  out.lower_residual.resize(n);
+  out.cg_residual.assign(n, 0.0);
+  out.lower_converged.resize(n);
+  out.cg_converged.assign(n, 1);
   for (std::size_t k = 0; k < n; ++k) {
-    out.lower_iterations[k] = r.lower.images[k].iterations;
-    out.power_iterations[k] = r.lower.images[k].power_iterations;
-    if (gradient) out.cg_iterations[k] = r.linear.images[k].iterations;
+    const ImageSolveReport& f = lower.images[k];
+    out.lower_iterations[k] = f.iterations;
+    out.power_iterations[k] = f.power_iterations;
+    out.lower_residual[k] = f.residual;
+    out.lower_converged[k] = f.converged ? 1 : 0;
+    if (!linear || k >= linear->images.size()) continue;
+    const ImageSolveReport& cg = linear->images[k];
+    out.cg_iterations[k] = cg.iterations;
+    out.cg_residual[k] = cg.residual;
+    out.cg_converged[k] = cg.converged ? 1 : 0;
   }
+  return out;
+}
+
+ImageOutcomes OutcomesOf(const HypergradientResult<float>& r, bool gradient) {
+  ImageOutcomes out = SolveOutcomes(r.lower, gradient ? &r.linear : nullptr);
+  out.loss = r.losses;
+  out.psnr = r.psnr;
   if (gradient) out.gradients = r.image_gradients;
   return out;
 }
 
-OracleResult ReduceOutcomes(const ImageOutcomes& images, bool gradient) {
+OracleResult ReduceOutcomes(const ImageOutcomes& images, const OracleRequest& request) {
+  const bool gradient = request.gradient;
   OracleResult result;
   result.status = OracleStatus::kOk;
   result.loss = MeanInOrder(images.loss);
@@ -59,7 +87,53 @@ OracleResult ReduceOutcomes(const ImageOutcomes& images, bool gradient) {
     result.power_iterations += images.power_iterations[std::size_t(k)];
   }
   result.warm_starts_changed = true;
+  NoteUnconverged(images, request, &result);
   return result;
+}
+
+namespace {
+
+// "FISTA stopped at its iteration limit on 2 of 8 images (3, 17): ||grad h|| up to 2.1e-03,
+// eps = 1e-03". Appends to *count and *text.
+void Describe(const char* solver, const char* residual, const std::vector<double>& residuals,
+              const std::vector<char>& converged, const std::vector<int>& indices, double tolerance,
+              long* count, std::string* text) {
+  std::string which;
+  double worst = 0.0;
+  int missed = 0;
+  for (std::size_t k = 0; k < converged.size(); ++k) {
+    if (converged[k]) continue;
+    ++missed;
+    worst = std::max(worst, residuals[k]);
+    if (missed <= 8)
+      which += (which.empty() ? "" : ", ") + std::to_string(k < indices.size() ? indices[k] : -1);
+    else if (missed == 9)
+      which += ", ...";
+  }
+  if (missed == 0) return;
+  *count += missed;
+  char numbers[96];
+  std::snprintf(numbers, sizeof numbers, "%s up to %.3g, tolerance %.3g", residual, worst,
+                tolerance);
+  if (!text->empty()) *text += "; ";
+  *text += std::string(solver) + " stopped at its iteration limit (max_iterations) on " +
+           std::to_string(missed) + " of " + std::to_string(converged.size()) + " images (" +
+           which + "): " + numbers;
+}
+
+}  // namespace
+
+void NoteUnconverged(const ImageOutcomes& images, const OracleRequest& request,
+                     OracleResult* result) {
+  long count = 0;
+  std::string text;
+  Describe("FISTA", "||grad h||", images.lower_residual, images.lower_converged, request.images,
+           request.epsilon, &count, &text);
+  if (request.gradient)
+    Describe("CG", "residual", images.cg_residual, images.cg_converged, request.images,
+             request.delta, &count, &text);
+  result->unconverged = count;
+  if (!text.empty()) result->message = text;
 }
 
 int Severity(OracleStatus status) {

@@ -206,8 +206,8 @@ OracleResult ShardedOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
     images.unpackAppend(gathered.data() + at, d, request.gradient);
     at += std::size_t(per);
   }
-  result = ReduceOutcomes(images, request.gradient);
-  result.message = all.message;
+  result = ReduceOutcomes(images, request);
+  if (result.message.empty()) result.message = all.message;
   local_->commit(solution);
   return result;
 }
@@ -241,6 +241,10 @@ double ShardedOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
   if (all.severity > 0) return kNaN;
   std::vector<double> gathered;
   std::vector<int> counts;
+  comm_.allgather({double(local_->testUnconverged())}, &gathered, &counts);
+  test_unconverged_ = 0;
+  for (double c : gathered)
+    test_unconverged_ += long(c);
   comm_.allgather(mine, &gathered, &counts);
   // Test image t is image t / n of rank t mod n.
   const int n = comm_.size();

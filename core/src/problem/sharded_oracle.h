@@ -36,6 +36,7 @@ class ShardedOracle final : public ImageOracle {
   double testPsnr(const Eigen::VectorXd& theta, double epsilon,
                   const std::function<bool()>& keep_going, std::string* failure) override;
   void project(Eigen::VectorXd& theta) const override { local_->project(theta); }
+  long testUnconverged() const override { return test_unconverged_; }
   // Rank 0 gets every image's warm starts (each process sends its own straight into their place);
   // the other processes an empty vector.
   Status warmStarts(std::vector<float>* values) const override;
@@ -67,6 +68,7 @@ class ShardedOracle final : public ImageOracle {
   std::unique_ptr<ImageProblemOracle> local_;
   int train_size_ = 0, test_size_ = 0;
   long calls_ = 0;
+  long test_unconverged_ = 0;  // of the last testPsnr(), over every process
 };
 
 }  // namespace bilevel

@@ -298,6 +298,10 @@ void RunController::loop() {
         break;
       }
       if (!outcome.message.empty()) publish({.kind = "warning", .message = outcome.message});
+      {
+        std::lock_guard lock(mutex_);
+        unconverged_ += std::max(0L, outcome.record.unconverged);
+      }
       if (folder_) noteWrite(folder_->appendRecord(outcome.record));
       if (callbacks_.record) callbacks_.record(outcome.record);
       if (callbacks_.iteration) callbacks_.iteration(trainer_);
@@ -322,6 +326,12 @@ void RunController::loop() {
       else if (!failure.empty())
         publish({.kind = "warning", .message = "final test PSNR not measured: " + failure});
     }
+    if (const long missed = unconvergedSolves(); missed > 0)
+      publish({.kind = "warning",
+               .message = std::to_string(missed) +
+                          " inner solves of this run stopped at their iteration limit "
+                          "(max_iterations) before their tolerance; log.csv's unconverged "
+                          "column has them per iteration"});
     const char* kind = end == RunEnd::kBudget     ? "budget"
                        : end == RunEnd::kStopped  ? "stop"
                        : end == RunEnd::kDiverged ? "diverged"
@@ -342,6 +352,11 @@ void RunController::loop() {
     end_message_ = message;
   }
   setState(RunState::kFinished);
+}
+
+long RunController::unconvergedSolves() const {
+  std::lock_guard lock(mutex_);
+  return unconverged_;
 }
 
 }  // namespace bilevel
