@@ -219,6 +219,64 @@ class CliTest : public QObject {
     const Eigen::Map<const Eigen::VectorXd> got(z.data(), Eigen::Index(z.size()));
     const double rel = (got - expected.gradient).norm() / expected.gradient.norm();
     QVERIFY2(rel < 1e-10, qPrintable(QString::number(rel)));
+
+    // Solves forced to their iteration limit: an error naming the limit and the residual
+    // against the tolerance, unless --allow-unconverged makes it a warning.
+    const QStringList capped = {"hypergrad", "--regularizer", run + "/regularizer.json",
+                                "--clean",   clean,           "--measured",
+                                noisy,       "--eps",         "1e-8",
+                                "--delta",   "1e-8",          "--max-iterations",
+                                "3",         "--out",         z_path};
+    r = Cli(capped);
+    QVERIFY2(r.code == 3, qPrintable(Describe(r)));
+    QVERIFY2(r.err.contains("iteration limit") && r.err.contains("tolerance 1e-08"),
+             qPrintable(Describe(r)));
+    r = Cli(capped + QStringList{"--allow-unconverged"});
+    QVERIFY2(r.code == 0 && r.err.contains("warning"), qPrintable(Describe(r)));
+    const QStringList capped_apply = {"apply",
+                                      "--regularizer",
+                                      run + "/regularizer.json",
+                                      "--input",
+                                      noisy,
+                                      "--output",
+                                      out,
+                                      "--max-iterations",
+                                      "2"};
+    r = Cli(capped_apply);
+    QVERIFY2(r.code == 3 && r.err.contains("iteration limit"), qPrintable(Describe(r)));
+    r = Cli(capped_apply + QStringList{"--allow-unconverged"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+  }
+
+  // A training run whose solves stop at their limit goes on, and says so: per iteration in
+  // log.csv, as warnings naming the images and the residuals, and in its closing lines; evaluate
+  // of it refuses unless allowed.
+  void cappedSolvesAreReported() {
+    QTemporaryDir tmp;
+    const QString run = tmp.filePath("run");
+    Result r = Cli({"train", "--preset", "quick", "--iterations", "2", "--out", run, "--set",
+                    "lower_max_iterations=3", "--set", "test_interval=1"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    QVERIFY2(r.out.contains("stopped at their iteration limit"), qPrintable(Describe(r)));
+    std::vector<IterationRecord> log;
+    QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
+    QCOMPARE(int(log.size()), 2);
+    for (const IterationRecord& record : log)  // a FISTA and a CG solve per image at most
+      QVERIFY(record.unconverged >= 1 && record.unconverged <= 2L * record.batch_size);
+    std::vector<RunEvent> events;
+    QVERIFY(RunFolder::ReadEvents((run + "/events.jsonl").toStdString(), &events).ok());
+    int warnings = 0;
+    for (const RunEvent& e : events)
+      if (e.kind == "warning" &&
+          e.message.find("FISTA stopped at its iteration limit") != std::string::npos) {
+        QVERIFY2(e.message.find("||grad h|| up to") != std::string::npos, e.message.c_str());
+        ++warnings;
+      }
+    QCOMPARE(warnings, 2);
+    r = Cli({"evaluate", run});
+    QVERIFY2(r.code == 3 && r.err.contains("test images stopped"), qPrintable(Describe(r)));
+    r = Cli({"evaluate", run, "--allow-unconverged"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
   }
 
   // evaluate rebuilds a run's test set and agrees with the trainer's own test PSNR; gallery draws

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -273,6 +274,11 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   const bilevel::Trainer& t = *session.trainer;
   std::printf("%ld iterations, %ld computations, %.1f s; final test PSNR %.3f dB\n", t.iteration(),
               t.computations(), t.wallSeconds(), t.lastTestPsnr());
+  if (const long missed = run.unconvergedSolves(); missed > 0)
+    std::printf(
+        "warning: %ld inner solves stopped at their iteration limit before their "
+        "tolerance (log.csv, column unconverged)\n",
+        missed);
   switch (run.end()) {
     case bilevel::RunEnd::kBudget:
       return 0;
@@ -284,6 +290,42 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
     default:
       return Fail(command, run.endMessage());
   }
+}
+
+QCommandLineOption AllowUnconvergedOption() {
+  return QCommandLineOption("allow-unconverged",
+                            "Go on (exit 0, with a warning) when an inner solve stops at its "
+                            "iteration limit before its tolerance; without it that is an error "
+                            "(exit 3).");
+}
+
+int CheckConverged(const char* command, const char* solver, const char* residual,
+                   const bilevel::SolveSummary& summary, double tolerance, bool allowed) {
+  std::string which;
+  double worst = 0.0;
+  int missed = 0;
+  for (std::size_t i = 0; i < summary.images.size(); ++i) {
+    const bilevel::ImageSolveReport& image = summary.images[i];
+    if (image.converged) continue;
+    ++missed;
+    worst = std::max(worst, image.residual);
+    if (missed <= 8) which += (which.empty() ? "" : ", ") + std::to_string(i);
+  }
+  if (missed == 0) return -1;
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "%s stopped at its iteration limit on %d of %zu images (%s%s): %s %.3g, "
+                "tolerance %.3g; the result is that of an inexact solve",
+                solver, missed, summary.images.size(), which.c_str(), missed > 8 ? ", ..." : "",
+                residual, worst, tolerance);
+  if (allowed) {
+    if (!g_quiet) std::fprintf(stderr, "bilevel-cli %s: warning: %s\n", command, text);
+    return -1;
+  }
+  return Fail(command,
+              std::string(text) +
+                  " (raise --max-iterations, loosen the tolerance, or pass --allow-unconverged)",
+              3);
 }
 
 }  // namespace cli

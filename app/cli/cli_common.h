@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bilevel/run_controller.h"
+#include "bilevel/solver_report.h"
 #include "bilevel/training_config.h"
 #include "bilevel/training_session.h"
 
@@ -62,5 +63,15 @@ struct ConfigOptions {
 // Returns the exit code: 0 at the budget, 1 after divergence or an error, 130 when stopped.
 // A data-parallel session (session.processes) runs on every process together.
 int RunSession(const char* command, bilevel::TrainingSession& session);
+
+// --allow-unconverged: an inner solve that stops at its iteration limit is a warning, not an
+// error (hypergrad, apply, evaluate).
+QCommandLineOption AllowUnconvergedOption();
+
+// Whether a solver's images all met the tolerance. When some stopped at the iteration limit,
+// prints which and the residual reached against the tolerance: a warning when allowed (and
+// returns -1 to go on), else an error (returns exit code 3). -1 when all converged.
+int CheckConverged(const char* command, const char* solver, const char* residual,
+                   const bilevel::SolveSummary& summary, double tolerance, bool allowed);
 
 }  // namespace cli

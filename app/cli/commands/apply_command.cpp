@@ -28,7 +28,8 @@ int RunApplyCommand(const QStringList& arguments) {
                                   "Experts; the CPU with a warning where that is not possible).",
                                   "DEVICE", "auto");
   cli::ProblemOptions problem;
-  parser.addOptions({regularizer, input, output, reference, eps, max_iterations, device});
+  const QCommandLineOption allow = cli::AllowUnconvergedOption();
+  parser.addOptions({regularizer, input, output, reference, eps, max_iterations, device, allow});
   problem.addTo(parser);
   if (int code = cli::Parse(parser, "apply", arguments); code >= 0) return code;
   for (const QCommandLineOption* o : {&regularizer, &input, &output})
@@ -85,7 +86,10 @@ int RunApplyCommand(const QStringList& arguments) {
               bilevel::ToString(op->kind()), y.shape().toString().c_str(),
               summary.images[0].iterations, summary.images[0].residual, seconds,
               result.backend.c_str());
-  if (!summary.message.empty()) std::printf("note: %s\n", summary.message.c_str());
+  if (int code = cli::CheckConverged("apply", "FISTA", "||grad h||", summary,
+                                     options.fista.tolerance, parser.isSet(allow));
+      code >= 0)
+    return code;
   if (!clean.empty())
     std::printf("PSNR: measured %.3f dB, reconstructed %.3f dB\n", bilevel::Psnr(y, clean, 0),
                 bilevel::Psnr(x, clean, 0));

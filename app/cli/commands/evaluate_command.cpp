@@ -15,7 +15,8 @@ int RunEvaluateCommand(const QStringList& arguments) {
       "run: the mean test PSNRs, the budget used, the training time and where it trained.");
   parser.addPositionalArgument("RUN", "Run folders.", "RUN...");
   const QCommandLineOption device("device", "Where to reconstruct: auto, cpu or cuda.", "DEVICE");
-  parser.addOption(device);
+  const QCommandLineOption allow = cli::AllowUnconvergedOption();
+  parser.addOptions({device, allow});
   if (int code = cli::Parse(parser, "evaluate", arguments, true); code >= 0) return code;
   if (parser.positionalArguments().isEmpty()) return cli::Fail("evaluate", "give run folders", 2);
 
@@ -40,6 +41,14 @@ int RunEvaluateCommand(const QStringList& arguments) {
     if (!failure.empty())
       return cli::Fail("evaluate",
                        dir.toStdString() + ": the test images could not be evaluated: " + failure);
+    if (const long missed = oracle.testUnconverged(); missed > 0) {
+      const std::string text = dir.toStdString() + ": " + std::to_string(missed) + " of " +
+                               std::to_string(oracle.dataset().test.n()) +
+                               " test images stopped at the iteration limit before the run's "
+                               "test_accuracy; their PSNR is that of inexact solves";
+      if (!parser.isSet(allow)) return cli::Fail("evaluate", text + " (or --allow-unconverged)", 3);
+      std::fprintf(stderr, "bilevel-cli evaluate: warning: %s\n", text.c_str());
+    }
     const bilevel::IterationRecord last =
         run.log.empty() ? bilevel::IterationRecord{} : run.log.back();
     std::printf("| %s | %s | %s | %d | %.2f | %.2f | %.2f | %ld | %ld | %.0f | %s |\n",

@@ -47,8 +47,11 @@ int RunHypergradCommand(const QStringList& arguments) {
   const QCommandLineOption eps("eps", "Lower-level accuracy.", "E", "1e-6");
   const QCommandLineOption delta("delta", "CG accuracy.", "D", "1e-6");
   const QCommandLineOption out("out", "The .npy to write.", "FILE");
+  const QCommandLineOption max_iterations(
+      "max-iterations", "FISTA's and CG's iteration limit per image.", "N", "10000");
+  const QCommandLineOption allow = cli::AllowUnconvergedOption();
   cli::ProblemOptions problem;
-  parser.addOptions({regularizer, clean, measured, eps, delta, out});
+  parser.addOptions({regularizer, clean, measured, eps, delta, out, max_iterations, allow});
   problem.addTo(parser);
   if (int code = cli::Parse(parser, "hypergrad", arguments); code >= 0) return code;
   for (const QCommandLineOption* o : {&regularizer, &clean, &measured, &out})
@@ -79,6 +82,11 @@ int RunHypergradCommand(const QStringList& arguments) {
   options.lower.tolerance = parser.value(eps).toDouble(&ok_e);
   options.linear.tolerance = parser.value(delta).toDouble(&ok_d);
   if (!ok_e || !ok_d) return cli::Fail("hypergrad", "--eps and --delta take numbers", 2);
+  bool ok_m = false;
+  options.lower.max_iterations = options.linear.max_iterations =
+      parser.value(max_iterations).toInt(&ok_m);
+  if (!ok_m || options.lower.max_iterations < 1)
+    return cli::Fail("hypergrad", "--max-iterations takes a positive integer", 2);
 
   std::unique_ptr<bilevel::Regularizer<double>> reg;
   if (bilevel::Status s = bilevel::CreateRegularizer(settings, &reg); !s.ok())
@@ -87,6 +95,15 @@ int RunHypergradCommand(const QStringList& arguments) {
   bilevel::Batch<double> x, q;
   const auto r = bilevel::ComputeHypergradient(options, *reg, theta, data, x, q);
   if (!r.usable()) return cli::Fail("hypergrad", r.message);
+  const bool allowed = parser.isSet(allow);
+  if (int code = cli::CheckConverged("hypergrad", "FISTA", "||grad h|| up to", r.lower,
+                                     options.lower.tolerance, allowed);
+      code >= 0)
+    return code;
+  if (int code = cli::CheckConverged("hypergrad", "CG", "residual up to", r.linear,
+                                     options.linear.tolerance, allowed);
+      code >= 0)
+    return code;
   const bilevel::NpyArray array = bilevel::NpyArray::FromDoubles(
       std::span<const double>(r.gradient.data(), std::size_t(r.gradient.size())));
   if (bilevel::Status s = bilevel::WriteNpy(parser.value(out).toStdString(), array); !s.ok())
