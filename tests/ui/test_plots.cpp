@@ -193,11 +193,24 @@ class PlotsTest : public QObject {
     }
     QVERIFY2(panel.limits().contains(QStringLiteral("tolerance")), qPrintable(panel.limits()));
     QVERIFY(!panel.limits().contains(QStringLiteral("isgd")));
+    // A step whose solves stopped at their limit (log.csv's unconverged column).
+    bilevel::IterationRecord capped = records.back();
+    capped.iteration = 6;
+    capped.unconverged = 4;
+    store.appendRecords(id, {capped});
+    QVERIFY2(panel.limits().contains(QStringLiteral("isgd (4 solves in 1 step)")),
+             qPrintable(panel.limits()));
+    // A log written before that column: the run's warnings say it.
+    const int old = store.add(MakeRun("older", bilevel::Method::kIsgd));
+    for (bilevel::IterationRecord& r : records)
+      r.unconverged = bilevel::kNotRecorded;
+    store.appendRecords(old, records);
+    QVERIFY(!panel.limits().contains(QStringLiteral("older")));
     bilevel::RunEvent warning;
     warning.kind = "warning";
     warning.message = "FISTA: some images reached max_iterations before the tolerance";
-    store.appendEvents(id, {warning});
-    QVERIFY2(panel.limits().contains(QStringLiteral("isgd")), qPrintable(panel.limits()));
+    store.appendEvents(old, {warning});
+    QVERIFY2(panel.limits().contains(QStringLiteral("older (1 step)")), qPrintable(panel.limits()));
     store.setVisible(id, false);
     QVERIFY(!panel.plot()->findGraph(id, SolverPanel::kFista)->visible());
   }

@@ -4,17 +4,6 @@
 #include <algorithm>
 
 namespace studio {
-namespace {
-
-// How many of a run's warnings say an inner solver stopped at its iteration limit.
-int LimitWarnings(const RunSeries& run) {
-  int count = 0;
-  for (const bilevel::RunEvent& e : run.events)
-    if (e.kind == "warning" && e.message.find("max_iterations") != std::string::npos) ++count;
-  return count;
-}
-
-}  // namespace
 
 SolverPanel::SolverPanel(RunStore& store, QWidget* parent) : QWidget(parent), store_(store) {
   auto* layout = new QVBoxLayout(this);
@@ -65,6 +54,7 @@ void SolverPanel::append(int id, int first) {
   }
   plot_->fit();
   plot_->requestReplot();
+  updateLimits();
 }
 
 void SolverPanel::rebuild(int id) {
@@ -90,9 +80,14 @@ void SolverPanel::rebuild(int id) {
 
 void SolverPanel::updateLimits() {
   QStringList hit;
-  for (const RunSeries* run : store_.runs())
-    if (const int n = LimitWarnings(*run); n > 0)
-      hit << tr("%1 (%n step(s))", nullptr, n).arg(run->name);
+  for (const RunSeries* run : store_.runs()) {
+    const SolveLimits limits = CountSolveLimits(*run);
+    const QString steps = limits.steps == 1 ? tr("1 step") : tr("%1 steps").arg(limits.steps);
+    if (limits.solves > 0)
+      hit << tr("%1 (%2 solves in %3)").arg(run->name).arg(limits.solves).arg(steps);
+    else if (limits.steps > 0)
+      hit << tr("%1 (%2)").arg(run->name, steps);
+  }
   limits_->setText(hit.isEmpty() ? tr("Every inner solve met its tolerance.")
                                  : tr("Stopped at an iteration limit: %1").arg(hit.join(", ")));
 }

@@ -8,6 +8,7 @@
 
 #include "curve_plot.h"
 #include "run_store.h"
+#include "run_summary.h"
 
 namespace studio {
 

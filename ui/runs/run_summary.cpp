@@ -25,7 +25,8 @@ QStringList Fields(const RunSummary& s) {
           Db(s.final_test_psnr),
           QString::number(s.computations),
           QString::number(s.iterations),
-          QString::number(s.wall_seconds, 'f', 1)};
+          QString::number(s.wall_seconds, 'f', 1),
+          QString::number(s.unconverged)};
 }
 
 const QStringList kHeader = {QStringLiteral("run"),
@@ -37,7 +38,16 @@ const QStringList kHeader = {QStringLiteral("run"),
                              QStringLiteral("final test PSNR (dB)"),
                              QStringLiteral("computations"),
                              QStringLiteral("iterations"),
-                             QStringLiteral("training time (s)")};
+                             QStringLiteral("training time (s)"),
+                             QStringLiteral("unconverged solves")};
+
+// How many of a run's warnings say an inner solver stopped at its iteration limit.
+int LimitWarnings(const RunSeries& run) {
+  int count = 0;
+  for (const bilevel::RunEvent& e : run.events)
+    if (e.kind == "warning" && e.message.find("max_iterations") != std::string::npos) ++count;
+  return count;
+}
 
 QString Csv(const QString& text) {
   if (!text.contains(',') && !text.contains('"') && !text.contains('\n')) return text;
@@ -63,7 +73,21 @@ RunSummary Summarize(const RunSeries& run) {
     s.computations = run.records.back().computations;
     s.wall_seconds = run.records.back().wall_seconds;
   }
+  s.unconverged = CountSolveLimits(run).solves;
   return s;
+}
+
+SolveLimits CountSolveLimits(const RunSeries& run) {
+  SolveLimits limits;
+  bool recorded = false;
+  for (const bilevel::IterationRecord& r : run.records) {
+    if (r.unconverged < 0) continue;  // a log written before the column
+    recorded = true;
+    limits.solves += r.unconverged;
+    if (r.unconverged > 0) ++limits.steps;
+  }
+  if (!recorded) limits.steps = LimitWarnings(run);
+  return limits;
 }
 
 TestPsnrs TestPsnrsWithin(const RunSeries& run, long computations) {
@@ -95,7 +119,7 @@ QString RunSummaryCsv(const std::vector<const RunSeries*>& runs) {
 QString RunSummaryMarkdown(const std::vector<const RunSeries*>& runs) {
   QString text =
       QStringLiteral("| ") + kHeader.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
-  text += QStringLiteral("| --- | --- | --- | --- | --- | --: | --: | --: | --: | --: |\n");
+  text += QStringLiteral("| --- | --- | --- | --- | --- | --: | --: | --: | --: | --: | --: |\n");
   for (const RunSeries* run : runs) {
     QStringList fields = Fields(Summarize(*run));
     for (QString& f : fields)

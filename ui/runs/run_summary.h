@@ -1,5 +1,6 @@
 // One line per run for comparing more than two: method, regularizer, problem, data, the best and
-// the final test PSNR, computations, iterations and training time; as CSV or Markdown.
+// the final test PSNR, computations, iterations, training time and the inner solves that missed
+// their tolerance; as CSV or Markdown.
 #pragma once
 
 #include <QString>
@@ -19,9 +20,19 @@ struct RunSummary {
   double best_test_psnr = std::numeric_limits<double>::quiet_NaN();
   long iterations = 0, computations = 0;
   double wall_seconds = 0.0;
+  long unconverged = 0;  // inner solves that stopped at their iteration limit (CountSolveLimits)
 };
 
 RunSummary Summarize(const RunSeries& run);
+
+// A run's inner solves that stopped at their iteration limit before their tolerance: their number
+// (log.csv's unconverged column) and the upper steps that had any. A log written before that
+// column counts the steps from the run's warnings, with solves 0.
+struct SolveLimits {
+  long solves = 0;
+  long steps = 0;
+};
+SolveLimits CountSolveLimits(const RunSeries& run);
 
 // A run's test PSNRs measured within a number of computations (the initial one, and the final
 // regularizer's when the whole run fits): the best and the last; NaN when there is none.
