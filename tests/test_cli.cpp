@@ -246,6 +246,24 @@ class CliTest : public QObject {
     QVERIFY2(r.code == 3 && r.err.contains("iteration limit"), qPrintable(Describe(r)));
     r = Cli(capped_apply + QStringList{"--allow-unconverged"});
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+
+    // --trace: one row per FISTA iteration, the PSNR of the iterates against the reference; the
+    // tolerance is eps scaled from a 96 x 96 image to this 24 x 24 one (a quarter), or eps itself
+    // with --reference-side 0.
+    const QString trace = tmp.filePath("trace.csv");
+    r = Cli({"apply", "--regularizer", run + "/regularizer.json", "--input", noisy, "--output", out,
+             "--reference", clean, "--eps", "1e-3", "--trace", trace});
+    QVERIFY2(r.code == 0 && r.out.contains("stops at 0.00025"), qPrintable(Describe(r)));
+    QFile file(trace);
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList rows = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+    const QRegularExpression iterations(QStringLiteral("(\\d+) FISTA iterations"));
+    QCOMPARE(rows.size(), 1 + iterations.match(r.out).captured(1).toInt());
+    QCOMPARE(rows[0], QStringLiteral("iteration,residual,psnr"));
+    QVERIFY(rows.last().split(',')[2].toDouble() > rows[1].split(',')[2].toDouble() + 1.0);
+    r = Cli({"apply", "--regularizer", run + "/regularizer.json", "--input", noisy, "--output", out,
+             "--eps", "1e-3", "--reference-side", "0"});
+    QVERIFY2(r.code == 0 && r.out.contains("stops at 0.001)"), qPrintable(Describe(r)));
   }
 
   // A training run whose solves stop at their limit goes on, and says so: per iteration in

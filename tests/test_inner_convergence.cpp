@@ -16,6 +16,9 @@
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/training_session.h"
 #include "data/synthetic.h"
+#include "problem/lower_level.h"
+#include "regularizers/foe.h"
+#include "solvers/solver_steps.h"
 #include "test_support.h"
 
 using namespace bilevel;
@@ -81,6 +84,36 @@ Vector<double> RandomTheta(const Regularizer<double>& reg, unsigned seed) {
   reg.project(t);
   return t;
 }
+
+// A float or double lower-level problem: a Field of Experts denoising noisy synthetic images.
+template <typename T>
+struct FoeDenoising {
+  Shape shape;
+  IdentityOperator<T> op;
+  Batch<T> y;
+  FieldOfExperts<T> reg;
+  LowerLevelProblem<T> problem;
+  explicit FoeDenoising(Shape s)
+      : shape(s), op(s), y(Noisy(s)), reg(Config()), problem(op, y, Init(reg), 0.0) {}
+  static Batch<T> Noisy(Shape s) {
+    Batch<T> y = SyntheticImages<T>(s, 3);
+    AddGaussianNoise(y, 25.0, 4);
+    return y;
+  }
+  static FoeConfig Config() {
+    FoeConfig c;
+    c.channels = 1;
+    c.kernels = 4;
+    c.kernel_size = 5;
+    return c;
+  }
+  static FieldOfExperts<T>& Init(FieldOfExperts<T>& reg) {
+    FoeInitOptions init;
+    init.seed = 2;
+    reg.setParameters(reg.initialParameters(init));
+    return reg;
+  }
+};
 
 }  // namespace
 
@@ -162,6 +195,56 @@ class InnerConvergenceTest : public QObject {
           },
           1e-5);
     BILEVEL_CHECK_ERROR(RelativeError(r.gradient, numeric), 1e-5, "hypergradient");
+  }
+
+  // eps stated for images of reference_size values: an image of N values stops at
+  // eps * sqrt(N / reference_size), the same root mean square per value.
+  void toleranceScalesWithTheImage() {
+    QCOMPARE(steps::ScaledTolerance(1e-3, 4 * 9216.0, 9216.0), 2e-3);
+    QCOMPARE(steps::ScaledTolerance(1e-3, 4 * 9216.0, 0.0), 1e-3);
+    FoeDenoising<double> d(Shape{1, 1, 32, 48});
+    FistaOptions o;
+    o.tolerance = 1e-4;
+    Batch<double> absolute = d.y, scaled = d.y;
+    const SolveSummary a = SolveFista(o, d.problem, absolute);
+    o.reference_size = 16 * 16;  // a 32 x 48 image is 6 such images: the rule is sqrt(6) looser
+    const SolveSummary s = SolveFista(o, d.problem, scaled);
+    QVERIFY(a.status == SolverStatus::kConverged && s.status == SolverStatus::kConverged);
+    QVERIFY(a.images[0].residual <= 1e-4);
+    QVERIFY(s.images[0].residual <= 1e-4 * std::sqrt(6.0));
+    QVERIFY2(s.images[0].residual > 1e-4 && s.images[0].iterations < a.images[0].iterations,
+             qPrintable(QStringLiteral("scaled: %1 after %2, absolute: %3 after %4")
+                            .arg(s.images[0].residual)
+                            .arg(s.images[0].iterations)
+                            .arg(a.images[0].residual)
+                            .arg(a.images[0].iterations)));
+  }
+
+  // A tolerance below what single precision can reach: the solve stops at the precision floor
+  // long before its iteration limit, and says so; in double the same solve reaches it.
+  void stallAtThePrecisionFloorIsDetected() {
+    FoeDenoising<float> f(Shape{2, 1, 40, 40});
+    FistaOptions o;
+    o.tolerance = 1e-9;
+    o.max_iterations = 20000;
+    Batch<float> x = f.y;
+    const SolveSummary s = SolveFista(o, f.problem, x);
+    QVERIFY2(s.status == SolverStatus::kConverged, s.briefReport().c_str());
+    for (const ImageSolveReport& r : s.images) {
+      QVERIFY(r.stalled && r.converged);
+      QVERIFY(r.residual > 1e-9);
+      QVERIFY2(r.iterations < 2000, qPrintable(QString::number(r.iterations)));
+    }
+    QVERIFY2(s.message.find("precision floor") != std::string::npos, s.message.c_str());
+
+    FoeDenoising<double> d(Shape{2, 1, 40, 40});
+    Batch<double> xd = d.y;
+    const SolveSummary sd = SolveFista(o, d.problem, xd);
+    QVERIFY2(sd.status == SolverStatus::kConverged, sd.briefReport().c_str());
+    for (const ImageSolveReport& r : sd.images) {
+      QVERIFY(!r.stalled);
+      QVERIFY(r.residual <= 1e-9);
+    }
   }
 
   // The oracle projects theta in double: an input-convex network's B blocks end at exactly 0

@@ -21,6 +21,7 @@
 
 #include "background_work.h"
 #include "bilevel/dataset.h"
+#include "bilevel/reconstruct.h"
 #include "image_conversion.h"
 #include "image_view.h"
 #include "string_conversion.h"
@@ -89,7 +90,12 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   epsilon_ = new QDoubleSpinBox;
   epsilon_->setDecimals(6);
   epsilon_->setRange(1e-6, 1.0);
-  epsilon_->setValue(1e-3);
+  epsilon_->setValue(1e-2);
+  epsilon_->setToolTip(
+      tr("Accuracy of the reconstruction, stated for a %1×%1 image: an image of N values and C "
+         "channels stops at ‖∇h‖ ≤ ε·√(N / (C·%1²)), the same accuracy per pixel at any size. A "
+         "solve whose residual can fall no further in single precision stops there and says so.")
+          .arg(bilevel::kReferenceSide));
   max_iterations_ = new QSpinBox;
   max_iterations_->setRange(1, 1000000);
   max_iterations_->setValue(3000);
@@ -240,7 +246,11 @@ QString ApplyDialog::ProgressText() const {
                      .arg(solve_progress_->steps.load(std::memory_order_relaxed))
                      .arg(max_iterations_->value());
   if (const double r = solve_progress_->residual.load(std::memory_order_relaxed); !std::isnan(r))
-    text += tr(" · ‖∇h‖ = %1, stops at ε = %2").arg(r, 0, 'e', 2).arg(epsilon_->value(), 0, 'g', 3);
+    text += tr(" · ‖∇h‖ = %1, stops at %2 (ε = %3 per %4×%4 image)")
+                .arg(r, 0, 'e', 2)
+                .arg(solve_progress_->stop_at.load(std::memory_order_relaxed), 0, 'e', 2)
+                .arg(epsilon_->value(), 0, 'g', 3)
+                .arg(bilevel::kReferenceSide);
   return text;
 }
 
@@ -287,9 +297,10 @@ void ApplyDialog::onFinished() {
   before_->setCaption(Db(result_.measured_psnr));
   after_->setImage(ToQImage(result_.restored, 0));
   after_->setCaption(Db(result_.restored_psnr));
-  QString text = tr("%1 FISTA iterations, ‖∇h‖ = %2, %3 s on %4")
+  QString text = tr("%1 FISTA iterations, ‖∇h‖ = %2 (stops at %3), %4 s on %5")
                      .arg(result_.iterations)
                      .arg(result_.residual, 0, 'g', 3)
+                     .arg(result_.tolerance, 0, 'g', 3)
                      .arg(result_.seconds, 0, 'f', 2)
                      .arg(ToQString(result_.backend));
   if (!std::isnan(result_.restored_psnr))

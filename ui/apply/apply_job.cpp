@@ -97,6 +97,8 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
   options.device = request.device;
   if (cancel) options.fista.keep_going = [cancel] { return !cancel->load(); };
   if (progress) {
+    progress->stop_at.store(bilevel::StoppingTolerance(options, result.measured.shape()),
+                            std::memory_order_relaxed);
     options.progress = [progress](int n) { progress->steps.store(n, std::memory_order_relaxed); };
     options.residual = [progress](double r) {
       progress->residual.store(r, std::memory_order_relaxed);
@@ -116,6 +118,7 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
   result.restored = std::move(x);
   result.iterations = summary.images.empty() ? 0 : summary.images[0].iterations;
   result.residual = summary.images.empty() ? 0.0 : summary.images[0].residual;
+  result.tolerance = solved.tolerance;
   result.note = summary.message;
   if (!result.clean.empty()) {
     result.measured_psnr = bilevel::Psnr(result.measured, result.clean, 0);

@@ -29,7 +29,7 @@ struct ApplyRequest {
   // report PSNRs against it.
   double simulate_sigma = 0.0;
   unsigned seed = 1;
-  double epsilon = 1e-3;
+  double epsilon = 1e-2;  // per 96 x 96 image (bilevel::kReferenceSide)
   int max_iterations = 3000;
   bilevel::DevicePreference device = bilevel::DevicePreference::kAuto;
 };
@@ -43,6 +43,7 @@ struct ApplyResult {
   double restored_psnr = std::numeric_limits<double>::quiet_NaN();
   int iterations = 0;
   double residual = 0.0;
+  double tolerance = 0.0;  // the ||grad h|| it stopped at (eps scaled to the image's size)
   double seconds = 0.0;
   std::string note;  // the solver's remark (iteration limit)
   std::string backend;
@@ -55,6 +56,8 @@ struct ApplyProgress {
   // The largest ||grad h|| of the last FISTA iteration (NaN before the first; the GPU engine
   // does not report it).
   std::atomic<double> residual{std::numeric_limits<double>::quiet_NaN()};
+  // The ||grad h|| at which the solve stops (eps scaled to the image's size; NaN until known).
+  std::atomic<double> stop_at{std::numeric_limits<double>::quiet_NaN()};
 };
 
 // cancel (may be null) is polled at every FISTA iteration; progress (may be null) is updated.

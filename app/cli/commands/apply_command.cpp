@@ -1,6 +1,10 @@
 // bilevel-cli apply: denoise, deblur or inpaint a user's image with a learned regularizer.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "bilevel/dataset.h"
 #include "bilevel/metrics.h"
@@ -21,15 +25,27 @@ int RunApplyCommand(const QStringList& arguments) {
   const QCommandLineOption input("input", "The measured image (PNG, JPEG, BMP, TIFF).", "IMG");
   const QCommandLineOption output("output", "Where to write the reconstruction.", "IMG");
   const QCommandLineOption reference("reference", "A clean image: print PSNRs against it.", "IMG");
-  const QCommandLineOption eps("eps", "Accuracy ||grad h|| <= eps.", "E", "1e-3");
+  const QCommandLineOption eps("eps",
+                               "Accuracy: ||grad h|| <= eps * sqrt(N / (C S^2)) for an image of N "
+                               "values and C channels, S the reference side (the accuracy eps "
+                               "means on an S x S image, per pixel at any size).",
+                               "E", "1e-2");
+  const QCommandLineOption reference_side(
+      "reference-side", "S, the side of the images eps is stated for; 0: eps is an absolute norm.",
+      "S", QString::number(bilevel::kReferenceSide));
   const QCommandLineOption max_iterations("max-iterations", "FISTA iteration limit.", "N", "5000");
   const QCommandLineOption device("device",
                                   "Where to compute: auto, cpu or cuda (the GPU, for the Field of "
                                   "Experts; the CPU with a warning where that is not possible).",
                                   "DEVICE", "auto");
   cli::ProblemOptions problem;
+  const QCommandLineOption trace("trace",
+                                 "Write FILE.csv: per FISTA iteration (on the CPU) ||grad h|| "
+                                 "and, with --reference, the PSNR of the iterate.",
+                                 "FILE");
   const QCommandLineOption allow = cli::AllowUnconvergedOption();
-  parser.addOptions({regularizer, input, output, reference, eps, max_iterations, device, allow});
+  parser.addOptions({regularizer, input, output, reference, eps, reference_side, max_iterations,
+                     device, trace, allow});
   problem.addTo(parser);
   if (int code = cli::Parse(parser, "apply", arguments); code >= 0) return code;
   for (const QCommandLineOption* o : {&regularizer, &input, &output})
@@ -61,12 +77,14 @@ int RunApplyCommand(const QStringList& arguments) {
   double mu0 = 0;
   if (bilevel::Status s = problem.make<float>(parser, y.shape(), &op, &mu0); !s.ok())
     return cli::Fail("apply", s.message(), 2);
-  bool ok_eps = false, ok_max = false;
+  bool ok_eps = false, ok_max = false, ok_side = false;
   bilevel::ReconstructOptions options;
   options.fista.tolerance = parser.value(eps).toDouble(&ok_eps);
   options.fista.max_iterations = parser.value(max_iterations).toInt(&ok_max);
+  options.reference_side = parser.value(reference_side).toInt(&ok_side);
   options.mu0 = mu0;
-  if (!ok_eps || !ok_max) return cli::Fail("apply", "--eps and --max-iterations take numbers", 2);
+  if (!ok_eps || !ok_max || !ok_side)
+    return cli::Fail("apply", "--eps, --reference-side and --max-iterations take numbers", 2);
   const auto preference = bilevel::DevicePreferenceFromString(parser.value(device).toStdString());
   if (!preference)
     return cli::Fail(
@@ -75,19 +93,40 @@ int RunApplyCommand(const QStringList& arguments) {
   options.device = *preference;
   if (bilevel::Status s = options.validate(); !s.ok()) return cli::Fail("apply", s.message(), 2);
 
+  std::vector<double> trace_psnr, trace_residual;
+  if (parser.isSet(trace)) {
+    options.trace = [&](const bilevel::Batch<float>& at) {
+      trace_psnr.push_back(clean.empty() ? std::nan("") : bilevel::Psnr(at, clean, 0));
+    };
+    options.residual = [&](double r) { trace_residual.push_back(r); };
+  }
   const bilevel::ReconstructResult result = bilevel::Reconstruct(settings, theta, *op, y, options);
+  if (parser.isSet(trace)) {
+    std::string csv = "iteration,residual,psnr\n";
+    for (std::size_t k = 0; k < trace_residual.size(); ++k) {
+      char line[96];
+      std::snprintf(line, sizeof line, "%zu,%.6e,%.6f\n", k + 1, trace_residual[k],
+                    k < trace_psnr.size() ? trace_psnr[k] : std::nan(""));
+      csv += line;
+    }
+    std::ofstream file(parser.value(trace).toStdString(), std::ios::binary);
+    file << csv;
+    if (!file.flush())
+      return cli::Fail("apply", "cannot write '" + parser.value(trace).toStdString() + "'");
+  }
   for (const std::string& w : result.warnings)
     std::fprintf(stderr, "apply: warning: %s\n", w.c_str());
   if (!result.status.ok()) return cli::Fail("apply", result.status.message());
   const bilevel::SolveSummary& summary = result.summary;
   const bilevel::Batch<float>& x = result.x;
   const double seconds = result.seconds;
-  std::printf("%s %s: %d FISTA iterations, ||grad h|| = %.3g, %.2f s on %s\n",
+  std::printf("%s %s: %d FISTA iterations, ||grad h|| = %.3g (stops at %.3g), %.2f s on %s\n",
               bilevel::ToString(op->kind()), y.shape().toString().c_str(),
-              summary.images[0].iterations, summary.images[0].residual, seconds,
+              summary.images[0].iterations, summary.images[0].residual, result.tolerance, seconds,
               result.backend.c_str());
-  if (int code = cli::CheckConverged("apply", "FISTA", "||grad h||", summary,
-                                     options.fista.tolerance, parser.isSet(allow));
+  if (!summary.message.empty()) std::printf("note: %s\n", summary.message.c_str());
+  if (int code = cli::CheckConverged("apply", "FISTA", "||grad h||", summary, result.tolerance,
+                                     parser.isSet(allow));
       code >= 0)
     return code;
   if (!clean.empty())

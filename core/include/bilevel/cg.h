@@ -13,7 +13,9 @@
 namespace bilevel {
 
 struct CgOptions {
-  double tolerance = 1e-3;     // delta
+  double tolerance = 1e-3;  // delta
+  // The values per image for which delta is stated, as FistaOptions::reference_size.
+  std::size_t reference_size = 0;
   int max_iterations = 10000;  // per image
   // Asked once per iteration; returning false stops with kCancelled (see FistaOptions).
   std::function<bool()> keep_going;

@@ -24,7 +24,10 @@
 namespace bilevel {
 
 struct FistaOptions {
-  double tolerance = 1e-3;         // eps
+  double tolerance = 1e-3;  // eps
+  // The values per image (channels x height x width) for which eps is stated: images of N values
+  // stop at eps * sqrt(N / reference_size) (steps::ScaledTolerance). 0: eps is an absolute norm.
+  std::size_t reference_size = 0;
   int max_iterations = 10000;      // per image
   int power_iterations = 15;       // for the Lipschitz estimate
   double lipschitz_safety = 1.05;  // multiplies the power-method estimate

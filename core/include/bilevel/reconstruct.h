@@ -22,8 +22,17 @@
 
 namespace bilevel {
 
+// The side of the images for which Apply's eps is stated: 96 x 96 (with the image's channels),
+// the papers' denoising patches. An image of N values stops at eps * sqrt(N / (C * 96^2)), the
+// same accuracy per pixel (steps::ScaledTolerance).
+constexpr int kReferenceSide = 96;
+
 struct ReconstructOptions {
   FistaOptions fista;  // tolerance (eps), max_iterations and keep_going (cancel) are the knobs
+  // The side S of the square images of the measurements' channels C for which fista.tolerance is
+  // stated: fista.reference_size becomes C * S^2. 0 keeps fista.reference_size as it is (0: eps
+  // is an absolute norm).
+  int reference_side = kReferenceSide;
   double mu0 = 0.0;
   // The engine (bilevel/backend_info.h, ChooseDevice): "cuda" runs on the GPU where the build, a
   // device and the regularizer allow it.
@@ -35,6 +44,10 @@ struct ReconstructOptions {
   // Told the largest ||grad h_i|| after each FISTA iteration on the CPU (FistaOptions::monitor);
   // the GPU engine does not report it.
   std::function<void(double residual)> residual;
+  // Told, on the CPU, each point at which FISTA evaluates the gradient (one per iteration, before
+  // its residual), for convergence traces; it does not change the solve. The GPU engine does not
+  // call it.
+  std::function<void(const Batch<float>& y)> trace;
   Status validate() const;
 };
 
@@ -44,8 +57,12 @@ struct ReconstructResult {
   SolveSummary summary;
   double seconds = 0.0;
   std::string backend;                // where it ran: "GPU: <name>" or the CPU description
+  double tolerance = 0.0;             // the ||grad h|| each image stopped at (eps, scaled)
   std::vector<std::string> warnings;  // e.g. a requested GPU that was not there
 };
+
+// The ||grad h|| at which images of this shape stop: fista.tolerance scaled to their size.
+double StoppingTolerance(const ReconstructOptions& options, const Shape& shape);
 
 // Checks the regularizer, theta, the operator's and the measurements' shapes, then solves from
 // x = y. Never throws.

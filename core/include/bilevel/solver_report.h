@@ -23,7 +23,10 @@ struct ImageSolveReport {
   double residual = 0.0;
   double lipschitz = 0.0;       // FISTA only: the L of the last step
   int lipschitz_increases = 0;  // FISTA only: times the secant test raised L
+  // Met the tolerance, or (FISTA, with stalled) stopped where its residual could fall no further
+  // at the arithmetic's precision (steps::FistaStalled); residual then exceeds the tolerance.
   bool converged = false;
+  bool stalled = false;
 };
 
 struct SolveSummary {
@@ -38,5 +41,9 @@ struct SolveSummary {
   long totalPowerIterations() const;
   std::string briefReport() const;
 };
+
+// "FISTA: 2 of 8 images stopped at the precision floor (||grad h|| up to 3.1e-03, tolerance
+// 1.0e-03)", for a summary with stalled images.
+std::string StallMessage(const SolveSummary& summary, double tolerance);
 
 }  // namespace bilevel

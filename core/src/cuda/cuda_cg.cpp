@@ -21,7 +21,9 @@ Status CudaSolver::Impl::runCg(const CgOptions& options, const CudaProblem& prob
   BILEVEL_STATUS_CHECK(arrivals.zero(stream, "solver counters"));
   BILEVEL_CUDA_CHECK(cudaMemsetAsync(count(0), 0, 3 * sizeof(int), stream),
                      "clearing image counts");
-  const cuda::CgDevice g = cgDevice(options);
+  cuda::CgDevice g = cgDevice(options);
+  g.tolerance = steps::ScaledTolerance(options.tolerance, double(shape.imageSize()),
+                                       double(options.reference_size));
 
   // The initial residual r = b - H q costs a product only where the warm start is nonzero (those
   // images are listed in slot 2, which iteration 0 clears).

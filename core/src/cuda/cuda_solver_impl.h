@@ -87,9 +87,10 @@ struct CudaSolver::Impl {
     kScale,
     kQq,
     kLipschitz,
+    kBest,
     kDoubles
   };
-  enum Ints { kIterations, kState, kMode, kIncreases, kInts };
+  enum Ints { kIterations, kState, kMode, kIncreases, kSince, kInts };
   enum Floats { kInvL, kBetaF, kFloats };
   cuda::DeviceArray<double> dbl;
   cuda::DeviceArray<int> ints;
@@ -369,6 +370,8 @@ struct CudaSolver::Impl {
     f.lipschitz = dptr(kLipschitz);
     f.inv_l = fptr(kInvL);
     f.increases = iptr(kIncreases);
+    f.best = dptr(kBest);
+    f.since = iptr(kSince);
     f.momentum = dptr(kMomentum);
     f.t = dptr(kT);
     f.iterations = iptr(kIterations);

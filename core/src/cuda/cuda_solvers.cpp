@@ -136,6 +136,7 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
     doubles[std::size_t(kMomentum) * n + i] = momentum;
     doubles[std::size_t(kT) * n + i] = 1.0;
     doubles[std::size_t(kLipschitz) * n + i] = L[i];
+    doubles[std::size_t(kBest) * n + i] = std::numeric_limits<double>::infinity();
     if (PositiveFinite(L[i])) {
       floats[std::size_t(kInvL) * n + i] = float(1.0 / L[i]);
       lists[std::size_t(active++)] = i;
@@ -162,6 +163,8 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
 
   cuda::FistaDevice f = fistaDevice(options);
   f.mu = mu;
+  f.tolerance = steps::ScaledTolerance(options.tolerance, double(shape.imageSize()),
+                                       double(options.reference_size));
   auto enqueue = [&](int k) -> Status {
     const int cur = k % 3, next = (k + 1) % 3, clear = (k + 2) % 3;
     const cuda::ImageList current = slot(cur);
@@ -194,7 +197,8 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
     rep.residual = residuals[i];
     rep.lipschitz = lipschitz[i];
     rep.lipschitz_increases = increases[i];
-    rep.converged = states[i] == cuda::kConverged;
+    rep.converged = states[i] == cuda::kConverged || states[i] == cuda::kStalled;
+    rep.stalled = states[i] == cuda::kStalled;
     if (states[i] == cuda::kNonFinite) non_finite = true;
     if (states[i] == cuda::kLimit) hit_limit = true;
   }
@@ -211,6 +215,9 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
   } else {
     summary->status = SolverStatus::kConverged;
   }
+  for (const ImageSolveReport& rep : summary->images)
+    if (rep.stalled && summary->message.empty())
+      summary->message = StallMessage(*summary, f.tolerance);
   return Status::Ok();
 }
 

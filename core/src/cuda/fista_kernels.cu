@@ -46,13 +46,22 @@ __global__ void __launch_bounds__(kThreads)
   const int iterations = ++f.iterations[i];
   const double norm = sqrt(gg);
   f.residual[i] = norm;
+  double best = f.best[i];
+  int since = f.since[i];
+  const bool stuck =
+      steps::FistaStalled(norm, f.precision, f.lipschitz[i], sqrt(s[4]), &best, &since);
+  f.best[i] = best;
+  f.since[i] = since;
   const steps::Verdict verdict =
-      steps::FistaVerdict(norm, f.tolerance, iterations, f.max_iterations);
+      steps::FistaVerdict(norm, f.tolerance, iterations, f.max_iterations, stuck);
   if (verdict == steps::Verdict::kNonFinite) {
     f.state[i] = kNonFinite;
     f.mode[i] = 0;
   } else if (verdict == steps::Verdict::kConverged) {
     f.state[i] = kConverged;
+    f.mode[i] = 1;
+  } else if (verdict == steps::Verdict::kStalled) {
+    f.state[i] = kStalled;
     f.mode[i] = 1;
   } else if (verdict == steps::Verdict::kLimit) {
     f.state[i] = kLimit;

@@ -86,6 +86,7 @@ enum ImageState : int {
   kLimit = 2,       // max_iterations reached
   kNonFinite = 3,   // a non-finite norm (or, for FISTA, Lipschitz estimate)
   kIndefinite = 4,  // CG: p^T H p <= 0
+  kStalled = 5,     // FISTA: at the precision floor (steps::FistaStalled)
 };
 
 struct FistaDevice {
@@ -102,6 +103,8 @@ struct FistaDevice {
   float* inv_l = nullptr;       // float(1 / L_i)
   double* momentum = nullptr;   // >= 0: the strongly convex constant; < 0: t-sequence
   int* increases = nullptr;     // times the secant test raised L_i
+  double* best = nullptr;       // the stall test's state: the best residual ...
+  int* since = nullptr;         // ... and the iterations since it last fell enough
   double* t = nullptr;
   int* iterations = nullptr;
   double* residual = nullptr;

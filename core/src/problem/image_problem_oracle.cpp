@@ -167,6 +167,7 @@ Status ImageProblemOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
   const HypergradientOptions solvers = options_.solvers(epsilon, epsilon, {});
   ReconstructOptions options;
   options.fista = solvers.lower;
+  options.reference_side = 0;  // the run's own images: eps as in training
   options.mu0 = solvers.mu0;
   ReconstructResult r = Reconstruct(reg_->settings(), theta, *op, measured, options);
   if (!r.status.ok()) return Status::Error("reconstruction failed: " + r.status.message());

@@ -1,5 +1,7 @@
 #include "bilevel/reconstruct.h"
 
+#include "solvers/solver_steps.h"
+
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -16,6 +18,9 @@ namespace bilevel {
 
 Status ReconstructOptions::validate() const {
   if (Status s = fista.validate(); !s.ok()) return s;
+  if (reference_side < 0)
+    return Status::Error("the reference side must be 0 (eps absolute) or positive, got " +
+                         std::to_string(reference_side));
   if (!(mu0 >= 0.0) || !std::isfinite(mu0))
     return Status::Error("mu0 must be finite and non-negative, got " + std::to_string(mu0));
   return Status::Ok();
@@ -24,8 +29,36 @@ Status ReconstructOptions::validate() const {
 namespace {
 
 // The FISTA options with keep_going counting the solver's steps for options.progress.
-FistaOptions WithProgress(const ReconstructOptions& options, int* steps) {
+// The lower-level problem, telling each point of a gradient evaluation to a trace.
+class TracedObjective final : public BatchObjective<float> {
+ public:
+  TracedObjective(BatchObjective<float>& inner, std::function<void(const Batch<float>&)> trace)
+      : inner_(inner), trace_(std::move(trace)) {}
+  Shape shape() const override { return inner_.shape(); }
+  void gradient(const std::vector<int>& active, const Batch<float>& x,
+                Batch<float>& grad) override {
+    trace_(x);
+    inner_.gradient(active, x, grad);
+  }
+  BatchLinearOperator<float>& curvatureBound() override { return inner_.curvatureBound(); }
+  double strongConvexity(int i) const override { return inner_.strongConvexity(i); }
+
+ private:
+  BatchObjective<float>& inner_;
+  std::function<void(const Batch<float>&)> trace_;
+};
+
+// fista.reference_size from reference_side and the images' channels.
+FistaOptions WithReference(const ReconstructOptions& options, const Shape& shape) {
   FistaOptions fista = options.fista;
+  if (options.reference_side > 0)
+    fista.reference_size =
+        std::size_t(shape.c) * std::size_t(options.reference_side) * options.reference_side;
+  return fista;
+}
+
+FistaOptions WithProgress(const ReconstructOptions& options, const Shape& shape, int* steps) {
+  FistaOptions fista = WithReference(options, shape);
   if (options.residual) fista.monitor = options.residual;
   if (!options.progress) return fista;
   fista.keep_going = [user = options.fista.keep_going, progress = options.progress, steps] {
@@ -58,7 +91,8 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
   result.backend = device.backend;
   result.warnings = device.warnings;
   int steps = 0;
-  const FistaOptions fista = WithProgress(options, &steps);
+  const FistaOptions fista = WithProgress(options, measured.shape(), &steps);
+  result.tolerance = StoppingTolerance(options, measured.shape());
   const auto start = std::chrono::steady_clock::now();
   Batch<float> x;
 #ifdef BILEVEL_HAVE_CUDA
@@ -81,7 +115,12 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
     LowerLevelProblem<float> lower(op, measured, *reg, options.mu0);
     x = measured;
     lower.prepareCurvature(x);
-    result.summary = SolveFista(fista, lower, x);
+    if (options.trace) {
+      TracedObjective traced(lower, options.trace);
+      result.summary = SolveFista(fista, traced, x);
+    } else {
+      result.summary = SolveFista(fista, lower, x);
+    }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (result.summary.status == SolverStatus::kCancelled) return fail(Status::Error("cancelled"));
@@ -93,6 +132,12 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
 }
 
 }  // namespace
+
+double StoppingTolerance(const ReconstructOptions& options, const Shape& shape) {
+  const FistaOptions fista = WithReference(options, shape);
+  return steps::ScaledTolerance(fista.tolerance, double(shape.imageSize()),
+                                double(fista.reference_size));
+}
 
 ReconstructResult Reconstruct(const RegularizerSettings& settings, const Eigen::VectorXd& theta,
                               const ForwardOperator<float>& op, const Batch<float>& measured,

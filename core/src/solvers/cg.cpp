@@ -31,6 +31,8 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
   }
   const int n = b.n();
   summary.images.assign(n, {});
+  const double tolerance = steps::ScaledTolerance(options.tolerance, double(b.imageSize()),
+                                                  double(options.reference_size));
   const std::vector<int> all = AllImages(n);
   Batch<T> r = b, p(b.shape()), hp(b.shape());
   std::vector<double> rr(n), qnorm, one(n, 1.0), minus_one(n, -1.0), pHp, alpha(n), beta(n);
@@ -59,7 +61,7 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
       ImageSolveReport& rep = summary.images[i];
       rep.residual = std::sqrt(rr[i]);
       const steps::Verdict verdict =
-          steps::CgVerdict(rr[i], options.tolerance, rep.iterations, options.max_iterations);
+          steps::CgVerdict(rr[i], tolerance, rep.iterations, options.max_iterations);
       if (verdict == steps::Verdict::kNonFinite) {
         non_finite = true;
       } else if (verdict == steps::Verdict::kConverged) {

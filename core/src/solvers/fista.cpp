@@ -85,6 +85,8 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   }
   const int n = shape.n;
   summary.images.assign(n, {});
+  const double tolerance = steps::ScaledTolerance(options.tolerance, double(x.imageSize()),
+                                                  double(options.reference_size));
 
   std::vector<double> L = PowerMethod(problem.curvatureBound(), shape, options.power_iterations,
                                       options.seed, options.keep_going);
@@ -114,9 +116,10 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     }
   }
   const bool bad_lipschitz = int(active.size()) != n;
-  std::vector<double> norms;
-  std::vector<int> next;
+  std::vector<double> norms, y_norms, best(n, std::numeric_limits<double>::infinity());
+  std::vector<int> next, since(n, 0);
   bool non_finite = bad_lipschitz, hit_limit = false;
+  int stalled = 0;
   const Eigen::Index size = Eigen::Index(x.imageSize());
 
   bool cancelled = false;
@@ -127,6 +130,7 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     }
     problem.gradient(active, y, grad);
     Norm(active, grad, norms);
+    Norm(active, y, y_norms);
     if (options.monitor) {
       double largest = 0.0;
       for (int i : active)
@@ -138,12 +142,16 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       ImageSolveReport& rep = summary.images[i];
       ++rep.iterations;
       rep.residual = norms[i];
+      const bool stuck =
+          steps::FistaStalled(norms[i], kPrecision, L[i], y_norms[i], &best[i], &since[i]);
       const steps::Verdict verdict =
-          steps::FistaVerdict(norms[i], options.tolerance, rep.iterations, options.max_iterations);
+          steps::FistaVerdict(norms[i], tolerance, rep.iterations, options.max_iterations, stuck);
       if (verdict == steps::Verdict::kNonFinite) {
         non_finite = true;
-      } else if (verdict == steps::Verdict::kConverged) {
+      } else if (verdict == steps::Verdict::kConverged || verdict == steps::Verdict::kStalled) {
         rep.converged = true;
+        rep.stalled = verdict == steps::Verdict::kStalled;
+        stalled += rep.stalled ? 1 : 0;
         VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
       } else if (verdict == steps::Verdict::kLimit) {
         hit_limit = true;
@@ -206,6 +214,7 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   } else {
     summary.status = SolverStatus::kConverged;
   }
+  if (stalled > 0 && summary.message.empty()) summary.message = StallMessage(summary, tolerance);
   return summary;
 }
 

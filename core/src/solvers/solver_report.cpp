@@ -50,4 +50,22 @@ std::string SolveSummary::briefReport() const {
   return report;
 }
 
+// "FISTA: 2 of 8 images stopped at the precision floor (||grad h|| up to 3.1e-03, tolerance
+// 1.0e-03)".
+std::string StallMessage(const SolveSummary& summary, double tolerance) {
+  int count = 0;
+  double worst = 0.0;
+  for (const ImageSolveReport& r : summary.images)
+    if (r.stalled) {
+      ++count;
+      worst = std::max(worst, r.residual);
+    }
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "FISTA: %d of %zu images stopped at the precision floor (||grad h|| up to %.2e, "
+                "tolerance %.2e)",
+                count, summary.images.size(), worst, tolerance);
+  return text;
+}
+
 }  // namespace bilevel

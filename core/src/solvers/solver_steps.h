@@ -20,7 +20,8 @@ enum class Verdict : int {
   kConverged = 1,
   kLimit = 2,
   kNonFinite = 3,
-  kIndefinite = 4
+  kIndefinite = 4,
+  kStalled = 5
 };
 
 BILEVEL_HOST_DEVICE inline bool Finite(double v) {
@@ -39,11 +40,42 @@ BILEVEL_HOST_DEVICE inline double Sqrt(double v) {
 #endif
 }
 
-// FISTA, after the gradient at y: `norm` is its norm, `iterations` counts this iteration.
+// The stopping rule's tolerance for images of `size` values when it is stated for images of
+// `reference` values: tolerance * sqrt(size / reference), so that the root mean square of the
+// residual per value is held to the same bound at any size; the tolerance itself when reference
+// is 0 (an absolute norm). Every image of a batch has the same size.
+BILEVEL_HOST_DEVICE inline double ScaledTolerance(double tolerance, double size, double reference) {
+  return reference > 0.0 && size > 0.0 ? tolerance * Sqrt(size / reference) : tolerance;
+}
+
+// The stall test of FISTA at the arithmetic's precision floor. An image has stalled when its best
+// residual has not fallen by a fraction kStallProgress for kStallWindow iterations while the
+// residual is below kStallFloor rounding errors of the gradient (precision * L * ||y||, the size
+// of the rounding in A^T A y + grad R(y)): more iterations cannot reach the tolerance. best and
+// since are the image's state (its best residual so far, iterations since it last fell enough),
+// updated here; best starts at +infinity and since at 0.
+constexpr int kStallWindow = 100;
+constexpr double kStallProgress = 0.01;
+constexpr double kStallFloor = 64.0;
+
+BILEVEL_HOST_DEVICE inline bool FistaStalled(double norm, double precision, double lipschitz,
+                                             double y_norm, double* best, int* since) {
+  if (norm < (1.0 - kStallProgress) * *best) {
+    *best = norm;
+    *since = 0;
+    return false;
+  }
+  ++*since;
+  return *since >= kStallWindow && norm <= kStallFloor * precision * lipschitz * y_norm;
+}
+
+// FISTA, after the gradient at y: `norm` is its norm, `iterations` counts this iteration,
+// `stalled` the stall test's answer.
 BILEVEL_HOST_DEVICE inline Verdict FistaVerdict(double norm, double tolerance, int iterations,
-                                                int max_iterations) {
+                                                int max_iterations, bool stalled) {
   if (!Finite(norm)) return Verdict::kNonFinite;
   if (norm <= tolerance) return Verdict::kConverged;
+  if (stalled) return Verdict::kStalled;
   if (iterations >= max_iterations) return Verdict::kLimit;
   return Verdict::kContinue;
 }
