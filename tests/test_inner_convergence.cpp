@@ -20,6 +20,7 @@
 #include "regularizers/foe.h"
 #include "solvers/solver_steps.h"
 #include "test_support.h"
+#include "tiny_config.h"
 
 using namespace bilevel;
 using namespace bilevel::test;
@@ -250,17 +251,8 @@ class InnerConvergenceTest : public QObject {
   // The oracle projects theta in double: an input-convex network's B blocks end at exactly 0
   // (a float correction added to the double parameters left them at about -1e-11).
   void projectionIsExact() {
-    TrainingConfig c;
-    c.dataset.color = ColorMode::kGrey;
-    c.dataset.patch_size = 16;
-    c.dataset.patches_per_image = 1;
-    c.dataset.max_train_patches = 2;
-    c.dataset.max_test_patches = 1;
-    c.batch_size = 2;
+    TrainingConfig c = TinyConfig("input_convex");
     c.budget.iterations = 1;
-    c.device = DevicePreference::kCpu;
-    QVERIFY(SetConfigField(&c, "regularizer.type", "input_convex").ok());
-    QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     SessionOptions options;
     options.measure_initial_test = false;
     TrainingSession session;

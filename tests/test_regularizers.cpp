@@ -19,6 +19,7 @@
 #include "bilevel/training_session.h"
 #include "data/synthetic.h"
 #include "test_support.h"
+#include "tiny_config.h"
 
 using namespace bilevel;
 using namespace bilevel::test;
@@ -134,22 +135,6 @@ Vector<double> Theta(const Regularizer<double>& reg, unsigned seed) {
   Vector<double> t = reg.initialParameters();
   t += 0.3 * RandomVec<double>(int(t.size()), seed);
   return t;
-}
-
-// A few grey 16 x 16 patches of the built-in images, on the CPU, with a regularizer type.
-TrainingConfig TinyConfig(const std::string& type) {
-  TrainingConfig c;
-  c.dataset.color = ColorMode::kGrey;
-  c.dataset.patch_size = 16;
-  c.dataset.patches_per_image = 1;
-  c.dataset.max_train_patches = 4;
-  c.dataset.max_test_patches = 2;
-  c.batch_size = 2;
-  c.device = DevicePreference::kCpu;
-  if (!SetConfigField(&c, "regularizer.type", type).ok() ||
-      !SetConfigField(&c, "regularizer.channels", "1").ok())
-    qFatal("cannot set the regularizer type %s", type.c_str());
-  return c;
 }
 
 // A session writing its run folder to dir.

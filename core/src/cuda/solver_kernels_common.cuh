@@ -62,43 +62,11 @@ __device__ inline void BlockSum2(double* a, double* b) {
   __syncthreads();
 }
 
-// Stores this block's partial sums of image i. Returns true in thread 0 of the image's last block
-// to arrive, with s0 and s1 replaced by the totals over the blocks. The last block's first warp
-// adds the partials (lane k takes blocks k, k + 32, ..., then a fixed shuffle tree), so the totals
-// do not depend on the order in which blocks arrive.
-__device__ inline bool LastBlock(const Progress& pr, int blocks, int i, int b, double* s0,
-                                 double* s1) {
-  __shared__ int last;
-  BlockSum2(s0, s1);
-  if (threadIdx.x == 0) {
-    double* mine = pr.partial + (std::size_t(i) * blocks + b) * 2;
-    mine[0] = *s0;
-    mine[1] = *s1;
-    __threadfence();
-    const unsigned before = atomicAdd(pr.arrivals + i, 1u);
-    last = before == unsigned(blocks - 1);
-  }
-  __syncthreads();
-  if (!last || threadIdx.x >= 32) return false;
-  __threadfence();
-  const volatile double* all = pr.partial + std::size_t(i) * blocks * 2;
-  double t0 = 0.0, t1 = 0.0;
-  for (int k = int(threadIdx.x); k < blocks; k += 32) {
-    t0 += all[2 * k];
-    t1 += all[2 * k + 1];
-  }
-  for (int off = 16; off > 0; off >>= 1) {
-    t0 += __shfl_down_sync(0xffffffffu, t0, off);
-    t1 += __shfl_down_sync(0xffffffffu, t1, off);
-  }
-  if (threadIdx.x != 0) return false;
-  pr.arrivals[i] = 0;
-  *s0 = t0;
-  *s1 = t1;
-  return true;
-}
-
-// LastBlock for K sums (K <= kMaxSums) in s[0..K-1]: the same fixed order, partials of stride K.
+// Stores this block's K partial sums of image i (K <= kMaxSums, s[0..K-1]; warp shuffles, then the
+// warps in order). Returns true in thread 0 of the image's last block to arrive, with s replaced by
+// the totals over the blocks. The last block's first warp adds the partials (lane k takes blocks k,
+// k + 32, ..., then a fixed shuffle tree), so the totals do not depend on the order in which blocks
+// arrive.
 template <int K>
 __device__ inline bool LastBlockN(const Progress& pr, int blocks, int i, int b, double* s) {
   __shared__ double shared[K][kWarps];
@@ -143,6 +111,16 @@ __device__ inline bool LastBlockN(const Progress& pr, int blocks, int i, int b, 
   pr.arrivals[i] = 0;
   for (int k = 0; k < K; ++k)
     s[k] = t[k];
+  return true;
+}
+
+// LastBlockN for two sums.
+__device__ inline bool LastBlock(const Progress& pr, int blocks, int i, int b, double* s0,
+                                 double* s1) {
+  double s[2] = {*s0, *s1};
+  if (!LastBlockN<2>(pr, blocks, i, b, s)) return false;
+  *s0 = s[0];
+  *s1 = s[1];
   return true;
 }
 
