@@ -301,30 +301,15 @@ QCommandLineOption AllowUnconvergedOption() {
 
 int CheckConverged(const char* command, const char* solver, const char* residual,
                    const bilevel::SolveSummary& summary, double tolerance, bool allowed) {
-  std::string which;
-  double worst = 0.0;
-  int missed = 0;
-  for (std::size_t i = 0; i < summary.images.size(); ++i) {
-    const bilevel::ImageSolveReport& image = summary.images[i];
-    if (image.converged) continue;
-    ++missed;
-    worst = std::max(worst, image.residual);
-    if (missed <= 8) which += (which.empty() ? "" : ", ") + std::to_string(i);
-  }
-  if (missed == 0) return -1;
-  char text[512];
-  std::snprintf(text, sizeof text,
-                "%s stopped at its iteration limit on %d of %zu images (%s%s): %s %.3g, "
-                "tolerance %.3g; the result is that of an inexact solve",
-                solver, missed, summary.images.size(), which.c_str(), missed > 8 ? ", ..." : "",
-                residual, worst, tolerance);
+  std::string text = bilevel::UnconvergedText(solver, residual, summary, tolerance);
+  if (text.empty()) return -1;
+  text += "; the result is that of an inexact solve";
   if (allowed) {
-    if (!g_quiet) std::fprintf(stderr, "bilevel-cli %s: warning: %s\n", command, text);
+    if (!g_quiet) std::fprintf(stderr, "bilevel-cli %s: warning: %s\n", command, text.c_str());
     return -1;
   }
   return Fail(command,
-              std::string(text) +
-                  " (raise --max-iterations, loosen the tolerance, or pass --allow-unconverged)",
+              text + " (raise --max-iterations, loosen the tolerance, or pass --allow-unconverged)",
               3);
 }
 

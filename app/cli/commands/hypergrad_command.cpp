@@ -96,11 +96,11 @@ int RunHypergradCommand(const QStringList& arguments) {
   const auto r = bilevel::ComputeHypergradient(options, *reg, theta, data, x, q);
   if (!r.usable()) return cli::Fail("hypergrad", r.message);
   const bool allowed = parser.isSet(allow);
-  if (int code = cli::CheckConverged("hypergrad", "FISTA", "||grad h|| up to", r.lower,
+  if (int code = cli::CheckConverged("hypergrad", "FISTA", "||grad h||", r.lower,
                                      options.lower.tolerance, allowed);
       code >= 0)
     return code;
-  if (int code = cli::CheckConverged("hypergrad", "CG", "residual up to", r.linear,
+  if (int code = cli::CheckConverged("hypergrad", "CG", "residual", r.linear,
                                      options.linear.tolerance, allowed);
       code >= 0)
     return code;

@@ -38,9 +38,22 @@ struct SolveSummary {
     return status == SolverStatus::kConverged || status == SolverStatus::kMaxIterations;
   }
   long totalIterations() const;
+  long unconvergedImages() const;  // images that did not meet the tolerance
   long totalPowerIterations() const;
   std::string briefReport() const;
 };
+
+// "FISTA stopped at its iteration limit (max_iterations) on 2 of 8 images (3, 17): ||grad h|| up to
+// 0.0021, tolerance 0.001"; empty when every image converged. Image k (labelled indices[k], or k
+// when indices is shorter) ended at residuals[k] and met its tolerance when converged[k]. *missed
+// (may be null) gets the count.
+std::string UnconvergedText(const char* solver, const char* residual,
+                            const std::vector<double>& residuals,
+                            const std::vector<char>& converged, const std::vector<int>& indices,
+                            double tolerance, long* missed = nullptr);
+// The same for a solver's summary, images labelled by their position.
+std::string UnconvergedText(const char* solver, const char* residual, const SolveSummary& summary,
+                            double tolerance);
 
 // "FISTA: 2 of 8 images stopped at the precision floor (||grad h|| up to 3.1e-03, tolerance
 // 1.0e-03)", for a summary with stalled images.

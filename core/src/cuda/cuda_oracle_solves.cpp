@@ -162,8 +162,7 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
       if (lower.status == SolverStatus::kCancelled) return nan;
       if (!lower.usable())
         return fail(lower.message.empty() ? ToString(lower.status) : lower.message);
-      for (const ImageSolveReport& image : lower.images)
-        if (!image.converged) ++m.test_unconverged;
+      m.test_unconverged += lower.unconvergedImages();
       std::vector<double> losses;
       if (Status s = m.solver->squaredDistances(m.x, m.clean, &losses); !s.ok())
         return fail(s.message());

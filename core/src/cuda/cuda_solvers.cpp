@@ -215,9 +215,9 @@ Status CudaSolver::Impl::runFista(const FistaOptions& options, const CudaProblem
   } else {
     summary->status = SolverStatus::kConverged;
   }
-  for (const ImageSolveReport& rep : summary->images)
-    if (rep.stalled && summary->message.empty())
-      summary->message = StallMessage(*summary, f.tolerance);
+  const bool stalled = std::any_of(summary->images.begin(), summary->images.end(),
+                                   [](const ImageSolveReport& r) { return r.stalled; });
+  if (stalled && summary->message.empty()) summary->message = StallMessage(*summary, f.tolerance);
   return Status::Ok();
 }
 

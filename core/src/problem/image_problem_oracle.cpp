@@ -137,8 +137,7 @@ OracleStatus ImageProblemOracle::testPsnrs(const Eigen::VectorXd& theta, double 
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(x, images, test_warm_);
     psnr->insert(psnr->end(), r.psnr.begin(), r.psnr.end());
-    for (const ImageSolveReport& image : r.lower.images)
-      if (!image.converged) ++test_unconverged_;
+    test_unconverged_ += r.lower.unconvergedImages();
   }
   return OracleStatus::kOk;
 }

@@ -1,8 +1,6 @@
 #include "problem/oracle_reduction.h"
 
-#include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 namespace bilevel {
 
@@ -91,48 +89,19 @@ OracleResult ReduceOutcomes(const ImageOutcomes& images, const OracleRequest& re
   return result;
 }
 
-namespace {
-
-// "FISTA stopped at its iteration limit on 2 of 8 images (3, 17): ||grad h|| up to 2.1e-03,
-// eps = 1e-03". Appends to *count and *text.
-void Describe(const char* solver, const char* residual, const std::vector<double>& residuals,
-              const std::vector<char>& converged, const std::vector<int>& indices, double tolerance,
-              long* count, std::string* text) {
-  std::string which;
-  double worst = 0.0;
-  int missed = 0;
-  for (std::size_t k = 0; k < converged.size(); ++k) {
-    if (converged[k]) continue;
-    ++missed;
-    worst = std::max(worst, residuals[k]);
-    if (missed <= 8)
-      which += (which.empty() ? "" : ", ") + std::to_string(k < indices.size() ? indices[k] : -1);
-    else if (missed == 9)
-      which += ", ...";
-  }
-  if (missed == 0) return;
-  *count += missed;
-  char numbers[96];
-  std::snprintf(numbers, sizeof numbers, "%s up to %.3g, tolerance %.3g", residual, worst,
-                tolerance);
-  if (!text->empty()) *text += "; ";
-  *text += std::string(solver) + " stopped at its iteration limit (max_iterations) on " +
-           std::to_string(missed) + " of " + std::to_string(converged.size()) + " images (" +
-           which + "): " + numbers;
-}
-
-}  // namespace
-
 void NoteUnconverged(const ImageOutcomes& images, const OracleRequest& request,
                      OracleResult* result) {
-  long count = 0;
-  std::string text;
-  Describe("FISTA", "||grad h||", images.lower_residual, images.lower_converged, request.images,
-           request.epsilon, &count, &text);
-  if (request.gradient)
-    Describe("CG", "residual", images.cg_residual, images.cg_converged, request.images,
-             request.delta, &count, &text);
-  result->unconverged = count;
+  long lower = 0, cg = 0;
+  std::string text =
+      UnconvergedText("FISTA", "||grad h||", images.lower_residual, images.lower_converged,
+                      request.images, request.epsilon, &lower);
+  if (request.gradient) {
+    const std::string linear =
+        UnconvergedText("CG", "residual", images.cg_residual, images.cg_converged, request.images,
+                        request.delta, &cg);
+    if (!linear.empty()) text += (text.empty() ? "" : "; ") + linear;
+  }
+  result->unconverged = lower + cg;
   if (!text.empty()) result->message = text;
 }
 

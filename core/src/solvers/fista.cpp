@@ -106,7 +106,6 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
 
   // The previous extrapolated point and its gradient, for the secant test of L.
   Batch<T> y = x, grad(shape), y_prev(shape), grad_prev(shape);
-  std::vector<char> has_prev(n, 0);
   std::vector<int> active;
   for (int i = 0; i < n; ++i) {
     if (PositiveFinite(L[i])) {
@@ -168,17 +167,15 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       VecMap<T> xi(x.image(i), size), yi(y.image(i), size), gi(grad.image(i), size);
       VecMap<T> yp(y_prev.image(i), size), gp(grad_prev.image(i), size);
       bool grown = false;
-      if (has_prev[i]) {
-        double dg = 0.0, dy = 0.0, yy = 0.0;
+      if (summary.images[i].iterations >= 2) {  // a previous point exists
+        double dg = 0.0, dy = 0.0;
         for (Eigen::Index e = 0; e < size; ++e) {
           const double a = double(gi[e]) - double(gp[e]), b = double(yi[e]) - double(yp[e]);
           dg += a * a;
           dy += b * b;
-          yy += double(yi[e]) * double(yi[e]);
         }
-        const double grown_l =
-            steps::FistaSafeLipschitz(std::sqrt(dg), std::sqrt(dy), std::sqrt(yy), kPrecision, L[i],
-                                      options.lipschitz_safety);
+        const double grown_l = steps::FistaSafeLipschitz(
+            std::sqrt(dg), std::sqrt(dy), y_norms[i], kPrecision, L[i], options.lipschitz_safety);
         if (grown_l > L[i]) {
           grown = true;
           L[i] = grown_l;
@@ -190,7 +187,6 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       }
       yp = yi;
       gp = gi;
-      has_prev[i] = 1;
       gi = yi - gi * T(1.0 / L[i]);  // gi now holds x_new
       // Restart when <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to L.
       const bool restart =

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace bilevel {
 
@@ -48,6 +50,49 @@ std::string SolveSummary::briefReport() const {
   std::string report = line;
   if (!message.empty()) report += " (" + message + ")";
   return report;
+}
+
+long SolveSummary::unconvergedImages() const {
+  return long(std::count_if(images.begin(), images.end(),
+                            [](const ImageSolveReport& r) { return !r.converged; }));
+}
+
+std::string UnconvergedText(const char* solver, const char* residual,
+                            const std::vector<double>& residuals,
+                            const std::vector<char>& converged, const std::vector<int>& indices,
+                            double tolerance, long* missed) {
+  std::string which;
+  double worst = 0.0;
+  long count = 0;
+  for (std::size_t k = 0; k < converged.size(); ++k) {
+    if (converged[k]) continue;
+    ++count;
+    worst = std::max(worst, residuals[k]);
+    if (count <= 8)
+      which +=
+          (which.empty() ? "" : ", ") + std::to_string(k < indices.size() ? indices[k] : int(k));
+    else if (count == 9)
+      which += ", ...";
+  }
+  if (missed) *missed = count;
+  if (count == 0) return {};
+  char numbers[96];
+  std::snprintf(numbers, sizeof numbers, "%s up to %.3g, tolerance %.3g", residual, worst,
+                tolerance);
+  return std::string(solver) + " stopped at its iteration limit (max_iterations) on " +
+         std::to_string(count) + " of " + std::to_string(converged.size()) + " images (" + which +
+         "): " + numbers;
+}
+
+std::string UnconvergedText(const char* solver, const char* residual, const SolveSummary& summary,
+                            double tolerance) {
+  std::vector<double> residuals;
+  std::vector<char> converged;
+  for (const ImageSolveReport& r : summary.images) {
+    residuals.push_back(r.residual);
+    converged.push_back(r.converged ? 1 : 0);
+  }
+  return UnconvergedText(solver, residual, residuals, converged, {}, tolerance);
 }
 
 // "FISTA: 2 of 8 images stopped at the precision floor (||grad h|| up to 3.1e-03, tolerance
