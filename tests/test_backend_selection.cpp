@@ -42,10 +42,10 @@ TrainingConfig TinyConfig(DevicePreference device, bool fallback) {
   c.dataset.max_train_patches = 3;
   c.dataset.max_test_patches = 2;
   c.regularizer = FoeSettings(FoeConfig{1, 2, 3, Boundary::kReflect101});
-  c.batch_size = 2;
-  c.budget.iterations = 1;
-  c.device = device;
-  c.allow_cpu_fallback = fallback;
+  c.knobs.batch_size = 2;
+  c.trainer.budget.iterations = 1;
+  c.backend.device = device;
+  c.backend.allow_cpu_fallback = fallback;
   return c;
 }
 

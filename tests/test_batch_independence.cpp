@@ -188,8 +188,8 @@ class BatchIndependenceTest : public QObject {
     c.dataset.patches_per_image = 1;
     c.dataset.max_train_patches = 4;
     c.dataset.max_test_patches = 2;
-    c.budget.iterations = 1;
-    c.device = DevicePreference::kCpu;
+    c.trainer.budget.iterations = 1;
+    c.backend.device = DevicePreference::kCpu;
     QVERIFY(SetConfigField(&c, "regularizer.type", type.toStdString()).ok());
     QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     if (type == "input_convex") QVERIFY(SetConfigField(&c, "regularizer.depth", "2").ok());

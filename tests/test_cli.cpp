@@ -163,7 +163,7 @@ class CliTest : public QObject {
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
     TrainingConfig written;
     QVERIFY(LoadConfigFile((run + "/config.json").toStdString(), &written, nullptr).ok());
-    QCOMPARE(written.accuracy.kind, ScheduleKind::kPolynomial);
+    QCOMPARE(written.knobs.accuracy.kind, ScheduleKind::kPolynomial);
     QCOMPARE(written.name, std::string("cli-test"));
     std::vector<IterationRecord> log;
     QVERIFY(RunFolder::ReadLog((run + "/log.csv").toStdString(), &log).ok());
@@ -379,8 +379,8 @@ class CliTest : public QObject {
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     TrainingConfig maid_config;
     QVERIFY(ConfigFromJson(text, &maid_config, nullptr).ok());
-    QCOMPARE(maid_config.budget.computations, isgd.back().computations);
-    QCOMPARE(maid_config.budget.iterations, 0L);
+    QCOMPARE(maid_config.trainer.budget.computations, isgd.back().computations);
+    QCOMPARE(maid_config.trainer.budget.iterations, 0L);
   }
 
   // An STL-10 file through the config fields (and --data, dataset.path): it trains, and the

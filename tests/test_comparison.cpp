@@ -14,25 +14,25 @@ class ComparisonTest : public QObject {
   void pairsTheSameRunWithMaid() {
     TrainingConfig c;
     QVERIFY(LoadPreset("quick", &c).ok());
-    c.seed = 1234;
+    c.trainer.seed = 1234;
     const ComparisonPair pair = PairWithMaid(c);
-    QCOMPARE(int(pair.first.method), int(c.method));
-    QCOMPARE(int(pair.second.method), int(Method::kMaid));
+    QCOMPARE(int(pair.first.trainer.method), int(c.trainer.method));
+    QCOMPARE(int(pair.second.trainer.method), int(Method::kMaid));
     QCOMPARE(pair.second.name, c.name + "-maid");
-    QCOMPARE(pair.second.seed, 1234u);
+    QCOMPARE(pair.second.trainer.seed, 1234u);
     QCOMPARE(pair.second.dataset.patch_size, c.dataset.patch_size);
     QCOMPARE(pair.second.regularizer.type, c.regularizer.type);
 
-    c.method = Method::kMaid;  // a MAID configuration is compared with ISGD
-    QCOMPARE(int(PairWithMaid(c).first.method), int(Method::kIsgd));
+    c.trainer.method = Method::kMaid;  // a MAID configuration is compared with ISGD
+    QCOMPARE(int(PairWithMaid(c).first.trainer.method), int(Method::kIsgd));
   }
 
   // Without a budget in computations MAID gets the computations the first run used, whatever
   // bounded the first run; with one, both runs share it.
   void secondBudgetIsTheFirstsCost() {
     TrainingConfig c;
-    c.budget = Budget{};
-    c.budget.iterations = 7;
+    c.trainer.budget = Budget{};
+    c.trainer.budget.iterations = 7;
     ComparisonPair pair = PairWithMaid(c);
     QVERIFY(pair.second_budget_from_first);
     Budget b = SecondRunBudget(pair, 4321);
@@ -41,8 +41,8 @@ class ComparisonTest : public QObject {
     // A first run that did nothing leaves the configuration's budget.
     QCOMPARE(SecondRunBudget(pair, 0).iterations, 7L);
 
-    c.budget = Budget{};
-    c.budget.computations = 900;
+    c.trainer.budget = Budget{};
+    c.trainer.budget.computations = 900;
     pair = PairWithMaid(c);
     QVERIFY(!pair.second_budget_from_first);
     b = SecondRunBudget(pair, 4321);

@@ -24,7 +24,7 @@ namespace {
 // A configuration that passes validate(): the defaults plus a budget.
 TrainingConfig Valid() {
   TrainingConfig c;
-  c.budget.iterations = 100;
+  c.trainer.budget.iterations = 100;
   return c;
 }
 
@@ -55,7 +55,7 @@ TrainingConfig Changed() {
   c.problem.blur.sigma = 1.5;
   c.problem.blur.boundary = Boundary::kZero;
   c.problem.keep_fraction = 0.3;
-  c.problem.mu0 = 1e-3;
+  c.inner.mu0 = 1e-3;
   c.problem.seed = 77;
   c.regularizer.set("regularizer.channels", 1);
   c.regularizer.set("regularizer.kernels", 24);
@@ -66,38 +66,38 @@ TrainingConfig Changed() {
   c.regularizer.set("init.smoothing", -2.0);
   c.regularizer.set("init.zero_mean", false);
   c.regularizer.set("init.seed", 5);
-  c.method = Method::kMaid;
-  c.batch_size = 3;
-  c.step = {ScheduleKind::kPolynomial, 0.1 / 3.0, 0.75};
-  c.accuracy = {ScheduleKind::kLogarithmic, 1e-1, 1.0};
-  c.delta = {DeltaRule::kScaled, 0.3};
-  c.adam = {0.8, 0.99, 1e-6};
-  c.maid.step = 2e-3;
-  c.maid.epsilon = 0.2;
-  c.maid.delta = 0.15;
-  c.maid.rho = 0.6;
-  c.maid.nu_low = 0.4;
-  c.maid.nu_high = 1.1;
-  c.maid.step_growth = 1.2;
-  c.maid.eta = 2e-4;
-  c.maid.max_backtracks = 7;
-  c.maid.lipschitz_g = 3.0;
-  c.maid.min_epsilon = 1e-8;
-  c.budget.computations = 123456789012L;
-  c.budget.epochs = 2.5;
-  c.budget.wall_seconds = 3600.5;
-  c.budget.iterations = 321;
-  c.lower_max_iterations = 500;
-  c.cg_max_iterations = 250;
-  c.power_iterations = 20;
-  c.test_accuracy = 1e-4;
-  c.test_interval = 7;
+  c.trainer.method = Method::kMaid;
+  c.knobs.batch_size = 3;
+  c.knobs.step = {ScheduleKind::kPolynomial, 0.1 / 3.0, 0.75};
+  c.knobs.accuracy = {ScheduleKind::kLogarithmic, 1e-1, 1.0};
+  c.knobs.delta = {DeltaRule::kScaled, 0.3};
+  c.trainer.adam = {0.8, 0.99, 1e-6};
+  c.trainer.maid.step = 2e-3;
+  c.trainer.maid.epsilon = 0.2;
+  c.trainer.maid.delta = 0.15;
+  c.trainer.maid.rho = 0.6;
+  c.trainer.maid.nu_low = 0.4;
+  c.trainer.maid.nu_high = 1.1;
+  c.trainer.maid.step_growth = 1.2;
+  c.trainer.maid.eta = 2e-4;
+  c.trainer.maid.max_backtracks = 7;
+  c.trainer.maid.lipschitz_g = 3.0;
+  c.trainer.maid.min_epsilon = 1e-8;
+  c.trainer.budget.computations = 123456789012L;
+  c.trainer.budget.epochs = 2.5;
+  c.trainer.budget.wall_seconds = 3600.5;
+  c.trainer.budget.iterations = 321;
+  c.inner.lower_max_iterations = 500;
+  c.inner.cg_max_iterations = 250;
+  c.inner.power_iterations = 20;
+  c.trainer.test_accuracy = 1e-4;
+  c.trainer.test_interval = 7;
   c.checkpoint_interval = 3;
   c.snapshots = {0, 1000, 250000};
-  c.seed = 99;
-  c.device = DevicePreference::kCpu;
-  c.allow_cpu_fallback = false;
-  c.threads = 2;
+  c.trainer.seed = 99;
+  c.backend.device = DevicePreference::kCpu;
+  c.backend.allow_cpu_fallback = false;
+  c.backend.threads = 2;
   return c;
 }
 
@@ -131,43 +131,43 @@ std::string FirstDifference(const TrainingConfig& a, const TrainingConfig& b) {
   CHECK_FIELD(problem.blur.sigma)
   CHECK_FIELD(problem.blur.boundary)
   CHECK_FIELD(problem.keep_fraction)
-  CHECK_FIELD(problem.mu0)
+  CHECK_FIELD(inner.mu0)
   CHECK_FIELD(problem.seed)
   CHECK_FIELD(regularizer)
-  CHECK_FIELD(method)
-  CHECK_FIELD(batch_size)
-  CHECK_FIELD(step)
-  CHECK_FIELD(accuracy)
-  CHECK_FIELD(delta)
-  CHECK_FIELD(adam.beta1)
-  CHECK_FIELD(adam.beta2)
-  CHECK_FIELD(adam.epsilon)
-  CHECK_FIELD(maid.step)
-  CHECK_FIELD(maid.epsilon)
-  CHECK_FIELD(maid.delta)
-  CHECK_FIELD(maid.rho)
-  CHECK_FIELD(maid.nu_low)
-  CHECK_FIELD(maid.nu_high)
-  CHECK_FIELD(maid.step_growth)
-  CHECK_FIELD(maid.eta)
-  CHECK_FIELD(maid.max_backtracks)
-  CHECK_FIELD(maid.lipschitz_g)
-  CHECK_FIELD(maid.min_epsilon)
-  CHECK_FIELD(budget.computations)
-  CHECK_FIELD(budget.epochs)
-  CHECK_FIELD(budget.wall_seconds)
-  CHECK_FIELD(budget.iterations)
-  CHECK_FIELD(lower_max_iterations)
-  CHECK_FIELD(cg_max_iterations)
-  CHECK_FIELD(power_iterations)
-  CHECK_FIELD(test_accuracy)
-  CHECK_FIELD(test_interval)
+  CHECK_FIELD(trainer.method)
+  CHECK_FIELD(knobs.batch_size)
+  CHECK_FIELD(knobs.step)
+  CHECK_FIELD(knobs.accuracy)
+  CHECK_FIELD(knobs.delta)
+  CHECK_FIELD(trainer.adam.beta1)
+  CHECK_FIELD(trainer.adam.beta2)
+  CHECK_FIELD(trainer.adam.epsilon)
+  CHECK_FIELD(trainer.maid.step)
+  CHECK_FIELD(trainer.maid.epsilon)
+  CHECK_FIELD(trainer.maid.delta)
+  CHECK_FIELD(trainer.maid.rho)
+  CHECK_FIELD(trainer.maid.nu_low)
+  CHECK_FIELD(trainer.maid.nu_high)
+  CHECK_FIELD(trainer.maid.step_growth)
+  CHECK_FIELD(trainer.maid.eta)
+  CHECK_FIELD(trainer.maid.max_backtracks)
+  CHECK_FIELD(trainer.maid.lipschitz_g)
+  CHECK_FIELD(trainer.maid.min_epsilon)
+  CHECK_FIELD(trainer.budget.computations)
+  CHECK_FIELD(trainer.budget.epochs)
+  CHECK_FIELD(trainer.budget.wall_seconds)
+  CHECK_FIELD(trainer.budget.iterations)
+  CHECK_FIELD(inner.lower_max_iterations)
+  CHECK_FIELD(inner.cg_max_iterations)
+  CHECK_FIELD(inner.power_iterations)
+  CHECK_FIELD(trainer.test_accuracy)
+  CHECK_FIELD(trainer.test_interval)
   CHECK_FIELD(checkpoint_interval)
   CHECK_FIELD(snapshots)
-  CHECK_FIELD(seed)
-  CHECK_FIELD(device)
-  CHECK_FIELD(allow_cpu_fallback)
-  CHECK_FIELD(threads)
+  CHECK_FIELD(trainer.seed)
+  CHECK_FIELD(backend.device)
+  CHECK_FIELD(backend.allow_cpu_fallback)
+  CHECK_FIELD(backend.threads)
 #undef CHECK_FIELD
   return "";
 }
@@ -331,21 +331,21 @@ class ConfigTest : public QObject {
         s.message().c_str());
 
     c = Valid();
-    c.step.initial = -1;
+    c.knobs.step.initial = -1;
     s = c.validate();
     QVERIFY2(Contains(s.message(), "step.initial must be positive and finite, got -1"),
              s.message().c_str());
     c = Valid();
-    c.accuracy.exponent = -0.5;
+    c.knobs.accuracy.exponent = -0.5;
     QVERIFY(Contains(c.validate().message(), "accuracy.exponent"));
     c = Valid();
-    c.maid.min_epsilon = 1.0;  // above maid.epsilon
+    c.trainer.maid.min_epsilon = 1.0;  // above maid.epsilon
     QVERIFY(Contains(c.validate().message(), "maid.min_epsilon"));
     c = Valid();
-    c.budget.computations = -1;
+    c.trainer.budget.computations = -1;
     QVERIFY(Contains(c.validate().message(), "budget.computations"));
     c = Valid();
-    c.power_iterations = 0;
+    c.inner.power_iterations = 0;
     QVERIFY(Contains(c.validate().message(), "power_iterations"));
   }
 
@@ -458,12 +458,12 @@ class ConfigTest : public QObject {
     TrainingConfig read;
     QVERIFY(ConfigFromJson(R"({"budget": {"epochs": 3}})", &read, nullptr).ok());
     TrainingConfig expected = TrainingConfig();
-    expected.budget.epochs = 3;
+    expected.trainer.budget.epochs = 3;
     QCOMPARE(QString::fromStdString(FirstDifference(expected, read)), QString());
     // Comments are allowed in hand-written files; integers in float form are accepted.
     QVERIFY(
         ConfigFromJson("// a comment\n{\"budget\": {\"computations\": 1e6}}", &read, nullptr).ok());
-    QCOMPARE(read.budget.computations, 1000000L);
+    QCOMPARE(read.trainer.budget.computations, 1000000L);
   }
 
   void unknownFieldsWarned() {
@@ -474,7 +474,7 @@ class ConfigTest : public QObject {
             "bogus": true}, "problem": {"blur": {"radius": 3}}})",
         &read, &warnings);
     QVERIFY2(s.ok(), s.message().c_str());
-    QCOMPARE(read.step.initial, 0.25);
+    QCOMPARE(read.knobs.step.initial, 0.25);
     QCOMPARE(int(warnings.size()), 3);
     QVERIFY(Contains(warnings[0], "'colour'"));
     QVERIFY(Contains(warnings[1], "'step.bogus'"));
@@ -558,9 +558,9 @@ class ConfigTest : public QObject {
     QVERIFY(SetConfigField(&c, "snapshots", "[0, 5000, 1e5]").ok());
     QCOMPARE(c.snapshots, (std::vector<long>{0, 5000, 100000}));
     QVERIFY(SetConfigField(&c, "method", "adam").ok());
-    QCOMPARE(c.method, Method::kAdam);
+    QCOMPARE(c.trainer.method, Method::kAdam);
     QVERIFY(SetConfigField(&c, "step.initial", "2.5e-4").ok());
-    QCOMPARE(c.step.initial, 2.5e-4);
+    QCOMPARE(c.knobs.step.initial, 2.5e-4);
     const Status s = SetConfigField(&c, "step.initial", "[1, 2]");
     QVERIFY(!s.ok());
     QVERIFY2(Contains(s.message(), "step.initial"), s.message().c_str());
@@ -586,32 +586,73 @@ class ConfigTest : public QObject {
     QVERIFY(!s.ok());
   }
 
+  // Every layer's options check themselves and name the field as config.json does.
+  void eachLayersOptionsNameTheirFields() {
+    const auto names = [](const Status& s, const char* field) {
+      return !s.ok() && Contains(s.message(), field);
+    };
+    QVERIFY(LiveKnobs().validate().ok());
+    QVERIFY(ImageProblemOptions().validate().ok());
+    QVERIFY(BackendOptions().validate().ok());
+    TrainerOptions trainer;
+    QVERIFY(names(trainer.validate(), "budget"));  // a run's budget is always chosen
+    trainer.budget.iterations = 10;
+    QVERIFY(trainer.validate().ok());
+    LiveKnobs knobs;
+    knobs.delta.value = -1;
+    knobs.delta.rule = DeltaRule::kScaled;
+    QVERIFY(names(knobs.validate(), "delta.value"));
+    trainer.maid.rho = 1.5;
+    QVERIFY(names(trainer.validate(), "maid.rho"));
+    trainer.maid = MaidOptions();
+    trainer.test_accuracy = 0;
+    QVERIFY(names(trainer.validate(), "test_accuracy"));
+    ImageProblemOptions inner;
+    inner.cg_max_iterations = 0;
+    QVERIFY(names(inner.validate(), "cg_max_iterations"));
+    inner = ImageProblemOptions();
+    inner.mu0 = -1;
+    QVERIFY(names(inner.validate(), "problem.mu0"));
+    BackendOptions backend;
+    backend.threads = -2;
+    QVERIFY(names(backend.validate(), "threads must be >= 0, got -2"));
+  }
+
   void applyKnobGood() {
     TrainingConfig c = Valid();
-    QVERIFY(ApplyKnob(&c, "step.initial", "1e-3").ok());
-    QCOMPARE(c.step.initial, 1e-3);
-    QVERIFY(ApplyKnob(&c, "step.kind", "polynomial").ok());
-    QCOMPARE(c.step.kind, ScheduleKind::kPolynomial);
-    QVERIFY(ApplyKnob(&c, "step.kind", "\"log\"").ok());
-    QCOMPARE(c.step.kind, ScheduleKind::kLogarithmic);
-    QVERIFY(ApplyKnob(&c, "step.exponent", " 0.25 ").ok());
-    QCOMPARE(c.step.exponent, 0.25);
-    QVERIFY(ApplyKnob(&c, "accuracy.kind", "polynomial").ok());
-    QVERIFY(ApplyKnob(&c, "accuracy.initial", "0.05").ok());
-    QVERIFY(ApplyKnob(&c, "accuracy.exponent", "1").ok());
-    QCOMPARE(c.accuracy, (Schedule{ScheduleKind::kPolynomial, 0.05, 1.0}));
-    QVERIFY(ApplyKnob(&c, "delta.value", "0.5").ok());
-    QVERIFY(ApplyKnob(&c, "delta.rule", "scaled").ok());
-    QCOMPARE(c.delta, (DeltaSetting{DeltaRule::kScaled, 0.5}));
-    QVERIFY(ApplyKnob(&c, "batch_size", "16").ok());
-    QCOMPARE(c.batch_size, 16);
+    QVERIFY(SetKnob(&c.knobs, "step.initial", "1e-3").ok());
+    QCOMPARE(c.knobs.step.initial, 1e-3);
+    QVERIFY(SetKnob(&c.knobs, "step.kind", "polynomial").ok());
+    QCOMPARE(c.knobs.step.kind, ScheduleKind::kPolynomial);
+    QVERIFY(SetKnob(&c.knobs, "step.kind", "\"log\"").ok());
+    QCOMPARE(c.knobs.step.kind, ScheduleKind::kLogarithmic);
+    QVERIFY(SetKnob(&c.knobs, "step.exponent", " 0.25 ").ok());
+    QCOMPARE(c.knobs.step.exponent, 0.25);
+    QVERIFY(SetKnob(&c.knobs, "accuracy.kind", "polynomial").ok());
+    QVERIFY(SetKnob(&c.knobs, "accuracy.initial", "0.05").ok());
+    QVERIFY(SetKnob(&c.knobs, "accuracy.exponent", "1").ok());
+    QCOMPARE(c.knobs.accuracy, (Schedule{ScheduleKind::kPolynomial, 0.05, 1.0}));
+    QVERIFY(SetKnob(&c.knobs, "delta.value", "0.5").ok());
+    QVERIFY(SetKnob(&c.knobs, "delta.rule", "scaled").ok());
+    QCOMPARE(c.knobs.delta, (DeltaSetting{DeltaRule::kScaled, 0.5}));
+    QVERIFY(SetKnob(&c.knobs, "batch_size", "16").ok());
+    QCOMPARE(c.knobs.batch_size, 16);
     std::string value;
     QVERIFY(GetConfigField(c, "batch_size", &value).ok());
     QCOMPARE(value, std::string("16"));
     QVERIFY(GetConfigField(c, "step.kind", &value).ok());
     QCOMPARE(value, std::string("logarithmic"));
     QVERIFY(!GetConfigField(c, "step", &value).ok());
-    QCOMPARE(int(LiveKnobs().size()), 9);
+    QCOMPARE(int(LiveKnobFields().size()), 9);
+    // What the knob events of a change say: the fields that differ, in LiveKnobFields() order.
+    LiveKnobs after = c.knobs;
+    after.batch_size = 4;
+    after.step.initial = 0.5;
+    const auto changes = KnobChanges(c.knobs, after);
+    QCOMPARE(int(changes.size()), 2);
+    QCOMPARE(changes[0].first + "=" + changes[0].second, std::string("step.initial=0.5"));
+    QCOMPARE(changes[1].first + "=" + changes[1].second, std::string("batch_size=4"));
+    QVERIFY(KnobChanges(after, after).empty());
   }
 
   void applyKnobBad_data() {
@@ -665,7 +706,7 @@ class ConfigTest : public QObject {
     QFETCH(QString, expected);
     TrainingConfig c = Valid();
     const std::string before = ConfigToJson(c);
-    const Status s = ApplyKnob(&c, field.toStdString(), value.toStdString());
+    const Status s = SetKnob(&c.knobs, field.toStdString(), value.toStdString());
     QVERIFY(!s.ok());
     QVERIFY2(Contains(s.message(), expected.toStdString()), s.message().c_str());
     QCOMPARE(ConfigToJson(c), before);

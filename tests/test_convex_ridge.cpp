@@ -292,7 +292,7 @@ class ConvexRidgeTest : public QObject {
     QVERIFY2(back == s, (DescribeSettings(back) + " / " + DescribeSettings(s)).c_str());
 
     TrainingConfig c;
-    c.budget.iterations = 1;
+    c.trainer.budget.iterations = 1;
     QVERIFY(SetConfigField(&c, "regularizer.type", "convex_ridge").ok());
     QVERIFY(SetConfigField(&c, "regularizer.layers", "[4, 6]").ok());
     QVERIFY(SetConfigField(&c, "regularizer.kernel_sizes", "5,7").ok());

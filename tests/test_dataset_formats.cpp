@@ -345,7 +345,7 @@ class DatasetFormatsTest : public QObject {
 
   void configFields() {
     TrainingConfig c;
-    c.budget.iterations = 3;
+    c.trainer.budget.iterations = 3;
     c.dataset.format = DatasetFormat::kStl10;
     c.dataset.folder = "/data/stl10_binary";
     c.dataset.whole_images = true;
@@ -390,7 +390,7 @@ class DatasetFormatsTest : public QObject {
 
     // Whole images: the format's side bounds the blur instead of patch_size.
     c.problem.kind = OperatorKind::kGaussianBlur;
-    c.problem.mu0 = 1e-3;
+    c.inner.mu0 = 1e-3;
     c.problem.blur.size = 97;
     s = c.validate();
     BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "whole images (96)");

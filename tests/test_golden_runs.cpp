@@ -71,13 +71,13 @@ TrainingConfig Shrunk(const std::string& preset) {
   c.dataset.patches_per_image = 2;
   c.dataset.max_train_patches = 4;
   c.dataset.max_test_patches = 2;
-  c.batch_size = std::min(c.batch_size, 2);
-  c.budget = Budget{};
-  c.budget.iterations = 3;
-  c.test_interval = 1;
+  c.knobs.batch_size = std::min(c.knobs.batch_size, 2);
+  c.trainer.budget = Budget{};
+  c.trainer.budget.iterations = 3;
+  c.trainer.test_interval = 1;
   c.checkpoint_interval = 2;
   c.snapshots.clear();
-  c.device = DevicePreference::kCpu;
+  c.backend.device = DevicePreference::kCpu;
   return c;
 }
 
@@ -104,7 +104,7 @@ class TestGoldenRuns : public QObject {
     options.overwrite = true;
     const Status s = PrepareSession(Shrunk(name), options, &session);
     QVERIFY2(s.ok(), s.message().c_str());
-    RunController(*session.trainer, session.folder.get()).run();
+    RunController(session).run();
     session.folder.reset();
 
     const std::string log = LogWithoutWallTime(ReadText(dir + "/log.csv"));

@@ -252,7 +252,7 @@ class InnerConvergenceTest : public QObject {
   // (a float correction added to the double parameters left them at about -1e-11).
   void projectionIsExact() {
     TrainingConfig c = TinyConfig("input_convex");
-    c.budget.iterations = 1;
+    c.trainer.budget.iterations = 1;
     SessionOptions options;
     options.measure_initial_test = false;
     TrainingSession session;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "bilevel/image_problem_options.h"
 #include "bilevel/problem_data.h"
 #include "data/synthetic.h"
 #include "test_support.h"
@@ -205,10 +206,9 @@ class MeasurementsTest : public QObject {
     o.blur.size = 9;  // larger than the 8 x 8 patches
     s = MakeProblem(o, d, &p);
     BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "larger");
-    o = ProblemOptions();
-    o.mu0 = -0.5;
-    s = MakeProblem(o, d, &p);
-    BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "mu0");
+    ImageProblemOptions inner;  // the lower level's mu0 belongs to the oracle's options
+    inner.mu0 = -0.5;
+    BILEVEL_CHECK_REJECTED(inner.validate().ok(), inner.validate().message(), "problem.mu0");
     s = MakeProblem(ProblemOptions(), Dataset(), &p);
     BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "no training");
     Dataset mismatched = d;
@@ -231,7 +231,6 @@ class MeasurementsTest : public QObject {
     ProblemOptions o;
     o.kind = OperatorKind::kGaussianBlur;
     o.noise_sigma = 5.0;
-    o.mu0 = 1e-3;
     ProblemData p;
     QVERIFY(Make(o, d, &p).ok());
     QCOMPARE(p.train_measured.shape(), d.train.shape());

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bilevel/config_json.h"
 #include "bilevel/plot_png.h"
 #include "bilevel/run_folder.h"
 #include "run_plots.h"
@@ -257,9 +258,9 @@ class PlotPngTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();
     TrainingConfig config;
-    config.budget.iterations = 4;
+    config.trainer.budget.iterations = 4;
     RunFolder folder;
-    QVERIFY(RunFolder::Create(dir, config, &folder).ok());
+    QVERIFY(CreateRunFolder(dir, config, &folder).ok());
     for (long k = 1; k <= 4; ++k) {
       IterationRecord r;
       r.iteration = k;

@@ -303,8 +303,8 @@ class RegularizersTest : public QObject {
   void aNewTypeTrainsWithoutEditsElsewhere() {
     RegisterToy();
     TrainingConfig c = TinyConfig("toy_quadratic");
-    c.step.initial = 1e-2;
-    c.budget.iterations = 5;
+    c.knobs.step.initial = 1e-2;
+    c.trainer.budget.iterations = 5;
     QVERIFY2(c.validate().ok(), c.validate().message().c_str());
     QTemporaryDir tmp;
     const std::string dir = tmp.path().toStdString();
@@ -312,7 +312,7 @@ class RegularizersTest : public QObject {
     const Status s = Prepare(c, dir, &session);
     QVERIFY2(s.ok(), s.message().c_str());
     QCOMPARE(session.oracle->parameterCount(), 2);
-    RunController(*session.trainer, session.folder.get()).run();
+    RunController(session).run();
     QCOMPARE(session.trainer->iteration(), 5L);
     RegularizerSettings read;
     Eigen::VectorXd theta;
@@ -332,9 +332,9 @@ class RegularizersTest : public QObject {
   void divergingRunsKeepTheLastFiniteParameters() {
     QFETCH(QString, type);
     TrainingConfig c = TinyConfig(type.toStdString());
-    c.method = Method::kIsgd;
-    c.step.initial = 1e8;
-    c.budget.iterations = 20;
+    c.trainer.method = Method::kIsgd;
+    c.knobs.step.initial = 1e8;
+    c.trainer.budget.iterations = 20;
     if (type == "convex_ridge") {
       QVERIFY(SetConfigField(&c, "regularizer.layers", "2, 3").ok());
       QVERIFY(SetConfigField(&c, "regularizer.kernel_sizes", "3, 3").ok());
@@ -348,7 +348,7 @@ class RegularizersTest : public QObject {
     TrainingSession session;
     const Status s = Prepare(c, dir, &session);
     QVERIFY2(s.ok(), s.message().c_str());
-    RunController(*session.trainer, session.folder.get()).run();
+    RunController(session).run();
     QVERIFY2(session.trainer->iteration() < 20, "the run should stop early");
     QVERIFY(session.trainer->parameters().allFinite());
     RegularizerSettings read;

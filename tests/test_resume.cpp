@@ -27,14 +27,14 @@ TrainingConfig SmallConfig(Method method) {
   c.dataset.max_train_patches = 6;
   c.dataset.max_test_patches = 2;
   c.regularizer = FoeSettings(FoeConfig{1, 3, 3, Boundary::kReflect101});
-  c.method = method;
-  c.batch_size = 2;
-  c.step = {ScheduleKind::kPolynomial, 1e-2, 0.5};
-  c.accuracy = {ScheduleKind::kPolynomial, 1e-2, 0.5};
-  c.maid.step = 1e-2;
-  c.test_interval = 2;
+  c.trainer.method = method;
+  c.knobs.batch_size = 2;
+  c.knobs.step = {ScheduleKind::kPolynomial, 1e-2, 0.5};
+  c.knobs.accuracy = {ScheduleKind::kPolynomial, 1e-2, 0.5};
+  c.trainer.maid.step = 1e-2;
+  c.trainer.test_interval = 2;
   c.checkpoint_interval = 3;
-  c.budget.iterations = 6;
+  c.trainer.budget.iterations = 6;
   return c;
 }
 
@@ -45,7 +45,7 @@ std::vector<IterationRecord> Train(const TrainingConfig& config, const std::stri
   options.overwrite = true;
   const Status s = PrepareSession(config, options, &session);
   if (!s.ok()) qFatal("%s", s.message().c_str());
-  RunController(*session.trainer, session.folder.get()).run();
+  RunController(session).run();
   std::vector<IterationRecord> log;
   if (!RunFolder::ReadLog(dir + "/log.csv", &log).ok()) qFatal("cannot read the log");
   return log;
@@ -86,7 +86,7 @@ void CheckResume(Method method) {
   QVERIFY(reference.back().computations > 0);
 
   TrainingConfig first = config;
-  first.budget.iterations = 4;
+  first.trainer.budget.iterations = 4;
   QCOMPARE(int(Train(first, split).size()), 4);
   {  // a row logged after the last checkpoint, as if the process had died
     std::ofstream log(split + "/log.csv", std::ios::app);
@@ -96,8 +96,8 @@ void CheckResume(Method method) {
   const Status s = ResumeSession(split, {}, &session);
   QVERIFY2(s.ok(), s.message().c_str());
   QCOMPARE(session.trainer->iteration(), 4L);
-  session.trainer->setBudget(config.budget);
-  RunController run(*session.trainer, session.folder.get());
+  session.trainer->setBudget(config.trainer.budget);
+  RunController run(session);
   run.run();
   QCOMPARE(run.end(), RunEnd::kBudget);
   std::vector<IterationRecord> resumed;
@@ -121,9 +121,9 @@ class ResumeTest : public QObject {
   void checkpointViewsWriteTheSameFile() {
     TrainingSession session;
     TrainingConfig config = SmallConfig(Method::kAdam);
-    config.budget.iterations = 2;
+    config.trainer.budget.iterations = 2;
     QVERIFY(PrepareSession(config, {}, &session).ok());
-    RunController(*session.trainer, nullptr).run();
+    RunController(session.config, *session.trainer, nullptr).run();
     QCOMPARE(session.trainer->iteration(), 2L);
     NpyArrays arrays;
     QVERIFY(session.trainer->checkpoint(&arrays).ok());
@@ -167,7 +167,7 @@ class ResumeTest : public QObject {
     QVERIFY(!RunFolder::SnapshotRecord(reference, reference.back().computations + 1));
     for (int i = 0; i < 3; ++i) {
       TrainingConfig shorter = config;
-      shorter.budget.iterations = stopped_after[i];
+      shorter.trainer.budget.iterations = stopped_after[i];
       Eigen::VectorXd expected;
       if (stopped_after[i] == 0) {
         TrainingSession session;
@@ -198,7 +198,7 @@ class ResumeTest : public QObject {
     QVERIFY(tmp.isValid());
     const std::string dir = tmp.filePath("run").toStdString();
     TrainingConfig config = SmallConfig(Method::kIsgd);
-    config.budget.iterations = 3;
+    config.trainer.budget.iterations = 3;
     double initial = 0.0;
     {
       TrainingSession session;
@@ -206,7 +206,7 @@ class ResumeTest : public QObject {
       options.out_dir = dir;
       QVERIFY(PrepareSession(config, options, &session).ok());
       initial = session.trainer->initialTestPsnr();
-      RunController(*session.trainer, session.folder.get()).run();
+      RunController(session).run();
     }
     QVERIFY(std::isfinite(initial) && initial > 0.0);
     const auto initial_events = [&](const std::string& folder, std::vector<RunEvent>* events) {
@@ -226,7 +226,7 @@ class ResumeTest : public QObject {
     TrainingSession resumed;
     QVERIFY(ResumeSession(dir, {}, &resumed).ok());
     resumed.trainer->setBudget({.iterations = 5});
-    RunController(*resumed.trainer, resumed.folder.get()).run();
+    RunController(resumed).run();
     QCOMPARE(initial_events(dir, &events), 1);
     QCOMPARE(RunFolder::InitialTestPsnr(events), initial);
 

@@ -47,11 +47,11 @@ struct Collector {
 
 TrainingConfig Config() {
   TrainingConfig c;
-  c.method = Method::kIsgd;
-  c.batch_size = 2;
-  c.step = {ScheduleKind::kConstant, 0.05, 0.5};
-  c.accuracy = {ScheduleKind::kConstant, 1e-3, 0.5};
-  c.budget.iterations = 100000;
+  c.trainer.method = Method::kIsgd;
+  c.knobs.batch_size = 2;
+  c.knobs.step = {ScheduleKind::kConstant, 0.05, 0.5};
+  c.knobs.accuracy = {ScheduleKind::kConstant, 1e-3, 0.5};
+  c.trainer.budget.iterations = 100000;
   return c;
 }
 
@@ -81,10 +81,10 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 250;  // one evaluation: about 250 inner iterations of 2 ms
     oracle.work_sleep_us = 2000;
-    Trainer trainer(Config(), oracle);
+    Trainer trainer(Config().trainer, Config().knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(Config(), trainer, nullptr, collected.callbacks());
     QVERIFY(run.start().ok());
     QVERIFY(!run.start().ok());  // only once
     QVERIFY(WaitFor([&] { return collected.recordCount() >= 1 && oracle.inside; }) >= 0);
@@ -127,10 +127,10 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 5;
     oracle.work_sleep_us = 1000;
-    Trainer trainer(Config(), oracle);
+    Trainer trainer(Config().trainer, Config().knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(Config(), trainer, nullptr, collected.callbacks());
     run.pause();  // paused before the first inner iteration
     QVERIFY(run.start().ok());
     QVERIFY(WaitFor([&] { return run.state() == RunState::kPaused; }) >= 0);
@@ -148,17 +148,24 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 10;
     oracle.work_sleep_us = 500;
-    Trainer trainer(Config(), oracle);
+    Trainer trainer(Config().trainer, Config().knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(Config(), trainer, nullptr, collected.callbacks());
     QVERIFY(run.start().ok());
     QVERIFY(WaitFor([&] { return collected.recordCount() >= 2; }) >= 0);
 
-    const Status bad = run.changeKnob("step.initial", "not a number");
-    QVERIFY(!bad.ok());
-    QVERIFY(!run.changeKnob("accuracy.initial", "0").ok());
-    std::thread other([&] { QVERIFY(run.changeKnob("step.initial", "0.0125").ok()); });
+    LiveKnobs bad = run.knobs();
+    bad.accuracy.initial = 0.0;
+    const Status refused = run.changeKnobs(bad);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.message().find("accuracy.initial") != std::string::npos,
+             refused.message().c_str());
+    std::thread other([&] {
+      LiveKnobs knobs = run.knobs();
+      knobs.step.initial = 0.0125;
+      QVERIFY(run.changeKnobs(knobs).ok());
+    });
     other.join();
     QVERIFY(WaitFor([&] {
               std::lock_guard lock(collected.mutex);
@@ -169,34 +176,43 @@ class RunControllerTest : public QObject {
 
     std::lock_guard lock(collected.mutex);
     long knob_iteration = -1;
+    int knob_events = 0;
     for (const RunEvent& e : collected.events)
       if (e.kind == "knob") {
         QCOMPARE(e.field, std::string("step.initial"));
         QCOMPARE(e.value, std::string("0.0125"));
         knob_iteration = e.iteration;
+        ++knob_events;
       }
+    QCOMPARE(knob_events, 1);  // the one field that changed, once
     QVERIFY(knob_iteration >= 2);
     for (const IterationRecord& r : collected.records)
       QCOMPARE(r.alpha, r.iteration <= knob_iteration ? 0.05 : 0.0125);
   }
 
-  // Knobs queued together are checked one after the other, each against the ones before it, and
-  // all apply at the same iteration with one event each, in order.
-  void queuedKnobsApplyTogetherInOrder() {
+  // Knobs given while others wait replace them; a refused change leaves the waiting ones alone.
+  // They apply at the next iteration with one event per field that differs from the trainer's.
+  void waitingKnobsAreReplacedByTheNextChange() {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 10;
     oracle.work_sleep_us = 500;
-    Trainer trainer(Config(), oracle);
+    Trainer trainer(Config().trainer, Config().knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(Config(), trainer, nullptr, collected.callbacks());
     QVERIFY(run.start().ok());
     QVERIFY(WaitFor([&] { return collected.recordCount() >= 1; }) >= 0);
     run.pause();
-    QVERIFY(run.changeKnob("step.initial", "0.5").ok());
-    QVERIFY(run.changeKnob("step.initial", "0.25").ok());
-    QVERIFY(run.changeKnob("batch_size", "3").ok());
-    QVERIFY(!run.changeKnob("batch_size", "0").ok());
+    LiveKnobs knobs = run.knobs();
+    knobs.step.initial = 0.5;
+    QVERIFY(run.changeKnobs(knobs).ok());
+    QCOMPARE(run.knobs().step.initial, 0.5);
+    knobs.step.initial = 0.25;
+    knobs.batch_size = 3;
+    QVERIFY(run.changeKnobs(knobs).ok());
+    knobs.batch_size = 0;
+    QVERIFY(!run.changeKnobs(knobs).ok());
+    QCOMPARE(run.knobs().batch_size, 3);
     run.resume();
     QVERIFY(WaitFor([&] {
               std::lock_guard lock(collected.mutex);
@@ -205,18 +221,17 @@ class RunControllerTest : public QObject {
     run.stop();
     run.wait();
     std::lock_guard lock(collected.mutex);
-    std::vector<std::string> knobs;
+    std::vector<std::string> changes;
     long at = -1;
     for (const RunEvent& e : collected.events)
       if (e.kind == "knob") {
-        knobs.push_back(e.field + "=" + e.value);
+        changes.push_back(e.field + "=" + e.value);
         QVERIFY(at == -1 || e.iteration == at);
         at = e.iteration;
       }
-    QCOMPARE(knobs,
-             (std::vector<std::string>{"step.initial=0.5", "step.initial=0.25", "batch_size=3"}));
+    QCOMPARE(changes, (std::vector<std::string>{"step.initial=0.25", "batch_size=3"}));
     QCOMPARE(collected.records.back().batch_size, 3);
-    QCOMPARE(trainer.settings().step.initial, 0.25);
+    QCOMPARE(trainer.knobs().step.initial, 0.25);
   }
 
   // A run that reaches its budget between test evaluations measures its final regularizer: a
@@ -228,12 +243,12 @@ class RunControllerTest : public QObject {
     c.dataset.patches_per_image = 1;
     c.dataset.max_train_patches = 4;
     c.dataset.max_test_patches = 2;
-    c.method = Method::kAdam;
-    c.batch_size = 2;
-    c.step = {ScheduleKind::kConstant, 0.2, 0.5};
-    c.test_interval = 100;
-    c.budget.iterations = 3;
-    c.device = DevicePreference::kCpu;
+    c.trainer.method = Method::kAdam;
+    c.knobs.batch_size = 2;
+    c.knobs.step = {ScheduleKind::kConstant, 0.2, 0.5};
+    c.trainer.test_interval = 100;
+    c.trainer.budget.iterations = 3;
+    c.backend.device = DevicePreference::kCpu;
     QVERIFY(SetConfigField(&c, "regularizer.type", "total_variation").ok());
     QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     QTemporaryDir tmp;
@@ -244,7 +259,7 @@ class RunControllerTest : public QObject {
     const Status s = PrepareSession(c, options, &session);
     QVERIFY2(s.ok(), s.message().c_str());
     Collector collected;
-    RunController run(*session.trainer, session.folder.get(), collected.callbacks());
+    RunController run(session, collected.callbacks());
     run.run();
     QCOMPARE(run.end(), RunEnd::kBudget);
     const double initial = session.trainer->initialTestPsnr();
@@ -261,22 +276,22 @@ class RunControllerTest : public QObject {
   void budgetAndDivergenceEndTheRun() {
     QuadraticWeightOracle oracle(8, 8, 1);
     TrainingConfig c = Config();
-    c.budget.iterations = 5;
-    Trainer trainer(c, oracle);
+    c.trainer.budget.iterations = 5;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(c, trainer, nullptr, collected.callbacks());
     run.run();  // on this thread
     QCOMPARE(run.end(), RunEnd::kBudget);
     QCOMPARE(int(collected.recordCount()), 5);
 
     ScriptedOracle scripted(Eigen::VectorXd::Zero(1));
     TrainingConfig d = Config();
-    d.step.initial = 1e200;
-    Trainer diverging(d, scripted);
+    d.knobs.step.initial = 1e200;
+    Trainer diverging(d.trainer, d.knobs, scripted);
     QVERIFY(diverging.initialize(Eigen::VectorXd::Ones(1)).ok());
     Collector events;
-    RunController run2(diverging, nullptr, events.callbacks());
+    RunController run2(d, diverging, nullptr, events.callbacks());
     QVERIFY(run2.start().ok());
     run2.wait();
     QCOMPARE(run2.end(), RunEnd::kDiverged);
@@ -293,13 +308,13 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.warm_starts_readable = false;
     TrainingConfig c = Config();
-    c.budget.iterations = 6;
+    c.trainer.budget.iterations = 6;
     c.checkpoint_interval = 2;
     RunFolder folder;
-    QVERIFY(RunFolder::Create(tmp.filePath("run").toStdString(), c, &folder).ok());
-    Trainer trainer(c, oracle);
+    QVERIFY(CreateRunFolder(tmp.filePath("run").toStdString(), c, &folder).ok());
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
-    RunController run(trainer, &folder);
+    RunController run(c, trainer, &folder);
     run.run();  // on this thread
     QCOMPARE(run.end(), RunEnd::kError);
     QVERIFY2(run.endMessage().find("no checkpoint written: the device cannot be read") !=
@@ -315,15 +330,15 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.test_failure = "out of device memory";
     TrainingConfig c = Config();
-    c.budget.iterations = 4;
-    c.test_interval = 2;
-    Trainer trainer(c, oracle);
+    c.trainer.budget.iterations = 4;
+    c.trainer.test_interval = 2;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     const Status s = trainer.initialize(Zero());
     QVERIFY(!s.ok());
     QVERIFY2(s.message().find("out of device memory") != std::string::npos, s.message().c_str());
     QVERIFY(trainer.initialize(Zero(), {}, /*measure_test=*/false).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(c, trainer, nullptr, collected.callbacks());
     run.run();
     QCOMPARE(run.end(), RunEnd::kBudget);
     QCOMPARE(int(collected.recordCount()), 4);
@@ -341,10 +356,10 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 4;
     oracle.work_sleep_us = 50;
-    Trainer trainer(Config(), oracle);
+    Trainer trainer(Config().trainer, Config().knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     Collector collected;
-    RunController run(trainer, nullptr, collected.callbacks());
+    RunController run(Config(), trainer, nullptr, collected.callbacks());
     QVERIFY(run.start().ok());
     std::atomic<bool> done{false};
     std::vector<std::thread> threads;
@@ -359,9 +374,11 @@ class RunControllerTest : public QObject {
             case 1:
               run.resume();
               break;
-            case 2:
-              run.changeKnob("batch_size", std::to_string(1 + k % 4));
-              break;
+            case 2: {
+              LiveKnobs knobs = run.knobs();
+              knobs.batch_size = 1 + k % 4;
+              (void)run.changeKnobs(knobs);
+            } break;
             default:
               (void)run.state();
           }
@@ -383,11 +400,11 @@ class RunControllerTest : public QObject {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 20;
     oracle.work_sleep_us = 1000;
-    Trainer trainer(Config(), oracle);
+    Trainer trainer(Config().trainer, Config().knobs, oracle);
     QVERIFY(trainer.initialize(Zero()).ok());
     const auto start = Clock::now();
     {
-      RunController run(trainer, nullptr);
+      RunController run(Config(), trainer, nullptr);
       QVERIFY(run.start().ok());
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       run.pause();

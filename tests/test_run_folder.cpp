@@ -42,8 +42,8 @@ bool SameBits(double a, double b) {
 TrainingConfig Config() {
   TrainingConfig c;
   c.name = "folder test";
-  c.budget.iterations = 10;
-  c.step.initial = 0.1 / 3.0;
+  c.trainer.budget.iterations = 10;
+  c.knobs.step.initial = 0.1 / 3.0;
   return c;
 }
 
@@ -158,7 +158,7 @@ class RunFolderTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("runs/first").toStdString();
     RunFolder folder;
-    const Status s = RunFolder::Create(dir, Config(), &folder);
+    const Status s = CreateRunFolder(dir, Config(), &folder);
     QVERIFY2(s.ok(), s.message().c_str());
     QVERIFY(folder.isOpen());
     QCOMPARE(folder.path(), dir);
@@ -178,7 +178,7 @@ class RunFolderTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();
     RunFolder folder;
-    QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+    QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
     const auto records = Records();
     for (const IterationRecord& r : records)
       QVERIFY(folder.appendRecord(r).ok());
@@ -233,7 +233,7 @@ class RunFolderTest : public QObject {
     const std::string dir = tmp.filePath("run").toStdString();
     {
       RunFolder folder;
-      QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+      QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
       for (const IterationRecord& r : Records())
         QVERIFY(folder.appendRecord(r).ok());
       QVERIFY(folder.truncateLog(2).ok());
@@ -259,7 +259,7 @@ class RunFolderTest : public QObject {
     RunFolder folder;
     TrainingConfig config;
     std::vector<std::string> warnings;
-    const Status s = RunFolder::Open(dir, &folder, &config, &warnings);
+    const Status s = OpenRunFolder(dir, &folder, &config, &warnings);
     QVERIFY2(s.ok(), s.message().c_str());
     QCOMPARE(ConfigToJson(config), ConfigToJson(Config()));
     QCOMPARE(int(warnings.size()), 2);
@@ -281,7 +281,7 @@ class RunFolderTest : public QObject {
     const std::string dir = tmp.filePath("run").toStdString();
     {
       RunFolder folder;
-      QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+      QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
       for (const IterationRecord& r : Records())
         QVERIFY(folder.appendRecord(r).ok());
     }
@@ -302,7 +302,7 @@ class RunFolderTest : public QObject {
     }
     RunFolder folder;
     TrainingConfig config;
-    const Status opened = RunFolder::Open(dir, &folder, &config, nullptr);
+    const Status opened = OpenRunFolder(dir, &folder, &config, nullptr);
     QVERIFY2(opened.ok(), opened.message().c_str());
     QVERIFY(folder.appendRecord(Records()[1]).ok());
     QVERIFY(RunFolder::ReadLog(dir + "/log.csv", &back).ok());
@@ -315,7 +315,7 @@ class RunFolderTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();
     RunFolder folder;
-    QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+    QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
     std::vector<RunEvent> events(3);
     events[0].kind = "start";
     events[0].message = "ISGD on 32 patches";
@@ -362,7 +362,7 @@ class RunFolderTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();
     RunFolder folder;
-    QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+    QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
     QVERIFY(folder.appendEvent(event).ok());
     std::vector<RunEvent> back;
     QVERIFY(RunFolder::ReadEvents(dir + "/events.jsonl", &back).ok());
@@ -373,7 +373,7 @@ class RunFolderTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();
     RunFolder folder;
-    QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+    QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
     const std::vector<double> theta = {0.1, 1.0 / 3.0, -2.3};
     NpyArrays arrays = {{"theta", NpyArray::FromDoubles(theta)},
                         {"iteration", NpyArray::ScalarInt64(12)},
@@ -396,7 +396,7 @@ class RunFolderTest : public QObject {
     QVERIFY(QDir().mkpath(QString::fromStdString(other)));
     { std::ofstream(other + "/notes.txt") << "mine"; }
     RunFolder folder;
-    Status s = RunFolder::Create(other, Config(), &folder);
+    Status s = CreateRunFolder(other, Config(), &folder);
     QVERIFY2(!s.ok() && Contains(s.message(), other) && Contains(s.message(), "not empty"),
              s.message().c_str());
     QVERIFY(!folder.isOpen());
@@ -404,17 +404,17 @@ class RunFolderTest : public QObject {
     const std::string run = tmp.filePath("run").toStdString();
     {
       RunFolder first;
-      QVERIFY(RunFolder::Create(run, Config(), &first).ok());
+      QVERIFY(CreateRunFolder(run, Config(), &first).ok());
       QVERIFY(first.appendRecord(Records()[0]).ok());
       QVERIFY(first.writeCheckpoint({{"x", NpyArray::ScalarDouble(1)}}).ok());
     }
-    s = RunFolder::Create(run, Config(), &folder);
+    s = CreateRunFolder(run, Config(), &folder);
     QVERIFY2(!s.ok() && Contains(s.message(), "already holds a run"), s.message().c_str());
     // With overwrite: a fresh run; the old log and checkpoint are gone, other files stay.
     { std::ofstream(run + "/notes.txt") << "mine"; }
     TrainingConfig changed = Config();
     changed.name = "second";
-    s = RunFolder::Create(run, changed, &folder, true);
+    s = CreateRunFolder(run, changed, &folder, true);
     QVERIFY2(s.ok(), s.message().c_str());
     QVERIFY(!folder.hasCheckpoint());
     std::vector<IterationRecord> back;
@@ -423,12 +423,12 @@ class RunFolderTest : public QObject {
     QCOMPARE(ReadAll(run + "/notes.txt"), std::string("mine"));
     TrainingConfig read;
     RunFolder reopened;
-    QVERIFY(RunFolder::Open(run, &reopened, &read, nullptr).ok());
+    QVERIFY(OpenRunFolder(run, &reopened, &read, nullptr).ok());
     QCOMPARE(read.name, std::string("second"));
 
     TrainingConfig invalid = Config();
-    invalid.batch_size = 0;
-    s = RunFolder::Create(tmp.filePath("invalid").toStdString(), invalid, &folder);
+    invalid.knobs.batch_size = 0;
+    s = CreateRunFolder(tmp.filePath("invalid").toStdString(), invalid, &folder);
     QVERIFY2(!s.ok() && Contains(s.message(), "batch_size"), s.message().c_str());
   }
 
@@ -437,14 +437,14 @@ class RunFolderTest : public QObject {
     const std::string file = tmp.filePath("plain").toStdString();
     { std::ofstream(file) << "x"; }
     RunFolder folder;
-    Status s = RunFolder::Create(file + "/run", Config(), &folder);
+    Status s = CreateRunFolder(file + "/run", Config(), &folder);
     QVERIFY2(!s.ok() && Contains(s.message(), file + "/run"), s.message().c_str());
-    s = RunFolder::Create(file, Config(), &folder);
+    s = CreateRunFolder(file, Config(), &folder);
     QVERIFY2(!s.ok() && Contains(s.message(), "not a folder"), s.message().c_str());
-    s = RunFolder::Create("/proc/x/y", Config(), &folder);
+    s = CreateRunFolder("/proc/x/y", Config(), &folder);
     QVERIFY2(!s.ok() && Contains(s.message(), "/proc/x/y"), s.message().c_str());
     TrainingConfig config;
-    s = RunFolder::Open(tmp.filePath("nothing").toStdString(), &folder, &config, nullptr);
+    s = OpenRunFolder(tmp.filePath("nothing").toStdString(), &folder, &config, nullptr);
     QVERIFY2(!s.ok() && Contains(s.message(), "not a run folder"), s.message().c_str());
     QVERIFY(!folder.appendRecord(Records()[0]).ok());  // never opened
     QVERIFY(!folder.appendEvent(RunEvent()).ok());
@@ -603,7 +603,7 @@ class RunFolderTest : public QObject {
     QTemporaryDir tmp;
     const std::string dir = tmp.filePath("run").toStdString();
     RunFolder folder;
-    QVERIFY(RunFolder::Create(dir, Config(), &folder).ok());
+    QVERIFY(CreateRunFolder(dir, Config(), &folder).ok());
     const RegularizerSettings config = Config().regularizer;
     const Eigen::VectorXd theta = RandomTheta(config, 3);
     QCOMPARE(theta.size(), 1482);

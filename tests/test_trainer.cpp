@@ -9,6 +9,7 @@
 
 #include "bilevel/schedule.h"
 #include "bilevel/trainer.h"
+#include "bilevel/trainer_options.h"
 #include "toy_oracle.h"
 
 using namespace bilevel;
@@ -16,13 +17,19 @@ using namespace bilevel::test;
 
 namespace {
 
-TrainingConfig ToyConfig(Method method) {
-  TrainingConfig c;
-  c.method = method;
-  c.batch_size = 4;
-  c.step = {ScheduleKind::kConstant, 0.5, 0.5};
-  c.accuracy = {ScheduleKind::kConstant, 1e-3, 0.5};
-  c.budget.iterations = 1000000;
+// What a trainer takes: its options and its live knobs.
+struct ToyRun {
+  TrainerOptions trainer;
+  LiveKnobs knobs;
+};
+
+ToyRun ToyConfig(Method method) {
+  ToyRun c;
+  c.trainer.method = method;
+  c.knobs.batch_size = 4;
+  c.knobs.step = {ScheduleKind::kConstant, 0.5, 0.5};
+  c.knobs.accuracy = {ScheduleKind::kConstant, 1e-3, 0.5};
+  c.trainer.budget.iterations = 1000000;
   return c;
 }
 
@@ -67,20 +74,20 @@ class TrainerTest : public QObject {
 
   void recordsFollowTheSchedulesExactly() {
     QuadraticWeightOracle oracle(8, 16, 3);
-    TrainingConfig c = ToyConfig(Method::kIsgd);
-    c.step = {ScheduleKind::kPolynomial, 0.2, 0.5};
-    c.accuracy = {ScheduleKind::kLogarithmic, 0.1, 1.5};
-    c.delta = {DeltaRule::kScaled, 0.5};
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kIsgd);
+    c.knobs.step = {ScheduleKind::kPolynomial, 0.2, 0.5};
+    c.knobs.accuracy = {ScheduleKind::kLogarithmic, 0.1, 1.5};
+    c.knobs.delta = {DeltaRule::kScaled, 0.5};
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(0.0)).ok());
     long computations = 0;
     for (long k = 0; k < 12; ++k) {
       const StepOutcome out = trainer.step();
       QCOMPARE(int(out.kind), int(StepOutcome::Kind::kStep));
       QCOMPARE(out.record.iteration, k + 1);
-      QCOMPARE(out.record.alpha, c.step.value(k));
-      QCOMPARE(out.record.epsilon, c.accuracy.value(k));
-      QCOMPARE(out.record.delta, 0.5 * c.accuracy.value(k));
+      QCOMPARE(out.record.alpha, c.knobs.step.value(k));
+      QCOMPARE(out.record.epsilon, c.knobs.accuracy.value(k));
+      QCOMPARE(out.record.delta, 0.5 * c.knobs.accuracy.value(k));
       QVERIFY(out.record.computations > computations);
       QCOMPARE(out.record.computations, out.record.lower_iterations + out.record.cg_iterations);
       computations = out.record.computations;
@@ -90,10 +97,10 @@ class TrainerTest : public QObject {
 
   void isgdConvergesToTheKnownOptimum() {
     QuadraticWeightOracle oracle(16, 32, 5);
-    TrainingConfig c = ToyConfig(Method::kIsgd);
-    c.step = {ScheduleKind::kPolynomial, 0.5, 0.5};
-    c.accuracy = {ScheduleKind::kPolynomial, 0.1, 1.0};
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kIsgd);
+    c.knobs.step = {ScheduleKind::kPolynomial, 0.5, 0.5};
+    c.knobs.accuracy = {ScheduleKind::kPolynomial, 0.1, 1.0};
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(1.5)).ok());
     const double start_error = std::abs(1.5 - oracle.optimum());
     for (int k = 0; k < 3000; ++k)
@@ -108,11 +115,11 @@ class TrainerTest : public QObject {
   void igdAndAdamConvergeToTheKnownOptimum() {
     for (Method method : {Method::kIgd, Method::kAdam}) {
       QuadraticWeightOracle oracle(16, 32, 6);
-      TrainingConfig c = ToyConfig(method);
-      c.step = method == Method::kIgd ? Schedule{ScheduleKind::kConstant, 0.5, 0.0}
-                                      : Schedule{ScheduleKind::kPolynomial, 0.05, 0.5};
-      c.accuracy = {ScheduleKind::kPolynomial, 0.1, 1.0};
-      Trainer trainer(c, oracle);
+      ToyRun c = ToyConfig(method);
+      c.knobs.step = method == Method::kIgd ? Schedule{ScheduleKind::kConstant, 0.5, 0.0}
+                                            : Schedule{ScheduleKind::kPolynomial, 0.05, 0.5};
+      c.knobs.accuracy = {ScheduleKind::kPolynomial, 0.1, 1.0};
+      Trainer trainer(c.trainer, c.knobs, oracle);
       QVERIFY(trainer.initialize(Scalar(-1.0)).ok());
       for (int k = 0; k < 2000; ++k)
         QVERIFY(trainer.step().kind == StepOutcome::Kind::kStep);
@@ -127,9 +134,9 @@ class TrainerTest : public QObject {
 
   void isgdVisitsEveryImageOncePerEpoch() {
     ScriptedOracle oracle(Scalar(0.0), 10);
-    TrainingConfig c = ToyConfig(Method::kIsgd);
-    c.step.initial = 1e-3;
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kIsgd);
+    c.knobs.step.initial = 1e-3;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(1.0)).ok());
     for (int k = 0; k < 9; ++k)
       QVERIFY(trainer.step().kind == StepOutcome::Kind::kStep);
@@ -154,11 +161,11 @@ class TrainerTest : public QObject {
   // f(theta) = theta^2 from theta = 1, z = 2, L_g = 2, eta = 1e-4, rho = 1/2.
   void maidAcceptsTheFirstTrialWhenItDecreasesEnough() {
     ScriptedOracle oracle(Scalar(0.0));
-    TrainingConfig c = ToyConfig(Method::kMaid);
-    c.maid.step = 0.25;
-    c.maid.epsilon = 1e-6;
-    c.maid.delta = 2e-6;
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kMaid);
+    c.trainer.maid.step = 0.25;
+    c.trainer.maid.epsilon = 1e-6;
+    c.trainer.maid.delta = 2e-6;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(1.0)).ok());
     const StepOutcome out = trainer.step();
     QVERIFY(out.kind == StepOutcome::Kind::kStep);
@@ -180,10 +187,10 @@ class TrainerTest : public QObject {
 
   void maidBacktracksOnceThenAccepts() {
     ScriptedOracle oracle(Scalar(0.0));
-    TrainingConfig c = ToyConfig(Method::kMaid);
-    c.maid.step = 1.0;  // theta+ = -1: no decrease; then 0.5 gives theta+ = 0
-    c.maid.epsilon = 1e-6;
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kMaid);
+    c.trainer.maid.step = 1.0;  // theta+ = -1: no decrease; then 0.5 gives theta+ = 0
+    c.trainer.maid.epsilon = 1e-6;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(1.0)).ok());
     const StepOutcome out = trainer.step();
     QCOMPARE(out.record.accepted, 1);
@@ -198,38 +205,38 @@ class TrainerTest : public QObject {
 
   void maidRejectsEveryTrialAndTightensTheAccuracy() {
     ScriptedOracle oracle(Scalar(0.0));
-    TrainingConfig c = ToyConfig(Method::kMaid);
-    c.maid.step = 0.5;
-    c.maid.epsilon = 1.0;  // L_g eps^2 = 2 exceeds any possible decrease (at most 1)
-    c.maid.delta = 0.1;
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kMaid);
+    c.trainer.maid.step = 0.5;
+    c.trainer.maid.epsilon = 1.0;  // L_g eps^2 = 2 exceeds any possible decrease (at most 1)
+    c.trainer.maid.delta = 0.1;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(1.0)).ok());
     const StepOutcome out = trainer.step();
     QCOMPARE(out.record.accepted, 0);
-    QCOMPARE(out.record.rejected, c.maid.max_backtracks);
+    QCOMPARE(out.record.rejected, c.trainer.maid.max_backtracks);
     QCOMPARE(trainer.parameters()(0), 1.0);
     QCOMPARE(out.record.loss, 1.0);
     QCOMPARE(trainer.maidEpsilon(), 0.5);
     QCOMPARE(trainer.maidStep(), 0.5);  // unchanged after a failure
-    QCOMPARE(out.record.computations, 15L + 10L * c.maid.max_backtracks);
+    QCOMPARE(out.record.computations, 15L + 10L * c.trainer.maid.max_backtracks);
     // Trial steps rho^i beta.
-    for (int i = 0; i < c.maid.max_backtracks; ++i)
+    for (int i = 0; i < c.trainer.maid.max_backtracks; ++i)
       QCOMPARE(oracle.thetas[std::size_t(1 + i)](0), 1.0 - 2.0 * 0.5 * std::pow(0.5, i));
     // The next iteration recomputes the hypergradient at the tighter accuracy.
     const StepOutcome next = trainer.step();
     QCOMPARE(next.record.epsilon, 0.5);
     QCOMPARE(next.record.delta, 0.05);
-    QVERIFY(oracle.requests[std::size_t(1 + c.maid.max_backtracks)].gradient);
+    QVERIFY(oracle.requests[std::size_t(1 + c.trainer.maid.max_backtracks)].gradient);
   }
 
   void maidBoundsUseTheLossGradientNorm() {
     for (double norm : {0.0, 1.0}) {
       ScriptedOracle oracle(Scalar(0.0));
       oracle.loss_gradient_norm = norm;
-      TrainingConfig c = ToyConfig(Method::kMaid);
-      c.maid.step = 0.5;
-      c.maid.epsilon = 0.5;  // L_g eps^2 = 0.5; with ||grad g|| = 1 the terms add 1 more
-      Trainer trainer(c, oracle);
+      ToyRun c = ToyConfig(Method::kMaid);
+      c.trainer.maid.step = 0.5;
+      c.trainer.maid.epsilon = 0.5;  // L_g eps^2 = 0.5; with ||grad g|| = 1 the terms add 1 more
+      Trainer trainer(c.trainer, c.knobs, oracle);
       QVERIFY(trainer.initialize(Scalar(1.0)).ok());
       const StepOutcome out = trainer.step();
       QCOMPARE(out.record.accepted, norm == 0.0 ? 1 : 0);
@@ -238,26 +245,28 @@ class TrainerTest : public QObject {
 
   void knobChangesApplyFromTheNextStep() {
     QuadraticWeightOracle oracle(8, 8, 1);
-    Trainer trainer(ToyConfig(Method::kIsgd), oracle);
+    Trainer trainer(ToyConfig(Method::kIsgd).trainer, ToyConfig(Method::kIsgd).knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(0.0)).ok());
     QCOMPARE(trainer.step().record.alpha, 0.5);
-    QVERIFY(trainer.applyKnob("step.initial", "0.125").ok());
-    QVERIFY(trainer.applyKnob("batch_size", "2").ok());
+    LiveKnobs knobs = trainer.knobs();
+    knobs.step.initial = 0.125;
+    knobs.batch_size = 2;
+    trainer.setKnobs(knobs);
     const StepOutcome out = trainer.step();
     QCOMPARE(out.record.alpha, 0.125);
     QCOMPARE(out.record.batch_size, 2);
-    const Status bad = trainer.applyKnob("step.initial", "-3");
+    QCOMPARE(trainer.knobs().step.initial, 0.125);
+    knobs.step.initial = -3;
+    const Status bad = knobs.validate();
     QVERIFY(!bad.ok());
     QVERIFY2(bad.message().find("step.initial") != std::string::npos, bad.message().c_str());
-    QVERIFY(!trainer.applyKnob("no.such.knob", "1").ok());
-    QCOMPARE(trainer.settings().step.initial, 0.125);
   }
 
   void divergenceKeepsTheLastFiniteParameters() {
     ScriptedOracle oracle(Scalar(0.0));
-    TrainingConfig c = ToyConfig(Method::kIsgd);
-    c.step.initial = 1e200;
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kIsgd);
+    c.knobs.step.initial = 1e200;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(1.0)).ok());
     StepOutcome out;
     int steps = 0;
@@ -271,18 +280,18 @@ class TrainerTest : public QObject {
 
   void budgetsAreReported() {
     QuadraticWeightOracle oracle(8, 8, 1);
-    TrainingConfig c = ToyConfig(Method::kIsgd);
-    c.budget.iterations = 3;
-    Trainer trainer(c, oracle);
+    ToyRun c = ToyConfig(Method::kIsgd);
+    c.trainer.budget.iterations = 3;
+    Trainer trainer(c.trainer, c.knobs, oracle);
     QVERIFY(trainer.initialize(Scalar(0.0)).ok());
     for (int k = 0; k < 3; ++k) {
       QVERIFY(trainer.budgetReached().empty());
       trainer.step();
     }
     QVERIFY(trainer.budgetReached().find("3 iterations") != std::string::npos);
-    TrainingConfig e = ToyConfig(Method::kIsgd);
-    e.budget.epochs = 1.0;
-    Trainer by_epoch(e, oracle);
+    ToyRun e = ToyConfig(Method::kIsgd);
+    e.trainer.budget.epochs = 1.0;
+    Trainer by_epoch(e.trainer, e.knobs, oracle);
     QVERIFY(by_epoch.initialize(Scalar(0.0)).ok());
     by_epoch.step();
     QVERIFY(by_epoch.budgetReached().empty());
@@ -292,7 +301,7 @@ class TrainerTest : public QObject {
 
   void initializeRejectsBadParameters() {
     QuadraticWeightOracle oracle(4, 4, 1);
-    Trainer trainer(ToyConfig(Method::kIsgd), oracle);
+    Trainer trainer(ToyConfig(Method::kIsgd).trainer, ToyConfig(Method::kIsgd).knobs, oracle);
     QVERIFY(!trainer.initialize(Eigen::VectorXd::Zero(2)).ok());
     QVERIFY(!trainer.initialize(Scalar(std::nan(""))).ok());
     QCOMPARE(int(trainer.step().kind), int(StepOutcome::Kind::kError));

@@ -18,8 +18,8 @@ inline TrainingConfig TinyConfig(const std::string& type) {
   c.dataset.patches_per_image = 1;
   c.dataset.max_train_patches = 4;
   c.dataset.max_test_patches = 2;
-  c.batch_size = 2;
-  c.device = DevicePreference::kCpu;
+  c.knobs.batch_size = 2;
+  c.backend.device = DevicePreference::kCpu;
   if (!SetConfigField(&c, "regularizer.type", type).ok() ||
       !SetConfigField(&c, "regularizer.channels", "1").ok())
     qFatal("cannot set the regularizer type %s", type.c_str());

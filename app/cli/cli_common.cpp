@@ -90,36 +90,36 @@ bilevel::Status ConfigOptions::applyOverrides(const QCommandLineParser& parser,
   for (const QCommandLineOption* o : budget_options)
     any_budget = any_budget || Has(parser, *o);
   if (any_budget) {
-    c->budget = bilevel::Budget{};
+    c->trainer.budget = bilevel::Budget{};
     *budget_changed = true;
   }
   double v = 0;
   if (Has(parser, iterations)) {
     if (auto s = Number(parser, iterations, &v); !s.ok()) return s;
-    c->budget.iterations = long(v);
+    c->trainer.budget.iterations = long(v);
   }
   if (Has(parser, computations)) {
     if (auto s = Number(parser, computations, &v); !s.ok()) return s;
-    c->budget.computations = long(v);
+    c->trainer.budget.computations = long(v);
   }
   if (Has(parser, epochs)) {
     if (auto s = Number(parser, epochs, &v); !s.ok()) return s;
-    c->budget.epochs = v;
+    c->trainer.budget.epochs = v;
   }
   if (Has(parser, seconds)) {
     if (auto s = Number(parser, seconds, &v); !s.ok()) return s;
-    c->budget.wall_seconds = v;
+    c->trainer.budget.wall_seconds = v;
   }
   if (Has(parser, device)) {
     const auto d = bilevel::DevicePreferenceFromString(parser.value(device).toStdString());
     if (!d)
       return bilevel::Status::Error("--device expects auto, cpu or cuda, got '" +
                                     parser.value(device).toStdString() + "'");
-    c->device = *d;
+    c->backend.device = *d;
   }
   if (Has(parser, threads)) {
     if (auto s = Number(parser, threads, &v); !s.ok()) return s;
-    c->threads = int(v);
+    c->backend.threads = int(v);
   }
   return c->validate();
 }
@@ -152,7 +152,7 @@ bilevel::Status ConfigOptions::read(const QCommandLineParser& parser,
   if (Has(parser, seed)) {
     double v = 0;
     if (auto e = Number(parser, seed, &v); !e.ok()) return e;
-    c->seed = unsigned(v);
+    c->trainer.seed = unsigned(v);
   }
   bool changed = false;
   return applyOverrides(parser, c, &changed);
@@ -168,7 +168,7 @@ extern "C" void OnInterrupt(int) {
 
 // The budget fraction done, the largest over the limits that are set.
 double Progress(const bilevel::Trainer& t) {
-  const bilevel::Budget& b = t.settings().budget;
+  const bilevel::Budget& b = t.options().budget;
   double f = 0.0;
   if (b.computations > 0) f = std::max(f, double(t.computations()) / double(b.computations));
   if (b.epochs > 0) f = std::max(f, t.epoch() / b.epochs);
@@ -243,7 +243,7 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   const bilevel::TrainingConfig& c = session.config;
   const bilevel::Dataset& d = session.oracle->dataset();
   std::printf("%s: %s on %d training and %d test images of %dx%dx%d, %s, %s (d = %d)\n",
-              c.name.c_str(), bilevel::ToString(c.method), session.oracle->trainingSize(),
+              c.name.c_str(), bilevel::ToString(c.trainer.method), session.oracle->trainingSize(),
               session.oracle->testSize(), d.train.c(), d.train.h(), d.train.w(),
               bilevel::ToString(c.problem.kind), bilevel::DescribeSettings(c.regularizer).c_str(),
               session.oracle->parameterCount());
@@ -256,7 +256,7 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   callbacks.record = [&](const bilevel::IterationRecord& r) { reporter.record(r); };
   callbacks.iteration = [&](const bilevel::Trainer& t) { reporter.iteration(t); };
   callbacks.event = [&](const bilevel::RunEvent& e) { reporter.event(e); };
-  bilevel::RunController run(*session.trainer, session.folder.get(), callbacks, session.processes);
+  bilevel::RunController run(session, callbacks);
   g_interrupted = false;
   // SIGTERM too: mpirun sends it to every process on Ctrl-C, and batch schedulers before a
   // time limit; the run then stops cleanly within a few seconds, like on Ctrl-C.

@@ -22,7 +22,7 @@ bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device
   if (!device.empty()) {
     const auto preference = bilevel::DevicePreferenceFromString(device);
     if (!preference) return Status::Error("--device takes auto, cpu or cuda, got '" + device + "'");
-    config.device = *preference;
+    config.backend.device = *preference;
   }
   RunProblem run;
   run.dir = dir;

@@ -39,6 +39,7 @@
 #include "bilevel/forward_operator.h"
 #include "bilevel/metrics.h"
 #include "bilevel/problem_data.h"
+#include "bilevel/training_config.h"
 #include "cuda/cuda_foe.h"
 #include "cuda/cuda_oracle.h"
 #include "cuda/cuda_solvers.h"
@@ -112,12 +113,23 @@ Vector<float> RandomTheta(const FieldOfExperts<float>& foe, unsigned seed) {
   return theta;
 }
 
+// A problem's options with the lower level's mu0 (ImageProblemOptions::mu0 in a training run).
+struct ProblemCase : ProblemOptions {
+  double mu0 = 0.0;
+};
+
+// The problem of a training run's configuration.
+void SetProblem(TrainingConfig* config, const ProblemCase& problem) {
+  config->problem = problem;
+  config->inner.mu0 = problem.mu0;
+}
+
 // Random problem options of a kind: blur size and width, mask density, mu0.
-ProblemOptions RandomProblemOptions(OperatorKind kind, Boundary boundary, int min_side,
-                                    unsigned seed) {
+ProblemCase RandomProblemOptions(OperatorKind kind, Boundary boundary, int min_side,
+                                 unsigned seed) {
   std::mt19937 rng(seed * 31u + 5u);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
-  ProblemOptions p;
+  ProblemCase p;
   p.kind = kind;
   p.noise_sigma = 10.0;
   const int sizes[] = {3, 5, 7};
@@ -151,7 +163,7 @@ std::unique_ptr<ForwardOperator<float>> MakeOperator(const ProblemOptions& p, co
 // One row's problem on both backends.
 struct Problem {
   FoeConfig config;
-  ProblemOptions options;
+  ProblemCase options;
   Shape shape;
   unsigned seed = 0;
   std::unique_ptr<FieldOfExperts<float>> reg;
@@ -321,11 +333,12 @@ class CudaEngineTest : public QObject {
     const FoeConfig foe{channels, kernels, k,
                         boundary == 0 ? Boundary::kReflect101 : Boundary::kZero};
     config.regularizer = FoeSettings(foe);
-    config.problem = RandomProblemOptions(OperatorKind(kind), foe.boundary, std::min(h, w), seed);
-    config.lower_max_iterations = 20000;
-    config.cg_max_iterations = 20000;
-    config.power_iterations = 15;
-    config.batch_size = 3;
+    SetProblem(&config,
+               RandomProblemOptions(OperatorKind(kind), foe.boundary, std::min(h, w), seed));
+    config.inner.lower_max_iterations = 20000;
+    config.inner.cg_max_iterations = 20000;
+    config.inner.power_iterations = 15;
+    config.knobs.batch_size = 3;
     config.regularizer.set("init.seed", (long long)seed);
     c.dataset.train = RandomBatch<float>(Shape{train, channels, h, w}, seed + 1, 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{test, channels, h, w}, seed + 2, 0.0, 1.0);
@@ -345,11 +358,12 @@ class CudaEngineTest : public QObject {
     ProblemData a, b;
     if (Status s = MakeProblem(c.config.problem, c.dataset, &a); !s.ok()) return s;
     if (Status s = MakeProblem(c.config.problem, c.dataset, &b); !s.ok()) return s;
-    if (Status s = ImageProblemOracle::Create(ImageProblemOptions::From(c.config),
-                                              c.config.regularizer, c.dataset, std::move(a), cpu);
+    if (Status s = ImageProblemOracle::Create(c.config.inner, c.config.regularizer, c.dataset,
+                                              std::move(a), cpu);
         !s.ok())
       return s;
-    return CudaFoeOracle::Create(c.config, c.dataset, std::move(b), gpu);
+    return CudaFoeOracle::Create(c.config.inner, c.config.regularizer, c.config.knobs.batch_size,
+                                 c.dataset, std::move(b), gpu);
   }
 
   // Random parameters for an oracle (as RandomTheta, in double).
@@ -787,8 +801,8 @@ class CudaEngineTest : public QObject {
     REQUIRE_DEVICE();
     OracleCase c;
     c.config.regularizer = FoeSettings(FoeConfig{3, 6, 5, Boundary::kReflect101});
-    c.config.problem =
-        RandomProblemOptions(OperatorKind::kGaussianBlur, Boundary::kReflect101, 20, FreshSeed());
+    SetProblem(&c.config, RandomProblemOptions(OperatorKind::kGaussianBlur, Boundary::kReflect101,
+                                               20, FreshSeed()));
     c.dataset.train = RandomBatch<float>(Shape{4, 3, 20, 24}, FreshSeed(), 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{2, 3, 20, 24}, FreshSeed(), 0.0, 1.0);
     c.text = "determinism";
@@ -819,9 +833,9 @@ class CudaEngineTest : public QObject {
     REQUIRE_DEVICE();
     OracleCase c;
     c.config.regularizer = FoeSettings(FoeConfig{3, 4, 5, Boundary::kReflect101});
-    c.config.problem =
-        RandomProblemOptions(OperatorKind::kIdentity, Boundary::kReflect101, 20, FreshSeed());
-    c.config.power_iterations = 15;
+    SetProblem(&c.config, RandomProblemOptions(OperatorKind::kIdentity, Boundary::kReflect101, 20,
+                                               FreshSeed()));
+    c.config.inner.power_iterations = 15;
     c.dataset.train = RandomBatch<float>(Shape{4, 3, 20, 18}, FreshSeed(), 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{2, 3, 20, 18}, FreshSeed(), 0.0, 1.0);
     c.text = "cancellation";
@@ -904,7 +918,7 @@ class CudaEngineTest : public QObject {
     OracleCase c;
     c.config.regularizer = FoeSettings(FoeConfig{1, 3, 3, Boundary::kReflect101});
     c.config.problem.kind = OperatorKind::kInpainting;
-    c.config.problem.mu0 = 0.1;
+    c.config.inner.mu0 = 0.1;
     c.dataset.train = RandomBatch<float>(Shape{3, 1, 12, 12}, 1, 0.0, 1.0);
     c.dataset.test = RandomBatch<float>(Shape{0, 1, 12, 12}, 2, 0.0, 1.0);
     std::unique_ptr<ImageProblemOracle> cpu;
@@ -951,7 +965,9 @@ class CudaEngineTest : public QObject {
     Dataset empty;
     ProblemData none;
     std::unique_ptr<CudaFoeOracle> nothing;
-    QVERIFY(!CudaFoeOracle::Create(c.config, empty, std::move(none), &nothing).ok());
+    QVERIFY(!CudaFoeOracle::Create(c.config.inner, c.config.regularizer, c.config.knobs.batch_size,
+                                   empty, std::move(none), &nothing)
+                 .ok());
 
     // The solvers: mismatched shapes and missing pieces.
     Status status;

@@ -17,7 +17,7 @@ namespace {
 
 RunSeries WithTestPsnrs(bilevel::Method method, std::vector<double> psnrs, long computations) {
   RunSeries run;
-  run.config.method = method;
+  run.config.trainer.method = method;
   run.initial_test_psnr = 20.0;
   long k = 0;
   for (double p : psnrs) {
@@ -57,7 +57,7 @@ class ComparisonViewTest : public QObject {
     QVERIFY2(ComparisonLine(maid, isgd).contains("best −1.50 dB, final −1.50 dB"),
              qPrintable(ComparisonLine(maid, isgd)));
     RunSeries none;
-    none.config.method = bilevel::Method::kIsgd;
+    none.config.trainer.method = bilevel::Method::kIsgd;
     QVERIFY(ComparisonLine(none, maid).contains("ISGD: no test PSNR"));
   }
 

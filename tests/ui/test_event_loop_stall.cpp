@@ -49,8 +49,8 @@ class EventLoopStallTest : public QObject {
     bilevel::TrainingConfig config = FastConfig(100000);
     config.dataset.patch_size = 16;
     config.regularizer.set("regularizer.kernels", 2);
-    config.batch_size = 1;
-    config.test_interval = 10;
+    config.knobs.batch_size = 1;
+    config.trainer.test_interval = 10;
     config.checkpoint_interval = 50;
     window.setConfig(config);
     window.resize(1400, 900);

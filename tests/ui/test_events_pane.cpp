@@ -61,8 +61,8 @@ const std::string kLongWarning =
 RunSeries MakeRun(const QString& name) {
   RunSeries run;
   run.name = name;
-  run.config.step.initial = 0.05;
-  run.config.accuracy.kind = bilevel::ScheduleKind::kConstant;
+  run.config.knobs.step.initial = 0.05;
+  run.config.knobs.accuracy.kind = bilevel::ScheduleKind::kConstant;
   for (long k = 1; k <= 40; ++k)
     run.records.push_back(Record(k));
   run.events = {Event(0, "start", "training started"),

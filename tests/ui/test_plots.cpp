@@ -42,7 +42,7 @@ bilevel::IterationRecord Record(long k, double alpha, double epsilon) {
 RunSeries MakeRun(const QString& name, bilevel::Method method) {
   RunSeries run;
   run.name = name;
-  run.config.method = method;
+  run.config.trainer.method = method;
   run.initial_test_psnr = 19.0;
   return run;
 }

@@ -7,6 +7,7 @@
 #include <QLineEdit>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 #include <memory>
 
 #include "bilevel/regularizer_io.h"
@@ -124,12 +125,23 @@ class TrainingControlsTest : public QObject {
     window.action("actionStop")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
 
-    bool found = false;
+    // One event, for the one field edited; the iteration after it is the first with the new step.
+    int knob_events = 0;
+    long knob_iteration = -1;
     for (const auto& e : ReadEvents(Run(window, id)->folder))
-      if (e.kind == "knob" && e.field == "step.initial" && e.value == "0.0123") found = true;
-    QVERIFY(found);
-    // Every record after the change uses the new step size.
+      if (e.kind == "knob") {
+        ++knob_events;
+        QCOMPARE(e.field, std::string("step.initial"));
+        QCOMPARE(e.value, std::string("0.0123"));
+        knob_iteration = e.iteration;
+      }
+    QCOMPARE(knob_events, 1);
     const auto& records = Run(window, id)->records;
+    const auto first_after = std::find_if(records.begin(), records.end(),
+                                          [&](const auto& r) { return r.alpha == after; });
+    QVERIFY(first_after != records.end());
+    QCOMPARE(first_after->iteration, knob_iteration + 1);
+    // Every record after the change uses the new step size.
     bool changed = false;
     for (const auto& r : records) {
       if (r.alpha == after) changed = true;
@@ -141,8 +153,12 @@ class TrainingControlsTest : public QObject {
     window.action("actionStart")->trigger();
     const int second = window.selectedRun();
     QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, second) >= 1, 20000);
-    QVERIFY(!window.training().changeKnob("regularizer.kernels", "3").ok());
-    QVERIFY(!window.training().changeKnob("step.initial", "-1").ok());
+    bilevel::LiveKnobs refused = window.methodPanel()->knobs();
+    refused.step.initial = -1;
+    QVERIFY(!window.training().changeKnobs(refused).ok());
+    refused.step.initial = 1e-3;
+    refused.batch_size = 0;
+    QVERIFY(!window.training().changeKnobs(refused).ok());
     window.action("actionStop")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
   }
@@ -188,7 +204,7 @@ class TrainingControlsTest : public QObject {
       MainWindow window;
       window.setInteractive(false);
       bilevel::TrainingConfig config = FastConfig(33);
-      config.step.initial = 0.0042;
+      config.knobs.step.initial = 0.0042;
       window.setConfig(config);
       window.plots()->setXAxis(XAxis::kEpochs);
       window.plots()->setLogX(true);
@@ -199,8 +215,8 @@ class TrainingControlsTest : public QObject {
     MainWindow again;
     QCOMPARE(again.plots()->xAxis(), XAxis::kEpochs);
     QVERIFY(again.plots()->logX());
-    QCOMPARE(again.currentConfig().budget.iterations, 33L);
-    QCOMPARE(again.currentConfig().step.initial, 0.0042);
+    QCOMPARE(again.currentConfig().trainer.budget.iterations, 33L);
+    QCOMPARE(again.currentConfig().knobs.step.initial, 0.0042);
     again.show();
     QVERIFY(again.findChild<QDockWidget*>("kernelDock")->isHidden());
     again.action("actionResetLayout")->trigger();

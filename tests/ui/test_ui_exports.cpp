@@ -241,7 +241,7 @@ class UiExportsTest : public QObject {
     options.out_dir = folder.toStdString();
     QVERIFY(bilevel::PrepareSession(FastConfig(5), options, &session).ok());
     {
-      bilevel::RunController controller(*session.trainer, session.folder.get());
+      bilevel::RunController controller(session);
       controller.run();
     }
     // As if it had been trained by three processes (mpirun -np 3): the run list says so.

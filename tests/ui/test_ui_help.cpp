@@ -106,7 +106,7 @@ class UiHelpTest : public QObject {
     // During a run, a notch over a live knob without the focus is no knob change.
     panel.setRunning(true);
     if (QWidget* focus = panel.focusWidget()) focus->clearFocus();  // the first live field's
-    QSignalSpy knobs(&panel, &MethodPanel::knobChanged);
+    QSignalSpy knobs(&panel, &MethodPanel::knobsChanged);
     QSignalSpy changed(&panel, &MethodPanel::changed);
     for (int delta : {120, -120}) {
       Wheel(batch, delta);

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "activation_view.h"
+#include "bilevel/config_json.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/run_folder.h"
 #include "dataset_panel.h"
@@ -174,9 +175,9 @@ class UiUnitsTest : public QObject {
     QTemporaryDir dir;
     const std::string path = (dir.path() + "/isgd").toStdString();
     bilevel::TrainingConfig config;
-    config.budget.iterations = 3;
+    config.trainer.budget.iterations = 3;
     bilevel::RunFolder folder;
-    QVERIFY(bilevel::RunFolder::Create(path, config, &folder).ok());
+    QVERIFY(bilevel::CreateRunFolder(path, config, &folder).ok());
     for (long k = 1; k <= 3; ++k)
       QVERIFY(folder.appendRecord(Record(k)).ok());
     QVERIFY(folder.appendEvent(bilevel::RunFolder::InitialEvent(17.25)).ok());

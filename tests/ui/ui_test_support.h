@@ -26,10 +26,10 @@ inline bilevel::TrainingConfig FastConfig(long iterations) {
   c.dataset.max_test_patches = 4;
   c.regularizer.set("regularizer.kernels", 4);
   c.regularizer.set("regularizer.kernel_size", 3);
-  c.batch_size = 2;
-  c.budget = bilevel::Budget{};
-  c.budget.iterations = iterations;
-  c.test_interval = 4;
+  c.knobs.batch_size = 2;
+  c.trainer.budget = bilevel::Budget{};
+  c.trainer.budget.iterations = iterations;
+  c.trainer.test_interval = 4;
   c.checkpoint_interval = 2;
   return c;
 }

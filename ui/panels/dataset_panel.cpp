@@ -244,7 +244,7 @@ void DatasetPanel::setConfig(const bilevel::TrainingConfig& c) {
   blur_size_->setValue(c.problem.blur.size);
   blur_sigma_->setValue(c.problem.blur.sigma);
   keep_fraction_->setValue(c.problem.keep_fraction);
-  mu0_->setValue(c.problem.mu0);
+  mu0_->setValue(c.inner.mu0);
   updating_ = false;
   updateProblemFields();
   reload_timer_->start();
@@ -269,7 +269,7 @@ void DatasetPanel::applyTo(bilevel::TrainingConfig* c) const {
   c->problem.blur.size = blur_size_->value();
   c->problem.blur.sigma = blur_sigma_->value();
   c->problem.keep_fraction = keep_fraction_->value();
-  c->problem.mu0 = mu0_->value();
+  c->inner.mu0 = mu0_->value();
 }
 
 void DatasetPanel::setFolder(const QString& folder) {

@@ -242,7 +242,7 @@ QWidget* MethodPanel::field(const QString& name) const {
   return it == fields_.end() ? regularizer_->field(name) : it->second;
 }
 
-QString MethodPanel::knobValue(const QString& field) const {
+QString MethodPanel::knobText(const QString& field) const {
   if (field == "batch_size") return QString::number(batch_->value());
   if (field == "step.kind") return step_kind_->currentData().toString();
   if (field == "step.initial") return NumberText(step_initial_->value());
@@ -259,7 +259,7 @@ void MethodPanel::knobEdited(const QString& field) {
   if (updating_) return;
   updateSchedulePlot();
   if (running_)
-    emit knobChanged(field, knobValue(field));
+    emit knobsChanged(knobs(), field);
   else
     emit changed();
 }
@@ -267,26 +267,26 @@ void MethodPanel::knobEdited(const QString& field) {
 void MethodPanel::setConfig(const bilevel::TrainingConfig& c) {
   updating_ = true;
   name_->setText(ToQString(c.name));
-  Select(method_, QString::fromLatin1(bilevel::ToString(c.method)));
-  batch_->setValue(c.batch_size);
-  Select(step_kind_, QString::fromLatin1(bilevel::ToString(c.step.kind)));
-  step_initial_->setValue(c.step.initial);
-  step_exponent_->setValue(c.step.exponent);
-  Select(accuracy_kind_, QString::fromLatin1(bilevel::ToString(c.accuracy.kind)));
-  accuracy_initial_->setValue(c.accuracy.initial);
-  accuracy_exponent_->setValue(c.accuracy.exponent);
-  Select(delta_rule_, QString::fromLatin1(bilevel::ToString(c.delta.rule)));
-  delta_value_->setValue(c.delta.value);
-  maid_step_->setValue(c.maid.step);
-  maid_epsilon_->setValue(c.maid.epsilon);
-  budget_iterations_->setValue(int(std::min<long>(c.budget.iterations, INT_MAX)));
-  budget_computations_->setValue(int(std::min<long>(c.budget.computations, INT_MAX)));
-  budget_epochs_->setValue(c.budget.epochs);
-  budget_seconds_->setValue(c.budget.wall_seconds);
+  Select(method_, QString::fromLatin1(bilevel::ToString(c.trainer.method)));
+  batch_->setValue(c.knobs.batch_size);
+  Select(step_kind_, QString::fromLatin1(bilevel::ToString(c.knobs.step.kind)));
+  step_initial_->setValue(c.knobs.step.initial);
+  step_exponent_->setValue(c.knobs.step.exponent);
+  Select(accuracy_kind_, QString::fromLatin1(bilevel::ToString(c.knobs.accuracy.kind)));
+  accuracy_initial_->setValue(c.knobs.accuracy.initial);
+  accuracy_exponent_->setValue(c.knobs.accuracy.exponent);
+  Select(delta_rule_, QString::fromLatin1(bilevel::ToString(c.knobs.delta.rule)));
+  delta_value_->setValue(c.knobs.delta.value);
+  maid_step_->setValue(c.trainer.maid.step);
+  maid_epsilon_->setValue(c.trainer.maid.epsilon);
+  budget_iterations_->setValue(int(std::min<long>(c.trainer.budget.iterations, INT_MAX)));
+  budget_computations_->setValue(int(std::min<long>(c.trainer.budget.computations, INT_MAX)));
+  budget_epochs_->setValue(c.trainer.budget.epochs);
+  budget_seconds_->setValue(c.trainer.budget.wall_seconds);
   regularizer_->setSettings(c.regularizer);
-  seed_->setValue(int(std::min<unsigned>(c.seed, INT_MAX)));
-  test_interval_->setValue(c.test_interval);
-  Select(device_, QString::fromLatin1(bilevel::ToString(c.device)));
+  seed_->setValue(int(std::min<unsigned>(c.trainer.seed, INT_MAX)));
+  test_interval_->setValue(c.trainer.test_interval);
+  Select(device_, QString::fromLatin1(bilevel::ToString(c.backend.device)));
   preset_name_.clear();
   for (const bilevel::PresetInfo& p : bilevel::Presets())
     if (p.name == c.name && p.description == c.description) preset_name_ = ToQString(p.name);
@@ -296,41 +296,48 @@ void MethodPanel::setConfig(const bilevel::TrainingConfig& c) {
   updateSchedulePlot();
 }
 
+bilevel::LiveKnobs MethodPanel::knobs() const {
+  bilevel::LiveKnobs k;
+  k.batch_size = batch_->value();
+  if (auto kind = bilevel::ScheduleKindFromString(ToStd(step_kind_->currentData().toString())))
+    k.step.kind = *kind;
+  k.step.initial = step_initial_->value();
+  k.step.exponent = step_exponent_->value();
+  if (auto kind = bilevel::ScheduleKindFromString(ToStd(accuracy_kind_->currentData().toString())))
+    k.accuracy.kind = *kind;
+  k.accuracy.initial = accuracy_initial_->value();
+  k.accuracy.exponent = accuracy_exponent_->value();
+  if (auto rule = bilevel::DeltaRuleFromString(ToStd(delta_rule_->currentData().toString())))
+    k.delta.rule = *rule;
+  k.delta.value = delta_value_->value();
+  return k;
+}
+
 void MethodPanel::applyTo(bilevel::TrainingConfig* c) const {
   const QString name = name_->text().trimmed();
   if (!name.isEmpty()) c->name = ToStd(name);
-  if (auto m = bilevel::MethodFromString(ToStd(method_->currentData().toString()))) c->method = *m;
-  c->batch_size = batch_->value();
-  if (auto k = bilevel::ScheduleKindFromString(ToStd(step_kind_->currentData().toString())))
-    c->step.kind = *k;
-  c->step.initial = step_initial_->value();
-  c->step.exponent = step_exponent_->value();
-  if (auto k = bilevel::ScheduleKindFromString(ToStd(accuracy_kind_->currentData().toString())))
-    c->accuracy.kind = *k;
-  c->accuracy.initial = accuracy_initial_->value();
-  c->accuracy.exponent = accuracy_exponent_->value();
-  if (auto r = bilevel::DeltaRuleFromString(ToStd(delta_rule_->currentData().toString())))
-    c->delta.rule = *r;
-  c->delta.value = delta_value_->value();
-  c->maid.step = maid_step_->value();
-  c->maid.epsilon = maid_epsilon_->value();
-  c->budget.iterations = budget_iterations_->value();
-  c->budget.computations = budget_computations_->value();
-  c->budget.epochs = budget_epochs_->value();
-  c->budget.wall_seconds = budget_seconds_->value();
+  if (auto m = bilevel::MethodFromString(ToStd(method_->currentData().toString())))
+    c->trainer.method = *m;
+  c->knobs = knobs();
+  c->trainer.maid.step = maid_step_->value();
+  c->trainer.maid.epsilon = maid_epsilon_->value();
+  c->trainer.budget.iterations = budget_iterations_->value();
+  c->trainer.budget.computations = budget_computations_->value();
+  c->trainer.budget.epochs = budget_epochs_->value();
+  c->trainer.budget.wall_seconds = budget_seconds_->value();
   // The channels follow the data (DatasetPanel), whichever panel writes first.
   bilevel::RegularizerSettings regularizer = regularizer_->settings();
   bilevel::CopyChannels(c->regularizer, &regularizer);
   c->regularizer = std::move(regularizer);
-  c->seed = unsigned(seed_->value());
-  c->test_interval = test_interval_->value();
+  c->trainer.seed = unsigned(seed_->value());
+  c->trainer.test_interval = test_interval_->value();
   if (auto d = bilevel::DevicePreferenceFromString(ToStd(device_->currentData().toString())))
-    c->device = *d;
+    c->backend.device = *d;
 }
 
 void MethodPanel::setRunning(bool running) {
   running_ = running;
-  const auto& live = bilevel::LiveKnobs();
+  const auto& live = bilevel::LiveKnobFields();
   for (const auto& [name, widget] : fields_) {
     const bool is_live = std::find(live.begin(), live.end(), ToStd(name)) != live.end();
     widget->setEnabled(!running || is_live);
@@ -347,8 +354,8 @@ void MethodPanel::setCurrentIteration(long iteration) {
 void MethodPanel::updateSchedulePlot() {
   bilevel::TrainingConfig c;
   applyTo(&c);
-  const long n = c.budget.iterations > 0 ? c.budget.iterations : 1000;
-  schedule_plot_->setSchedules(c.step, c.accuracy, c.delta, n);
+  const long n = c.trainer.budget.iterations > 0 ? c.trainer.budget.iterations : 1000;
+  schedule_plot_->setSchedules(c.knobs.step, c.knobs.accuracy, c.knobs.delta, n);
 }
 
 void MethodPanel::showPreset() {

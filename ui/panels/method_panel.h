@@ -1,8 +1,9 @@
 // The upper-level method and its knobs: ISGD, Adam-preconditioned ISGD, MAID or IGD; batch size;
 // step-size and accuracy schedules (kind, alpha_0, q, eps_0, p) and the delta rule; MAID's start;
 // the budget; the regularizer's size; seeds. While a run trains, the live knobs stay editable and
-// every edit is sent as knobChanged(field, value) with the names of config.json (LiveKnobs());
-// everything else is locked. A small plot shows the schedules the knobs give. A list of presets
+// every edit is sent as knobsChanged(knobs, field): all the live knobs as one typed value, read
+// from the fields once, and the name of the field edited (as in config.json); everything else is
+// locked. A small plot shows the schedules the knobs give. A list of presets
 // (presetChosen) shows the one the configuration comes from, with its description; every field
 // explains itself in a tooltip, and the wheel changes a value only in the field with the focus.
 #pragma once
@@ -35,15 +36,19 @@ class MethodPanel final : public QWidget {
   void setConfig(const bilevel::TrainingConfig& config);
   // Writes the fields this panel shows into config.
   void applyTo(bilevel::TrainingConfig* config) const;
-  // Locks the fields that cannot change during a run; knob edits are then sent as knobChanged.
+  // Locks the fields that cannot change during a run; knob edits are then sent as knobsChanged.
   void setRunning(bool running);
   bool running() const { return running_; }
   void setCurrentIteration(long iteration);
   // The editor of a live knob or field, by its config.json name ("step.initial").
   QWidget* field(const QString& name) const;
+  // The live knobs as the fields show them.
+  bilevel::LiveKnobs knobs() const;
+  // A live knob's value as its field shows it ("0.001", "polynomial"), by its config.json name.
+  QString knobText(const QString& field) const;
 
  signals:
-  void knobChanged(const QString& field, const QString& value);
+  void knobsChanged(const bilevel::LiveKnobs& knobs, const QString& field);
   void presetChosen(const QString& name);
   void changed();
 
@@ -53,7 +58,6 @@ class MethodPanel final : public QWidget {
   void updateSchedulePlot();
   void updateMethodHints();
   void showPreset();  // preset_name_ in the combo, its description under it
-  QString knobValue(const QString& field) const;
   template <typename W>
   W* named(W* widget, const QString& name);
 
@@ -89,3 +93,5 @@ class MethodPanel final : public QWidget {
 };
 
 }  // namespace studio
+
+Q_DECLARE_METATYPE(bilevel::LiveKnobs)

@@ -139,7 +139,7 @@ void RunListPanel::refresh(int id) {
   it->setText(kName, run->name);
   it->setIcon(kName, Swatch(run->color));
   it->setCheckState(kName, run->visible ? Qt::Checked : Qt::Unchecked);
-  it->setText(kMethod, MethodLabel(run->config.method));
+  it->setText(kMethod, MethodLabel(run->config.trainer.method));
   it->setText(kProblem, ProblemLabel(run->config.problem));
   it->setText(kData, DataLabel(run->config.dataset));
   it->setToolTip(kData, run->config.dataset.folder.empty() ? tr("the built-in photographs")

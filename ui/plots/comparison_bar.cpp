@@ -35,8 +35,8 @@ QString Part(const QString& method, const TestPsnrs& at) {
 }  // namespace
 
 QString ComparisonLine(const RunSeries& first, const RunSeries& second) {
-  const QString a_name = MethodLabel(first.config.method);
-  const QString b_name = MethodLabel(second.config.method);
+  const QString a_name = MethodLabel(first.config.trainer.method);
+  const QString b_name = MethodLabel(second.config.trainer.method);
   const long common = std::min(Computations(first), Computations(second));
   const TestPsnrs a = TestPsnrsWithin(first, common), b = TestPsnrsWithin(second, common);
   QString line =

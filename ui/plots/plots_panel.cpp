@@ -211,8 +211,8 @@ void PlotsPanel::replotNext() {
 
 // Mini-batch losses are noisy; full-batch methods (MAID, IGD) are drawn as they are.
 bool PlotsPanel::smoothed(const RunSeries& run) const {
-  return smooth_ && (run.config.method == bilevel::Method::kIsgd ||
-                     run.config.method == bilevel::Method::kAdam);
+  return smooth_ && (run.config.trainer.method == bilevel::Method::kIsgd ||
+                     run.config.trainer.method == bilevel::Method::kAdam);
 }
 
 // Each run has one legend item per plot: its moving average where one is drawn, else its curve;
@@ -247,7 +247,7 @@ void PlotsPanel::styleRun(const RunSeries& run) {
   alpha->setPen(line);
   alpha->setName(run.name);
   // MAID's rejected steps are left out (a step of 0 has no place on a log axis): mark the others.
-  alpha->setScatterStyle(run.config.method == bilevel::Method::kMaid
+  alpha->setScatterStyle(run.config.trainer.method == bilevel::Method::kMaid
                              ? QCPScatterStyle(QCPScatterStyle::ssDisc, 3)
                              : QCPScatterStyle());
   s->setSeriesName(run.id, kAlpha, tr("αₖ"));

@@ -61,7 +61,7 @@ QString Csv(const QString& text) {
 RunSummary Summarize(const RunSeries& run) {
   RunSummary s;
   s.name = run.name;
-  s.method = MethodLabel(run.config.method);
+  s.method = MethodLabel(run.config.trainer.method);
   s.regularizer = RegularizerLabel(run.config.regularizer);
   s.problem = ProblemLabel(run.config.problem);
   s.data = DataLabel(run.config.dataset);

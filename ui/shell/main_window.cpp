@@ -146,8 +146,9 @@ void MainWindow::onStateChanged(TrainingManager::State state) {
   updateActions();
 }
 
-void MainWindow::onKnobChanged(const QString& field, const QString& value) {
-  const bilevel::Status s = training_->changeKnob(field, value);
+void MainWindow::onKnobsChanged(const bilevel::LiveKnobs& knobs, const QString& field) {
+  const QString value = method_panel_->knobText(field);
+  const bilevel::Status s = training_->changeKnobs(knobs);
   if (!s.ok()) {
     showError(tr("Live change"), tr("%1 = %2 was refused: %3").arg(field, value, Message(s)));
     return;

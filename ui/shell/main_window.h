@@ -125,7 +125,8 @@ class MainWindow final : public QMainWindow {
   // Shows the selected run's preview for the chosen image: live, or made by the RunPreviewer.
   void refreshPreview();
   void onRunPreview(const RunPreviewResult& result);
-  void onKnobChanged(const QString& field, const QString& value);
+  // A live knob edited in the method panel during a run (field: the one edited).
+  void onKnobsChanged(const bilevel::LiveKnobs& knobs, const QString& field);
   void onPresetChosen(const QString& name);
   void showError(const QString& title, const QString& text);
   void showMessage(const QString& text, int milliseconds = 6000);

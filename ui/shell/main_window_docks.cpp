@@ -85,7 +85,7 @@ void MainWindow::createDocks() {
     showMessage(summary);
   });
   connect(preview_panel_, &PreviewPanel::targetChanged, this, &MainWindow::refreshPreview);
-  connect(method_panel_, &MethodPanel::knobChanged, this, &MainWindow::onKnobChanged);
+  connect(method_panel_, &MethodPanel::knobsChanged, this, &MainWindow::onKnobsChanged);
   connect(method_panel_, &MethodPanel::presetChosen, this, &MainWindow::onPresetChosen);
   connect(run_list_, &RunListPanel::openRequested, this, &MainWindow::onOpenRun);
   connect(run_list_, &RunListPanel::removeRequested, this, &MainWindow::onRemoveRun);

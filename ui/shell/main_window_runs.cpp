@@ -74,8 +74,9 @@ int MainWindow::startRun() {
     showError(tr("Start"), tr("The configuration is not valid: %1").arg(Message(s)));
     return 0;
   }
-  const QString name = uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.method) +
-                                     QStringLiteral(" · ") + ProblemLabel(config.problem));
+  const QString name =
+      uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.trainer.method) +
+                    QStringLiteral(" · ") + ProblemLabel(config.problem));
   status_info_->resetRun();
   return training_->start(config, newRunFolder(ToQString(config.name)), name);
 }
@@ -168,7 +169,7 @@ void MainWindow::rememberRuns() {
 bilevel::Status MainWindow::continueRun(int run_id) {
   const bilevel::TrainingConfig config = currentConfig();
   status_info_->resetRun();
-  return training_->continueRun(run_id, config.budget);
+  return training_->continueRun(run_id, config.trainer.budget);
 }
 
 bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {

@@ -33,9 +33,9 @@ ScreenshotDriver::ScreenshotDriver(MainWindow& window, QString path, QObject* pa
 void ScreenshotDriver::start(int iterations) {
   bilevel::TrainingConfig config;
   bilevel::LoadPreset("quick", &config);
-  config.budget = bilevel::Budget{};
-  config.budget.iterations = iterations;
-  config.test_interval = 10;
+  config.trainer.budget = bilevel::Budget{};
+  config.trainer.budget.iterations = iterations;
+  config.trainer.test_interval = 10;
   window_.setConfig(config);
   connect(&window_.training(), &TrainingManager::progressChanged, this,
           [this](const ProgressSnapshot& p) { onProgress(p.iteration); });

@@ -22,8 +22,8 @@ namespace {
 // The run's problem on the CPU, without a run folder, a test evaluation or a change to the
 // engine's thread count (a run may be training beside it).
 bilevel::TrainingConfig PreviewConfig(bilevel::TrainingConfig config) {
-  config.device = bilevel::DevicePreference::kCpu;
-  config.threads = 0;
+  config.backend.device = bilevel::DevicePreference::kCpu;
+  config.backend.threads = 0;
   return config;
 }
 
@@ -55,7 +55,7 @@ RunPreviewResult Make(RunPreviewer::Cache& cache, const RunPreviewRequest& r) {
   const bool test = r.test && result.test_count > 0;
   const int index = cache.image_choice.resolve(oracle.dataset(), test, r.index);
   std::shared_ptr<PreviewSnapshot> preview =
-      MakePreview(oracle, r.theta, test, index, config.test_accuracy);
+      MakePreview(oracle, r.theta, test, index, config.trainer.test_accuracy);
   if (!preview) {
     result.error = QStringLiteral("the run has no images to preview");
     return result;

@@ -107,7 +107,7 @@ std::pair<int, int> TrainingManager::startComparison(const bilevel::TrainingConf
   const bilevel::ComparisonPair pair = bilevel::PairWithMaid(config);
   const bilevel::TrainingConfig& first = pair.first;
   const bilevel::TrainingConfig& second = pair.second;
-  const QString first_label = MethodLabel(first.method);
+  const QString first_label = MethodLabel(first.trainer.method);
   const QString root = out_root.isEmpty() ? QString() : QDir::cleanPath(out_root);
   const int a = start(first, root.isEmpty() ? QString() : root + "/isgd", name + " " + first_label);
   RunSeries series;
@@ -158,7 +158,8 @@ void TrainingManager::startNext() {
   Pending next = std::move(queue_.front());
   queue_.pop_front();
   if (next.comparison) {
-    next.request.config.budget = bilevel::SecondRunBudget(*next.comparison, last_computations_);
+    next.request.config.trainer.budget =
+        bilevel::SecondRunBudget(*next.comparison, last_computations_);
     store_.setConfig(next.request.run_id, next.request.config);
   }
   current_ = next.request.run_id;
@@ -192,9 +193,9 @@ void TrainingManager::stop() {
   setState(State::kStopping);
 }
 
-bilevel::Status TrainingManager::changeKnob(const QString& field, const QString& value) {
+bilevel::Status TrainingManager::changeKnobs(const bilevel::LiveKnobs& knobs) {
   if (!current_ || state_ == State::kStopping) return bilevel::Status::Error("no run is training");
-  return worker_->changeKnob(current_, ToStd(field), ToStd(value));
+  return worker_->changeKnobs(current_, knobs);
 }
 
 void TrainingManager::setPreviewTarget(bool test, int index) {

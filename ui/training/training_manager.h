@@ -46,7 +46,8 @@ class TrainingManager final : public QObject {
   void pause();
   void resume();
   void stop();  // the current run; queued runs are dropped
-  bilevel::Status changeKnob(const QString& field, const QString& value);
+  // The live knobs of the current run, from its next upper iteration (checked by its controller).
+  bilevel::Status changeKnobs(const bilevel::LiveKnobs& knobs);
   void setPreviewTarget(bool test, int index);
   // Stops, waits for the worker and takes what it left: for closing the window.
   void shutdown();

@@ -17,7 +17,7 @@ namespace {
 
 // The budget fraction done: the largest over the limits that are set.
 double BudgetFraction(const bilevel::Trainer& t) {
-  const bilevel::Budget& b = t.settings().budget;
+  const bilevel::Budget& b = t.options().budget;
   double f = 0.0;
   if (b.computations > 0) f = std::max(f, double(t.computations()) / double(b.computations));
   if (b.epochs > 0) f = std::max(f, t.epoch() / b.epochs);
@@ -54,15 +54,11 @@ bool TrainingWorker::stopRequested(int run_id) {
   return stop_run_ == run_id;
 }
 
-bilevel::Status TrainingWorker::changeKnob(int run_id, const std::string& field,
-                                           const std::string& value) {
+bilevel::Status TrainingWorker::changeKnobs(int run_id, const bilevel::LiveKnobs& knobs) {
   std::lock_guard lock(mutex_);
-  if (controller_ && current_run_ == run_id) return controller_->changeKnob(field, value);
-  if (pending_knobs_run_ != run_id) {
-    pending_knobs_.clear();
-    pending_knobs_run_ = run_id;
-  }
-  pending_knobs_.emplace_back(field, value);
+  if (controller_ && current_run_ == run_id) return controller_->changeKnobs(knobs);
+  pending_knobs_ = knobs;
+  pending_knobs_run_ = run_id;
   return bilevel::Status::Ok();
 }
 
@@ -97,7 +93,7 @@ void TrainingWorker::run(const TrainingRequest& request) {
     current_run_ = 0;
     if (stop_run_ == request.run_id) stop_run_ = 0;
     if (paused_run_ == request.run_id) paused_run_ = 0;
-    if (pending_knobs_run_ == request.run_id) pending_knobs_.clear();
+    if (pending_knobs_run_ == request.run_id) pending_knobs_.reset();
   }
   oracle_ = nullptr;
   emit finished(result);
@@ -121,7 +117,10 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
   bilevel::Status status;
   if (!request.resume_dir.isEmpty()) {
     status = bilevel::ResumeSession(ToStd(request.resume_dir), progress, &session);
-    if (status.ok() && request.budget) session.trainer->setBudget(*request.budget);
+    if (status.ok() && request.budget) {
+      session.trainer->setBudget(*request.budget);
+      session.config.trainer.budget = *request.budget;
+    }
   } else {
     bilevel::SessionOptions options;
     options.out_dir = ToStd(request.out_dir);
@@ -143,7 +142,7 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
   info.folder = session.folder ? ToQString(session.folder->path()) : QString();
   for (const std::string& w : session.warnings)
     info.warnings << ToQString(w);
-  info.settings = trainer.settings();
+  info.settings = session.config;
   info.train_images = oracle_->dataset().train.n();
   info.test_images = oracle_->dataset().test.n();
   info.start_iteration = trainer.iteration();
@@ -169,24 +168,21 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
         {id, t.iteration(), t.computations(), t.epoch(), t.wallSeconds(), BudgetFraction(t)});
     makePreview(t, false);
   };
-  bilevel::RunController controller(trainer, session.folder.get(), callbacks);
+  bilevel::RunController controller(session, callbacks);
   {
     std::lock_guard lock(mutex_);
     controller_ = &controller;
     if (paused_run_ == id) controller.pause();
     if (stop_run_ == id) controller.stop();
-    if (pending_knobs_run_ == id) {
-      for (const auto& [field, value] : pending_knobs_)
-        if (bilevel::Status s = controller.changeKnob(field, value); !s.ok()) {
-          bilevel::RunEvent refused;
-          refused.iteration = trainer.iteration();
-          refused.kind = "warning";
-          refused.field = field;
-          refused.value = value;
-          refused.message = "knob change refused: " + s.message();
-          buffer_.addEvent(refused);
-        }
-      pending_knobs_.clear();
+    if (pending_knobs_run_ == id && pending_knobs_) {
+      if (bilevel::Status s = controller.changeKnobs(*pending_knobs_); !s.ok()) {
+        bilevel::RunEvent refused;
+        refused.iteration = trainer.iteration();
+        refused.kind = "warning";
+        refused.message = "knob change refused: " + s.message();
+        buffer_.addEvent(refused);
+      }
+      pending_knobs_.reset();
     }
   }
   buffer_.setProgress({id, trainer.iteration(), trainer.computations(), trainer.epoch(),
@@ -221,7 +217,7 @@ void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
   const int index = image_choice_.resolve(data, test, preview_index_);
   const auto started = std::chrono::steady_clock::now();
   std::shared_ptr<PreviewSnapshot> preview =
-      MakePreview(*oracle_, trainer.parameters(), test, index, trainer.settings().test_accuracy);
+      MakePreview(*oracle_, trainer.parameters(), test, index, trainer.options().test_accuracy);
   if (!preview) return;
   preview->run_id = run_id_;
   preview->iteration = trainer.iteration();

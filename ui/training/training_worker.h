@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,9 +38,10 @@ class TrainingWorker final : public QObject {
   void pause(int run_id);
   void resume(int run_id);
   void stop(int run_id);
-  // Checked now (the message names the field) and applied before the next upper iteration.
-  // Before the controller exists the change waits and is applied when training begins.
-  bilevel::Status changeKnob(int run_id, const std::string& field, const std::string& value);
+  // Checked now by the run's controller (the message names the field) and applied before the
+  // next upper iteration. Before the controller exists the knobs wait and are given to it when
+  // training begins (a refusal then is a warning event).
+  bilevel::Status changeKnobs(int run_id, const bilevel::LiveKnobs& knobs);
   // Which image the live preview shows (index -1: the one with the most detail); the next preview
   // is made at the next iteration.
   void setPreviewTarget(bool test, int index);
@@ -68,7 +70,7 @@ class TrainingWorker final : public QObject {
   int current_run_ = 0;
   int stop_run_ = 0;    // the run to stop (it may not have started yet)
   int paused_run_ = 0;  // the run to hold paused
-  std::vector<std::pair<std::string, std::string>> pending_knobs_;
+  std::optional<bilevel::LiveKnobs> pending_knobs_;
   int pending_knobs_run_ = 0;
 
   std::atomic<int> preview_index_{-1};  // -1: the image with the most detail

@@ -40,19 +40,19 @@ int RunControlsBench(const std::string& preset, int trials) {
   bilevel::TrainingConfig config;
   if (bilevel::Status s = bilevel::LoadPreset(preset, &config); !s.ok())
     return cli::Fail("bench", s.message(), 2);
-  config.budget = bilevel::Budget{};
-  config.budget.iterations = 1000000;
+  config.trainer.budget = bilevel::Budget{};
+  config.trainer.budget.iterations = 1000000;
   bilevel::TrainingSession session;
   if (bilevel::Status s = bilevel::PrepareSession(config, {}, &session); !s.ok())
     return cli::Fail("bench", s.message());
   std::printf("controls on preset %s (%s, %d training images of %s), %s\n", preset.c_str(),
-              bilevel::ToString(config.method), session.oracle->dataset().train.n(),
+              bilevel::ToString(config.trainer.method), session.oracle->dataset().train.n(),
               session.oracle->dataset().train.shape().toString().c_str(), session.backend.c_str());
   std::vector<double> pause_ms, resume_ms, stop_ms;
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> wait_ms(200, 1200);
   for (int t = 0; t < trials; ++t) {
-    bilevel::RunController run(*session.trainer, nullptr);
+    bilevel::RunController run(config, *session.trainer, nullptr);
     if (bilevel::Status s = run.start(); !s.ok()) return cli::Fail("bench", s.message());
     for (int k = 0; k < 3; ++k) {  // pause and resume at random moments of the training
       std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));

@@ -37,18 +37,18 @@ int RunCompareCommand(const QStringList& arguments) {
   bilevel::TrainingConfig& second = pair.second;
   if (parser.isSet(maid_step)) {
     bool ok = false;
-    second.maid.step = parser.value(maid_step).toDouble(&ok);
-    if (!ok || !(second.maid.step > 0))
+    second.trainer.maid.step = parser.value(maid_step).toDouble(&ok);
+    if (!ok || !(second.trainer.maid.step > 0))
       return cli::Fail("compare", "--maid-step takes a positive number", 2);
   }
   const std::string dir = parser.value(out).toStdString();
-  const std::vector<std::string> labels = {bilevel::ToString(pair.first.method), "maid"};
+  const std::vector<std::string> labels = {bilevel::ToString(pair.first.trainer.method), "maid"};
   std::vector<cli::RunCurves> runs;
   for (int r = 0; r < 2; ++r) {
     bilevel::TrainingConfig config = r == 0 ? pair.first : pair.second;
     // MAID at the cost the first run used (bilevel/comparison.h).
     if (r == 1)
-      config.budget = bilevel::SecondRunBudget(
+      config.trainer.budget = bilevel::SecondRunBudget(
           pair, runs.front().log.empty() ? 0 : runs.front().log.back().computations);
     bilevel::TrainingSession session;
     bilevel::SessionOptions options;

@@ -37,7 +37,8 @@ int RunEvaluateCommand(const QStringList& arguments) {
         bilevel::MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
     const double initial = run.session.trainer->initialTestPsnr();  // measured while loading
     std::string failure;
-    const double learned = oracle.testPsnr(run.theta, config.test_accuracy, keep_going, &failure);
+    const double learned =
+        oracle.testPsnr(run.theta, config.trainer.test_accuracy, keep_going, &failure);
     if (!failure.empty())
       return cli::Fail("evaluate",
                        dir.toStdString() + ": the test images could not be evaluated: " + failure);
@@ -53,8 +54,8 @@ int RunEvaluateCommand(const QStringList& arguments) {
         run.log.empty() ? bilevel::IterationRecord{} : run.log.back();
     std::printf("| %s | %s | %s | %d | %.2f | %.2f | %.2f | %ld | %ld | %.0f | %s |\n",
                 config.name.c_str(), config.regularizer.type.c_str(),
-                bilevel::ToString(config.method), oracle.dataset().test.n(), measured, initial,
-                learned, last.computations, last.iteration, last.wall_seconds,
+                bilevel::ToString(config.trainer.method), oracle.dataset().test.n(), measured,
+                initial, learned, last.computations, last.iteration, last.wall_seconds,
                 run.trained_on.empty() ? "not recorded" : run.trained_on.c_str());
     std::fflush(stdout);
   }

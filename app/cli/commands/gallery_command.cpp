@@ -98,8 +98,8 @@ int RunGalleryCommand(const QStringList& arguments) {
     std::copy(clean.image(index), clean.image(index) + clean.imageSize(), reference.data());
     for (const auto& [label, theta] : stages) {
       bilevel::Batch<float> x;
-      if (bilevel::Status s =
-              oracle.reconstruct(theta, test, {index}, run.session.config.test_accuracy, &x);
+      if (bilevel::Status s = oracle.reconstruct(theta, test, {index},
+                                                 run.session.config.trainer.test_accuracy, &x);
           !s.ok())
         return cli::Fail("gallery", dir + ": " + s.message());
       const double psnr = bilevel::Psnr(x, reference, 0);

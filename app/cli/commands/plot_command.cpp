@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "bilevel/config_json.h"
 #include "bilevel/run_folder.h"
 #include "cli_common.h"
 #include "commands.h"
@@ -37,8 +38,7 @@ int RunPlotCommand(const QStringList& arguments) {
     bilevel::RunFolder folder;
     bilevel::TrainingConfig config;
     std::vector<std::string> warnings;
-    if (bilevel::Status s =
-            bilevel::RunFolder::Open(dir.toStdString(), &folder, &config, &warnings);
+    if (bilevel::Status s = bilevel::OpenRunFolder(dir.toStdString(), &folder, &config, &warnings);
         !s.ok())
       return cli::Fail("plot", s.message());
     cli::RunCurves run;

@@ -64,11 +64,11 @@ int RunResumeCommand(const QStringList& arguments, bilevel::Communicator& proces
   bilevel::TrainingSession session;
   if (bilevel::Status s = bilevel::ResumeSession(dir, {}, &session, &processes); !s.ok())
     return cli::Fail("resume", s.message());
-  bilevel::TrainingConfig config = session.trainer->settings();
+  bilevel::TrainingConfig& config = session.config;  // its knobs and budget as the run left them
   bool budget_changed = false;
   if (bilevel::Status s = config_options.applyOverrides(parser, &config, &budget_changed); !s.ok())
     return cli::Fail("resume", s.message(), 2);  // the same on every process
-  if (budget_changed) session.trainer->setBudget(config.budget);
+  if (budget_changed) session.trainer->setBudget(config.trainer.budget);
   std::printf("resuming %s after iteration %ld\n", dir.c_str(), session.trainer->iteration());
   if (!session.trainer->budgetReached().empty()) {
     std::printf("%s; give a larger budget (for example --iterations N) to continue\n",

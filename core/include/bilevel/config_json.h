@@ -8,8 +8,10 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "bilevel/run_folder.h"
 #include "bilevel/run_record.h"
 #include "bilevel/status.h"
 #include "bilevel/training_config.h"
@@ -27,26 +29,36 @@ Status LoadConfigFile(const std::string& path, TrainingConfig* config,
                       std::vector<std::string>* warnings);
 Status SaveConfigFile(const std::string& path, const TrainingConfig& config);  // atomic
 
+// The array of checkpoint.npz that holds the run's settings as it goes on (config.json's text
+// with the live knobs and budget of that moment), written by RunController.
+inline constexpr const char* kCheckpointSettings = "settings";
+
+// A new run folder (RunFolder::Create) with config, which must pass validate(), as its
+// config.json.
+Status CreateRunFolder(const std::string& dir, const TrainingConfig& config, RunFolder* out,
+                       bool overwrite = false);
+// An existing run folder opened to continue it (RunFolder::Open), with its config.json read into
+// *config; warnings (may be null) receives unknown fields and dropped incomplete lines.
+Status OpenRunFolder(const std::string& dir, RunFolder* out, TrainingConfig* config,
+                     std::vector<std::string>* warnings);
+
 // The dotted paths of every field, in file order ("version", "name", "dataset.format", ...).
 std::vector<std::string> ConfigFieldPaths();
 // One field's value as text: numbers as JSON writes them, strings and enum names unquoted.
 Status GetConfigField(const TrainingConfig& config, const std::string& field, std::string* value);
 
-// The fields that may change while a run goes: step.kind, step.initial, step.exponent,
+// The dotted paths of the live knobs (LiveKnobs): step.kind, step.initial, step.exponent,
 // accuracy.kind, accuracy.initial, accuracy.exponent, delta.rule, delta.value, batch_size.
-const std::vector<std::string>& LiveKnobs();
-// Copies the live knobs' fields (those of LiveKnobs()) from one configuration to another.
-void CopyLiveKnobs(const TrainingConfig& from, TrainingConfig* to);
-// Sets one live knob from text ("1e-3", "polynomial") and validates the result. Other fields
-// and bad values are refused with a message naming the field; *config is unchanged on error.
-Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value);
+const std::vector<std::string>& LiveKnobFields();
+// Sets one live knob from text ("1e-3", "polynomial") and validates the result. Other fields and
+// bad values are refused with a message naming the field; *knobs is unchanged on error.
+Status SetKnob(LiveKnobs* knobs, const std::string& field, const std::string& value);
+// The knobs that differ from before to after, as (path, value as text), in LiveKnobFields()
+// order: what the "knob" events of a change say.
+std::vector<std::pair<std::string, std::string>> KnobChanges(const LiveKnobs& before,
+                                                             const LiveKnobs& after);
 // Sets any field (a dotted path of ConfigFieldPaths()) from text, without validating the whole
 // config (the caller does, after all its changes). *config is unchanged on error.
 Status SetConfigField(TrainingConfig* config, const std::string& field, const std::string& value);
-
-// One line of events.jsonl (no newline): {"iteration":..,"wall_seconds":..,"kind":..,
-// "field":..,"value":..,"message":..}; field and value only when set.
-std::string RunEventToJson(const RunEvent& event);
-Status RunEventFromJson(std::string_view line, RunEvent* event);
 
 }  // namespace bilevel

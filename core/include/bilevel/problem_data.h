@@ -15,7 +15,6 @@ struct ProblemOptions {
   double noise_sigma = 25.0;   // on the 0-255 scale (the paper: 25 denoising, 5 deblurring)
   GaussianBlurOptions blur;    // kGaussianBlur
   double keep_fraction = 0.5;  // kInpainting: share of pixels observed
-  double mu0 = 0.0;            // strong convexity of the lower level (deblurring, inpainting)
   unsigned seed = 2;           // noise and masks
   Status validate() const;     // names the offending field
 };

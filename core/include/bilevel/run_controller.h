@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -19,6 +20,8 @@
 #include "bilevel/run_folder.h"
 #include "bilevel/run_record.h"
 #include "bilevel/trainer.h"
+#include "bilevel/training_config.h"
+#include "bilevel/training_session.h"
 
 namespace bilevel {
 
@@ -38,13 +41,18 @@ struct RunCallbacks {
 
 class RunController {
  public:
-  // trainer (initialized) and folder (may be null: nothing written) must outlive the controller.
-  // processes: a data-parallel run (TrainingSession::processes), where every process runs a
-  // controller on its trainer; they agree at every iteration on whether to go on (a stop on any
-  // process, a budget as rank 0 measures it), and all take part in assembling the checkpoints
-  // that rank 0, which alone has the folder, writes. Null: this process alone.
-  RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks = {},
-                Communicator* processes = nullptr);
+  // config is the run's configuration, the one the trainer was built from: the controller takes
+  // from it what the run folder keeps (checkpoint interval, snapshots, the regularizer's type,
+  // the settings saved with every checkpoint). trainer (initialized) and folder (may be null:
+  // nothing written) must outlive the controller. processes: a data-parallel run
+  // (TrainingSession::processes), where every process runs a controller on its trainer; they
+  // agree at every iteration on whether to go on (a stop on any process, a budget as rank 0
+  // measures it), and all take part in assembling the checkpoints that rank 0, which alone has
+  // the folder, writes. Null: this process alone.
+  RunController(const TrainingConfig& config, Trainer& trainer, RunFolder* folder,
+                RunCallbacks callbacks = {}, Communicator* processes = nullptr);
+  // The run of a prepared session: its config, trainer, folder and processes.
+  explicit RunController(TrainingSession& session, RunCallbacks callbacks = {});
   ~RunController();  // stops the run and joins the worker
   RunController(const RunController&) = delete;
   RunController& operator=(const RunController&) = delete;
@@ -57,9 +65,11 @@ class RunController {
   void pause();
   void resume();
   void stop();
-  // Checks the change now (the message names the problem) and applies it before the next upper
-  // iteration, logging a "knob" event.
-  Status changeKnob(const std::string& field, const std::string& value);
+  // Checks the knobs now (the message names the field) and hands them to the trainer before the
+  // next upper iteration, with one "knob" event per field that changed. Any thread.
+  Status changeKnobs(const LiveKnobs& knobs);
+  // The knobs the next upper iteration will use: the change waiting, else the trainer's.
+  LiveKnobs knobs() const;
   void wait();  // until the worker has finished
 
   RunState state() const;
@@ -92,8 +102,9 @@ class RunController {
   RunFolder* folder_;
   RunCallbacks callbacks_;
   Communicator* processes_ = nullptr;
+  const TrainingConfig config_;    // as the run started; the trainer holds its knobs and budget
   bool recorded_ = false;          // checkpoints are assembled (some process has the folder)
-  std::size_t next_snapshot_ = 0;  // index into settings().snapshots
+  std::size_t next_snapshot_ = 0;  // index into config_.snapshots
   std::thread worker_;
 
   mutable std::mutex mutex_;
@@ -106,9 +117,7 @@ class RunController {
   std::string end_message_;
   std::string write_error_;
   long unconverged_ = 0;
-  std::vector<std::pair<std::string, std::string>> knobs_;  // pending (field, value)
-  TrainingConfig settings_;  // the trainer's settings as of the last applied knobs
-  TrainingConfig pending_;   // settings_ with the pending knobs applied (when there are any)
+  std::optional<LiveKnobs> pending_;  // knobs given and not yet handed to the trainer
 };
 
 }  // namespace bilevel

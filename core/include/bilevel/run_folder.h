@@ -9,15 +9,21 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "bilevel/npy.h"
+#include "bilevel/regularizer_settings.h"
 #include "bilevel/run_record.h"
 #include "bilevel/status.h"
-#include "bilevel/training_config.h"
 
 namespace bilevel {
+
+// One line of events.jsonl (no newline): {"iteration":..,"wall_seconds":..,"kind":..,
+// "field":..,"value":..,"message":..}; field and value only when set.
+std::string RunEventToJson(const RunEvent& event);
+Status RunEventFromJson(std::string_view line, RunEvent* event);
 
 class RunFolder {
  public:
@@ -34,14 +40,13 @@ class RunFolder {
   // Creates dir (and its parents) with config.json, an empty log (header row only) and an empty
   // events.jsonl. A folder that exists and is not empty is refused unless overwrite is true; then
   // the run files above are replaced (a stale checkpoint and regularizer removed) and other files
-  // are left alone. config must pass validate().
-  static Status Create(const std::string& dir, const TrainingConfig& config, RunFolder* out,
+  // are left alone. config_json is the text of config.json (ConfigToJson, run/).
+  static Status Create(const std::string& dir, std::string_view config_json, RunFolder* out,
                        bool overwrite = false);
-  // Opens an existing run to continue it: reads config.json (warnings may be null) and opens the
-  // log and events for appending. An incomplete last line (a crash while writing) is dropped,
-  // with a warning.
-  static Status Open(const std::string& dir, RunFolder* out, TrainingConfig* config,
-                     std::vector<std::string>* warnings);
+  // Opens an existing run to continue it: opens the log and events for appending (the caller
+  // reads config.json). An incomplete last line (a crash while writing) is dropped, with a
+  // warning in *warnings (may be null).
+  static Status Open(const std::string& dir, RunFolder* out, std::vector<std::string>* warnings);
   // True when dir holds a config.json.
   static bool IsRunFolder(const std::string& dir);
 
@@ -49,7 +54,7 @@ class RunFolder {
   const std::string& path() const { return path_; }
   std::string file(const char* name) const;  // path() + "/" + name
 
-  Status writeConfig(const TrainingConfig& config);  // replaces config.json (atomic)
+  Status writeConfig(std::string_view config_json);  // replaces config.json (atomic)
   Status appendRecord(const IterationRecord& record);
   Status appendEvent(const RunEvent& event);
   // regularizer.json and regularizer.npz, each atomically.

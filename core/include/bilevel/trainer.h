@@ -1,6 +1,7 @@
 // The upper-level loop of one run (DESIGN.md section 4): ISGD, Adam-preconditioned ISGD, MAID and
 // IGD on a BilevelOracle, one upper iteration per step(). Not thread-safe: one thread drives a
-// Trainer (RunController does that and passes knob changes in between steps).
+// Trainer (RunController does that and passes knob changes in between steps). It takes its own
+// options (trainer_options.h) and knows nothing of the run's configuration or its files.
 #pragma once
 
 #include <Eigen/Core>
@@ -14,7 +15,7 @@
 #include "bilevel/oracle.h"
 #include "bilevel/run_record.h"
 #include "bilevel/status.h"
-#include "bilevel/training_config.h"
+#include "bilevel/trainer_options.h"
 
 namespace bilevel {
 
@@ -32,8 +33,8 @@ struct StepOutcome {
 
 class Trainer {
  public:
-  // The oracle is not owned and must outlive the trainer. config must pass validate().
-  Trainer(const TrainingConfig& config, BilevelOracle& oracle);
+  // The oracle is not owned and must outlive the trainer. options and knobs must pass validate().
+  Trainer(const TrainerOptions& options, const LiveKnobs& knobs, BilevelOracle& oracle);
 
   // Starts from theta0 (size oracle.parameterCount(), finite) and, when the problem has test
   // images, measures the initial test PSNR (an error when that evaluation fails).
@@ -44,17 +45,16 @@ class Trainer {
   // A description of the first budget reached ("budget of 1000 computations reached"), or "".
   std::string budgetReached() const;
 
-  // A live change of a schedule knob or the batch size (names as in config.json, for example
-  // "step.initial"); applies from the next step. The settings are unchanged on error.
-  Status applyKnob(const std::string& field, const std::string& value);
-  // The live knobs of settings already validated (RunController::changeKnob checks them once).
-  void setLiveKnobs(const TrainingConfig& validated);
+  // The live knobs from the next step on; they must pass validate() (RunController checks them
+  // where they are given).
+  void setKnobs(const LiveKnobs& knobs) { knobs_ = knobs; }
   // Time spent outside the training work (pauses) that wall_seconds must not count.
   void excludeTime(double seconds) { excluded_seconds_ += seconds; }
   // Replaces the budget (a resumed run may be given a larger one).
-  void setBudget(const Budget& budget) { config_.budget = budget; }
+  void setBudget(const Budget& budget) { options_.budget = budget; }
 
-  const TrainingConfig& settings() const { return config_; }  // with knob changes applied
+  const TrainerOptions& options() const { return options_; }
+  const LiveKnobs& knobs() const { return knobs_; }  // with the changes applied so far
   const Eigen::VectorXd& parameters() const { return theta_; }
   long iteration() const { return iteration_; }
   double epoch() const;
@@ -72,9 +72,9 @@ class Trainer {
   // a checkpoint written then would not resume exactly, so none should be written.
   bool checkpointable() const { return !dirty_; }
 
-  // Everything needed to continue exactly: parameters, optimiser state, sampler and RNG, counters,
-  // live settings and the oracle's warm starts (docs/FORMATS.md, checkpoint.npz). Fails when the
-  // warm starts cannot be read.
+  // Everything needed to continue exactly: parameters, optimiser state, sampler and RNG, counters
+  // and the oracle's warm starts (docs/FORMATS.md, checkpoint.npz; the run's settings, live knobs
+  // included, are added by RunController). Fails when the warm starts cannot be read.
   Status checkpoint(std::vector<std::pair<std::string, NpyArray>>* arrays) const;
   // The same checkpoint with the warm starts left where the oracle keeps them when it can
   // (BilevelOracle::warmStartViews), for writing with WriteNpzViews: the same file, without a
@@ -103,7 +103,8 @@ class Trainer {
   bool testDue(long visited_before) const;
   double now() const;
 
-  TrainingConfig config_;
+  TrainerOptions options_;
+  LiveKnobs knobs_;
   BilevelOracle& oracle_;
   Eigen::VectorXd theta_;
   Eigen::VectorXd adam_m_, adam_v_;

@@ -1,5 +1,10 @@
 #include "bilevel/backend_info.h"
 
+#include <string>
+
+#include "base/field_error.h"
+#include "bilevel/backend_options.h"
+
 #include "bilevel/thread_pool.h"
 
 namespace bilevel {
@@ -37,6 +42,13 @@ std::optional<DevicePreference> DevicePreferenceFromString(std::string_view text
   if (text == "cpu") return DevicePreference::kCpu;
   if (text == "cuda" || text == "gpu") return DevicePreference::kCuda;
   return std::nullopt;
+}
+
+Status BackendOptions::validate() const {
+  if (!DevicePreferenceFromString(ToString(device)))
+    return Status::Error("device is not a known device preference");
+  if (threads < 0) return FieldError("", "threads", "must be >= 0", threads);
+  return Status::Ok();
 }
 
 bool CudaSupportsRegularizer(const std::string& type) {

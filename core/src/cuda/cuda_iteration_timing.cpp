@@ -82,11 +82,9 @@ Status RunSize(const CudaBenchmarkOptions& o, int size, CudaBenchmarkRow* row) {
   foe.reset();
 
   // Whole ISGD steps: the oracle on a training set of one batch.
-  TrainingConfig tc;
-  tc.regularizer = FoeSettings(config);
-  tc.batch_size = o.batch;
-  tc.lower_max_iterations = o.fista_iterations;
-  tc.cg_max_iterations = o.cg_iterations;
+  ImageProblemOptions inner;
+  inner.lower_max_iterations = o.fista_iterations;
+  inner.cg_max_iterations = o.cg_iterations;
   Dataset dataset;
   dataset.train = clean;
   dataset.test.resize(Shape{0, o.channels, size, size});
@@ -96,7 +94,9 @@ Status RunSize(const CudaBenchmarkOptions& o, int size, CudaBenchmarkRow* row) {
   data.train_measured = noisy;
   data.test_measured.resize(Shape{0, o.channels, size, size});
   std::unique_ptr<CudaFoeOracle> oracle;
-  if (Status s = CudaFoeOracle::Create(tc, std::move(dataset), std::move(data), &oracle); !s.ok())
+  if (Status s = CudaFoeOracle::Create(inner, FoeSettings(config), o.batch, std::move(dataset),
+                                       std::move(data), &oracle);
+      !s.ok())
     return s;
   OracleRequest request;
   for (int i = 0; i < o.batch; ++i)

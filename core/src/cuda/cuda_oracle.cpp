@@ -8,28 +8,31 @@ namespace bilevel {
 CudaFoeOracle::CudaFoeOracle(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CudaFoeOracle::~CudaFoeOracle() = default;
 
-Status CudaFoeOracle::Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
-                             std::unique_ptr<CudaFoeOracle>* out) {
-  return TryCreate(config, std::move(dataset), std::move(problem), out);
+Status CudaFoeOracle::Create(const ImageProblemOptions& options,
+                             const RegularizerSettings& regularizer, int max_batch, Dataset dataset,
+                             ProblemData problem, std::unique_ptr<CudaFoeOracle>* out) {
+  return TryCreate(options, regularizer, max_batch, std::move(dataset), std::move(problem), out);
 }
 
-Status CudaFoeOracle::TryCreate(const TrainingConfig& config, Dataset&& dataset,
-                                ProblemData&& problem, std::unique_ptr<CudaFoeOracle>* out) {
-  if (config.regularizer.type != "field_of_experts")
-    return Status::Error("the GPU engine has no \"" + config.regularizer.type + "\" regularizer");
-  if (Status s = ValidateRegularizerSettings(config.regularizer); !s.ok()) return s;
-  const FoeConfig foe_config = FoeConfigFrom(config.regularizer);
+Status CudaFoeOracle::TryCreate(const ImageProblemOptions& options,
+                                const RegularizerSettings& regularizer, int max_batch,
+                                Dataset&& dataset, ProblemData&& problem,
+                                std::unique_ptr<CudaFoeOracle>* out) {
+  if (regularizer.type != "field_of_experts")
+    return Status::Error("the GPU engine has no \"" + regularizer.type + "\" regularizer");
+  if (Status s = ValidateRegularizerSettings(regularizer); !s.ok()) return s;
+  if (Status s = options.validate(); !s.ok()) return s;
+  const FoeConfig foe_config = FoeConfigFrom(regularizer);
   if (Status s = CheckProblemData(dataset, problem); !s.ok()) return s;
   FieldOfExperts<float> probe(foe_config);
   if (Status s = probe.checkImages(dataset.train.shape()); !s.ok()) return s;
   if (Status s = CheckOperatorShape(*problem.train_op, dataset.train.shape()); !s.ok()) return s;
   try {
-    auto impl = std::make_unique<Impl>(config);
+    auto impl = std::make_unique<Impl>(options, regularizer);
     const Shape train = dataset.train.shape();
     const Shape test{dataset.test.n(), train.c, train.h, train.w};
     // The largest batch the trainer asks for, to fail here rather than in the middle of a run.
-    const bool minibatch = config.method == Method::kIsgd || config.method == Method::kAdam;
-    const int batch = minibatch ? std::min(std::max(1, config.batch_size), train.n) : train.n;
+    const int batch = max_batch > 0 ? std::min(max_batch, train.n) : train.n;
     const Shape batch_shape{batch, train.c, train.h, train.w};
 
     Status status;

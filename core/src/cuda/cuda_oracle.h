@@ -22,8 +22,9 @@
 
 #include "bilevel/dataset.h"
 #include "bilevel/image_oracle.h"
+#include "bilevel/image_problem_options.h"
 #include "bilevel/problem_data.h"
-#include "bilevel/training_config.h"
+#include "bilevel/regularizer_settings.h"
 #include "regularizers/foe.h"
 
 namespace bilevel {
@@ -31,14 +32,17 @@ namespace bilevel {
 class CudaFoeOracle final : public ImageOracle {
  public:
   // Takes the dataset and its problem, checks them as ImageProblemOracle::Create does and uploads
-  // them. Fails with a message when no device is usable or the data or the working memory of a
-  // batch do not fit in device memory.
-  static Status Create(const TrainingConfig& config, Dataset dataset, ProblemData problem,
+  // them. max_batch is the most training images one request holds (0: the whole training set);
+  // device memory for a batch of that size is set aside now. Fails with a message when no device
+  // is usable or the data or the working memory of a batch do not fit in device memory.
+  static Status Create(const ImageProblemOptions& options, const RegularizerSettings& regularizer,
+                       int max_batch, Dataset dataset, ProblemData problem,
                        std::unique_ptr<CudaFoeOracle>* out);
   // The same, but dataset and problem are only moved from on success, so that a caller can fall
   // back to the CPU with them.
-  static Status TryCreate(const TrainingConfig& config, Dataset&& dataset, ProblemData&& problem,
-                          std::unique_ptr<CudaFoeOracle>* out);
+  static Status TryCreate(const ImageProblemOptions& options,
+                          const RegularizerSettings& regularizer, int max_batch, Dataset&& dataset,
+                          ProblemData&& problem, std::unique_ptr<CudaFoeOracle>* out);
   ~CudaFoeOracle() override;
 
   int trainingSize() const override;

@@ -4,7 +4,8 @@
 
 #include "cuda/cuda_oracle.h"
 
-#include "problem/image_problem_options.h"
+#include "bilevel/regularizer_registry.h"
+#include "problem/oracle_checks.h"
 #include "problem/oracle_reduction.h"
 
 #include <cuda_runtime.h>
@@ -58,7 +59,7 @@ inline Status Upload(CudaFoe& foe, const Batch<float>& src, DeviceBatch& dst) {
 using namespace cuda_oracle_detail;
 
 struct CudaFoeOracle::Impl {
-  TrainingConfig config;
+  ImageProblemOptions options;
   Dataset dataset;
   ProblemData problem;
   FieldOfExperts<float> reg;         // host: parameter checks, initial parameters
@@ -77,10 +78,10 @@ struct CudaFoeOracle::Impl {
   std::vector<char> x_finite, q_finite, test_warm_finite;
   long test_unconverged = 0;  // of the last testPsnr()
 
-  explicit Impl(const TrainingConfig& c)
-      : config(c),
-        reg(FoeConfigFrom(c.regularizer), FoeInitFrom(c.regularizer)),
-        projector(FoeConfigFrom(c.regularizer), FoeInitFrom(c.regularizer)) {}
+  Impl(const ImageProblemOptions& o, const RegularizerSettings& regularizer)
+      : options(o),
+        reg(FoeConfigFrom(regularizer), FoeInitFrom(regularizer)),
+        projector(FoeConfigFrom(regularizer), FoeInitFrom(regularizer)) {}
 
   cudaStream_t stream() const { return static_cast<cudaStream_t>(foe->stream()); }
 
@@ -106,7 +107,7 @@ struct CudaFoeOracle::Impl {
     p.foe = foe.get();
     p.op = test ? test_batch_op.get() : train_batch_op.get();
     p.measured = &measured;
-    p.mu0 = config.problem.mu0;
+    p.mu0 = options.mu0;
     return p;
   }
 };

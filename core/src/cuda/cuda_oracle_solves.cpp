@@ -10,8 +10,8 @@ OracleResult CudaFoeOracle::evaluate(const Eigen::VectorXd& theta, const OracleR
   if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return result;
   const Vector<float> t = theta.cast<float>();
   try {
-    const HypergradientOptions options = ImageProblemOptions::From(m.config).solvers(
-        request.epsilon, request.delta, request.keep_going);
+    const HypergradientOptions options =
+        m.options.solvers(request.epsilon, request.delta, request.keep_going);
     // The checks of ComputeHypergradient / EvaluateLoss (CheckProblem), in the same order.
     Status check = options.validate();
     if (check.ok()) check = m.reg.checkParameters(t);
@@ -141,8 +141,7 @@ double CudaFoeOracle::testPsnr(const Eigen::VectorXd& theta, double epsilon,
   const Vector<float> t = theta.cast<float>();
   if (!t.allFinite()) return fail("the parameters are not finite");
   try {
-    const HypergradientOptions options =
-        ImageProblemOptions::From(m.config).solvers(epsilon, epsilon, keep_going);
+    const HypergradientOptions options = m.options.solvers(epsilon, epsilon, keep_going);
     if (Status s = options.validate(); !s.ok()) return fail(s.message());
     if (Status s = m.reg.checkParameters(t); !s.ok()) return fail(s.message());
     if (Status s = m.foe->setParameters(t); !s.ok()) return fail(s.message());
@@ -193,8 +192,7 @@ Status CudaFoeOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
       return Status::Error("image index " + std::to_string(i) + " out of range");
   if (images.empty()) return Status::Error("no images to reconstruct");
   try {
-    const HypergradientOptions options =
-        ImageProblemOptions::From(m.config).solvers(epsilon, epsilon, {});
+    const HypergradientOptions options = m.options.solvers(epsilon, epsilon, {});
     const Vector<float> t = theta.cast<float>();
     Status check = options.validate();
     if (check.ok()) check = m.reg.checkParameters(t);

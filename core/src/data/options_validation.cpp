@@ -115,8 +115,6 @@ Status ProblemOptions::validate() const {
   }
   if (kind == OperatorKind::kInpainting && (!(keep_fraction > 0.0) || !(keep_fraction <= 1.0)))
     return FieldError("problem.keep_fraction", "must be in (0, 1]", keep_fraction);
-  if (!(mu0 >= 0.0) || !std::isfinite(mu0))
-    return FieldError("problem.mu0", "must be finite and >= 0", mu0);
   return Status::Ok();
 }
 

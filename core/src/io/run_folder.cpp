@@ -13,7 +13,6 @@
 #include <variant>
 
 #include "base/file_util.h"
-#include "bilevel/config_json.h"
 #include "bilevel/regularizer_io.h"
 #include "io/run_folder_text.h"
 
@@ -149,12 +148,10 @@ Status RunFolder::appendLine(std::FILE* file, const char* name, const std::strin
   return Status::Ok();
 }
 
-Status RunFolder::Create(const std::string& dir, const TrainingConfig& config, RunFolder* out,
+Status RunFolder::Create(const std::string& dir, std::string_view config_json, RunFolder* out,
                          bool overwrite) {
   if (!out) return Status::Error("RunFolder::Create: no output given");
   if (dir.empty()) return Status::Error("cannot create a run folder: the path is empty");
-  if (Status s = config.validate(); !s.ok())
-    return Status::Error("cannot create run folder '" + dir + "': " + s.message());
   std::error_code ec;
   const fs::file_status status = fs::status(dir, ec);
   if (fs::exists(status)) {
@@ -183,7 +180,7 @@ Status RunFolder::Create(const std::string& dir, const TrainingConfig& config, R
     fs::remove(path, ec);
     if (ec) return Status::Error("cannot remove '" + path + "': " + ec.message());
   }
-  if (Status s = SaveConfigFile(folder.file(kConfigFile), config); !s.ok()) return s;
+  if (Status s = folder.writeConfig(config_json); !s.ok()) return s;
   if (Status s = WriteFileAtomically(folder.file(kLogFile), LogHeader() + "\n"); !s.ok()) return s;
   if (Status s = WriteFileAtomically(folder.file(kEventsFile), ""); !s.ok()) return s;
   if (Status s = folder.openAppend(kLogFile, &folder.log_); !s.ok()) return s;
@@ -192,15 +189,12 @@ Status RunFolder::Create(const std::string& dir, const TrainingConfig& config, R
   return Status::Ok();
 }
 
-Status RunFolder::Open(const std::string& dir, RunFolder* out, TrainingConfig* config,
-                       std::vector<std::string>* warnings) {
-  if (!out || !config) return Status::Error("RunFolder::Open: no output given");
+Status RunFolder::Open(const std::string& dir, RunFolder* out, std::vector<std::string>* warnings) {
+  if (!out) return Status::Error("RunFolder::Open: no output given");
   if (!IsRunFolder(dir)) return Status::Error("'" + dir + "' is not a run folder (no config.json)");
   RunFolder folder;
   folder.path_ = dir;
   std::vector<std::string> found;
-  TrainingConfig read;
-  if (Status s = LoadConfigFile(folder.file(kConfigFile), &read, &found); !s.ok()) return s;
 
   const std::string log = folder.file(kLogFile);
   std::error_code ec;
@@ -235,14 +229,13 @@ Status RunFolder::Open(const std::string& dir, RunFolder* out, TrainingConfig* c
   if (Status s = folder.openAppend(kLogFile, &folder.log_); !s.ok()) return s;
   if (Status s = folder.openAppend(kEventsFile, &folder.events_); !s.ok()) return s;
   *out = std::move(folder);
-  *config = std::move(read);
   if (warnings) warnings->insert(warnings->end(), found.begin(), found.end());
   return Status::Ok();
 }
 
-Status RunFolder::writeConfig(const TrainingConfig& config) {
+Status RunFolder::writeConfig(std::string_view config_json) {
   if (path_.empty()) return Status::Error("the run folder is not open");
-  return SaveConfigFile(file(kConfigFile), config);
+  return WriteFileAtomically(file(kConfigFile), std::string(config_json));
 }
 
 Status RunFolder::appendRecord(const IterationRecord& record) {

@@ -7,8 +7,6 @@
 #include <numeric>
 #include <sstream>
 
-#include "bilevel/config_json.h"
-
 namespace bilevel {
 namespace {
 
@@ -33,15 +31,15 @@ StepOutcome Failure(const OracleResult& result) {
 
 }  // namespace
 
-Trainer::Trainer(const TrainingConfig& config, BilevelOracle& oracle)
-    : config_(config), oracle_(oracle), rng_(config.seed) {
+Trainer::Trainer(const TrainerOptions& options, const LiveKnobs& knobs, BilevelOracle& oracle)
+    : options_(options), knobs_(knobs), oracle_(oracle), rng_(options.seed) {
   order_.resize(oracle_.trainingSize());
   std::iota(order_.begin(), order_.end(), 0);
-  if (config_.method == Method::kIsgd || config_.method == Method::kAdam)
+  if (options_.method == Method::kIsgd || options_.method == Method::kAdam)
     std::shuffle(order_.begin(), order_.end(), rng_);
-  maid_step_ = config_.maid.step;
-  maid_epsilon_ = config_.maid.epsilon;
-  maid_delta_ = config_.maid.delta;
+  maid_step_ = options_.maid.step;
+  maid_epsilon_ = options_.maid.epsilon;
+  maid_delta_ = options_.maid.delta;
 }
 
 double Trainer::now() const {
@@ -68,7 +66,7 @@ Status Trainer::initialize(const Eigen::VectorXd& theta0, const std::function<bo
   adam_v_ = Eigen::VectorXd::Zero(theta_.size());
   std::string failure;
   initial_test_psnr_ = last_test_psnr_ =
-      measure_test ? oracle_.testPsnr(theta_, config_.test_accuracy, keep_going, &failure)
+      measure_test ? oracle_.testPsnr(theta_, options_.test_accuracy, keep_going, &failure)
                    : std::numeric_limits<double>::quiet_NaN();
   if (!failure.empty()) return Status::Error("the test images could not be evaluated: " + failure);
   if (measure_test) last_test_iteration_ = iteration_;
@@ -76,7 +74,7 @@ Status Trainer::initialize(const Eigen::VectorXd& theta0, const std::function<bo
 }
 
 std::string Trainer::budgetReached() const {
-  const Budget& b = config_.budget;
+  const Budget& b = options_.budget;
   std::ostringstream text;
   if (b.computations > 0 && computations() >= b.computations)
     text << "budget of " << b.computations << " computations reached";
@@ -89,20 +87,9 @@ std::string Trainer::budgetReached() const {
   return text.str();
 }
 
-Status Trainer::applyKnob(const std::string& field, const std::string& value) {
-  TrainingConfig changed = config_;
-  if (Status s = ApplyKnob(&changed, field, value); !s.ok()) return s;
-  config_ = changed;
-  return Status::Ok();
-}
-
-void Trainer::setLiveKnobs(const TrainingConfig& validated) {
-  CopyLiveKnobs(validated, &config_);
-}
-
 std::vector<int> Trainer::nextBatch() {
   const int m = int(order_.size());
-  if (config_.method == Method::kIgd || config_.method == Method::kMaid) {
+  if (options_.method == Method::kIgd || options_.method == Method::kMaid) {
     visited_ += m;
     return order_;
   }
@@ -111,7 +98,7 @@ std::vector<int> Trainer::nextBatch() {
     std::shuffle(order_.begin(), order_.end(), rng_);
     position_ = 0;
   }
-  const int size = std::min(config_.batch_size, m - position_);
+  const int size = std::min(knobs_.batch_size, m - position_);
   std::vector<int> batch(order_.begin() + position_, order_.begin() + position_ + size);
   position_ += size;
   visited_ += size;
@@ -133,7 +120,7 @@ void Trainer::setSamplerState(const SamplerState& state) {
 }
 
 bool Trainer::testDue(long visited_before) const {
-  if (config_.test_interval > 0) return iteration_ % config_.test_interval == 0;
+  if (options_.test_interval > 0) return iteration_ % options_.test_interval == 0;
   const long m = oracle_.trainingSize();
   return visited_ / m > visited_before / m;  // an epoch ended
 }
@@ -144,7 +131,7 @@ StepOutcome Trainer::step(const std::function<bool()>& keep_going) {
   const double excluded_before = excluded_seconds_;
   const long visited_before = visited_;
   StepOutcome outcome =
-      config_.method == Method::kMaid ? stepMaid(keep_going) : stepSgd(keep_going);
+      options_.method == Method::kMaid ? stepMaid(keep_going) : stepSgd(keep_going);
   if (outcome.kind != StepOutcome::Kind::kStep) return outcome;
   dirty_ = false;
 
@@ -162,7 +149,7 @@ StepOutcome Trainer::step(const std::function<bool()>& keep_going) {
     const double test_started = now();
     const double excluded_test = excluded_seconds_;
     std::string failure;
-    const double psnr = oracle_.testPsnr(theta_, config_.test_accuracy, keep_going, &failure);
+    const double psnr = oracle_.testPsnr(theta_, options_.test_accuracy, keep_going, &failure);
     // A cancelled or failed test evaluation leaves the value unmeasured; the step itself stands,
     // and a failure is reported with it.
     if (!std::isnan(psnr)) {
@@ -186,7 +173,7 @@ double Trainer::measureTestPsnr(const std::function<bool()>& keep_going, std::st
   if (last_test_iteration_ == iteration_ && !std::isnan(last_test_psnr_)) return last_test_psnr_;
   const double started = now();
   const double excluded = excluded_seconds_;
-  const double psnr = oracle_.testPsnr(theta_, config_.test_accuracy, keep_going, failure);
+  const double psnr = oracle_.testPsnr(theta_, options_.test_accuracy, keep_going, failure);
   excluded_seconds_ = excluded + (now() - started);
   if (!std::isnan(psnr)) {
     last_test_psnr_ = psnr;
@@ -198,9 +185,9 @@ double Trainer::measureTestPsnr(const std::function<bool()>& keep_going, std::st
 StepOutcome Trainer::stepSgd(const std::function<bool()>& keep_going) {
   const SamplerState before = samplerState();
   const long k = iteration_;
-  const double alpha = config_.step.value(k);
-  const double epsilon = config_.accuracy.value(k);
-  const double delta = config_.delta.delta(epsilon);
+  const double alpha = knobs_.step.value(k);
+  const double epsilon = knobs_.accuracy.value(k);
+  const double delta = knobs_.delta.delta(epsilon);
 
   OracleRequest request;
   request.images = nextBatch();
@@ -223,8 +210,8 @@ StepOutcome Trainer::stepSgd(const std::function<bool()>& keep_going) {
   }
 
   Eigen::VectorXd next = theta_;
-  if (config_.method == Method::kAdam) {
-    const AdamOptions& a = config_.adam;
+  if (options_.method == Method::kAdam) {
+    const AdamOptions& a = options_.adam;
     ++adam_t_;
     adam_m_ = a.beta1 * adam_m_ + (1.0 - a.beta1) * result.gradient;
     adam_v_ = a.beta2 * adam_v_ + (1.0 - a.beta2) * result.gradient.cwiseAbs2();
@@ -259,7 +246,7 @@ StepOutcome Trainer::stepSgd(const std::function<bool()>& keep_going) {
 // One MAID iteration: a hypergradient at (eps, delta), then backtracking on the step until the
 // inexact sufficient-decrease test holds; accuracies and step adapt to the outcome.
 StepOutcome Trainer::stepMaid(const std::function<bool()>& keep_going) {
-  const MaidOptions& o = config_.maid;
+  const MaidOptions& o = options_.maid;
   const double eps = maid_epsilon_, delta = maid_delta_;
   OracleRequest request;
   request.images = order_;

@@ -2,7 +2,6 @@
 #include <cstdint>
 #include <sstream>
 
-#include "bilevel/config_json.h"
 #include "bilevel/trainer.h"
 
 namespace bilevel {
@@ -67,7 +66,6 @@ Status Trainer::checkpoint(CheckpointViews* out) const {
   std::ostringstream rng;
   rng << rng_;
   a.emplace_back("rng", NpyArray::FromBytes(rng.str()));
-  a.emplace_back("settings", NpyArray::FromBytes(ConfigToJson(config_)));
   return Status::Ok();
 }
 
@@ -110,13 +108,8 @@ Status Trainer::restore(const std::vector<std::pair<std::string, NpyArray>>& arr
                          " training images, this dataset has " + std::to_string(m_images));
   for (std::int64_t i : order)
     if (i < 0 || i >= m_images) return Status::Error("checkpoint array 'order' is malformed");
-  std::string rng_text, settings_text;
+  std::string rng_text;
   if (Status s = ReadText(arrays, "rng", &rng_text); !s.ok()) return s;
-  if (Status s = ReadText(arrays, "settings", &settings_text); !s.ok()) return s;
-  TrainingConfig settings;
-  std::vector<std::string> warnings;
-  if (Status s = ConfigFromJson(settings_text, &settings, &warnings); !s.ok())
-    return Status::Error("checkpoint settings: " + s.message());
   std::vector<float> warm;
   const NpyArray* warm_array = FindArray(arrays, "warm_starts");
   if (!warm_array) return Missing("warm_starts");
@@ -145,7 +138,6 @@ Status Trainer::restore(const std::vector<std::pair<std::string, NpyArray>>& arr
   last_test_psnr_ = reals[5];
   order_.assign(order.begin(), order.end());
   rng_ = rng;
-  config_ = settings;
   dirty_ = false;
   return Status::Ok();
 }

@@ -9,10 +9,11 @@
 #include "bilevel/dataset.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/image_oracle.h"
+#include "bilevel/image_problem_options.h"
 #include "bilevel/oracle.h"
 #include "bilevel/problem_data.h"
 #include "bilevel/regularizer.h"
-#include "problem/image_problem_options.h"
+#include "problem/oracle_checks.h"
 #include "problem/oracle_reduction.h"
 
 namespace bilevel {

@@ -11,9 +11,9 @@
 #include <utility>
 
 #include "base/file_util.h"
+#include "io/json_read.h"
 #include "io/setting_json.h"
 #include "run/config_enums.h"
-#include "run/json_read.h"
 
 namespace bilevel {
 
@@ -51,7 +51,7 @@ void VisitFields(Config& c, Visitor& visit) {
   visit("problem.blur.sigma", c.problem.blur.sigma);
   visit("problem.blur.boundary", c.problem.blur.boundary);
   visit("problem.keep_fraction", c.problem.keep_fraction);
-  visit("problem.mu0", c.problem.mu0);
+  visit("problem.mu0", c.inner.mu0);
   visit("problem.seed", c.problem.seed);
   // The regularizer's own fields, those of its type (regularizer_registry.h).
   visit("regularizer.type", c.regularizer.type);
@@ -59,45 +59,45 @@ void VisitFields(Config& c, Visitor& visit) {
     visit(("regularizer." + f.name).c_str(), f);
   for (auto& f : c.regularizer.init)
     visit(("init." + f.name).c_str(), f);
-  visit("method", c.method);
-  visit("batch_size", c.batch_size);
-  visit("step.kind", c.step.kind);
-  visit("step.initial", c.step.initial);
-  visit("step.exponent", c.step.exponent);
-  visit("accuracy.kind", c.accuracy.kind);
-  visit("accuracy.initial", c.accuracy.initial);
-  visit("accuracy.exponent", c.accuracy.exponent);
-  visit("delta.rule", c.delta.rule);
-  visit("delta.value", c.delta.value);
-  visit("adam.beta1", c.adam.beta1);
-  visit("adam.beta2", c.adam.beta2);
-  visit("adam.epsilon", c.adam.epsilon);
-  visit("maid.step", c.maid.step);
-  visit("maid.epsilon", c.maid.epsilon);
-  visit("maid.delta", c.maid.delta);
-  visit("maid.rho", c.maid.rho);
-  visit("maid.nu_low", c.maid.nu_low);
-  visit("maid.nu_high", c.maid.nu_high);
-  visit("maid.step_growth", c.maid.step_growth);
-  visit("maid.eta", c.maid.eta);
-  visit("maid.max_backtracks", c.maid.max_backtracks);
-  visit("maid.lipschitz_g", c.maid.lipschitz_g);
-  visit("maid.min_epsilon", c.maid.min_epsilon);
-  visit("budget.computations", c.budget.computations);
-  visit("budget.epochs", c.budget.epochs);
-  visit("budget.wall_seconds", c.budget.wall_seconds);
-  visit("budget.iterations", c.budget.iterations);
-  visit("lower_max_iterations", c.lower_max_iterations);
-  visit("cg_max_iterations", c.cg_max_iterations);
-  visit("power_iterations", c.power_iterations);
-  visit("test_accuracy", c.test_accuracy);
-  visit("test_interval", c.test_interval);
+  visit("method", c.trainer.method);
+  visit("batch_size", c.knobs.batch_size);
+  visit("step.kind", c.knobs.step.kind);
+  visit("step.initial", c.knobs.step.initial);
+  visit("step.exponent", c.knobs.step.exponent);
+  visit("accuracy.kind", c.knobs.accuracy.kind);
+  visit("accuracy.initial", c.knobs.accuracy.initial);
+  visit("accuracy.exponent", c.knobs.accuracy.exponent);
+  visit("delta.rule", c.knobs.delta.rule);
+  visit("delta.value", c.knobs.delta.value);
+  visit("adam.beta1", c.trainer.adam.beta1);
+  visit("adam.beta2", c.trainer.adam.beta2);
+  visit("adam.epsilon", c.trainer.adam.epsilon);
+  visit("maid.step", c.trainer.maid.step);
+  visit("maid.epsilon", c.trainer.maid.epsilon);
+  visit("maid.delta", c.trainer.maid.delta);
+  visit("maid.rho", c.trainer.maid.rho);
+  visit("maid.nu_low", c.trainer.maid.nu_low);
+  visit("maid.nu_high", c.trainer.maid.nu_high);
+  visit("maid.step_growth", c.trainer.maid.step_growth);
+  visit("maid.eta", c.trainer.maid.eta);
+  visit("maid.max_backtracks", c.trainer.maid.max_backtracks);
+  visit("maid.lipschitz_g", c.trainer.maid.lipschitz_g);
+  visit("maid.min_epsilon", c.trainer.maid.min_epsilon);
+  visit("budget.computations", c.trainer.budget.computations);
+  visit("budget.epochs", c.trainer.budget.epochs);
+  visit("budget.wall_seconds", c.trainer.budget.wall_seconds);
+  visit("budget.iterations", c.trainer.budget.iterations);
+  visit("lower_max_iterations", c.inner.lower_max_iterations);
+  visit("cg_max_iterations", c.inner.cg_max_iterations);
+  visit("power_iterations", c.inner.power_iterations);
+  visit("test_accuracy", c.trainer.test_accuracy);
+  visit("test_interval", c.trainer.test_interval);
   visit("checkpoint_interval", c.checkpoint_interval);
   visit("snapshots", c.snapshots);
-  visit("seed", c.seed);
-  visit("device", c.device);
-  visit("allow_cpu_fallback", c.allow_cpu_fallback);
-  visit("threads", c.threads);
+  visit("seed", c.trainer.seed);
+  visit("device", c.backend.device);
+  visit("allow_cpu_fallback", c.backend.allow_cpu_fallback);
+  visit("threads", c.backend.threads);
 }
 
 // A regularizer field: of the kind its type declares (the default held in *out).
@@ -290,6 +290,28 @@ Status SaveConfigFile(const std::string& path, const TrainingConfig& config) {
   return WriteFileAtomically(path, ConfigToJson(config));
 }
 
+Status CreateRunFolder(const std::string& dir, const TrainingConfig& config, RunFolder* out,
+                       bool overwrite) {
+  if (Status s = config.validate(); !s.ok())
+    return Status::Error("cannot create run folder '" + dir + "': " + s.message());
+  return RunFolder::Create(dir, ConfigToJson(config), out, overwrite);
+}
+
+Status OpenRunFolder(const std::string& dir, RunFolder* out, TrainingConfig* config,
+                     std::vector<std::string>* warnings) {
+  if (!out || !config) return Status::Error("OpenRunFolder: no output given");
+  if (!RunFolder::IsRunFolder(dir))
+    return Status::Error("'" + dir + "' is not a run folder (no config.json)");
+  TrainingConfig read;
+  std::vector<std::string> found;
+  if (Status s = LoadConfigFile(dir + "/" + RunFolder::kConfigFile, &read, &found); !s.ok())
+    return s;
+  if (Status s = RunFolder::Open(dir, out, &found); !s.ok()) return s;
+  *config = std::move(read);
+  if (warnings) warnings->insert(warnings->end(), found.begin(), found.end());
+  return Status::Ok();
+}
+
 std::vector<std::string> ConfigFieldPaths() {
   static const TrainingConfig defaults;
   return FieldPaths(defaults);
@@ -305,35 +327,44 @@ Status GetConfigField(const TrainingConfig& config, const std::string& field, st
   return Status::Ok();
 }
 
-const std::vector<std::string>& LiveKnobs() {
+const std::vector<std::string>& LiveKnobFields() {
   static const std::vector<std::string> knobs = {
       "step.kind",         "step.initial", "step.exponent", "accuracy.kind", "accuracy.initial",
       "accuracy.exponent", "delta.rule",   "delta.value",   "batch_size"};
   return knobs;
 }
 
-void CopyLiveKnobs(const TrainingConfig& from, TrainingConfig* to) {
-  to->step = from.step;
-  to->accuracy = from.accuracy;
-  to->delta = from.delta;
-  to->batch_size = from.batch_size;
-}
-
-Status ApplyKnob(TrainingConfig* config, const std::string& field, const std::string& value) {
-  if (!config) return Status::Error("ApplyKnob: no configuration given");
-  const auto& knobs = LiveKnobs();
-  if (std::find(knobs.begin(), knobs.end(), field) == knobs.end()) {
-    const auto paths = FieldPaths(*config);
+Status SetKnob(LiveKnobs* knobs, const std::string& field, const std::string& value) {
+  if (!knobs) return Status::Error("SetKnob: no knobs given");
+  const auto& live = LiveKnobFields();
+  if (std::find(live.begin(), live.end(), field) == live.end()) {
+    const auto paths = ConfigFieldPaths();
     const bool known = std::find(paths.begin(), paths.end(), field) != paths.end();
     return Status::Error((known ? "'" + field + "' cannot change while a run goes"
                                 : "unknown knob '" + field + "'") +
-                         "; the live knobs are " + Join(knobs));
+                         "; the live knobs are " + Join(live));
   }
-  TrainingConfig changed = *config;
+  TrainingConfig changed;
+  changed.knobs = *knobs;
   if (Status s = SetConfigField(&changed, field, value); !s.ok()) return s;
-  if (Status s = changed.validate(); !s.ok()) return s;
-  *config = std::move(changed);
+  if (Status s = changed.knobs.validate(); !s.ok()) return s;
+  *knobs = changed.knobs;
   return Status::Ok();
+}
+
+std::vector<std::pair<std::string, std::string>> KnobChanges(const LiveKnobs& before,
+                                                             const LiveKnobs& after) {
+  TrainingConfig a, b;
+  a.knobs = before;
+  b.knobs = after;
+  std::vector<std::pair<std::string, std::string>> changes;
+  for (const std::string& field : LiveKnobFields()) {
+    std::string old_value, new_value;
+    if (GetConfigField(a, field, &old_value).ok() && GetConfigField(b, field, &new_value).ok() &&
+        old_value != new_value)
+      changes.emplace_back(field, new_value);
+  }
+  return changes;
 }
 
 Status SetConfigField(TrainingConfig* config, const std::string& given, const std::string& value) {
@@ -365,44 +396,6 @@ Status SetConfigField(TrainingConfig* config, const std::string& given, const st
   VisitFields(changed, reader);
   if (!reader.status.ok()) return reader.status;
   *config = std::move(changed);
-  return Status::Ok();
-}
-
-std::string RunEventToJson(const RunEvent& event) {
-  Json node = Json::object();
-  node["iteration"] = event.iteration;
-  node["wall_seconds"] = event.wall_seconds;
-  node["kind"] = event.kind;
-  if (!event.field.empty()) node["field"] = event.field;
-  if (!event.value.empty()) node["value"] = event.value;
-  node["message"] = event.message;
-  return Dump(node, -1);
-}
-
-Status RunEventFromJson(std::string_view line, RunEvent* event) {
-  if (!event) return Status::Error("RunEventFromJson: no output given");
-  Json root;
-  if (Status s = Parse(line, "the event", &root); !s.ok()) return s;
-  if (!root.is_object())
-    return Status::Error("an event must be a JSON object, got " + Describe(root));
-  RunEvent out;
-  const Json* kind = Find(root, "kind");
-  if (!kind) return Status::Error("the event has no \"kind\"");
-  Status s = Read(*kind, "kind", &out.kind);
-  if (s.ok() && out.kind.empty()) s = Status::Error("kind must not be empty");
-  if (const Json* n = Find(root, "iteration"); s.ok() && n)
-    s = Read(*n, "iteration", &out.iteration);
-  if (const Json* n = Find(root, "wall_seconds"); s.ok() && n) {
-    if (n->is_null())
-      out.wall_seconds = std::numeric_limits<double>::quiet_NaN();
-    else
-      s = Read(*n, "wall_seconds", &out.wall_seconds);
-  }
-  if (const Json* n = Find(root, "field"); s.ok() && n) s = Read(*n, "field", &out.field);
-  if (const Json* n = Find(root, "value"); s.ok() && n) s = Read(*n, "value", &out.value);
-  if (const Json* n = Find(root, "message"); s.ok() && n) s = Read(*n, "message", &out.message);
-  if (!s.ok()) return Status::Error("event: " + s.message());
-  *event = std::move(out);
   return Status::Ok();
 }
 

@@ -5,6 +5,23 @@
 #include "run/session_steps.h"
 
 namespace bilevel {
+namespace {
+
+// The live knobs of the settings saved with a checkpoint.
+Status CheckpointKnobs(const NpyArrays& arrays, LiveKnobs* knobs) {
+  const NpyArray* saved = FindArray(arrays, kCheckpointSettings);
+  if (!saved) return Status::Error("the checkpoint has no array 'settings'");
+  std::string text;
+  if (Status s = saved->toBytes(&text); !s.ok()) return s;
+  TrainingConfig settings;
+  std::vector<std::string> ignored;
+  if (Status s = ConfigFromJson(text, &settings, &ignored); !s.ok())
+    return Status::Error("checkpoint settings: " + s.message());
+  *knobs = settings.knobs;
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ResumeSession(const std::string& dir, const LoadProgress& progress, TrainingSession* session,
                      Communicator* processes) {
@@ -23,7 +40,7 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
           processes,
           [&] {
             if (!root) return Status::Ok();
-            if (Status s = RunFolder::Open(dir, folder.get(), &config, &session->warnings); !s.ok())
+            if (Status s = OpenRunFolder(dir, folder.get(), &config, &session->warnings); !s.ok())
               return s;
             if (!folder->hasCheckpoint())
               return Status::Error("the run folder " + dir + " has no checkpoint to resume from");
@@ -80,10 +97,19 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
   if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {}, false);
       !s.ok())
     return s;
-  if (Status s = session::Agreed(processes, [&] { return session->trainer->restore(arrays); });
+  LiveKnobs knobs;
+  if (Status s = session::Agreed(processes,
+                                 [&] {
+                                   if (Status s = CheckpointKnobs(arrays, &knobs); !s.ok())
+                                     return s;
+                                   return session->trainer->restore(arrays);
+                                 });
       !s.ok())
     return Status::Error("cannot resume " + dir + ": " + s.message());
-  session->trainer->setBudget(config.budget);  // config.json may carry a larger budget
+  // The knobs as the run left them; the budget of config.json, which may be larger.
+  session->trainer->setKnobs(knobs);
+  session->config.knobs = knobs;
+  session->trainer->setBudget(config.trainer.budget);
   if (Status s = session::Agreed(
           processes,
           [&] { return root ? folder->truncateLog(session->trainer->iteration()) : Status::Ok(); });

@@ -39,13 +39,17 @@ const char* ToString(RunEnd end) {
   return "unknown";
 }
 
-RunController::RunController(Trainer& trainer, RunFolder* folder, RunCallbacks callbacks,
-                             Communicator* processes)
+RunController::RunController(const TrainingConfig& config, Trainer& trainer, RunFolder* folder,
+                             RunCallbacks callbacks, Communicator* processes)
     : trainer_(trainer),
       folder_(folder),
       callbacks_(std::move(callbacks)),
       processes_(processes),
-      settings_(trainer.settings()) {}
+      config_(config) {}
+
+RunController::RunController(TrainingSession& session, RunCallbacks callbacks)
+    : RunController(session.config, *session.trainer, session.folder.get(), std::move(callbacks),
+                    session.processes) {}
 
 RunController::~RunController() {
   stop();
@@ -92,15 +96,17 @@ void RunController::stop() {
   changed_.notify_all();
 }
 
-Status RunController::changeKnob(const std::string& field, const std::string& value) {
-  // Parsed and checked once, against the settings as they will be when the change applies; the
-  // trainer then takes the checked values as they are.
+Status RunController::changeKnobs(const LiveKnobs& knobs) {
+  // Checked once, here; the trainer then takes the values as they are.
+  if (Status s = knobs.validate(); !s.ok()) return s;
   std::lock_guard lock(mutex_);
-  TrainingConfig probe = knobs_.empty() ? settings_ : pending_;
-  if (Status s = ApplyKnob(&probe, field, value); !s.ok()) return s;
-  pending_ = std::move(probe);
-  knobs_.emplace_back(field, value);
+  pending_ = knobs;
   return Status::Ok();
+}
+
+LiveKnobs RunController::knobs() const {
+  std::lock_guard lock(mutex_);
+  return pending_ ? *pending_ : trainer_.knobs();
 }
 
 void RunController::wait() {
@@ -188,15 +194,15 @@ bool RunController::keepGoing() {
 }
 
 void RunController::applyKnobs() {
-  std::vector<std::pair<std::string, std::string>> knobs;
+  std::vector<std::pair<std::string, std::string>> changes;
   {
     std::lock_guard lock(mutex_);
-    if (knobs_.empty()) return;
-    knobs.swap(knobs_);
-    trainer_.setLiveKnobs(pending_);
-    settings_ = trainer_.settings();
+    if (!pending_) return;
+    changes = KnobChanges(trainer_.knobs(), *pending_);
+    trainer_.setKnobs(*pending_);
+    pending_.reset();
   }
-  for (const auto& [field, value] : knobs) {
+  for (const auto& [field, value] : changes) {
     RunEvent e{.kind = "knob", .field = field, .value = value};
     e.message =
         field + " = " + value + " from iteration " + std::to_string(trainer_.iteration() + 1);
@@ -207,8 +213,7 @@ void RunController::applyKnobs() {
 void RunController::writeCheckpoint() {
   if (!recorded_ || !trainer_.checkpointable()) return;
   saveCheckpoint();
-  if (folder_)
-    noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+  if (folder_) noteWrite(folder_->writeRegularizer(config_.regularizer, trainer_.parameters()));
 }
 
 // Every process of a data-parallel run assembles the checkpoint (its warm starts); rank 0 writes.
@@ -216,14 +221,18 @@ void RunController::saveCheckpoint() {
   Trainer::CheckpointViews checkpoint;  // the warm starts are written from where they are
   const Status s = trainer_.checkpoint(&checkpoint);
   if (!folder_) return;
+  // The settings the run goes on with: the knobs and budget as the trainer has them now.
+  TrainingConfig settings = config_;
+  settings.knobs = trainer_.knobs();
+  settings.trainer.budget = trainer_.options().budget;
+  checkpoint.arrays.emplace_back(kCheckpointSettings, NpyArray::FromBytes(ConfigToJson(settings)));
   noteWrite(s.ok() ? folder_->writeCheckpoint(checkpoint.views())
                    : Status::Error("no checkpoint written: " + s.message()));
 }
 
 void RunController::writeFinal() {
   if (!recorded_) return;
-  if (folder_)
-    noteWrite(folder_->writeRegularizer(trainer_.settings().regularizer, trainer_.parameters()));
+  if (folder_) noteWrite(folder_->writeRegularizer(config_.regularizer, trainer_.parameters()));
   if (trainer_.checkpointable()) saveCheckpoint();
 }
 
@@ -232,10 +241,10 @@ void RunController::abortShared(const std::string& message) {
 }
 
 void RunController::writeSnapshots() {
-  const std::vector<long>& budgets = trainer_.settings().snapshots;
+  const std::vector<long>& budgets = config_.snapshots;
   while (next_snapshot_ < budgets.size() && trainer_.computations() >= budgets[next_snapshot_]) {
     if (folder_)
-      noteWrite(folder_->writeSnapshot(budgets[next_snapshot_], trainer_.settings().regularizer,
+      noteWrite(folder_->writeSnapshot(budgets[next_snapshot_], config_.regularizer,
                                        trainer_.parameters()));
     ++next_snapshot_;
   }
@@ -254,9 +263,9 @@ void RunController::loop() {
       publish(RunFolder::InitialEvent(trainer_.initialTestPsnr()));
     const auto keep_going = [this] { return keepGoing(); };
     recorded_ = shared() ? AnyProcess(*processes_, folder_ != nullptr) : folder_ != nullptr;
-    const int checkpoint_every = std::max(1, trainer_.settings().checkpoint_interval);
+    const int checkpoint_every = std::max(1, config_.checkpoint_interval);
     // A new run keeps the snapshots at budget 0 now; a resumed one has kept those it has passed.
-    const std::vector<long>& budgets = trainer_.settings().snapshots;
+    const std::vector<long>& budgets = config_.snapshots;
     next_snapshot_ = trainer_.iteration() == 0
                          ? 0
                          : std::size_t(std::upper_bound(budgets.begin(), budgets.end(),

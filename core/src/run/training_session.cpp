@@ -22,16 +22,16 @@ namespace bilevel {
 
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
                      std::vector<std::string>* warnings, Communicator* processes) {
-  if (config.threads > 0) {
-    SetThreadCount(config.threads);
+  if (config.backend.threads > 0) {
+    SetThreadCount(config.backend.threads);
   } else if (processes && processes->localSize() > 1 && !std::getenv("BILEVEL_THREADS")) {
     // The processes of one machine share its cores.
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     SetThreadCount(std::max(1, cores / processes->localSize()));
   }
   DeviceChoice choice;
-  if (Status s =
-          ChooseDevice(config.device, config.allow_cpu_fallback, config.regularizer.type, &choice);
+  if (Status s = ChooseDevice(config.backend.device, config.backend.allow_cpu_fallback,
+                              config.regularizer.type, &choice);
       !s.ok())
     return s;
   *backend = choice.backend;
@@ -40,6 +40,15 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
 }
 
 namespace session {
+
+#ifdef BILEVEL_HAVE_CUDA
+// The most training images one upper iteration solves: the batch of ISGD and Adam (it may be
+// turned down while the run goes, not up past this), the whole training set for MAID and IGD.
+int MaxBatch(const TrainingConfig& config) {
+  const Method method = config.trainer.method;
+  return method == Method::kIsgd || method == Method::kAdam ? config.knobs.batch_size : 0;
+}
+#endif
 
 bool Shared(const Communicator* processes) {
   return processes && processes->size() > 1;
@@ -71,7 +80,7 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
   if (Shared(processes)) {
     // The data-parallel engine runs on the CPU (the GPU engine is single-process for now).
     if (session->backend.rfind("GPU", 0) == 0) {
-      if (config.device == DevicePreference::kCuda && !config.allow_cpu_fallback)
+      if (config.backend.device == DevicePreference::kCuda && !config.backend.allow_cpu_fallback)
         return Status::Error(
             "device \"cuda\": the GPU engine runs in one process; under mpirun the engine runs "
             "on the CPU (device auto or cpu, or allow_cpu_fallback)");
@@ -80,26 +89,28 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
     std::unique_ptr<ShardedOracle> sharded;
     if (Status s = Agreed(processes,
                           [&] {
-                            return ShardedOracle::Create(ImageProblemOptions::From(config),
-                                                         config.regularizer, std::move(dataset),
-                                                         std::move(problem), *processes, &sharded);
+                            return ShardedOracle::Create(config.inner, config.regularizer,
+                                                         std::move(dataset), std::move(problem),
+                                                         *processes, &sharded);
                           });
         !s.ok())
       return s;
     session->backend = sharded->backendName();
     session->oracle = std::move(sharded);
-    session->trainer = std::make_unique<Trainer>(config, *session->oracle);
+    session->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *session->oracle);
     return Status::Ok();
   }
 #ifdef BILEVEL_HAVE_CUDA
   if (session->backend.rfind("GPU", 0) == 0) {
     // TryCreate leaves the data alone when it fails, for the CPU below.
     std::unique_ptr<CudaFoeOracle> gpu;
-    const Status s = CudaFoeOracle::TryCreate(config, std::move(dataset), std::move(problem), &gpu);
+    const Status s = CudaFoeOracle::TryCreate(config.inner, config.regularizer, MaxBatch(config),
+                                              std::move(dataset), std::move(problem), &gpu);
     if (s.ok()) {
       session->backend = gpu->backendName();
       session->oracle = std::move(gpu);
-    } else if (config.device == DevicePreference::kCuda && !config.allow_cpu_fallback) {
+    } else if (config.backend.device == DevicePreference::kCuda &&
+               !config.backend.allow_cpu_fallback) {
       return Status::Error("device \"cuda\": the GPU engine could not be set up: " + s.message());
     } else {
       session->warnings.push_back("the GPU engine could not be set up (" + s.message() +
@@ -110,14 +121,14 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
 #endif
   if (!session->oracle) {
     std::unique_ptr<ImageProblemOracle> cpu;
-    if (Status s = ImageProblemOracle::Create(ImageProblemOptions::From(config), config.regularizer,
-                                              std::move(dataset), std::move(problem), &cpu);
+    if (Status s = ImageProblemOracle::Create(config.inner, config.regularizer, std::move(dataset),
+                                              std::move(problem), &cpu);
         !s.ok())
       return s;
     session->backend = CpuBackendDescription();
     session->oracle = std::move(cpu);
   }
-  session->trainer = std::make_unique<Trainer>(config, *session->oracle);
+  session->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *session->oracle);
   return Status::Ok();
 }
 
@@ -148,9 +159,9 @@ Status PrepareSession(const TrainingConfig& config, const SessionOptions& option
                                    [&] {
                                      if (!root) return Status::Ok();
                                      session->folder = std::make_unique<RunFolder>();
-                                     return RunFolder::Create(options.out_dir, config,
-                                                              session->folder.get(),
-                                                              options.overwrite);
+                                     return CreateRunFolder(options.out_dir, config,
+                                                            session->folder.get(),
+                                                            options.overwrite);
                                    });
         !s.ok())
       return s;

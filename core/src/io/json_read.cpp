@@ -1,4 +1,4 @@
-#include "run/json_read.h"
+#include "io/json_read.h"
 
 namespace bilevel::json {
 
