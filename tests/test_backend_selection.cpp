@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bilevel/backend_info.h"
-#include "bilevel/training_session.h"
+#include "bilevel/prepared_run.h"
 #include "regularizers/foe.h"
 
 using namespace bilevel;
@@ -101,7 +101,7 @@ class BackendSelectionTest : public QObject {
     }
   }
 
-  // A whole session: the oracle and session.backend agree on where the engine runs.
+  // A whole prepared: the oracle and prepared.backend agree on where the engine runs.
   void sessionReportsItsBackend_data() {
     QTest::addColumn<int>("device");
     QTest::addColumn<bool>("fallback");
@@ -114,8 +114,8 @@ class BackendSelectionTest : public QObject {
     QFETCH(int, device);
     QFETCH(bool, fallback);
     const auto preference = DevicePreference(device);
-    TrainingSession session;
-    const Status s = PrepareSession(TinyConfig(preference, fallback), {}, &session);
+    PreparedRun prepared;
+    const Status s = PrepareRun(TinyConfig(preference, fallback), {}, &prepared);
     const bool gpu = GpuUsable() && preference == DevicePreference::kCuda;
     if (preference == DevicePreference::kCuda && !fallback && !GpuUsable()) {
       QVERIFY(!s.ok());
@@ -123,29 +123,29 @@ class BackendSelectionTest : public QObject {
       return;
     }
     QVERIFY2(s.ok(), s.message().c_str());
-    QVERIFY(session.oracle);
-    QCOMPARE(session.backend, session.oracle->backendName());
-    QVERIFY2(StartsWith(session.backend, gpu ? "GPU: " : "CPU"), session.backend.c_str());
-    const bool warned = AnyContains(session.warnings, "running on the CPU");
+    QVERIFY(prepared.oracle);
+    QCOMPARE(prepared.backend, prepared.oracle->backendName());
+    QVERIFY2(StartsWith(prepared.backend, gpu ? "GPU: " : "CPU"), prepared.backend.c_str());
+    const bool warned = AnyContains(prepared.warnings, "running on the CPU");
     QCOMPARE(warned, preference == DevicePreference::kCuda && !GpuUsable());
     // The engine works wherever it runs.
     OracleRequest request;
     request.images = {0, 1};
     request.epsilon = request.delta = 1e-2;
-    const OracleResult r = session.oracle->evaluate(session.oracle->initialParameters(), request);
+    const OracleResult r = prepared.oracle->evaluate(prepared.oracle->initialParameters(), request);
     QVERIFY2(r.ok(), r.message.c_str());
-    QCOMPARE(int(r.gradient.size()), session.oracle->parameterCount());
+    QCOMPARE(int(r.gradient.size()), prepared.oracle->parameterCount());
     // Test PSNR: measured; NaN without a reason when cancelled; NaN with one when it fails.
-    const Eigen::VectorXd theta = session.oracle->initialParameters();
+    const Eigen::VectorXd theta = prepared.oracle->initialParameters();
     std::string failure;
-    QVERIFY(std::isfinite(session.oracle->testPsnr(theta, 1e-2, {}, &failure)));
+    QVERIFY(std::isfinite(prepared.oracle->testPsnr(theta, 1e-2, {}, &failure)));
     QVERIFY2(failure.empty(), failure.c_str());
-    QVERIFY(std::isnan(session.oracle->testPsnr(
+    QVERIFY(std::isnan(prepared.oracle->testPsnr(
         theta, 1e-2, [] { return false; }, &failure)));
     QVERIFY2(failure.empty(), failure.c_str());
     Eigen::VectorXd broken = theta;
     broken[0] = std::numeric_limits<double>::infinity();
-    QVERIFY(std::isnan(session.oracle->testPsnr(broken, 1e-2, {}, &failure)));
+    QVERIFY(std::isnan(prepared.oracle->testPsnr(broken, 1e-2, {}, &failure)));
     QCOMPARE(failure, std::string("the parameters are not finite"));
     // Malformed batches are refused with the same words on every backend.
     for (const auto& [images, words] :
@@ -153,7 +153,7 @@ class BackendSelectionTest : public QObject {
           {{1, 99}, "training image index 99 out of range"}}) {
       request.images = images;
       const OracleResult bad =
-          session.oracle->evaluate(session.oracle->initialParameters(), request);
+          prepared.oracle->evaluate(prepared.oracle->initialParameters(), request);
       QVERIFY(!bad.ok());
       QVERIFY2(bad.message.find(words) != std::string::npos, bad.message.c_str());
     }

@@ -12,9 +12,9 @@
 #include "bilevel/config_json.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/hypergradient.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/thread_pool.h"
-#include "bilevel/training_session.h"
 #include "data/synthetic.h"
 #include "problem/image_problem_oracle.h"
 #include "problem/oracle_reduction.h"
@@ -193,12 +193,12 @@ class BatchIndependenceTest : public QObject {
     QVERIFY(SetConfigField(&c, "regularizer.type", type.toStdString()).ok());
     QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     if (type == "input_convex") QVERIFY(SetConfigField(&c, "regularizer.depth", "2").ok());
-    TrainingSession whole, parts;
-    SessionOptions options;
+    PreparedRun whole, parts;
+    PrepareOptions options;
     options.measure_initial_test = false;
-    const Status prepared = PrepareSession(c, options, &whole);
+    const Status prepared = PrepareRun(c, options, &whole);
     QVERIFY2(prepared.ok(), prepared.message().c_str());
-    QVERIFY(PrepareSession(c, options, &parts).ok());
+    QVERIFY(PrepareRun(c, options, &parts).ok());
     auto* split = dynamic_cast<ImageProblemOracle*>(parts.oracle.get());
     QVERIFY(split);
     Eigen::VectorXd theta = whole.oracle->initialParameters();

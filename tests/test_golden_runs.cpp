@@ -12,9 +12,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "bilevel/prepared_run.h"
 #include "bilevel/presets.h"
 #include "bilevel/run_controller.h"
-#include "bilevel/training_session.h"
 
 using namespace bilevel;
 
@@ -98,14 +98,14 @@ class TestGoldenRuns : public QObject {
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());
     const std::string dir = tmp.path().toStdString();
-    TrainingSession session;
-    SessionOptions options;
+    PreparedRun prepared;
+    PrepareOptions options;
     options.out_dir = dir;
     options.overwrite = true;
-    const Status s = PrepareSession(Shrunk(name), options, &session);
+    const Status s = PrepareRun(Shrunk(name), options, &prepared);
     QVERIFY2(s.ok(), s.message().c_str());
-    RunController(session).run();
-    session.folder.reset();
+    RunController(prepared).run();
+    prepared.folder.reset();
 
     const std::string log = LogWithoutWallTime(ReadText(dir + "/log.csv"));
     const std::string regularizer = ReadText(dir + "/regularizer.json");

@@ -13,8 +13,8 @@
 #include "bilevel/fista.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/hypergradient.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_registry.h"
-#include "bilevel/training_session.h"
 #include "data/synthetic.h"
 #include "problem/lower_level.h"
 #include "regularizers/foe.h"
@@ -253,17 +253,17 @@ class InnerConvergenceTest : public QObject {
   void projectionIsExact() {
     TrainingConfig c = TinyConfig("input_convex");
     c.trainer.budget.iterations = 1;
-    SessionOptions options;
+    PrepareOptions options;
     options.measure_initial_test = false;
-    TrainingSession session;
-    const Status prepared = PrepareSession(c, options, &session);
-    QVERIFY2(prepared.ok(), prepared.message().c_str());
-    Eigen::VectorXd theta = session.oracle->initialParameters();
+    PreparedRun prepared;
+    const Status status = PrepareRun(c, options, &prepared);
+    QVERIFY2(status.ok(), status.message().c_str());
+    Eigen::VectorXd theta = prepared.oracle->initialParameters();
     // Negative B entries with digits below float precision.
     const Vector<double> noise = RandomVec<double>(int(theta.size()), 23);
     for (Eigen::Index k = 0; k < theta.size(); ++k)
       theta[k] = -1e-3 * (1.0 + noise[k]) + 1e-13 * double(k);
-    session.oracle->project(theta);
+    prepared.oracle->project(theta);
     std::unique_ptr<Regularizer<double>> reg;
     QVERIFY(CreateRegularizer(c.regularizer, &reg).ok());
     int checked = 0;

@@ -13,10 +13,10 @@
 #include "bilevel/config_json.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/hypergradient.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/run_controller.h"
-#include "bilevel/training_session.h"
 #include "data/synthetic.h"
 #include "test_support.h"
 #include "tiny_config.h"
@@ -137,12 +137,12 @@ Vector<double> Theta(const Regularizer<double>& reg, unsigned seed) {
   return t;
 }
 
-// A session writing its run folder to dir.
-Status Prepare(const TrainingConfig& c, const std::string& dir, TrainingSession* session) {
-  SessionOptions options;
+// A prepared run writing its run folder to dir.
+Status Prepare(const TrainingConfig& c, const std::string& dir, PreparedRun* prepared) {
+  PrepareOptions options;
   options.out_dir = dir;
   options.overwrite = true;
-  return PrepareSession(c, options, session);
+  return PrepareRun(c, options, prepared);
 }
 
 void AddTypes() {
@@ -308,19 +308,19 @@ class RegularizersTest : public QObject {
     QVERIFY2(c.validate().ok(), c.validate().message().c_str());
     QTemporaryDir tmp;
     const std::string dir = tmp.path().toStdString();
-    TrainingSession session;
-    const Status s = Prepare(c, dir, &session);
+    PreparedRun prepared;
+    const Status s = Prepare(c, dir, &prepared);
     QVERIFY2(s.ok(), s.message().c_str());
-    QCOMPARE(session.oracle->parameterCount(), 2);
-    RunController(session).run();
-    QCOMPARE(session.trainer->iteration(), 5L);
+    QCOMPARE(prepared.oracle->parameterCount(), 2);
+    RunController(prepared).run();
+    QCOMPARE(prepared.trainer->iteration(), 5L);
     RegularizerSettings read;
     Eigen::VectorXd theta;
     const Status r = ReadRegularizerJson(dir + "/regularizer.json", &read, &theta);
     QVERIFY2(r.ok(), r.message().c_str());
     QCOMPARE(read.type, std::string("toy_quadratic"));
-    QVERIFY(theta == session.trainer->parameters());
-    QVERIFY(theta != session.oracle->initialParameters());
+    QVERIFY(theta == prepared.trainer->parameters());
+    QVERIFY(theta != prepared.oracle->initialParameters());
   }
 
   // A step far too large: the run stops, keeps the last finite parameters and exports them.
@@ -345,18 +345,18 @@ class RegularizersTest : public QObject {
     QVERIFY2(c.validate().ok(), c.validate().message().c_str());
     QTemporaryDir tmp;
     const std::string dir = tmp.path().toStdString();
-    TrainingSession session;
-    const Status s = Prepare(c, dir, &session);
+    PreparedRun prepared;
+    const Status s = Prepare(c, dir, &prepared);
     QVERIFY2(s.ok(), s.message().c_str());
-    RunController(session).run();
-    QVERIFY2(session.trainer->iteration() < 20, "the run should stop early");
-    QVERIFY(session.trainer->parameters().allFinite());
+    RunController(prepared).run();
+    QVERIFY2(prepared.trainer->iteration() < 20, "the run should stop early");
+    QVERIFY(prepared.trainer->parameters().allFinite());
     RegularizerSettings read;
     Eigen::VectorXd theta;
     const Status r = ReadRegularizerJson(dir + "/regularizer.json", &read, &theta);
     QVERIFY2(r.ok(), r.message().c_str());
     QVERIFY(theta.allFinite());
-    QVERIFY(theta == session.trainer->parameters());
+    QVERIFY(theta == prepared.trainer->parameters());
   }
 
   // Every type's regularizer.json and .npz read back to the same settings and the same theta,

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_controller.h"
-#include "bilevel/training_session.h"
 #include "regularizers/foe.h"
 
 using namespace bilevel;
@@ -39,13 +39,13 @@ TrainingConfig SmallConfig(Method method) {
 }
 
 std::vector<IterationRecord> Train(const TrainingConfig& config, const std::string& dir) {
-  TrainingSession session;
-  SessionOptions options;
+  PreparedRun prepared;
+  PrepareOptions options;
   options.out_dir = dir;
   options.overwrite = true;
-  const Status s = PrepareSession(config, options, &session);
+  const Status s = PrepareRun(config, options, &prepared);
   if (!s.ok()) qFatal("%s", s.message().c_str());
-  RunController(session).run();
+  RunController(prepared).run();
   std::vector<IterationRecord> log;
   if (!RunFolder::ReadLog(dir + "/log.csv", &log).ok()) qFatal("cannot read the log");
   return log;
@@ -92,12 +92,12 @@ void CheckResume(Method method) {
     std::ofstream log(split + "/log.csv", std::ios::app);
     log << "5,9,9,9,9,9,9,9,9,,9,9,9,9,9,9,9\n";
   }
-  TrainingSession session;
-  const Status s = ResumeSession(split, {}, &session);
+  PreparedRun prepared;
+  const Status s = ResumeRun(split, {}, &prepared);
   QVERIFY2(s.ok(), s.message().c_str());
-  QCOMPARE(session.trainer->iteration(), 4L);
-  session.trainer->setBudget(config.trainer.budget);
-  RunController run(session);
+  QCOMPARE(prepared.trainer->iteration(), 4L);
+  prepared.trainer->setBudget(config.trainer.budget);
+  RunController run(prepared);
   run.run();
   QCOMPARE(run.end(), RunEnd::kBudget);
   std::vector<IterationRecord> resumed;
@@ -119,16 +119,16 @@ class ResumeTest : public QObject {
   // The checkpoint written from views of the oracle's warm starts is the file written from
   // copies, and the CPU engine lends its arrays rather than copying them.
   void checkpointViewsWriteTheSameFile() {
-    TrainingSession session;
+    PreparedRun prepared;
     TrainingConfig config = SmallConfig(Method::kAdam);
     config.trainer.budget.iterations = 2;
-    QVERIFY(PrepareSession(config, {}, &session).ok());
-    RunController(session.config, *session.trainer, nullptr).run();
-    QCOMPARE(session.trainer->iteration(), 2L);
+    QVERIFY(PrepareRun(config, {}, &prepared).ok());
+    RunController(prepared.config, *prepared.trainer, nullptr).run();
+    QCOMPARE(prepared.trainer->iteration(), 2L);
     NpyArrays arrays;
-    QVERIFY(session.trainer->checkpoint(&arrays).ok());
+    QVERIFY(prepared.trainer->checkpoint(&arrays).ok());
     Trainer::CheckpointViews views;
-    QVERIFY(session.trainer->checkpoint(&views).ok());
+    QVERIFY(prepared.trainer->checkpoint(&views).ok());
     QVERIFY(views.warm_copy.empty());
     QCOMPARE(int(views.warm.size()), 3);  // lower-level, CG and test warm starts
     QTemporaryDir tmp;
@@ -170,9 +170,9 @@ class ResumeTest : public QObject {
       shorter.trainer.budget.iterations = stopped_after[i];
       Eigen::VectorXd expected;
       if (stopped_after[i] == 0) {
-        TrainingSession session;
-        QVERIFY(PrepareSession(config, {}, &session).ok());
-        expected = session.trainer->parameters();
+        PreparedRun prepared;
+        QVERIFY(PrepareRun(config, {}, &prepared).ok());
+        expected = prepared.trainer->parameters();
       } else {
         const std::string short_dir = tmp.filePath(QString("short%1").arg(i)).toStdString();
         Train(shorter, short_dir);
@@ -201,12 +201,12 @@ class ResumeTest : public QObject {
     config.trainer.budget.iterations = 3;
     double initial = 0.0;
     {
-      TrainingSession session;
-      SessionOptions options;
+      PreparedRun prepared;
+      PrepareOptions options;
       options.out_dir = dir;
-      QVERIFY(PrepareSession(config, options, &session).ok());
-      initial = session.trainer->initialTestPsnr();
-      RunController(session).run();
+      QVERIFY(PrepareRun(config, options, &prepared).ok());
+      initial = prepared.trainer->initialTestPsnr();
+      RunController(prepared).run();
     }
     QVERIFY(std::isfinite(initial) && initial > 0.0);
     const auto initial_events = [&](const std::string& folder, std::vector<RunEvent>* events) {
@@ -223,8 +223,8 @@ class ResumeTest : public QObject {
     QCOMPARE((start + 1)->iteration, 0L);
     QCOMPARE(RunFolder::InitialTestPsnr(events), initial);  // exact: the shortest exact text
 
-    TrainingSession resumed;
-    QVERIFY(ResumeSession(dir, {}, &resumed).ok());
+    PreparedRun resumed;
+    QVERIFY(ResumeRun(dir, {}, &resumed).ok());
     resumed.trainer->setBudget({.iterations = 5});
     RunController(resumed).run();
     QCOMPARE(initial_events(dir, &events), 1);
@@ -252,8 +252,8 @@ class ResumeTest : public QObject {
 
   void resumeRefusesAFolderWithoutCheckpoint() {
     QTemporaryDir tmp;
-    TrainingSession session;
-    const Status s = ResumeSession(tmp.path().toStdString() + "/nothing", {}, &session);
+    PreparedRun prepared;
+    const Status s = ResumeRun(tmp.path().toStdString() + "/nothing", {}, &prepared);
     QVERIFY(!s.ok());
     QVERIFY(!s.message().empty());
   }

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "bilevel/config_json.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/run_controller.h"
 #include "bilevel/run_folder.h"
-#include "bilevel/training_session.h"
 #include "toy_oracle.h"
 
 using namespace bilevel;
@@ -252,21 +252,21 @@ class RunControllerTest : public QObject {
     QVERIFY(SetConfigField(&c, "regularizer.type", "total_variation").ok());
     QVERIFY(SetConfigField(&c, "regularizer.channels", "1").ok());
     QTemporaryDir tmp;
-    TrainingSession session;
-    SessionOptions options;
+    PreparedRun prepared;
+    PrepareOptions options;
     options.out_dir = tmp.path().toStdString();
     options.overwrite = true;
-    const Status s = PrepareSession(c, options, &session);
+    const Status s = PrepareRun(c, options, &prepared);
     QVERIFY2(s.ok(), s.message().c_str());
     Collector collected;
-    RunController run(session, collected.callbacks());
+    RunController run(prepared, collected.callbacks());
     run.run();
     QCOMPARE(run.end(), RunEnd::kBudget);
-    const double initial = session.trainer->initialTestPsnr();
+    const double initial = prepared.trainer->initialTestPsnr();
     const double final_psnr = RunFolder::FinalTestPsnr(collected.events);
     QVERIFY(std::isfinite(initial) && std::isfinite(final_psnr));
     QVERIFY2(final_psnr != initial, qPrintable(QString("%1 dB both").arg(initial)));
-    QCOMPARE(session.trainer->lastTestPsnr(), final_psnr);
+    QCOMPARE(prepared.trainer->lastTestPsnr(), final_psnr);
     QCOMPARE(collected.events.back().kind, std::string("budget"));
     std::vector<RunEvent> written;
     QVERIFY(RunFolder::ReadEvents(options.out_dir + "/" + RunFolder::kEventsFile, &written).ok());

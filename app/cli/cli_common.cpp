@@ -237,18 +237,18 @@ class Reporter {
 
 }  // namespace
 
-int RunSession(const char* command, bilevel::TrainingSession& session) {
-  for (const std::string& w : session.warnings)
+int DriveRun(const char* command, bilevel::PreparedRun& prepared) {
+  for (const std::string& w : prepared.warnings)
     if (!g_quiet) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  const bilevel::TrainingConfig& c = session.config;
-  const bilevel::Dataset& d = session.oracle->dataset();
+  const bilevel::TrainingConfig& c = prepared.config;
+  const bilevel::Dataset& d = prepared.oracle->dataset();
   std::printf("%s: %s on %d training and %d test images of %dx%dx%d, %s, %s (d = %d)\n",
-              c.name.c_str(), bilevel::ToString(c.trainer.method), session.oracle->trainingSize(),
-              session.oracle->testSize(), d.train.c(), d.train.h(), d.train.w(),
+              c.name.c_str(), bilevel::ToString(c.trainer.method), prepared.oracle->trainingSize(),
+              prepared.oracle->testSize(), d.train.c(), d.train.h(), d.train.w(),
               bilevel::ToString(c.problem.kind), bilevel::DescribeSettings(c.regularizer).c_str(),
-              session.oracle->parameterCount());
-  std::printf("backend: %s\n", session.backend.c_str());
-  if (session.folder) std::printf("run folder: %s\n", session.folder->path().c_str());
+              prepared.oracle->parameterCount());
+  std::printf("backend: %s\n", prepared.backend.c_str());
+  if (prepared.folder) std::printf("run folder: %s\n", prepared.folder->path().c_str());
   std::fflush(stdout);
 
   Reporter reporter(isatty(fileno(stdout)) == 1);
@@ -256,7 +256,7 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   callbacks.record = [&](const bilevel::IterationRecord& r) { reporter.record(r); };
   callbacks.iteration = [&](const bilevel::Trainer& t) { reporter.iteration(t); };
   callbacks.event = [&](const bilevel::RunEvent& e) { reporter.event(e); };
-  bilevel::RunController run(session, callbacks);
+  bilevel::RunController run(prepared, callbacks);
   g_interrupted = false;
   // SIGTERM too: mpirun sends it to every process on Ctrl-C, and batch schedulers before a
   // time limit; the run then stops cleanly within a few seconds, like on Ctrl-C.
@@ -271,7 +271,7 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
   std::signal(SIGINT, previous);
   std::signal(SIGTERM, previous_term);
 
-  const bilevel::Trainer& t = *session.trainer;
+  const bilevel::Trainer& t = *prepared.trainer;
   std::printf("%ld iterations, %ld computations, %.1f s; final test PSNR %.3f dB\n", t.iteration(),
               t.computations(), t.wallSeconds(), t.lastTestPsnr());
   if (const long missed = run.unconvergedSolves(); missed > 0)
@@ -283,9 +283,9 @@ int RunSession(const char* command, bilevel::TrainingSession& session) {
     case bilevel::RunEnd::kBudget:
       return 0;
     case bilevel::RunEnd::kStopped:
-      if (session.folder)
+      if (prepared.folder)
         std::printf("stopped; continue with: bilevel-cli resume %s\n",
-                    session.folder->path().c_str());
+                    prepared.folder->path().c_str());
       return 130;
     default:
       return Fail(command, run.endMessage());

@@ -6,10 +6,10 @@
 #include <QStringList>
 #include <string>
 
+#include "bilevel/prepared_run.h"
 #include "bilevel/run_controller.h"
 #include "bilevel/solver_report.h"
 #include "bilevel/training_config.h"
-#include "bilevel/training_session.h"
 
 namespace cli {
 
@@ -57,12 +57,12 @@ struct ConfigOptions {
                                  bool* budget_changed) const;
 };
 
-// Runs a prepared session to its end on a worker thread, printing progress (a bar on a
+// Runs a prepared run to its end on a worker thread, printing progress (a bar on a
 // terminal, lines otherwise); Ctrl-C (or SIGTERM) stops it cleanly (the run folder stays
 // resumable).
 // Returns the exit code: 0 at the budget, 1 after divergence or an error, 130 when stopped.
-// A data-parallel session (session.processes) runs on every process together.
-int RunSession(const char* command, bilevel::TrainingSession& session);
+// A data-parallel run (prepared.processes) runs on every process together.
+int DriveRun(const char* command, bilevel::PreparedRun& prepared);
 
 // --allow-unconverged: an inner solve that stops at its iteration limit is a warning, not an
 // error (hypergrad, apply, evaluate).

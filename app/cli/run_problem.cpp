@@ -37,9 +37,9 @@ bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device
     for (const bilevel::RunEvent& e : events)
       if (e.kind == "backend") run.trained_on = e.message;
   run.snapshots = RunFolder::Snapshots(dir);
-  bilevel::SessionOptions options;
+  bilevel::PrepareOptions options;
   options.measure_initial_test = measure_initial_test;
-  if (Status s = bilevel::PrepareSession(config, options, &run.session); !s.ok())
+  if (Status s = bilevel::PrepareRun(config, options, &run.prepared); !s.ok())
     return Status::Error("cannot rebuild the problem of '" + dir + "': " + s.message());
   *out = std::move(run);
   return Status::Ok();

@@ -7,22 +7,22 @@
 #include <utility>
 #include <vector>
 
+#include "bilevel/prepared_run.h"
 #include "bilevel/run_record.h"
-#include "bilevel/training_session.h"
 
 namespace cli {
 
 struct RunProblem {
   std::string dir;
-  bilevel::TrainingSession session;  // the oracle reconstructs; nothing is written
-  Eigen::VectorXd theta;             // regularizer.json
+  bilevel::PreparedRun prepared;  // the oracle reconstructs; nothing is written
+  Eigen::VectorXd theta;          // regularizer.json
   std::vector<bilevel::IterationRecord> log;
   std::string trained_on;  // the backend of the run's "backend" event; "" when not recorded
   std::vector<std::pair<long, std::string>> snapshots;  // (computations, file)
 };
 
 // device: "" keeps the run's own preference, else auto, cpu or cuda. measure_initial_test: the
-// trainer's initial test PSNR (session.trainer->initialTestPsnr()), a solve of the whole test set.
+// trainer's initial test PSNR (prepared.trainer->initialTestPsnr()), a solve of the whole test set.
 bilevel::Status LoadRunProblem(const std::string& dir, const std::string& device,
                                bool measure_initial_test, RunProblem* out);
 

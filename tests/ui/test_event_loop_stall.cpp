@@ -76,7 +76,7 @@ class EventLoopStallTest : public QObject {
     // Everything from the click on Start to the end of the stop runs in a real event loop.
     QTimer::singleShot(5, &window, [&window] { window.action("actionStart")->trigger(); });
     QVERIFY(RunEventLoopUntil(
-        [&] { return window.training().state() == TrainingManager::State::kRunning; }, 20000));
+        [&] { return window.runQueue().state() == RunQueue::State::kRunning; }, 20000));
     const int id = window.selectedRun();
     QElapsedTimer training;
     training.start();

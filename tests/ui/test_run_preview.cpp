@@ -11,8 +11,8 @@
 #include <numeric>
 
 #include "bilevel/metrics.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_registry.h"
-#include "bilevel/training_session.h"
 #include "filter_sheet.h"
 #include "filters_dialog.h"
 #include "kernel_view.h"
@@ -75,11 +75,11 @@ class RunPreviewTest : public QObject {
 
   void theDefaultImageHasDetail() {
     // Without a choice the preview shows the training patch of largest variance.
-    bilevel::TrainingSession session;
-    bilevel::SessionOptions options;
+    bilevel::PreparedRun prepared;
+    bilevel::PrepareOptions options;
     options.measure_initial_test = false;
-    QVERIFY(bilevel::PrepareSession(FastConfig(1), options, &session).ok());
-    const bilevel::Batch<float>& train = session.oracle->dataset().train;
+    QVERIFY(bilevel::PrepareRun(FastConfig(1), options, &prepared).ok());
+    const bilevel::Batch<float>& train = prepared.oracle->dataset().train;
     const int detailed = MostDetailedImage(train);
     QCOMPARE(final_->index, detailed);
     QCOMPARE(window_->previewPanel()->targetIndex(), -1);  // the controls follow, unchosen

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <memory>
 
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/run_folder.h"
-#include "bilevel/training_session.h"
 #include "curve_plot.h"
 #include "method_panel.h"
 #include "plots_panel.h"
@@ -22,7 +22,7 @@
 
 using namespace studio;
 using namespace studio::test;
-using State = TrainingManager::State;
+using State = RunQueue::State;
 
 namespace {
 
@@ -68,20 +68,20 @@ class TrainingControlsTest : public QObject {
     const int id = window.selectedRun();
     QVERIFY(id != 0);
     QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, id) >= 3, 20000);
-    QCOMPARE(window.training().state(), State::kRunning);
+    QCOMPARE(window.runQueue().state(), State::kRunning);
     QVERIFY(pause->isEnabled());
 
     pause->trigger();
-    QTRY_COMPARE_WITH_TIMEOUT(window.training().state(), State::kPaused, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runQueue().state(), State::kPaused, 10000);
     QVERIFY(resume->isEnabled());
     QVERIFY(!pause->isEnabled());
     const std::size_t paused_at = RecordCount(window, id);
     QTest::qWait(400);
-    window.training().drain();
+    window.runQueue().drain();
     QCOMPARE(RecordCount(window, id), paused_at);  // no iteration while paused
 
     resume->trigger();
-    QTRY_COMPARE_WITH_TIMEOUT(window.training().state(), State::kRunning, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runQueue().state(), State::kRunning, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, id) >= paused_at + 2, 20000);
 
     stop->trigger();
@@ -155,10 +155,10 @@ class TrainingControlsTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, second) >= 1, 20000);
     bilevel::LiveKnobs refused = window.methodPanel()->knobs();
     refused.step.initial = -1;
-    QVERIFY(!window.training().changeKnobs(refused).ok());
+    QVERIFY(!window.runQueue().changeKnobs(refused).ok());
     refused.step.initial = 1e-3;
     refused.batch_size = 0;
-    QVERIFY(!window.training().changeKnobs(refused).ok());
+    QVERIFY(!window.runQueue().changeKnobs(refused).ok());
     window.action("actionStop")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
   }
@@ -192,10 +192,10 @@ class TrainingControlsTest : public QObject {
     events.pop_back();
     QVERIFY(!events.empty());
     QCOMPARE(QString::fromStdString(events.back().kind), QString("stop"));
-    bilevel::TrainingSession session;
-    const bilevel::Status s = bilevel::ResumeSession(folder.toStdString(), {}, &session);
+    bilevel::PreparedRun prepared;
+    const bilevel::Status s = bilevel::ResumeRun(folder.toStdString(), {}, &prepared);
     QVERIFY2(s.ok(), s.message().c_str());
-    QVERIFY(session.trainer->iteration() >= 2);
+    QVERIFY(prepared.trainer->iteration() >= 2);
   }
 
   void settingsAndLayoutAreRestored() {

@@ -16,10 +16,10 @@
 #include <QUrl>
 
 #include "apply_dialog.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/run_controller.h"
 #include "bilevel/run_folder.h"
-#include "bilevel/training_session.h"
 #include "curve_plot.h"
 #include "dataset_panel.h"
 #include "image_view.h"
@@ -234,14 +234,14 @@ class UiExportsTest : public QObject {
   }
 
   void reopensAFolderWrittenOutsideTheWindow() {
-    // What bilevel-cli train does: PrepareSession and RunController::run().
+    // What bilevel-cli train does: PrepareRun and RunController::run().
     const QString folder = path("cli-run");
-    bilevel::TrainingSession session;
-    bilevel::SessionOptions options;
+    bilevel::PreparedRun prepared;
+    bilevel::PrepareOptions options;
     options.out_dir = folder.toStdString();
-    QVERIFY(bilevel::PrepareSession(FastConfig(5), options, &session).ok());
+    QVERIFY(bilevel::PrepareRun(FastConfig(5), options, &prepared).ok());
     {
-      bilevel::RunController controller(session);
+      bilevel::RunController controller(prepared);
       controller.run();
     }
     // As if it had been trained by three processes (mpirun -np 3): the run list says so.

@@ -30,7 +30,7 @@
 
 using namespace studio;
 using namespace studio::test;
-using State = TrainingManager::State;
+using State = RunQueue::State;
 
 namespace {
 
@@ -247,7 +247,7 @@ class UiHelpTest : public QObject {
     const int id = window.selectedRun();
     QTRY_VERIFY_WITH_TIMEOUT(RecordCount(window, id) >= 2, 20000);
     window.action("actionPause")->trigger();
-    QTRY_COMPARE_WITH_TIMEOUT(window.training().state(), State::kPaused, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runQueue().state(), State::kPaused, 10000);
     // Well before the 6 s of a status message run out.
     QTRY_COMPARE_WITH_TIMEOUT(window.statusBar()->currentMessage(), QString("paused"), 1500);
     window.action("actionResume")->trigger();

@@ -10,8 +10,8 @@
 #include "bilevel/presets.h"
 #include "bilevel/training_config.h"
 #include "main_window.h"
+#include "run_queue.h"
 #include "run_store.h"
-#include "training_manager.h"
 
 namespace studio::test {
 
@@ -50,7 +50,7 @@ inline std::size_t RecordCount(MainWindow& window, int id) {
 }
 
 inline bool Idle(MainWindow& window) {
-  return window.training().state() == TrainingManager::State::kIdle;
+  return window.runQueue().state() == RunQueue::State::kIdle;
 }
 
 }  // namespace studio::test

@@ -1,5 +1,5 @@
 // The runs the window knows about: trained in this session or re-opened from run folders. Plots,
-// the run list and the exports read them; the training manager appends records as they arrive.
+// the run list and the exports read them; the RunQueue appends records as they arrive.
 #pragma once
 
 #include <Eigen/Core>

@@ -45,7 +45,7 @@ bool IsImageFile(const QString& path) {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       store_(std::make_unique<RunStore>()),
-      training_(std::make_unique<TrainingManager>(*store_)) {
+      run_queue_(std::make_unique<RunQueue>(*store_)) {
   setWindowTitle(tr("Bilevel Studio"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/bilevel-studio.svg")));
   setObjectName(QStringLiteral("mainWindow"));
@@ -81,37 +81,37 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
-  training_->shutdown();
-  // The panels refer to the store and the manager: take them down first.
+  run_queue_->shutdown();
+  // The panels refer to the store and the run queue: take them down first.
   const QList<QDockWidget*> docks = findChildren<QDockWidget*>();
   for (QDockWidget* dock : docks)
     delete dock;
   delete takeCentralWidget();
   delete apply_dialog_;
-  training_.reset();
+  run_queue_.reset();
   store_.reset();
 }
 
 void MainWindow::connectTraining() {
-  TrainingManager* t = training_.get();
-  connect(t, &TrainingManager::stateChanged, this, &MainWindow::onStateChanged);
-  connect(t, &TrainingManager::previewChanged, this, &MainWindow::onPreview);
-  connect(t, &TrainingManager::progressChanged, this, [this](const ProgressSnapshot& p) {
+  RunQueue* t = run_queue_.get();
+  connect(t, &RunQueue::stateChanged, this, &MainWindow::onStateChanged);
+  connect(t, &RunQueue::previewChanged, this, &MainWindow::onPreview);
+  connect(t, &RunQueue::progressChanged, this, [this](const ProgressSnapshot& p) {
     status_info_->setProgress(p);
     method_panel_->setCurrentIteration(p.iteration);
   });
-  connect(t, &TrainingManager::loadProgress, this, [this](int done, int total) {
+  connect(t, &RunQueue::loadProgress, this, [this](int done, int total) {
     if (done < total)
       status_info_->setBusy(tr("loading images"), done, total);
     else  // then the measurements, the problem and the initial test PSNR
       status_info_->setBusy(tr("preparing the problem"), 0, 0);
   });
-  connect(t, &TrainingManager::runStarted, this, [this](const RunStarted& info) {
+  connect(t, &RunQueue::runStarted, this, [this](const RunStarted& info) {
     status_info_->clearBusy();
     status_info_->resetRun();
     status_info_->setBackend(info.backend);
     preview_panel_->setImageCounts(info.train_images, info.test_images);
-    training_->setPreviewTarget(preview_panel_->targetIsTest(), preview_panel_->targetIndex());
+    run_queue_->setPreviewTarget(preview_panel_->targetIsTest(), preview_panel_->targetIndex());
     run_list_->setCurrentRun(info.run_id);
     if (!info.folder.isEmpty()) addRecentRun(info.folder);
     if (const RunSeries* run = store_->find(info.run_id))
@@ -120,7 +120,7 @@ void MainWindow::connectTraining() {
                       .arg(info.train_images)
                       .arg(info.backend));
   });
-  connect(t, &TrainingManager::runFinished, this, [this](const RunFinished& info) {
+  connect(t, &RunQueue::runFinished, this, [this](const RunFinished& info) {
     status_info_->clearBusy();
     // The run folder holds the final regularizer.
     if (const RunSeries* run = store_->find(info.run_id); run && !run->folder.isEmpty()) {
@@ -132,23 +132,23 @@ void MainWindow::connectTraining() {
     }
     updateActions();
   });
-  connect(t, &TrainingManager::message, this, [this](const QString& text) { showMessage(text); });
-  connect(t, &TrainingManager::errorOccurred, this,
+  connect(t, &RunQueue::message, this, [this](const QString& text) { showMessage(text); });
+  connect(t, &RunQueue::errorOccurred, this,
           [this](const QString& text) { showError(tr("Training"), text); });
 }
 
-void MainWindow::onStateChanged(TrainingManager::State state) {
-  const bool busy = state != TrainingManager::State::kIdle;
+void MainWindow::onStateChanged(RunQueue::State state) {
+  const bool busy = state != RunQueue::State::kIdle;
   dataset_panel_->setRunning(busy);
   method_panel_->setRunning(busy);
-  status_info_->setState(TrainingManager::StateText(state));
+  status_info_->setState(RunQueue::StateText(state));
   if (!busy) status_info_->clearBusy();
   updateActions();
 }
 
 void MainWindow::onKnobsChanged(const bilevel::LiveKnobs& knobs, const QString& field) {
   const QString value = method_panel_->knobText(field);
-  const bilevel::Status s = training_->changeKnobs(knobs);
+  const bilevel::Status s = run_queue_->changeKnobs(knobs);
   if (!s.ok()) {
     showError(tr("Live change"), tr("%1 = %2 was refused: %3").arg(field, value, Message(s)));
     return;
@@ -279,9 +279,9 @@ void MainWindow::showEvent(QShowEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   saveSettings();
-  if (training_->busy()) {
+  if (run_queue_->busy()) {
     showMessage(tr("Stopping the run…"));
-    training_->shutdown();  // stop, wait; the run folder stays resumable
+    run_queue_->shutdown();  // stop, wait; the run folder stays resumable
   }
   rememberRuns();  // after the runs have stopped writing their folders
   if (apply_dialog_) apply_dialog_->close();
@@ -310,7 +310,7 @@ void MainWindow::openDropped(const QList<QUrl>& urls) {
     if (info.isDir()) {
       if (bilevel::RunFolder::IsRunFolder(ToStd(path)) || !RunsInside(path).isEmpty()) {
         if (bilevel::Status s = openRun(path); !s.ok()) showError(tr("Open run"), Message(s));
-      } else if (!training_->busy()) {
+      } else if (!run_queue_->busy()) {
         showDataFolder(path);
       } else {
         showError(tr("Dataset"), tr("The dataset cannot change while a run trains."));

@@ -1,6 +1,6 @@
 // The main window: plots in the middle; dataset, method, preview, kernels and runs in dock panels
 // that can be rearranged; menus and a tool bar with keyboard shortcuts; a status bar with the
-// backend, iteration, speed and ETA. It wires the panels to the TrainingManager and the RunStore
+// backend, iteration, speed and ETA. It wires the panels to the RunQueue and the RunStore
 // and keeps settings, window layout and recent folders between sessions.
 #pragma once
 
@@ -11,8 +11,8 @@
 
 #include "bilevel/training_config.h"
 #include "plots_panel.h"
+#include "run_queue.h"
 #include "snapshot.h"
-#include "training_manager.h"
 
 class QMenu;
 class QScrollArea;
@@ -81,7 +81,7 @@ class MainWindow final : public QMainWindow {
 
   int selectedRun() const;
   RunStore& store() { return *store_; }
-  TrainingManager& training() { return *training_; }
+  RunQueue& runQueue() { return *run_queue_; }
   PlotsPanel* plots() const { return plots_; }
   ComparisonBar* comparisonBar() const { return comparison_bar_; }
   DatasetPanel* datasetPanel() const { return dataset_panel_; }
@@ -114,7 +114,7 @@ class MainWindow final : public QMainWindow {
   // folder as a "name" event).
   void restoreRuns();
   void rememberRuns();
-  void onStateChanged(TrainingManager::State state);
+  void onStateChanged(RunQueue::State state);
 
   // main_window_preview.cpp
   void onPreview(std::shared_ptr<const PreviewSnapshot> preview);
@@ -156,7 +156,7 @@ class MainWindow final : public QMainWindow {
   void resetLayout();
 
   std::unique_ptr<RunStore> store_;
-  std::unique_ptr<TrainingManager> training_;
+  std::unique_ptr<RunQueue> run_queue_;
   bilevel::TrainingConfig base_config_;
   QString runs_folder_;
   // Kept here and written to the settings on close: a settings file is synced to disk on every

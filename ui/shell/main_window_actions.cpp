@@ -42,13 +42,13 @@ void MainWindow::createActions() {
       tr("Train with the current dataset and method"), [this] { startRun(); })
       ->setIcon(s->standardIcon(QStyle::SP_MediaPlay));
   add(QStringLiteral("actionPause"), tr("&Pause"), QKeySequence(Qt::Key_F6),
-      tr("Pause the run (it continues where it stopped)"), [this] { training_->pause(); })
+      tr("Pause the run (it continues where it stopped)"), [this] { run_queue_->pause(); })
       ->setIcon(s->standardIcon(QStyle::SP_MediaPause));
   add(QStringLiteral("actionResume"), tr("&Resume"), QKeySequence(Qt::Key_F7),
-      tr("Resume the paused run"), [this] { training_->resume(); })
+      tr("Resume the paused run"), [this] { run_queue_->resume(); })
       ->setIcon(s->standardIcon(QStyle::SP_MediaSeekForward));
   add(QStringLiteral("actionStop"), tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
-      tr("Stop the run; its folder stays resumable"), [this] { training_->stop(); })
+      tr("Stop the run; its folder stays resumable"), [this] { run_queue_->stop(); })
       ->setIcon(s->standardIcon(QStyle::SP_MediaStop));
   add(QStringLiteral("actionCompare"), tr("ISGD vs &MAID"), QKeySequence(Qt::CTRL | Qt::Key_M),
       tr("Train ISGD, then MAID, on the same data and seed, and overlay them"),
@@ -190,8 +190,8 @@ void MainWindow::createToolBar() {
 }
 
 void MainWindow::updateActions() {
-  using State = TrainingManager::State;
-  const State state = training_->state();
+  using State = RunQueue::State;
+  const State state = run_queue_->state();
   const bool idle = state == State::kIdle;
   action(QStringLiteral("actionStart"))->setEnabled(idle);
   action(QStringLiteral("actionCompare"))->setEnabled(idle);
@@ -211,7 +211,7 @@ void MainWindow::rebuildRecentMenus() {
   recent_folders_menu_->clear();
   for (const QString& dir : recent_folders_)
     recent_folders_menu_->addAction(dir, this, [this, dir] {
-      if (!training_->busy()) showDataFolder(dir);
+      if (!run_queue_->busy()) showDataFolder(dir);
     });
   recent_folders_menu_->setEnabled(!recent_folders_menu_->isEmpty());
   recent_runs_menu_->clear();

@@ -78,10 +78,10 @@ void MainWindow::createDocks() {
   connect(dataset_panel_, &DatasetPanel::folderChosen, this, &MainWindow::addRecentFolder);
   connect(dataset_panel_, &DatasetPanel::imageActivated, preview_panel_, &PreviewPanel::setTarget);
   connect(dataset_panel_, &DatasetPanel::loadProgress, this, [this](int done, int total) {
-    if (!training_->busy()) status_info_->setBusy(tr("images"), done, total);
+    if (!run_queue_->busy()) status_info_->setBusy(tr("images"), done, total);
   });
   connect(dataset_panel_, &DatasetPanel::loadFinished, this, [this](const QString& summary) {
-    if (!training_->busy()) status_info_->clearBusy();
+    if (!run_queue_->busy()) status_info_->clearBusy();
     showMessage(summary);
   });
   connect(preview_panel_, &PreviewPanel::targetChanged, this, &MainWindow::refreshPreview);

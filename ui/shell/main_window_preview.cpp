@@ -7,8 +7,8 @@
 #include "main_window.h"
 #include "preview_panel.h"
 #include "run_previewer.h"
+#include "run_queue.h"
 #include "run_store.h"
-#include "training_manager.h"
 
 namespace studio {
 
@@ -43,7 +43,7 @@ FiltersDialog* MainWindow::showFiltersDialog() {
 }
 
 bool MainWindow::isLivePreview(int run_id) const {
-  return training_->busy() && run_id == training_->currentRun();
+  return run_queue_->busy() && run_id == run_queue_->currentRun();
 }
 
 void MainWindow::onPreview(std::shared_ptr<const PreviewSnapshot> preview) {
@@ -61,8 +61,8 @@ void MainWindow::refreshPreview() {
     return;
   }
   if (isLivePreview(id)) {  // the worker's next preview follows the target
-    training_->setPreviewTarget(preview_panel_->targetIsTest(), preview_panel_->targetIndex());
-    if (auto live = training_->latestPreview(); live && live->run_id == id) showPreview(live);
+    run_queue_->setPreviewTarget(preview_panel_->targetIsTest(), preview_panel_->targetIndex());
+    if (auto live = run_queue_->latestPreview(); live && live->run_id == id) showPreview(live);
     return;
   }
   if (run->theta.size() == 0) {
@@ -76,10 +76,10 @@ void MainWindow::refreshPreview() {
   if (key == previewed_) return;
   previewed_ = key;
   // The worker's last preview of this run, made with the same parameters, needs no new solve.
-  if (auto last = training_->latestPreview(); last && last->run_id == id &&
-                                              last->theta.size() == run->theta.size() &&
-                                              last->theta == run->theta && last->test == key.test &&
-                                              (key.index < 0 || key.index == last->index)) {
+  if (auto last = run_queue_->latestPreview();
+      last && last->run_id == id && last->theta.size() == run->theta.size() &&
+      last->theta == run->theta && last->test == key.test &&
+      (key.index < 0 || key.index == last->index)) {
     showPreview(last);
     return;
   }

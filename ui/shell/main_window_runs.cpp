@@ -78,7 +78,7 @@ int MainWindow::startRun() {
       uniqueRunName(ToQString(config.name) + ' ' + MethodLabel(config.trainer.method) +
                     QStringLiteral(" · ") + ProblemLabel(config.problem));
   status_info_->resetRun();
-  return training_->start(config, newRunFolder(ToQString(config.name)), name);
+  return run_queue_->start(config, newRunFolder(ToQString(config.name)), name);
 }
 
 std::pair<int, int> MainWindow::startComparison() {
@@ -92,7 +92,7 @@ std::pair<int, int> MainWindow::startComparison() {
   plots_->setXAxis(XAxis::kComputations);
   status_info_->resetRun();
   showMessage(tr("ISGD, then MAID on the same data and seed, in %1").arg(root));
-  const std::pair<int, int> runs = training_->startComparison(config, root, name);
+  const std::pair<int, int> runs = run_queue_->startComparison(config, root, name);
   if (runs.first && runs.second) comparison_bar_->compare(runs.first, runs.second);
   return runs;
 }
@@ -169,7 +169,7 @@ void MainWindow::rememberRuns() {
 bilevel::Status MainWindow::continueRun(int run_id) {
   const bilevel::TrainingConfig config = currentConfig();
   status_info_->resetRun();
-  return training_->continueRun(run_id, config.trainer.budget);
+  return run_queue_->continueRun(run_id, config.trainer.budget);
 }
 
 bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {
@@ -231,7 +231,7 @@ bilevel::Status MainWindow::copyRunFolder(int run_id, const QString& destination
 void MainWindow::removeRun(int run_id, bool move_folder_to_trash) {
   const RunSeries* run = store_->find(run_id);
   if (!run) return;
-  if (training_->busy() && training_->currentRun() == run_id) {
+  if (run_queue_->busy() && run_queue_->currentRun() == run_id) {
     showError(tr("Remove run"), tr("Stop the run before removing it."));
     return;
   }

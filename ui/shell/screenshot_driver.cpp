@@ -37,12 +37,11 @@ void ScreenshotDriver::start(int iterations) {
   config.trainer.budget.iterations = iterations;
   config.trainer.test_interval = 10;
   window_.setConfig(config);
-  connect(&window_.training(), &TrainingManager::progressChanged, this,
+  connect(&window_.runQueue(), &RunQueue::progressChanged, this,
           [this](const ProgressSnapshot& p) { onProgress(p.iteration); });
-  connect(&window_.training(), &TrainingManager::stateChanged, this,
-          [this](TrainingManager::State s) {
-            if (s == TrainingManager::State::kIdle && started_) onIdle();
-          });
+  connect(&window_.runQueue(), &RunQueue::stateChanged, this, [this](RunQueue::State s) {
+    if (s == RunQueue::State::kIdle && started_) onIdle();
+  });
   timeout_.start();
   started_ = true;
   const auto [a, b] = window_.startComparison();

@@ -1,4 +1,4 @@
-// Where long work runs besides the training worker, and at what priority.
+// Where long work runs besides the EngineWorker, and at what priority.
 //
 // QtGui splits large image conversions (painting plots, flushing the window) into pieces on
 // QThreadPool::globalInstance() and waits for them, so long jobs must not occupy that pool: the

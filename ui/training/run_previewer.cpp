@@ -5,15 +5,15 @@
 
 #include "background_work.h"
 #include "bilevel/config_json.h"
-#include "bilevel/training_session.h"
+#include "bilevel/prepared_run.h"
 #include "preview_maker.h"
 #include "string_conversion.h"
 
 namespace studio {
 
 struct RunPreviewer::Cache {
-  std::string key;  // the config the session was built from
-  bilevel::TrainingSession session;
+  std::string key;  // the config the prepared run was built from
+  bilevel::PreparedRun prepared;
   PreviewImageChoice image_choice;
 };
 
@@ -32,20 +32,20 @@ RunPreviewResult Make(RunPreviewer::Cache& cache, const RunPreviewRequest& r) {
   result.run_id = r.run_id;
   const bilevel::TrainingConfig config = PreviewConfig(r.config);
   const std::string key = bilevel::ConfigToJson(config);
-  if (cache.key != key || !cache.session.oracle) {
+  if (cache.key != key || !cache.prepared.oracle) {
     cache.key.clear();
     cache.image_choice.reset();
-    bilevel::SessionOptions options;
+    bilevel::PrepareOptions options;
     options.measure_initial_test = false;
-    if (bilevel::Status s = bilevel::PrepareSession(config, options, &cache.session); !s.ok()) {
-      cache.session.trainer.reset();
-      cache.session.oracle.reset();
+    if (bilevel::Status s = bilevel::PrepareRun(config, options, &cache.prepared); !s.ok()) {
+      cache.prepared.trainer.reset();
+      cache.prepared.oracle.reset();
       result.error = ToQString(s.message());
       return result;
     }
     cache.key = key;
   }
-  bilevel::ImageOracle& oracle = *cache.session.oracle;
+  bilevel::ImageOracle& oracle = *cache.prepared.oracle;
   result.train_count = oracle.dataset().train.n();
   result.test_count = oracle.dataset().test.n();
   if (r.theta.size() != oracle.parameterCount()) {
@@ -91,8 +91,8 @@ void RunPreviewer::launch(RunPreviewRequest request) {
     try {
       return Make(*cache, r);
     } catch (const std::exception& e) {  // out of memory while building the problem
-      cache->session.trainer.reset();
-      cache->session.oracle.reset();
+      cache->prepared.trainer.reset();
+      cache->prepared.oracle.reset();
       cache->key.clear();
       RunPreviewResult failed;
       failed.run_id = r.run_id;

@@ -1,4 +1,4 @@
-// What the training worker hands to the GUI besides the log records: the latest progress and
+// What the EngineWorker hands to the GUI besides the log records: the latest progress and
 // the latest preview (ground truth, measurement, reconstruction, kernels). Only the newest of
 // each is kept; both are immutable once published.
 #pragma once

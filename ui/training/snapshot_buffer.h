@@ -1,4 +1,4 @@
-// The hand-over between the training worker and the GUI. The worker adds records, events and
+// The hand-over between the EngineWorker and the GUI. The worker adds records, events and
 // the latest progress and preview under a mutex; a GUI timer takes everything at 20-30 Hz. So
 // however fast training runs, the GUI sees one batch of work per timer tick and never one queued
 // signal per iteration.

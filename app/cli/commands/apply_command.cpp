@@ -12,7 +12,7 @@
 #include "bilevel/regularizer_io.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "problem_options.h"
+#include "operator_flags.h"
 
 int RunApplyCommand(const QStringList& arguments) {
   QCommandLineParser parser;
@@ -38,7 +38,7 @@ int RunApplyCommand(const QStringList& arguments) {
                                   "Where to compute: auto, cpu or cuda (the GPU, for the Field of "
                                   "Experts; the CPU with a warning where that is not possible).",
                                   "DEVICE", "auto");
-  cli::ProblemOptions problem;
+  cli::OperatorFlags problem;
   const QCommandLineOption trace("trace",
                                  "Write FILE.csv: per FISTA iteration (on the CPU) ||grad h|| "
                                  "and, with --reference, the PSNR of the iterate.",

@@ -6,9 +6,9 @@
 #include <random>
 #include <thread>
 
+#include "bilevel/prepared_run.h"
 #include "bilevel/presets.h"
 #include "bilevel/run_controller.h"
-#include "bilevel/training_session.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -42,17 +42,18 @@ int RunControlsBench(const std::string& preset, int trials) {
     return cli::Fail("bench", s.message(), 2);
   config.trainer.budget = bilevel::Budget{};
   config.trainer.budget.iterations = 1000000;
-  bilevel::TrainingSession session;
-  if (bilevel::Status s = bilevel::PrepareSession(config, {}, &session); !s.ok())
+  bilevel::PreparedRun prepared;
+  if (bilevel::Status s = bilevel::PrepareRun(config, {}, &prepared); !s.ok())
     return cli::Fail("bench", s.message());
   std::printf("controls on preset %s (%s, %d training images of %s), %s\n", preset.c_str(),
-              bilevel::ToString(config.trainer.method), session.oracle->dataset().train.n(),
-              session.oracle->dataset().train.shape().toString().c_str(), session.backend.c_str());
+              bilevel::ToString(config.trainer.method), prepared.oracle->dataset().train.n(),
+              prepared.oracle->dataset().train.shape().toString().c_str(),
+              prepared.backend.c_str());
   std::vector<double> pause_ms, resume_ms, stop_ms;
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> wait_ms(200, 1200);
   for (int t = 0; t < trials; ++t) {
-    bilevel::RunController run(config, *session.trainer, nullptr);
+    bilevel::RunController run(config, *prepared.trainer, nullptr);
     if (bilevel::Status s = run.start(); !s.ok()) return cli::Fail("bench", s.message());
     for (int k = 0; k < 3; ++k) {  // pause and resume at random moments of the training
       std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));

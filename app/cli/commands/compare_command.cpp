@@ -50,12 +50,12 @@ int RunCompareCommand(const QStringList& arguments) {
     if (r == 1)
       config.trainer.budget = bilevel::SecondRunBudget(
           pair, runs.front().log.empty() ? 0 : runs.front().log.back().computations);
-    bilevel::TrainingSession session;
-    bilevel::SessionOptions options;
+    bilevel::PreparedRun prepared;
+    bilevel::PrepareOptions options;
     options.out_dir = dir + "/" + (r == 0 ? "isgd" : "maid");
-    if (bilevel::Status s = bilevel::PrepareSession(config, options, &session); !s.ok())
+    if (bilevel::Status s = bilevel::PrepareRun(config, options, &prepared); !s.ok())
       return cli::Fail("compare", s.message());
-    const int code = cli::RunSession("compare", session);
+    const int code = cli::DriveRun("compare", prepared);
     if (code == 130) return code;  // stopped by the user
     cli::RunCurves run;
     run.label = labels[r];

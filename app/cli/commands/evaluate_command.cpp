@@ -30,12 +30,12 @@ int RunEvaluateCommand(const QStringList& arguments) {
             cli::LoadRunProblem(dir.toStdString(), parser.value(device).toStdString(), true, &run);
         !s.ok())
       return cli::Fail("evaluate", s.message());
-    bilevel::ImageOracle& oracle = *run.session.oracle;
-    const bilevel::TrainingConfig& config = run.session.config;
+    bilevel::ImageOracle& oracle = *run.prepared.oracle;
+    const bilevel::TrainingConfig& config = run.prepared.config;
     const auto keep_going = [] { return true; };
     const double measured =
         bilevel::MeanPsnr(oracle.problem().test_measured, oracle.dataset().test);
-    const double initial = run.session.trainer->initialTestPsnr();  // measured while loading
+    const double initial = run.prepared.trainer->initialTestPsnr();  // measured while loading
     std::string failure;
     const double learned =
         oracle.testPsnr(run.theta, config.trainer.test_accuracy, keep_going, &failure);

@@ -58,7 +58,7 @@ int RunGalleryCommand(const QStringList& arguments) {
             cli::LoadRunProblem(dir, parser.value(device).toStdString(), false, &run);
         !s.ok())
       return cli::Fail("gallery", s.message());
-    bilevel::ImageOracle& oracle = *run.session.oracle;
+    bilevel::ImageOracle& oracle = *run.prepared.oracle;
     const bilevel::Batch<float>& clean = test ? oracle.dataset().test : oracle.dataset().train;
     const bilevel::Batch<float>& measured =
         test ? oracle.problem().test_measured : oracle.problem().train_measured;
@@ -90,7 +90,7 @@ int RunGalleryCommand(const QStringList& arguments) {
     auto& kept = images[r];
     kept.reserve(stages.size());
     bilevel::GridRow row;
-    row.label = run.session.config.name;
+    row.label = run.prepared.config.name;
     row.tiles.push_back({&clean, index, "ground truth"});
     row.tiles.push_back(
         {&measured, index, "measured " + Db(bilevel::Psnr(measured, clean, index))});
@@ -99,7 +99,7 @@ int RunGalleryCommand(const QStringList& arguments) {
     for (const auto& [label, theta] : stages) {
       bilevel::Batch<float> x;
       if (bilevel::Status s = oracle.reconstruct(theta, test, {index},
-                                                 run.session.config.trainer.test_accuracy, &x);
+                                                 run.prepared.config.trainer.test_accuracy, &x);
           !s.ok())
         return cli::Fail("gallery", dir + ": " + s.message());
       const double psnr = bilevel::Psnr(x, reference, 0);

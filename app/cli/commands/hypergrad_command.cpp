@@ -8,7 +8,7 @@
 #include "bilevel/regularizer_io.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "problem_options.h"
+#include "operator_flags.h"
 
 namespace {
 
@@ -50,7 +50,7 @@ int RunHypergradCommand(const QStringList& arguments) {
   const QCommandLineOption max_iterations(
       "max-iterations", "FISTA's and CG's iteration limit per image.", "N", "10000");
   const QCommandLineOption allow = cli::AllowUnconvergedOption();
-  cli::ProblemOptions problem;
+  cli::OperatorFlags problem;
   parser.addOptions({regularizer, clean, measured, eps, delta, out, max_iterations, allow});
   problem.addTo(parser);
   if (int code = cli::Parse(parser, "hypergrad", arguments); code >= 0) return code;

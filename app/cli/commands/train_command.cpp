@@ -35,16 +35,16 @@ int RunTrainCommand(const QStringList& arguments, bilevel::Communicator& process
   // Every process reads the same arguments; a config file one of them cannot read fails all.
   if (bilevel::Status s = bilevel::Agree(processes, config_options.read(parser, &config)); !s.ok())
     return cli::Fail("train", s.message(), 2);
-  bilevel::SessionOptions options;
+  bilevel::PrepareOptions options;
   if (!parser.isSet(no_out))
     options.out_dir = parser.isSet(out) ? parser.value(out).toStdString() : DefaultOutDir(config);
   options.out_dir = bilevel::FromRoot(processes, options.out_dir);  // rank 0's clock names it
   options.overwrite = parser.isSet(overwrite);
   options.processes = &processes;
-  bilevel::TrainingSession session;
-  if (bilevel::Status s = bilevel::PrepareSession(config, options, &session); !s.ok())
+  bilevel::PreparedRun prepared;
+  if (bilevel::Status s = bilevel::PrepareRun(config, options, &prepared); !s.ok())
     return cli::Fail("train", s.message());
-  return cli::RunSession("train", session);
+  return cli::DriveRun("train", prepared);
 }
 
 int RunResumeCommand(const QStringList& arguments, bilevel::Communicator& processes) {
@@ -61,19 +61,19 @@ int RunResumeCommand(const QStringList& arguments, bilevel::Communicator& proces
     return cli::Fail("resume", "give the run folder: bilevel-cli resume DIR", 2);
   const std::string dir = parser.positionalArguments().first().toStdString();
 
-  bilevel::TrainingSession session;
-  if (bilevel::Status s = bilevel::ResumeSession(dir, {}, &session, &processes); !s.ok())
+  bilevel::PreparedRun prepared;
+  if (bilevel::Status s = bilevel::ResumeRun(dir, {}, &prepared, &processes); !s.ok())
     return cli::Fail("resume", s.message());
-  bilevel::TrainingConfig& config = session.config;  // its knobs and budget as the run left them
+  bilevel::TrainingConfig& config = prepared.config;  // its knobs and budget as the run left them
   bool budget_changed = false;
   if (bilevel::Status s = config_options.applyOverrides(parser, &config, &budget_changed); !s.ok())
     return cli::Fail("resume", s.message(), 2);  // the same on every process
-  if (budget_changed) session.trainer->setBudget(config.trainer.budget);
-  std::printf("resuming %s after iteration %ld\n", dir.c_str(), session.trainer->iteration());
-  if (!session.trainer->budgetReached().empty()) {
+  if (budget_changed) prepared.trainer->setBudget(config.trainer.budget);
+  std::printf("resuming %s after iteration %ld\n", dir.c_str(), prepared.trainer->iteration());
+  if (!prepared.trainer->budgetReached().empty()) {
     std::printf("%s; give a larger budget (for example --iterations N) to continue\n",
-                session.trainer->budgetReached().c_str());
+                prepared.trainer->budgetReached().c_str());
     return 0;
   }
-  return cli::RunSession("resume", session);
+  return cli::DriveRun("resume", prepared);
 }

@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "bilevel/communicator.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/run_folder.h"
 #include "bilevel/run_record.h"
 #include "bilevel/trainer.h"
 #include "bilevel/training_config.h"
-#include "bilevel/training_session.h"
 
 namespace bilevel {
 
@@ -45,14 +45,14 @@ class RunController {
   // from it what the run folder keeps (checkpoint interval, snapshots, the regularizer's type,
   // the settings saved with every checkpoint). trainer (initialized) and folder (may be null:
   // nothing written) must outlive the controller. processes: a data-parallel run
-  // (TrainingSession::processes), where every process runs a controller on its trainer; they
+  // (PreparedRun::processes), where every process runs a controller on its trainer; they
   // agree at every iteration on whether to go on (a stop on any process, a budget as rank 0
   // measures it), and all take part in assembling the checkpoints that rank 0, which alone has
   // the folder, writes. Null: this process alone.
   RunController(const TrainingConfig& config, Trainer& trainer, RunFolder* folder,
                 RunCallbacks callbacks = {}, Communicator* processes = nullptr);
-  // The run of a prepared session: its config, trainer, folder and processes.
-  explicit RunController(TrainingSession& session, RunCallbacks callbacks = {});
+  // A prepared run (PrepareRun, ResumeRun): its config, trainer, folder and processes.
+  explicit RunController(PreparedRun& run, RunCallbacks callbacks = {});
   ~RunController();  // stops the run and joins the worker
   RunController(const RunController&) = delete;
   RunController& operator=(const RunController&) = delete;
@@ -77,7 +77,7 @@ class RunController {
   std::string endMessage() const;
   // The first error of writing the run folder ("" when none).
   std::string writeError() const;
-  // Inner solves of this session's iterations that stopped at their iteration limit before
+  // Inner solves of the iterations this controller ran that stopped at their iteration limit before
   // their tolerance (the sum of log.csv's unconverged column over them).
   long unconvergedSolves() const;
 

@@ -47,9 +47,9 @@ RunController::RunController(const TrainingConfig& config, Trainer& trainer, Run
       processes_(processes),
       config_(config) {}
 
-RunController::RunController(TrainingSession& session, RunCallbacks callbacks)
-    : RunController(session.config, *session.trainer, session.folder.get(), std::move(callbacks),
-                    session.processes) {}
+RunController::RunController(PreparedRun& run, RunCallbacks callbacks)
+    : RunController(run.config, *run.trainer, run.folder.get(), std::move(callbacks),
+                    run.processes) {}
 
 RunController::~RunController() {
   stop();

@@ -10,7 +10,7 @@
 
 namespace cli {
 
-struct ProblemOptions {
+struct OperatorFlags {
   QCommandLineOption problem{"problem", "denoise, deblur or inpaint.", "KIND", "denoise"};
   QCommandLineOption blur_size{"blur-size", "Gaussian blur size (deblur).", "K", "7"};
   QCommandLineOption blur_sigma{"blur-sigma", "Gaussian blur sigma in pixels (deblur).", "S", "2"};

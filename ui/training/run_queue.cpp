@@ -1,4 +1,4 @@
-#include "training_manager.h"
+#include "run_queue.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -27,7 +27,7 @@ QString EndText(bilevel::RunEnd end) {
 
 }  // namespace
 
-QString TrainingManager::StateText(State state) {
+QString RunQueue::StateText(State state) {
   switch (state) {
     case State::kIdle:
       return QStringLiteral("idle");
@@ -43,28 +43,26 @@ QString TrainingManager::StateText(State state) {
   return {};
 }
 
-TrainingManager::TrainingManager(RunStore& store, QObject* parent)
-    : QObject(parent), store_(store), worker_(std::make_unique<TrainingWorker>(buffer_)) {
-  qRegisterMetaType<studio::TrainingRequest>();
+RunQueue::RunQueue(RunStore& store, QObject* parent)
+    : QObject(parent), store_(store), worker_(std::make_unique<EngineWorker>(buffer_)) {
+  qRegisterMetaType<studio::RunRequest>();
   qRegisterMetaType<studio::RunStarted>();
   qRegisterMetaType<studio::RunFinished>();
   thread_.setObjectName(QStringLiteral("training"));
   worker_->moveToThread(&thread_);
-  connect(this, &TrainingManager::requestRun, worker_.get(), &TrainingWorker::run,
+  connect(this, &RunQueue::requestRun, worker_.get(), &EngineWorker::run, Qt::QueuedConnection);
+  connect(worker_.get(), &EngineWorker::started, this, &RunQueue::onStarted, Qt::QueuedConnection);
+  connect(worker_.get(), &EngineWorker::finished, this, &RunQueue::onFinished,
           Qt::QueuedConnection);
-  connect(worker_.get(), &TrainingWorker::started, this, &TrainingManager::onStarted,
-          Qt::QueuedConnection);
-  connect(worker_.get(), &TrainingWorker::finished, this, &TrainingManager::onFinished,
-          Qt::QueuedConnection);
-  connect(worker_.get(), &TrainingWorker::loadProgress, this, &TrainingManager::onLoadProgress,
+  connect(worker_.get(), &EngineWorker::loadProgress, this, &RunQueue::onLoadProgress,
           Qt::QueuedConnection);
   drain_timer_.setInterval(33);
   drain_timer_.setTimerType(Qt::CoarseTimer);
-  connect(&drain_timer_, &QTimer::timeout, this, &TrainingManager::drain);
+  connect(&drain_timer_, &QTimer::timeout, this, &RunQueue::drain);
   thread_.start();
 }
 
-TrainingManager::~TrainingManager() {
+RunQueue::~RunQueue() {
   queue_.clear();
   if (current_) worker_->stop(current_);
   thread_.requestInterruption();
@@ -73,7 +71,7 @@ TrainingManager::~TrainingManager() {
   worker_.reset();
 }
 
-void TrainingManager::shutdown() {
+void RunQueue::shutdown() {
   queue_.clear();
   if (current_) worker_->stop(current_);
   thread_.requestInterruption();
@@ -84,8 +82,8 @@ void TrainingManager::shutdown() {
   drain();
 }
 
-int TrainingManager::start(const bilevel::TrainingConfig& config, const QString& out_dir,
-                           const QString& name) {
+int RunQueue::start(const bilevel::TrainingConfig& config, const QString& out_dir,
+                    const QString& name) {
   RunSeries series;
   series.name = name.isEmpty() ? ToQString(config.name) : name;
   series.live = true;
@@ -102,8 +100,8 @@ int TrainingManager::start(const bilevel::TrainingConfig& config, const QString&
   return id;
 }
 
-std::pair<int, int> TrainingManager::startComparison(const bilevel::TrainingConfig& config,
-                                                     const QString& out_root, const QString& name) {
+std::pair<int, int> RunQueue::startComparison(const bilevel::TrainingConfig& config,
+                                              const QString& out_root, const QString& name) {
   const bilevel::ComparisonPair pair = bilevel::PairWithMaid(config);
   const bilevel::TrainingConfig& first = pair.first;
   const bilevel::TrainingConfig& second = pair.second;
@@ -127,7 +125,7 @@ std::pair<int, int> TrainingManager::startComparison(const bilevel::TrainingConf
   return {a, b};
 }
 
-bilevel::Status TrainingManager::continueRun(int run_id, std::optional<bilevel::Budget> budget) {
+bilevel::Status RunQueue::continueRun(int run_id, std::optional<bilevel::Budget> budget) {
   const RunSeries* run = store_.find(run_id);
   if (!run) return bilevel::Status::Error("no such run");
   if (run->folder.isEmpty())
@@ -143,12 +141,12 @@ bilevel::Status TrainingManager::continueRun(int run_id, std::optional<bilevel::
   return bilevel::Status::Ok();
 }
 
-void TrainingManager::enqueue(Pending pending) {
+void RunQueue::enqueue(Pending pending) {
   queue_.push_back(std::move(pending));
   if (state_ == State::kIdle) startNext();
 }
 
-void TrainingManager::startNext() {
+void RunQueue::startNext() {
   if (queue_.empty()) {
     current_ = 0;
     drain_timer_.stop();
@@ -172,18 +170,18 @@ void TrainingManager::startNext() {
   drain_timer_.start();
 }
 
-void TrainingManager::pause() {
+void RunQueue::pause() {
   if (!current_ || state_ == State::kStopping) return;
   worker_->pause(current_);
   emit message(QStringLiteral("pausing…"));
 }
 
-void TrainingManager::resume() {
+void RunQueue::resume() {
   if (!current_) return;
   worker_->resume(current_);
 }
 
-void TrainingManager::stop() {
+void RunQueue::stop() {
   for (const Pending& p : queue_)
     store_.setStatus(p.request.run_id, QStringLiteral("not started"));
   queue_.clear();
@@ -193,22 +191,22 @@ void TrainingManager::stop() {
   setState(State::kStopping);
 }
 
-bilevel::Status TrainingManager::changeKnobs(const bilevel::LiveKnobs& knobs) {
+bilevel::Status RunQueue::changeKnobs(const bilevel::LiveKnobs& knobs) {
   if (!current_ || state_ == State::kStopping) return bilevel::Status::Error("no run is training");
   return worker_->changeKnobs(current_, knobs);
 }
 
-void TrainingManager::setPreviewTarget(bool test, int index) {
+void RunQueue::setPreviewTarget(bool test, int index) {
   worker_->setPreviewTarget(test, index);
 }
 
-void TrainingManager::setState(State state) {
+void RunQueue::setState(State state) {
   if (state_ == state) return;
   state_ = state;
   emit stateChanged(state);
 }
 
-void TrainingManager::drain() {
+void RunQueue::drain() {
   SnapshotBuffer::Batch batch = buffer_.take();
   if (batch.empty()) return;
   if (batch.run_id == current_ && started_ != current_) {
@@ -218,7 +216,7 @@ void TrainingManager::drain() {
   apply(batch);
 }
 
-void TrainingManager::apply(const SnapshotBuffer::Batch& batch) {
+void RunQueue::apply(const SnapshotBuffer::Batch& batch) {
   const int id = batch.run_id;
   store_.appendRecords(id, batch.records);
   store_.appendEvents(id, batch.events);
@@ -247,16 +245,16 @@ void TrainingManager::apply(const SnapshotBuffer::Batch& batch) {
   }
 }
 
-void TrainingManager::onLoadProgress(int run_id, int done, int total) {
+void RunQueue::onLoadProgress(int run_id, int done, int total) {
   if (run_id == current_) emit loadProgress(done, total);
 }
 
-void TrainingManager::onStarted(const RunStarted& info) {
+void RunQueue::onStarted(const RunStarted& info) {
   if (info.run_id != current_) return;
   const int id = info.run_id;
   store_.setFolder(id, info.folder);
   store_.setBackend(id, info.backend);
-  store_.setConfig(id, info.settings);
+  store_.setConfig(id, info.config);
   store_.truncate(id, info.start_iteration);
   if (info.start_iteration == 0) store_.setInitialTestPsnr(id, info.initial_test_psnr);
   store_.setStatus(id, QStringLiteral("running"));
@@ -270,7 +268,7 @@ void TrainingManager::onStarted(const RunStarted& info) {
   emit runStarted(info);
 }
 
-void TrainingManager::onFinished(const RunFinished& info) {
+void RunQueue::onFinished(const RunFinished& info) {
   drain();
   const int id = info.run_id;
   for (const SnapshotBuffer::Batch& b : held_)  // a run that ended before it started

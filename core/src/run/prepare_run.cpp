@@ -1,8 +1,8 @@
-#include "bilevel/training_session.h"
+#include "bilevel/prepared_run.h"
 
 #include "problem/image_problem_oracle.h"
 #include "problem/sharded_oracle.h"
-#include "run/session_steps.h"
+#include "run/prepare_steps.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -39,7 +39,7 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
   return Status::Ok();
 }
 
-namespace session {
+namespace prepare {
 
 #ifdef BILEVEL_HAVE_CUDA
 // The most training images one upper iteration solves: the batch of ISGD and Adam (it may be
@@ -64,27 +64,26 @@ Status Agreed(Communicator* processes, const std::function<Status()>& step) {
   return Shared(processes) ? Agree(*processes, s) : s;
 }
 
-Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
-                    TrainingSession* session) {
-  Communicator* processes = session->processes;
+Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress, PreparedRun* run) {
+  Communicator* processes = run->processes;
   Dataset dataset;
   if (Status s = Agreed(processes, [&] { return LoadDataset(config.dataset, &dataset, progress); });
       !s.ok())
     return s;
   for (const std::string& w : dataset.warnings)
-    session->warnings.push_back(w);
+    run->warnings.push_back(w);
   ProblemData problem;
   if (Status s = Agreed(processes, [&] { return MakeProblem(config.problem, dataset, &problem); });
       !s.ok())
     return s;
   if (Shared(processes)) {
     // The data-parallel engine runs on the CPU (the GPU engine is single-process for now).
-    if (session->backend.rfind("GPU", 0) == 0) {
+    if (run->backend.rfind("GPU", 0) == 0) {
       if (config.backend.device == DevicePreference::kCuda && !config.backend.allow_cpu_fallback)
         return Status::Error(
             "device \"cuda\": the GPU engine runs in one process; under mpirun the engine runs "
             "on the CPU (device auto or cpu, or allow_cpu_fallback)");
-      session->warnings.push_back("the GPU engine runs in one process; running on the CPU");
+      run->warnings.push_back("the GPU engine runs in one process; running on the CPU");
     }
     std::unique_ptr<ShardedOracle> sharded;
     if (Status s = Agreed(processes,
@@ -95,81 +94,79 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
                           });
         !s.ok())
       return s;
-    session->backend = sharded->backendName();
-    session->oracle = std::move(sharded);
-    session->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *session->oracle);
+    run->backend = sharded->backendName();
+    run->oracle = std::move(sharded);
+    run->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *run->oracle);
     return Status::Ok();
   }
 #ifdef BILEVEL_HAVE_CUDA
-  if (session->backend.rfind("GPU", 0) == 0) {
+  if (run->backend.rfind("GPU", 0) == 0) {
     // TryCreate leaves the data alone when it fails, for the CPU below.
     std::unique_ptr<CudaFoeOracle> gpu;
     const Status s = CudaFoeOracle::TryCreate(config.inner, config.regularizer, MaxBatch(config),
                                               std::move(dataset), std::move(problem), &gpu);
     if (s.ok()) {
-      session->backend = gpu->backendName();
-      session->oracle = std::move(gpu);
+      run->backend = gpu->backendName();
+      run->oracle = std::move(gpu);
     } else if (config.backend.device == DevicePreference::kCuda &&
                !config.backend.allow_cpu_fallback) {
       return Status::Error("device \"cuda\": the GPU engine could not be set up: " + s.message());
     } else {
-      session->warnings.push_back("the GPU engine could not be set up (" + s.message() +
-                                  "); running on the CPU");
-      session->backend = CpuBackendDescription();
+      run->warnings.push_back("the GPU engine could not be set up (" + s.message() +
+                              "); running on the CPU");
+      run->backend = CpuBackendDescription();
     }
   }
 #endif
-  if (!session->oracle) {
+  if (!run->oracle) {
     std::unique_ptr<ImageProblemOracle> cpu;
     if (Status s = ImageProblemOracle::Create(config.inner, config.regularizer, std::move(dataset),
                                               std::move(problem), &cpu);
         !s.ok())
       return s;
-    session->backend = CpuBackendDescription();
-    session->oracle = std::move(cpu);
+    run->backend = CpuBackendDescription();
+    run->oracle = std::move(cpu);
   }
-  session->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *session->oracle);
+  run->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *run->oracle);
   return Status::Ok();
 }
 
-}  // namespace session
+}  // namespace prepare
 
-Status PrepareSession(const TrainingConfig& config, const SessionOptions& options,
-                      TrainingSession* session) {
-  *session = TrainingSession{};
+Status PrepareRun(const TrainingConfig& config, const PrepareOptions& options, PreparedRun* run) {
+  *run = PreparedRun{};
   if (Status s = config.validate(); !s.ok()) return s;
-  session->config = config;
-  session->processes = options.processes;
+  run->config = config;
+  run->processes = options.processes;
   Communicator* processes = options.processes;
-  const bool shared = session::Shared(processes);
-  if (Status s = session::Agreed(
+  const bool shared = prepare::Shared(processes);
+  if (Status s = prepare::Agreed(
           processes,
-          [&] { return SelectBackend(config, &session->backend, &session->warnings, processes); });
+          [&] { return SelectBackend(config, &run->backend, &run->warnings, processes); });
       !s.ok())
     return s;
-  if (Status s = session::BuildProblem(config, options.progress, session); !s.ok()) return s;
+  if (Status s = prepare::BuildProblem(config, options.progress, run); !s.ok()) return s;
   // The initial test PSNR is agreed on by the oracle; the other checks are the same everywhere.
-  if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {},
-                                              options.measure_initial_test);
+  if (Status s = run->trainer->initialize(run->oracle->initialParameters(), {},
+                                          options.measure_initial_test);
       !s.ok())
     return s;
   if (!options.out_dir.empty()) {
     const bool root = !shared || processes->rank() == 0;
-    if (Status s = session::Agreed(processes,
+    if (Status s = prepare::Agreed(processes,
                                    [&] {
                                      if (!root) return Status::Ok();
-                                     session->folder = std::make_unique<RunFolder>();
+                                     run->folder = std::make_unique<RunFolder>();
                                      return CreateRunFolder(options.out_dir, config,
-                                                            session->folder.get(),
-                                                            options.overwrite);
+                                                            run->folder.get(), options.overwrite);
                                    });
         !s.ok())
       return s;
     if (root) {
-      for (const std::string& w : session->warnings)
-        session->folder->appendEvent({.kind = "warning", .message = w});
-      session->folder->appendEvent({.kind = "backend", .message = session->backend});
-      if (shared) session->folder->appendEvent(RunFolder::ProcessesEvent(processes->size()));
+      for (const std::string& w : run->warnings)
+        run->folder->appendEvent({.kind = "warning", .message = w});
+      run->folder->appendEvent({.kind = "backend", .message = run->backend});
+      if (shared) run->folder->appendEvent(RunFolder::ProcessesEvent(processes->size()));
     }
   }
   return Status::Ok();

@@ -1,4 +1,4 @@
-#include "training_worker.h"
+#include "engine_worker.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 
 #include "background_work.h"
 #include "bilevel/metrics.h"
+#include "bilevel/prepared_run.h"
 #include "bilevel/thread_pool.h"
-#include "bilevel/training_session.h"
 #include "image_conversion.h"
 #include "string_conversion.h"
 
@@ -28,33 +28,33 @@ double BudgetFraction(const bilevel::Trainer& t) {
 
 }  // namespace
 
-TrainingWorker::TrainingWorker(SnapshotBuffer& buffer, QObject* parent)
+EngineWorker::EngineWorker(SnapshotBuffer& buffer, QObject* parent)
     : QObject(parent), buffer_(buffer) {}
 
-void TrainingWorker::pause(int run_id) {
+void EngineWorker::pause(int run_id) {
   std::lock_guard lock(mutex_);
   paused_run_ = run_id;
   if (controller_ && current_run_ == run_id) controller_->pause();
 }
 
-void TrainingWorker::resume(int run_id) {
+void EngineWorker::resume(int run_id) {
   std::lock_guard lock(mutex_);
   if (paused_run_ == run_id) paused_run_ = 0;
   if (controller_ && current_run_ == run_id) controller_->resume();
 }
 
-void TrainingWorker::stop(int run_id) {
+void EngineWorker::stop(int run_id) {
   std::lock_guard lock(mutex_);
   stop_run_ = run_id;
   if (controller_ && current_run_ == run_id) controller_->stop();
 }
 
-bool TrainingWorker::stopRequested(int run_id) {
+bool EngineWorker::stopRequested(int run_id) {
   std::lock_guard lock(mutex_);
   return stop_run_ == run_id;
 }
 
-bilevel::Status TrainingWorker::changeKnobs(int run_id, const bilevel::LiveKnobs& knobs) {
+bilevel::Status EngineWorker::changeKnobs(int run_id, const bilevel::LiveKnobs& knobs) {
   std::lock_guard lock(mutex_);
   if (controller_ && current_run_ == run_id) return controller_->changeKnobs(knobs);
   pending_knobs_ = knobs;
@@ -62,13 +62,13 @@ bilevel::Status TrainingWorker::changeKnobs(int run_id, const bilevel::LiveKnobs
   return bilevel::Status::Ok();
 }
 
-void TrainingWorker::setPreviewTarget(bool test, int index) {
+void EngineWorker::setPreviewTarget(bool test, int index) {
   preview_test_ = test;
   preview_index_ = std::max(-1, index);
   preview_due_ = true;
 }
 
-void TrainingWorker::run(const TrainingRequest& request) {
+void EngineWorker::run(const RunRequest& request) {
   // Training yields to the GUI on a busy machine. The engine's CPU threads are started again from
   // this thread, so that they inherit its priority (once: they then stay).
   LowerThreadPriority(kTrainingNice);
@@ -99,7 +99,7 @@ void TrainingWorker::run(const TrainingRequest& request) {
   emit finished(result);
 }
 
-void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* result) {
+void EngineWorker::runSession(const RunRequest& request, RunFinished* result) {
   const int id = request.run_id;
   run_id_ = id;
   image_choice_.reset();
@@ -113,19 +113,19 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
     return !stopRequested(id);
   };
 
-  bilevel::TrainingSession session;
+  bilevel::PreparedRun prepared;
   bilevel::Status status;
   if (!request.resume_dir.isEmpty()) {
-    status = bilevel::ResumeSession(ToStd(request.resume_dir), progress, &session);
+    status = bilevel::ResumeRun(ToStd(request.resume_dir), progress, &prepared);
     if (status.ok() && request.budget) {
-      session.trainer->setBudget(*request.budget);
-      session.config.trainer.budget = *request.budget;
+      prepared.trainer->setBudget(*request.budget);
+      prepared.config.trainer.budget = *request.budget;
     }
   } else {
-    bilevel::SessionOptions options;
+    bilevel::PrepareOptions options;
     options.out_dir = ToStd(request.out_dir);
     options.progress = progress;
-    status = bilevel::PrepareSession(request.config, options, &session);
+    status = bilevel::PrepareRun(request.config, options, &prepared);
   }
   if (!status.ok()) {
     const bool cancelled = stopRequested(id);
@@ -134,15 +134,15 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
     return;
   }
 
-  oracle_ = session.oracle.get();
-  bilevel::Trainer& trainer = *session.trainer;
+  oracle_ = prepared.oracle.get();
+  bilevel::Trainer& trainer = *prepared.trainer;
   RunStarted info;
   info.run_id = id;
-  info.backend = ToQString(session.backend);
-  info.folder = session.folder ? ToQString(session.folder->path()) : QString();
-  for (const std::string& w : session.warnings)
+  info.backend = ToQString(prepared.backend);
+  info.folder = prepared.folder ? ToQString(prepared.folder->path()) : QString();
+  for (const std::string& w : prepared.warnings)
     info.warnings << ToQString(w);
-  info.settings = session.config;
+  info.config = prepared.config;
   info.train_images = oracle_->dataset().train.n();
   info.test_images = oracle_->dataset().test.n();
   info.start_iteration = trainer.iteration();
@@ -168,7 +168,7 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
         {id, t.iteration(), t.computations(), t.epoch(), t.wallSeconds(), BudgetFraction(t)});
     makePreview(t, false);
   };
-  bilevel::RunController controller(session, callbacks);
+  bilevel::RunController controller(prepared, callbacks);
   {
     std::lock_guard lock(mutex_);
     controller_ = &controller;
@@ -206,7 +206,7 @@ void TrainingWorker::runSession(const TrainingRequest& request, RunFinished* res
 
 // On the worker thread, between upper iterations. A preview costs one lower-level solve, so it is
 // made at most every preview_interval_ and at most about a fifth of the time.
-void TrainingWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
+void EngineWorker::makePreview(const bilevel::Trainer& trainer, bool force) {
   if (!oracle_) return;
   const auto now = std::chrono::steady_clock::now();
   if (!force && !preview_due_ && now < next_preview_) return;

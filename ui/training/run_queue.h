@@ -1,4 +1,4 @@
-// The GUI side of training: owns the worker thread and its TrainingWorker, queues runs (a
+// The GUI side of training: owns the worker thread and its EngineWorker, queues runs (a
 // comparison is two runs in a row on the same data and seed), drains the SnapshotBuffer on a
 // timer into the RunStore, and tells the window what state training is in.
 //
@@ -15,14 +15,14 @@
 #include <utility>
 
 #include "bilevel/comparison.h"
+#include "engine_worker.h"
+#include "run_request.h"
 #include "run_store.h"
 #include "snapshot_buffer.h"
-#include "training_request.h"
-#include "training_worker.h"
 
 namespace studio {
 
-class TrainingManager final : public QObject {
+class RunQueue final : public QObject {
   Q_OBJECT
 
  public:
@@ -30,8 +30,8 @@ class TrainingManager final : public QObject {
   Q_ENUM(State)
   static QString StateText(State state);
 
-  explicit TrainingManager(RunStore& store, QObject* parent = nullptr);
-  ~TrainingManager() override;  // stops the run and joins the thread
+  explicit RunQueue(RunStore& store, QObject* parent = nullptr);
+  ~RunQueue() override;  // stops the run and joins the thread
 
   // Queues a new run recorded in out_dir (empty: not recorded) and adds it to the store at once.
   int start(const bilevel::TrainingConfig& config, const QString& out_dir, const QString& name);
@@ -57,26 +57,26 @@ class TrainingManager final : public QObject {
   int currentRun() const { return current_; }
   std::shared_ptr<const PreviewSnapshot> latestPreview() const { return preview_; }
   std::optional<ProgressSnapshot> latestProgress() const { return progress_; }
-  TrainingWorker& worker() { return *worker_; }
+  EngineWorker& worker() { return *worker_; }
   void setDrainInterval(int milliseconds) { drain_timer_.setInterval(milliseconds); }
 
  public slots:
   void drain();  // takes the buffer now (the timer calls it)
 
  signals:
-  void stateChanged(studio::TrainingManager::State state);
+  void stateChanged(studio::RunQueue::State state);
   void progressChanged(const studio::ProgressSnapshot& progress);
   void previewChanged(std::shared_ptr<const studio::PreviewSnapshot> preview);
   void loadProgress(int done, int total);
   void runStarted(const studio::RunStarted& info);
   void runFinished(const studio::RunFinished& info);
-  void message(const QString& text);                        // for the status bar
-  void errorOccurred(const QString& text);                  // for a dialog
-  void requestRun(const studio::TrainingRequest& request);  // to the worker thread
+  void message(const QString& text);                   // for the status bar
+  void errorOccurred(const QString& text);             // for a dialog
+  void requestRun(const studio::RunRequest& request);  // to the worker thread
 
  private:
   struct Pending {
-    TrainingRequest request;
+    RunRequest request;
     // The comparison's second run: its budget follows from the first's cost.
     std::optional<bilevel::ComparisonPair> comparison;
   };
@@ -91,7 +91,7 @@ class TrainingManager final : public QObject {
   RunStore& store_;
   SnapshotBuffer buffer_;
   QThread thread_;
-  std::unique_ptr<TrainingWorker> worker_;
+  std::unique_ptr<EngineWorker> worker_;
   QTimer drain_timer_;
   std::deque<Pending> queue_;
   State state_ = State::kIdle;

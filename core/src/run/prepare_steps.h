@@ -1,12 +1,12 @@
-// Steps shared by PrepareSession and ResumeSession (training_session.cpp, resume_session.cpp).
+// Steps shared by PrepareRun and ResumeRun (prepare_run.cpp, resume_run.cpp).
 #pragma once
 
 #include <functional>
 
 #include "bilevel/communicator.h"
-#include "bilevel/training_session.h"
+#include "bilevel/prepared_run.h"
 
-namespace bilevel::session {
+namespace bilevel::prepare {
 
 // True for a data-parallel run (more than one process).
 bool Shared(const Communicator* processes);
@@ -15,7 +15,6 @@ bool Shared(const Communicator* processes);
 Status Agreed(Communicator* processes, const std::function<Status()>& step);
 // Loads the data and makes the measurements (every process), then builds the oracle (a
 // ShardedOracle with several processes, the GPU or the CPU engine otherwise) and the trainer.
-Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress,
-                    TrainingSession* session);
+Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress, PreparedRun* run);
 
-}  // namespace bilevel::session
+}  // namespace bilevel::prepare

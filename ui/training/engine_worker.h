@@ -1,5 +1,5 @@
 // The one object that owns the engine while it trains. It lives on its own QThread: run() is
-// called there through a queued signal, prepares the session (data, measurements, problem, run
+// called there through a queued signal, prepares the run (data, measurements, problem, run
 // folder) and executes RunController::run() on that thread until the run ends.
 //
 // Commands that must reach a running engine (pause, resume, stop, knob changes, the preview
@@ -21,16 +21,16 @@
 #include "bilevel/image_oracle.h"
 #include "bilevel/run_controller.h"
 #include "preview_maker.h"
+#include "run_request.h"
 #include "snapshot_buffer.h"
-#include "training_request.h"
 
 namespace studio {
 
-class TrainingWorker final : public QObject {
+class EngineWorker final : public QObject {
   Q_OBJECT
 
  public:
-  explicit TrainingWorker(SnapshotBuffer& buffer, QObject* parent = nullptr);
+  explicit EngineWorker(SnapshotBuffer& buffer, QObject* parent = nullptr);
 
   // Thread-safe. Each names the run it is meant for, so a command for a run that has ended (or
   // not begun) cannot touch another one. A stop or pause given before the run has started
@@ -51,7 +51,7 @@ class TrainingWorker final : public QObject {
  public slots:
   // Blocks this thread until the run ends; the result comes as started() then finished(), or
   // finished() alone when the run could not start.
-  void run(const studio::TrainingRequest& request);
+  void run(const studio::RunRequest& request);
 
  signals:
   void loadProgress(int run_id, int done, int total);
@@ -59,7 +59,7 @@ class TrainingWorker final : public QObject {
   void finished(const studio::RunFinished& info);
 
  private:
-  void runSession(const TrainingRequest& request, RunFinished* result);
+  void runSession(const RunRequest& request, RunFinished* result);
   void makePreview(const bilevel::Trainer& trainer, bool force);
   bool stopRequested(int run_id);
 

@@ -16,7 +16,7 @@
 
 namespace bilevel {
 
-struct TrainingSession {
+struct PreparedRun {
   TrainingConfig config;
   std::unique_ptr<ImageOracle> oracle;  // ImageProblemOracle on the CPU, CudaFoeOracle on the GPU
   std::unique_ptr<Trainer> trainer;
@@ -28,12 +28,12 @@ struct TrainingSession {
   Communicator* processes = nullptr;
 };
 
-struct SessionOptions {
+struct PrepareOptions {
   std::string out_dir;               // empty: nothing written
   bool overwrite = false;            // replace the contents of a non-empty out_dir
   LoadProgress progress;             // while loading images
   bool measure_initial_test = true;  // the trainer's initial test PSNR (a solve of the test set)
-  // A data-parallel run (DESIGN.md section 8): every process calls PrepareSession with the same
+  // A data-parallel run (DESIGN.md section 8): every process calls PrepareRun with the same
   // config and options; each keeps its shard of the images, rank 0 alone creates out_dir, and a
   // failure on any process fails it on all. Null or one process: an ordinary run.
   Communicator* processes = nullptr;
@@ -42,15 +42,14 @@ struct SessionOptions {
 // Validates the config, selects the backend and thread count, loads the data, makes the
 // measurements, builds the problem and the trainer at the initial parameters, and creates the
 // run folder (config.json) when out_dir is given.
-Status PrepareSession(const TrainingConfig& config, const SessionOptions& options,
-                      TrainingSession* session);
+Status PrepareRun(const TrainingConfig& config, const PrepareOptions& options, PreparedRun* run);
 
 // Opens a run folder, rebuilds its problem from config.json (the same data and seeds) and
 // restores the trainer from checkpoint.npz; the log is cut back to the checkpoint's iteration.
 // With several processes, every one calls it: rank 0 reads the folder and sends the config and
 // the checkpoint to the others (a checkpoint resumes under any number of processes).
-Status ResumeSession(const std::string& dir, const LoadProgress& progress, TrainingSession* session,
-                     Communicator* processes = nullptr);
+Status ResumeRun(const std::string& dir, const LoadProgress& progress, PreparedRun* run,
+                 Communicator* processes = nullptr);
 
 // Selects the backend for a device preference: "cuda" takes the GPU engine when the build has it
 // and a device is present (without one: the CPU with a warning when allow_cpu_fallback is set,

@@ -1,8 +1,8 @@
-// ResumeSession: a run folder's problem rebuilt from its config.json and its trainer restored from
+// ResumeRun: a run folder's problem rebuilt from its config.json and its trainer restored from
 // checkpoint.npz, by one process or by every process of a data-parallel run.
 #include "bilevel/config_json.h"
-#include "bilevel/training_session.h"
-#include "run/session_steps.h"
+#include "bilevel/prepared_run.h"
+#include "run/prepare_steps.h"
 
 namespace bilevel {
 namespace {
@@ -23,11 +23,11 @@ Status CheckpointKnobs(const NpyArrays& arrays, LiveKnobs* knobs) {
 
 }  // namespace
 
-Status ResumeSession(const std::string& dir, const LoadProgress& progress, TrainingSession* session,
-                     Communicator* processes) {
-  *session = TrainingSession{};
-  session->processes = processes;
-  const bool shared = session::Shared(processes);
+Status ResumeRun(const std::string& dir, const LoadProgress& progress, PreparedRun* run,
+                 Communicator* processes) {
+  *run = PreparedRun{};
+  run->processes = processes;
+  const bool shared = prepare::Shared(processes);
   const bool root = !shared || processes->rank() == 0;
 
   // Rank 0 reads the folder: its config and checkpoint. The others get the checkpoint without its
@@ -36,11 +36,11 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
   TrainingConfig config;
   std::string config_json, checkpoint;
   NpyArrays arrays;
-  if (Status s = session::Agreed(
+  if (Status s = prepare::Agreed(
           processes,
           [&] {
             if (!root) return Status::Ok();
-            if (Status s = OpenRunFolder(dir, folder.get(), &config, &session->warnings); !s.ok())
+            if (Status s = OpenRunFolder(dir, folder.get(), &config, &run->warnings); !s.ok())
               return s;
             if (!folder->hasCheckpoint())
               return Status::Error("the run folder " + dir + " has no checkpoint to resume from");
@@ -62,7 +62,7 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
   if (shared) {
     // The others take rank 0's config (their copy of the folder, if any, is not read).
     config_json = FromRoot(*processes, config_json);
-    if (Status s = session::Agreed(processes,
+    if (Status s = prepare::Agreed(processes,
                                    [&] {
                                      if (root) return Status::Ok();
                                      std::vector<std::string> ignored;
@@ -71,17 +71,17 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
         !s.ok())
       return s;
   }
-  session->config = config;
-  if (Status s = session::Agreed(
+  run->config = config;
+  if (Status s = prepare::Agreed(
           processes,
-          [&] { return SelectBackend(config, &session->backend, &session->warnings, processes); });
+          [&] { return SelectBackend(config, &run->backend, &run->warnings, processes); });
       !s.ok())
     return s;
-  if (Status s = session::BuildProblem(config, progress, session); !s.ok()) return s;
+  if (Status s = prepare::BuildProblem(config, progress, run); !s.ok()) return s;
 
   if (shared) {
     checkpoint = FromRoot(*processes, checkpoint);
-    if (Status s = session::Agreed(processes,
+    if (Status s = prepare::Agreed(processes,
                                    [&] {
                                      if (root) return Status::Ok();
                                      if (Status s = DecodeNpz(checkpoint, &arrays); !s.ok())
@@ -94,30 +94,29 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
     checkpoint.clear();
   }
   // initialize() sets up the optimiser's shapes; restore() then overwrites the whole state.
-  if (Status s = session->trainer->initialize(session->oracle->initialParameters(), {}, false);
-      !s.ok())
+  if (Status s = run->trainer->initialize(run->oracle->initialParameters(), {}, false); !s.ok())
     return s;
   LiveKnobs knobs;
-  if (Status s = session::Agreed(processes,
+  if (Status s = prepare::Agreed(processes,
                                  [&] {
                                    if (Status s = CheckpointKnobs(arrays, &knobs); !s.ok())
                                      return s;
-                                   return session->trainer->restore(arrays);
+                                   return run->trainer->restore(arrays);
                                  });
       !s.ok())
     return Status::Error("cannot resume " + dir + ": " + s.message());
   // The knobs as the run left them; the budget of config.json, which may be larger.
-  session->trainer->setKnobs(knobs);
-  session->config.knobs = knobs;
-  session->trainer->setBudget(config.trainer.budget);
-  if (Status s = session::Agreed(
+  run->trainer->setKnobs(knobs);
+  run->config.knobs = knobs;
+  run->trainer->setBudget(config.trainer.budget);
+  if (Status s = prepare::Agreed(
           processes,
-          [&] { return root ? folder->truncateLog(session->trainer->iteration()) : Status::Ok(); });
+          [&] { return root ? folder->truncateLog(run->trainer->iteration()) : Status::Ok(); });
       !s.ok())
     return s;
   if (!root) return Status::Ok();
-  const long iteration = session->trainer->iteration();
-  folder->appendEvent({.iteration = iteration, .kind = "backend", .message = session->backend});
+  const long iteration = run->trainer->iteration();
+  folder->appendEvent({.iteration = iteration, .kind = "backend", .message = run->backend});
   // The number of processes, when it is several or when it was several before.
   std::vector<RunEvent> events;
   const int before = RunFolder::ReadEvents(folder->file(RunFolder::kEventsFile), &events).ok()
@@ -129,7 +128,7 @@ Status ResumeSession(const std::string& dir, const LoadProgress& progress, Train
     e.iteration = iteration;
     folder->appendEvent(e);
   }
-  session->folder = std::move(folder);
+  run->folder = std::move(folder);
   return Status::Ok();
 }
 

@@ -1,4 +1,4 @@
-// What the GUI asks the training worker to do, and what it hears back at the start and the end
+// What the GUI asks the EngineWorker to do, and what it hears back at the start and the end
 // of a run (the per-iteration data goes through SnapshotBuffer instead).
 #pragma once
 
@@ -13,7 +13,7 @@
 
 namespace studio {
 
-struct TrainingRequest {
+struct RunRequest {
   int run_id = 0;
   bilevel::TrainingConfig config;         // a new run (ignored when resume_dir is set)
   QString out_dir;                        // the new run's folder; empty: nothing written
@@ -26,7 +26,7 @@ struct RunStarted {
   QString backend;  // where the engine runs
   QString folder;   // the run folder ("" when not recorded)
   QStringList warnings;
-  bilevel::TrainingConfig settings;  // the run's configuration
+  bilevel::TrainingConfig config;  // the run's configuration (its knobs and budget as it starts)
   int train_images = 0, test_images = 0;
   long start_iteration = 0;  // > 0 for a continued run
   double initial_test_psnr = std::numeric_limits<double>::quiet_NaN();
@@ -46,6 +46,6 @@ struct RunFinished {
 
 }  // namespace studio
 
-Q_DECLARE_METATYPE(studio::TrainingRequest)
+Q_DECLARE_METATYPE(studio::RunRequest)
 Q_DECLARE_METATYPE(studio::RunStarted)
 Q_DECLARE_METATYPE(studio::RunFinished)
