@@ -102,7 +102,7 @@ class BackendSelectionTest : public QObject {
   }
 
   // A whole prepared: the oracle and prepared.backend agree on where the engine runs.
-  void sessionReportsItsBackend_data() {
+  void preparedRunReportsItsBackend_data() {
     QTest::addColumn<int>("device");
     QTest::addColumn<bool>("fallback");
     QTest::newRow("cpu") << int(DevicePreference::kCpu) << false;
@@ -110,7 +110,7 @@ class BackendSelectionTest : public QObject {
     QTest::newRow("cuda with fallback") << int(DevicePreference::kCuda) << true;
     QTest::newRow("cuda without fallback") << int(DevicePreference::kCuda) << false;
   }
-  void sessionReportsItsBackend() {
+  void preparedRunReportsItsBackend() {
     QFETCH(int, device);
     QFETCH(bool, fallback);
     const auto preference = DevicePreference(device);

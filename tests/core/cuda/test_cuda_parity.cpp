@@ -13,9 +13,9 @@
 
 #include "base/batch_ops.h"
 #include "cuda/cuda_foe.h"
+#include "cuda_test_support.h"
 #include "data/synthetic.h"
 #include "regularizers/foe.h"
-#include "test_support.h"
 
 using namespace bilevel;
 

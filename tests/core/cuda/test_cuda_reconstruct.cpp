@@ -10,10 +10,10 @@
 #include <cmath>
 #include <random>
 
-#include "../test_support.h"
 #include "bilevel/backend_info.h"
 #include "bilevel/reconstruct.h"
 #include "regularizers/foe.h"
+#include "test_support.h"
 
 using namespace bilevel;
 using namespace bilevel::test;

@@ -43,11 +43,11 @@
 #include "cuda/cuda_foe.h"
 #include "cuda/cuda_oracle.h"
 #include "cuda/cuda_solvers.h"
+#include "cuda_test_support.h"
 #include "data/synthetic.h"
 #include "problem/image_problem_oracle.h"
 #include "problem/lower_level.h"
 #include "regularizers/foe.h"
-#include "test_support.h"
 
 using namespace bilevel;
 

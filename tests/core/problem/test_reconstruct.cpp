@@ -1,7 +1,7 @@
 // Reconstruct (bilevel/reconstruct.h): the one reconstruction the CLI's apply, the Apply dialog
 // and the previews share. It denoises and inpaints with every built-in regularizer, reports its
 // solver steps, stops when cancelled, says where it ran, and rejects bad input with a message.
-// The GPU path is compared with the CPU in tests/cuda/test_cuda_reconstruct.cpp.
+// The GPU path is compared with the CPU in tests/core/cuda/test_cuda_reconstruct.cpp.
 #include <QTest>
 
 #include <random>

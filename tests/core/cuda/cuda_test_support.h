@@ -1,5 +1,5 @@
 // Helpers of the CUDA parity suites: relative errors in long double that fail on non-finite
-// values (bilevel_add_test lists a test_support.h beside each suite's sources).
+// values.
 #pragma once
 
 #include <cmath>
