@@ -18,14 +18,6 @@ enum class Boundary { kReflect101, kZero };
 const char* ToString(Boundary boundary);
 std::optional<Boundary> BoundaryFromString(std::string_view text);
 
-// Index of the source pixel that padded index `i` (in [-r, n+r)) reads, or -1 for a zero pixel.
-// Reflect101 requires r <= n - 1.
-inline int SourceIndex(int i, int n, Boundary boundary) {
-  if (i >= 0 && i < n) return i;
-  if (boundary == Boundary::kZero) return -1;
-  return i < 0 ? -i : 2 * n - 2 - i;
-}
-
 // dst (channels x (h+2r) x (w+2r)) = P src (channels x h x w).
 template <typename T>
 void Pad(const T* src, int channels, int h, int w, int r, Boundary boundary, T* dst);

@@ -27,8 +27,9 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "backend/kernels/boundary_index.h"
+#include "backend/kernels/pointwise_maps.h"
 #include "foe_kernels.cuh"
-#include "regularizers/foe_maps.h"
 
 namespace bilevel::cuda {
 namespace foe_detail {
@@ -46,13 +47,10 @@ __host__ __device__ inline int RoundUp4(int v) {
   return (v + 3) & ~3;
 }
 
-// Source index of padded index i (unpadded coordinates, i in [-r, n + r)); -1 reads zero.
-// Indices outside that range (tile overhang past the image) also read zero.
+// Source index of padded index i (unpadded coordinates); -1 reads zero, also for a tile's
+// overhang past the image.
 __device__ __forceinline__ int Src(int i, int n, bool reflect) {
-  if (i >= 0 && i < n) return i;
-  if (!reflect) return -1;
-  const int j = i < 0 ? -i : 2 * n - 2 - i;
-  return (j >= 0 && j < n) ? j : -1;
+  return kernels::SourceIndex(i, n, reflect);
 }
 
 __device__ __forceinline__ float MapValue(FoeMap map, float z, float sj, float nu, float diag) {

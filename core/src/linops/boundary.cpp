@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "backend/kernels/boundary_index.h"
+
 namespace bilevel {
+
+using kernels::SourceIndex;
 
 const char* ToString(Boundary boundary) {
   switch (boundary) {

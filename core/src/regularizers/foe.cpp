@@ -9,7 +9,7 @@
 #include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 #include "linops/correlation.h"
-#include "regularizers/foe_maps.h"
+#include "backend/kernels/pointwise_maps.h"
 
 namespace bilevel {
 

@@ -5,8 +5,9 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
+
+#include "backend/kernels/pointwise_maps.h"
 
 namespace bilevel {
 
@@ -32,18 +33,8 @@ class LinearSpline {
     zero_ = Integral(T(0));
   }
 
-  T value(T t) const {
-    int m;
-    T frac;
-    if (!Locate(t, &m, &frac)) return t < T(0) ? values_.front() : values_.back();
-    return values_[m] + frac * (values_[m + 1] - values_[m]);
-  }
-  T slope(T t) const {
-    int m;
-    T frac;
-    if (!Locate(t, &m, &frac)) return T(0);
-    return (values_[m + 1] - values_[m]) / step_;
-  }
+  T value(T t) const { return spline::Value(values_.data(), knots_, range_, step_, t); }
+  T slope(T t) const { return spline::Slope(values_.data(), knots_, range_, step_, t); }
   // psi(t) = int_0^t sigma.
   double integral(T t) const { return Integral(t) - zero_; }
   // grad[m] += w * d sigma(t) / d c_m (at most two knots).
@@ -65,25 +56,12 @@ class LinearSpline {
   }
 
  private:
-  // The segment [t_m, t_m+1) holding t and the position in it; false outside [-T, T).
   bool Locate(T t, int* m, T* frac) const {
-    const T s = (t + range_) / step_;
-    if (!(s >= T(0)) || s >= T(knots_ - 1)) return false;
-    *m = std::min(int(s), knots_ - 2);
-    *frac = s - T(*m);
-    return true;
+    return spline::Locate(t, knots_, range_, step_, m, frac);
   }
   // int_{-T}^t sigma.
   double Integral(T t) const {
-    int m;
-    T frac;
-    if (Locate(t, &m, &frac)) {
-      const double f = double(frac);
-      return integral_[m] + double(step_) * (f * double(values_[m]) +
-                                             0.5 * f * f * double(values_[m + 1] - values_[m]));
-    }
-    if (t < T(0)) return double(values_.front()) * double(t + range_);
-    return integral_.back() + double(values_.back()) * double(t - range_);
+    return spline::IntegralFromStart(values_.data(), integral_.data(), knots_, range_, step_, t);
   }
 
   int knots_;

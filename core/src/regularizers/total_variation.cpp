@@ -14,6 +14,7 @@
 // and grad_x^2 R <= sum_c exp(w_c) / nu D^T D, the curvature bound.
 #include <cmath>
 
+#include "backend/kernels/pointwise_maps.h"
 #include "bilevel/thread_pool.h"
 #include "regularizers/builtin_types.h"
 
@@ -113,7 +114,7 @@ class TotalVariation final : public Regularizer<T> {
           for (int px = 0; px < w; ++px) {
             T dh, dv;
             Differences(x.channel(i, c), h, w, y, px, &dh, &dv);
-            sum += double(std::sqrt(dh * dh + dv * dv + nu_ * nu_) - nu_);
+            sum += double(tv::Value(dh, dv, nu_));
           }
         total += double(weights_[c]) * sum;
       }
@@ -133,9 +134,7 @@ class TotalVariation final : public Regularizer<T> {
             h, w, weights_[c],
             [&](int y, int px, T* uh, T* uv) {
               Differences(p, h, w, y, px, uh, uv);
-              const T r = std::sqrt(*uh * *uh + *uv * *uv + nu_ * nu_);
-              *uh /= r;
-              *uv /= r;
+              tv::GradientMap(nu_, uh, uv);
             },
             out);
       }
@@ -158,10 +157,7 @@ class TotalVariation final : public Regularizer<T> {
               T gh, gv;
               Differences(p, h, w, y, px, &gh, &gv);
               Differences(q, h, w, y, px, uh, uv);
-              const T r = std::sqrt(gh * gh + gv * gv + nu_ * nu_);
-              const T dot = (gh * *uh + gv * *uv) / (r * r * r);
-              *uh = *uh / r - gh * dot;
-              *uv = *uv / r - gv * dot;
+              tv::HessianMap(gh, gv, nu_, uh, uv);
             },
             o);
       }
@@ -209,10 +205,7 @@ class TotalVariation final : public Regularizer<T> {
             T gh, gv, qh, qv;
             Differences(x.channel(i, c), h, w, y, px, &gh, &gv);
             Differences(q.channel(i, c), h, w, y, px, &qh, &qv);
-            const double r = std::sqrt(double(gh) * gh + double(gv) * gv + nu2);
-            const double dot = double(gh) * qh + double(gv) * qv;
-            first += dot / r;
-            smooth -= dot * nu2 / (r * r * r);
+            tv::MixedTerms(gh, gv, qh, qv, nu2, &first, &smooth);
           }
         part[c] = double(weights_[c]) * first;
         part[channels_] += double(weights_[c]) * smooth;

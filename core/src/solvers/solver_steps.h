@@ -4,13 +4,7 @@
 // host and the device; the CPU tests cover them through the solvers.
 #pragma once
 
-#include <cmath>
-
-#if defined(__CUDACC__)
-#define BILEVEL_HOST_DEVICE __host__ __device__
-#else
-#define BILEVEL_HOST_DEVICE
-#endif
+#include "backend/host_device.h"
 
 namespace bilevel::steps {
 
@@ -24,27 +18,14 @@ enum class Verdict : int {
   kStalled = 5
 };
 
-BILEVEL_HOST_DEVICE inline bool Finite(double v) {
-#ifdef __CUDA_ARCH__
-  return isfinite(v);
-#else
-  return std::isfinite(v);
-#endif
-}
-
-BILEVEL_HOST_DEVICE inline double Sqrt(double v) {
-#ifdef __CUDA_ARCH__
-  return sqrt(v);
-#else
-  return std::sqrt(v);
-#endif
-}
+using hd::Finite;
+using hd::Sqrt;
 
 // The stopping rule's tolerance for images of `size` values when it is stated for images of
 // `reference` values: tolerance * sqrt(size / reference), so that the root mean square of the
 // residual per value is held to the same bound at any size; the tolerance itself when reference
 // is 0 (an absolute norm). Every image of a batch has the same size.
-BILEVEL_HOST_DEVICE inline double ScaledTolerance(double tolerance, double size, double reference) {
+BILEVEL_HD inline double ScaledTolerance(double tolerance, double size, double reference) {
   return reference > 0.0 && size > 0.0 ? tolerance * Sqrt(size / reference) : tolerance;
 }
 
@@ -58,8 +39,8 @@ constexpr int kStallWindow = 100;
 constexpr double kStallProgress = 0.01;
 constexpr double kStallFloor = 64.0;
 
-BILEVEL_HOST_DEVICE inline bool FistaStalled(double norm, double precision, double lipschitz,
-                                             double y_norm, double* best, int* since) {
+BILEVEL_HD inline bool FistaStalled(double norm, double precision, double lipschitz, double y_norm,
+                                    double* best, int* since) {
   if (norm < (1.0 - kStallProgress) * *best) {
     *best = norm;
     *since = 0;
@@ -71,8 +52,8 @@ BILEVEL_HOST_DEVICE inline bool FistaStalled(double norm, double precision, doub
 
 // FISTA, after the gradient at y: `norm` is its norm, `iterations` counts this iteration,
 // `stalled` the stall test's answer.
-BILEVEL_HOST_DEVICE inline Verdict FistaVerdict(double norm, double tolerance, int iterations,
-                                                int max_iterations, bool stalled) {
+BILEVEL_HD inline Verdict FistaVerdict(double norm, double tolerance, int iterations,
+                                       int max_iterations, bool stalled) {
   if (!Finite(norm)) return Verdict::kNonFinite;
   if (norm <= tolerance) return Verdict::kConverged;
   if (stalled) return Verdict::kStalled;
@@ -92,9 +73,8 @@ BILEVEL_HOST_DEVICE inline Verdict FistaVerdict(double norm, double tolerance, i
 constexpr double kLipschitzGrowth = 1.5;
 constexpr double kSecantFloor = 1024.0;
 
-BILEVEL_HOST_DEVICE inline double FistaSafeLipschitz(double dg, double dy, double y_norm,
-                                                     double precision, double lipschitz,
-                                                     double safety) {
+BILEVEL_HD inline double FistaSafeLipschitz(double dg, double dy, double y_norm, double precision,
+                                            double lipschitz, double safety) {
   if (!(dy > kSecantFloor * precision * y_norm) || !Finite(dg)) return lipschitz;
   if (!(dg > lipschitz * dy)) return lipschitz;
   const double secant = safety * dg / dy, grown = kLipschitzGrowth * lipschitz;
@@ -103,8 +83,7 @@ BILEVEL_HOST_DEVICE inline double FistaSafeLipschitz(double dg, double dy, doubl
 
 // The fixed momentum (sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)) of FISTA for a curvature in
 // [mu, L], or -1 (the t-sequence) when it is not enabled or mu is not in (0, L).
-BILEVEL_HOST_DEVICE inline double StronglyConvexMomentum(bool enabled, double lipschitz,
-                                                         double mu) {
+BILEVEL_HD inline double StronglyConvexMomentum(bool enabled, double lipschitz, double mu) {
   if (!(enabled && mu > 0.0 && mu < lipschitz)) return -1.0;
   return (Sqrt(lipschitz) - Sqrt(mu)) / (Sqrt(lipschitz) + Sqrt(mu));
 }
@@ -112,7 +91,7 @@ BILEVEL_HOST_DEVICE inline double StronglyConvexMomentum(bool enabled, double li
 // The extrapolation weight of the next FISTA step: 0 after an adaptive restart (which resets
 // t to 1), the fixed momentum when there is one (>= 0), else (t - 1) / t_next of the t-sequence,
 // advancing *t to t_next = (1 + sqrt(1 + 4 t^2)) / 2.
-BILEVEL_HOST_DEVICE inline double FistaExtrapolation(bool restart, double momentum, double* t) {
+BILEVEL_HD inline double FistaExtrapolation(bool restart, double momentum, double* t) {
   if (restart) {
     *t = 1.0;
     return 0.0;
@@ -125,8 +104,8 @@ BILEVEL_HOST_DEVICE inline double FistaExtrapolation(bool restart, double moment
 }
 
 // CG at the head of an iteration: rr = ||r||^2 (the residual is sqrt(rr)), `iterations` done.
-BILEVEL_HOST_DEVICE inline Verdict CgVerdict(double rr, double tolerance, int iterations,
-                                             int max_iterations) {
+BILEVEL_HD inline Verdict CgVerdict(double rr, double tolerance, int iterations,
+                                    int max_iterations) {
   if (!Finite(rr)) return Verdict::kNonFinite;
   if (Sqrt(rr) <= tolerance) return Verdict::kConverged;
   if (iterations >= max_iterations) return Verdict::kLimit;
@@ -134,7 +113,7 @@ BILEVEL_HOST_DEVICE inline Verdict CgVerdict(double rr, double tolerance, int it
 }
 
 // CG's step length along p, alpha = rr / p^T H p, or why there is none.
-BILEVEL_HOST_DEVICE inline Verdict CgStep(double rr, double p_hp, double* alpha) {
+BILEVEL_HD inline Verdict CgStep(double rr, double p_hp, double* alpha) {
   if (!Finite(p_hp)) return Verdict::kNonFinite;
   if (p_hp <= 0.0) return Verdict::kIndefinite;
   *alpha = rr / p_hp;
@@ -142,7 +121,7 @@ BILEVEL_HOST_DEVICE inline Verdict CgStep(double rr, double p_hp, double* alpha)
 }
 
 // CG's next direction weight, beta = rr_new / rr.
-BILEVEL_HOST_DEVICE inline double CgBeta(double rr_new, double rr) {
+BILEVEL_HD inline double CgBeta(double rr_new, double rr) {
   return rr_new / rr;
 }
 

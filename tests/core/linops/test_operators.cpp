@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "backend/kernels/boundary_index.h"
 #include "bilevel/forward_operator.h"
 #include "test_support.h"
 
@@ -43,8 +44,8 @@ std::vector<double> NaiveBlur(const T* in, int c, int h, int w, const std::vecto
         double s = 0.0;
         for (int u = 0; u < size; ++u)
           for (int v = 0; v < size; ++v) {
-            const int sy = SourceIndex(y + u - r, h, boundary);
-            const int sx = SourceIndex(x + v - r, w, boundary);
+            const int sy = kernels::SourceIndex(y + u - r, h, boundary);
+            const int sx = kernels::SourceIndex(x + v - r, w, boundary);
             if (sy < 0 || sx < 0) continue;
             s += double(kernel[std::size_t(u) * size + v]) *
                  double(in[(std::size_t(ch) * h + sy) * w + sx]);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "backend/kernels/boundary_index.h"
 #include "bilevel/boundary.h"
 #include "linops/correlation.h"
 #include "test_support.h"
@@ -24,8 +25,8 @@ std::vector<double> NaivePad(const std::vector<double>& src, int channels, int h
   for (int c = 0; c < channels; ++c)
     for (int y = 0; y < ph; ++y)
       for (int x = 0; x < pw; ++x) {
-        const int sy = SourceIndex(y - r, h, boundary);
-        const int sx = SourceIndex(x - r, w, boundary);
+        const int sy = kernels::SourceIndex(y - r, h, boundary);
+        const int sx = kernels::SourceIndex(x - r, w, boundary);
         out[(std::size_t(c) * ph + y) * pw + x] =
             (sy < 0 || sx < 0) ? 0.0 : src[(std::size_t(c) * h + sy) * w + sx];
       }
@@ -90,14 +91,14 @@ class PaddingCorrelationTest : public QObject {
  private slots:
   void sourceIndexRules() {
     // Reflect101 mirrors about the edge pixel without repeating it: ... 2 1 | 0 1 2 3 4 | 3 2 ...
-    QCOMPARE(SourceIndex(-1, 5, Boundary::kReflect101), 1);
-    QCOMPARE(SourceIndex(-2, 5, Boundary::kReflect101), 2);
-    QCOMPARE(SourceIndex(5, 5, Boundary::kReflect101), 3);
-    QCOMPARE(SourceIndex(6, 5, Boundary::kReflect101), 2);
-    QCOMPARE(SourceIndex(3, 5, Boundary::kReflect101), 3);
-    QCOMPARE(SourceIndex(-1, 5, Boundary::kZero), -1);
-    QCOMPARE(SourceIndex(5, 5, Boundary::kZero), -1);
-    QCOMPARE(SourceIndex(4, 5, Boundary::kZero), 4);
+    QCOMPARE(kernels::SourceIndex(-1, 5, Boundary::kReflect101), 1);
+    QCOMPARE(kernels::SourceIndex(-2, 5, Boundary::kReflect101), 2);
+    QCOMPARE(kernels::SourceIndex(5, 5, Boundary::kReflect101), 3);
+    QCOMPARE(kernels::SourceIndex(6, 5, Boundary::kReflect101), 2);
+    QCOMPARE(kernels::SourceIndex(3, 5, Boundary::kReflect101), 3);
+    QCOMPARE(kernels::SourceIndex(-1, 5, Boundary::kZero), -1);
+    QCOMPARE(kernels::SourceIndex(5, 5, Boundary::kZero), -1);
+    QCOMPARE(kernels::SourceIndex(4, 5, Boundary::kZero), 4);
   }
 
   void boundaryStrings() {

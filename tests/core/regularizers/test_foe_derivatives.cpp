@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "backend/kernels/boundary_index.h"
 #include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 #include "regularizers/foe.h"
@@ -46,8 +47,8 @@ Batch<double> NaiveResponses(const FoeConfig& config, const Vector<double>& thet
           for (int c = 0; c < C; ++c)
             for (int u = 0; u < k; ++u)
               for (int v = 0; v < k; ++v) {
-                const int sy = SourceIndex(y + u - r, h, config.boundary);
-                const int sx = SourceIndex(xx + v - r, w, config.boundary);
+                const int sy = kernels::SourceIndex(y + u - r, h, config.boundary);
+                const int sx = kernels::SourceIndex(xx + v - r, w, config.boundary);
                 if (sy < 0 || sx < 0) continue;
                 s += theta(layout.kernel(j) + (c * k + u) * k + v) * x.at(i, c, sy, sx);
               }
