@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The one prepared check of the CUDA backend on a machine with a GPU, in two halves.
+#
+#   tools/device-check.sh pack [BUILD_DIR]
+#       Here (the build machine): builds the CUDA targets in BUILD_DIR (default: build, configured
+#       with the CUDA toolkit found) and packs them with ../shared/device/bundle.sh into
+#       .devbundle/, which travels with the working tree.
+#
+#   tools/device-check.sh run [REPORT]
+#       On the GPU machine, from the project root: runs every GPU suite, the backends the CLI
+#       reports, `bilevel-cli bench --device cuda` for every regularizer at 96 and 256 pixels
+#       (B = 32), and the quick preset on the GPU. Each step is time-limited and its exit code
+#       recorded; nothing stops the report. The whole check stays within DEVICE_CHECK_SECONDS
+#       (default 540, under one device call); steps it had no time for are listed as not run.
+#       REPORT defaults to $OUT/device-check.md, else device-check.md. Exit code: 0 when every
+#       step passed, 1 otherwise.
+#
+# A device run reads: run(command="bash tools/device-check.sh run", carry=[".devbundle"]).
+# docs/BENCHMARKS.md keeps the reports.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+suites=(test_cuda_bodies test_cuda_parity test_cuda_engine test_cuda_reconstruct test_backend_selection test_resume)
+regularizers=(field_of_experts total_variation convex_ridge input_convex)
+
+pack() {
+  local build=${1:-build}
+  set -e
+  [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DBILEVEL_WITH_CUDA=ON
+  cmake --build "$build" --target "${suites[@]}" bilevel-cli || {
+    echo "device-check: building the GPU suites in $build failed (a CUDA build needs" \
+      "-DBILEVEL_WITH_CUDA=ON and nvcc)" >&2
+    exit 2
+  }
+  local exes=(app/bilevel-cli)
+  local s
+  for s in "${suites[@]}"; do
+    exes+=("$(cd "$build" && find tests -type f -name "$s" -perm -u+x | head -1)")
+  done
+  ../shared/device/bundle.sh "${exes[@]/#/$build/}"
+}
+
+run_step() {  # run_step SECONDS TITLE COMMAND...
+  local limit=$1 title=$2
+  shift 2
+  local left=$((deadline - $(date +%s)))
+  if [ $left -lt 10 ]; then
+    failed=$((failed + 1))
+    printf '## %s\n\nnot run: the check ran out of its %d s\n\n' "$title" "$budget" >>"$report"
+    printf '%-60s not run (out of time)\n' "$title"
+    return
+  fi
+  [ $left -lt "$limit" ] && limit=$left
+  local log start rc ms
+  log=$(mktemp)
+  start=$(date +%s%N)
+  timeout "$limit" "$@" >"$log" 2>&1
+  rc=$?
+  ms=$((($(date +%s%N) - start) / 1000000))
+  [ $rc -eq 0 ] || failed=$((failed + 1))
+  {
+    printf '## %s\n\n`%s` -> exit %d in %d.%01d s%s\n\n```\n' "$title" "$*" $rc $((ms / 1000)) \
+      $((ms % 1000 / 100)) \
+      "$([ $rc -eq 124 ] && echo ' (time limit)')"
+    tail -n 40 "$log"
+    printf '```\n\n'
+  } >>"$report"
+  printf '%-60s exit %d\n' "$title" $rc
+  rm -f "$log"
+}
+
+run_all() {
+  report=${1:-${OUT:+$OUT/}device-check.md}
+  failed=0
+  budget=${DEVICE_CHECK_SECONDS:-540}
+  deadline=$(($(date +%s) + budget))
+  [ -x .devbundle/run.sh ] || { echo "device-check: no .devbundle/ (run 'pack' first)" >&2; exit 2; }
+  local exe="bash .devbundle/run.sh"
+  {
+    echo "# Device check, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo '```'
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | head -3
+    echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo '```'
+    echo
+  } >"$report"
+  run_step 60 "Backends" $exe bilevel-cli --version
+  local s
+  for s in "${suites[@]}"; do
+    run_step 150 "Suite $s" $exe "$s"
+  done
+  local r size
+  for r in "${regularizers[@]}"; do
+    for size in 96 256; do
+      run_step 60 "bench --device cuda --regularizer $r --size $size --batch 32" \
+        $exe bilevel-cli bench --device cuda --regularizer "$r" --size "$size" --batch 32
+    done
+  done
+  run_step 150 "train --preset quick --device cuda" \
+    $exe bilevel-cli train --preset quick --device cuda --out "${TMPDIR:-/tmp}/device-check-quick" \
+    --overwrite
+  echo "$failed step(s) failed" | tee -a "$report"
+  [ $failed -eq 0 ]
+}
+
+case ${1:-} in
+  pack) shift && pack "$@" ;;
+  run) shift && run_all "$@" ;;
+  *) sed -n '2,19p' "$0" && exit 2 ;;
+esac
