@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   qt6-base-dev qt6-base-dev-tools libgl-dev
   libeigen3-dev nlohmann-json3-dev python3-numpy
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-photo-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-photo-dev libpng-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
   qt6-svg-dev qt6-qpa-plugins
   dpkg-dev appstream desktop-file-utils xvfb xauth

@@ -37,6 +37,7 @@ void PrintVersion() {
   const bilevel::CudaDeviceInfo cuda = bilevel::QueryCudaDevice();
   std::printf("bilevel-cli %s\n%s\n", BILEVEL_VERSION, bilevel::CpuBackendDescription().c_str());
   std::printf("MPI: %s\n", bilevel::HaveMpi() ? "yes (mpirun -np N bilevel-cli train ...)" : "no");
+  std::printf("Image files: %s\n", bilevel::ImageCodecs());
   if (cuda.available)
     std::printf("GPU: %s (%s)\n", cuda.name.c_str(), cuda.message.c_str());
   else

@@ -109,6 +109,9 @@ Status ReadImage(const std::string& path, ColorMode color, Batch<float>* image);
 // Writes image i of a batch (1 or 3 channels, clamped to [0, 1]) as an 8-bit PNG/JPEG/BMP/TIFF,
 // chosen by the file extension.
 Status WriteImage(const std::string& path, const Batch<float>& images, int i = 0);
+// The image codecs of this build, in words: "OpenCV imgcodecs", or "PNG only (libpng)" for a
+// build configured with BILEVEL_IMAGE_CODECS=png.
+const char* ImageCodecs();
 
 // The names of the embedded default images, and their encoded bytes.
 std::vector<std::string> EmbeddedImageNames();

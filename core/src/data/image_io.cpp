@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "bilevel/dataset.h"
+#include "data/image_codec.h"
 #include "image_decode.h"
 
 namespace bilevel {
@@ -69,12 +69,10 @@ Status ReadFileBytes(const std::string& path, std::vector<unsigned char>* bytes)
 Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image) {
   if (bytes.empty()) return Status::Error("the file is empty (0 bytes)");
   try {
-    // ANYDEPTH keeps 16-bit and float data; ANYCOLOR gives 1 channel for grey and 3 (BGR, alpha
-    // dropped) for everything else, and unlike IMREAD_UNCHANGED applies the EXIF orientation.
-    const cv::Mat encoded(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data()));
-    const cv::Mat decoded = cv::imdecode(encoded, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+    std::string why;
+    const cv::Mat decoded = DecodeImageBytes(bytes, &why);
     if (decoded.empty() || decoded.rows < 1 || decoded.cols < 1)
-      return Status::Error("not a readable image (corrupt, truncated or unsupported)");
+      return Status::Error("not a readable image (" + why + ")");
     return ToFloatImage(decoded, color, image);
   } catch (const cv::Exception& e) {
     return Status::Error("not a readable image (" + Describe(e) + ")");
@@ -228,8 +226,9 @@ Status WriteImage(const std::string& path, const Batch<float>& images, int i) {
         }
     }
     std::vector<unsigned char> encoded;
-    if (!cv::imencode(ext, out, encoded) || encoded.empty())
-      return Status::Error("cannot encode '" + path + "'");
+    std::string why;
+    if (!EncodeImageBytes(ext, out, &encoded, &why))
+      return Status::Error("cannot encode '" + path + "': " + why);
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
     if (!file) return Status::Error("cannot open '" + path + "' for writing");
     file.write(reinterpret_cast<const char*>(encoded.data()), std::streamsize(encoded.size()));

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <map>
 #include <new>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <string_view>
 
 #include "base/file_util.h"
+#include "data/image_codec.h"
 #include "plot/plot_axis.h"
 #include "plot/plot_text.h"
 
@@ -378,12 +378,9 @@ Status WriteLinePlot(const std::string& path, const std::vector<PlotPanel>& pane
     return Status::Error("cannot write the plot '" + path + "': " + s.message());
   std::vector<unsigned char> bytes;
   try {
-    if (!cv::haveImageWriter(path))
-      return Status::Error("cannot write the plot '" + path + "': unknown image format '" + ext +
-                           "'");
-    if (!cv::imencode(ext, image, bytes) || bytes.empty())
-      return Status::Error("cannot write the plot '" + path + "': encoding as '" + ext +
-                           "' failed");
+    std::string why;
+    if (!EncodeImageBytes(ext, image, &bytes, &why))
+      return Status::Error("cannot write the plot '" + path + "': " + why);
   } catch (const cv::Exception& e) {
     return Status::Error("cannot write the plot '" + path + "' (" + e.err + ")");
   } catch (const std::bad_alloc&) {
