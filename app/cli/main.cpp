@@ -38,10 +38,14 @@ void PrintVersion() {
   std::printf("bilevel-cli %s\n%s\n", BILEVEL_VERSION, bilevel::CpuBackendDescription().c_str());
   std::printf("MPI: %s\n", bilevel::HaveMpi() ? "yes (mpirun -np N bilevel-cli train ...)" : "no");
   std::printf("Image files: %s\n", bilevel::ImageCodecs());
-  if (cuda.available)
+  if (cuda.available) {
     std::printf("GPU: %s (%s)\n", cuda.name.c_str(), cuda.message.c_str());
-  else
+    const bilevel::CudaSelfCheck check = bilevel::RunCudaSelfCheck();
+    std::printf("GPU self-check: %s in %.0f ms: %s\n", check.passed ? "passed" : "FAILED",
+                check.milliseconds, check.message.c_str());
+  } else {
     std::printf("GPU: none (%s)\n", cuda.message.c_str());
+  }
 }
 
 }  // namespace

@@ -17,6 +17,17 @@ struct CudaDeviceInfo {
   std::string message;     // why no device is usable, or the runtime/driver versions
 };
 
+// The start-up self-check of the CUDA backend: a small case of each device operation of the
+// backend seam against the same kernel body run on the host. Not passed, with the reason, when
+// the build has no CUDA backend, no device is usable, or an operation disagrees or fails.
+struct CudaSelfCheck {
+  bool passed = false;
+  int operations = 0;  // operations checked
+  double milliseconds = 0.0;
+  std::string message;  // what failed, or a summary
+};
+CudaSelfCheck RunCudaSelfCheck();
+
 // "CPU: 2 threads (x86-64-v3)".
 std::string CpuBackendDescription();
 CudaDeviceInfo QueryCudaDevice();

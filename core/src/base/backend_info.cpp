@@ -91,6 +91,12 @@ CudaDeviceInfo QueryCudaDevice() {
   info.message = "built without the CUDA backend";
   return info;
 }
+
+CudaSelfCheck RunCudaSelfCheck() {
+  CudaSelfCheck check;
+  check.message = "built without the CUDA backend";
+  return check;
+}
 #endif
 
 }  // namespace bilevel

@@ -1,7 +1,7 @@
-// The correlation bodies launched on a CUDA grid (backend/cuda/correlation_launches.h) against
-// the same bodies run by the host loop, which test_kernel_bodies checks against the CPU backend:
-// random float inputs, both boundary rules, several images per launch. Skipped visibly without a
-// device.
+// The backend's bodies launched on a CUDA grid (backend/cuda/correlation_launches.h,
+// vector_launches.h) against the same bodies run by the host loop, which test_kernel_bodies and
+// test_vector_bodies check against the CPU backend: random float inputs, both boundary rules,
+// several images per launch, active lists. Skipped visibly without a device.
 #include <QTest>
 
 #include <cuda_runtime.h>
@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "backend/cuda/correlation_launches.h"
+#include "backend/cuda/vector_launches.h"
 #include "backend/host_launch.h"
+#include "backend/kernels/vector_body.h"
 #include "bilevel/backend_info.h"
 #include "test_support.h"
 
@@ -92,6 +94,56 @@ class TestCudaBodies : public QObject {
     QVERIFY(test::RelativeError(dkx.read(), kx) < 1e-6);
     QVERIFY(test::RelativeError(dktz.read(), ktz) < 1e-6);
     QVERIFY(test::RelativeError(dgrad.read(), grad) < 1e-6);
+  }
+
+  void vectorBodiesOnTheDeviceMatchTheHostLoop() {
+    const std::size_t size = 3 * 70 * 70;  // several chunks, the last one partial
+    const int n = 5;
+    const std::vector<int> active = {4, 1, 2};
+    const int count = int(active.size()), chunks = kernels::Chunks(size);
+    const auto a = test::RandomValues<float>(size * n, 4);
+    const auto b = test::RandomValues<float>(size * n, 5);
+    const std::vector<double> alpha = {1, 2, 3, 4, 5}, beta = {-1, 0.5, 0.25, 2, -3};
+
+    std::vector<float> y = b;
+    std::vector<double> partial(std::size_t(count) * chunks), dot(n, 0.0), norm(n, 0.0);
+    HostLaunch({int(size), 1, count}, kernels::AxpbyBody<float>{size, active.data(), alpha.data(),
+                                                                beta.data(), a.data(), y.data()});
+    HostLaunch({chunks, 1, count}, kernels::DotPartialBody<float>{size, active.data(), a.data(),
+                                                                  b.data(), partial.data()});
+    HostLaunch({1, 1, count},
+               kernels::ReduceBody{chunks, active.data(), partial.data(), false, dot.data()});
+    HostLaunch({chunks, 1, count}, kernels::DotPartialBody<float>{size, active.data(), a.data(),
+                                                                  a.data(), partial.data()});
+    HostLaunch({1, 1, count},
+               kernels::ReduceBody{chunks, active.data(), partial.data(), true, norm.data()});
+
+    Device<int> dactive(active);
+    Device<double> dalpha(alpha), dbeta(beta), dpartial(partial.size()), ddot(dot), dnorm(norm);
+    Device<float> da(a), dy(b);
+    QVERIFY(cuda::Axpby(size, count, dactive.ptr, dalpha.ptr, dbeta.ptr, da.ptr, dy.ptr, nullptr) ==
+            cudaSuccess);
+    QVERIFY(cuda::DotImages(size, count, dactive.ptr, da.ptr, dy.ptr, false, dpartial.ptr, ddot.ptr,
+                            nullptr) == cudaSuccess);
+    QVERIFY(cudaDeviceSynchronize() == cudaSuccess);
+    QVERIFY(test::RelativeError(dy.read(), y) < 1e-6);
+    // The device's dot was taken after its axpby: <a, y>, against the host's <a, b> redone on y.
+    HostLaunch({chunks, 1, count}, kernels::DotPartialBody<float>{size, active.data(), a.data(),
+                                                                  y.data(), partial.data()});
+    HostLaunch({1, 1, count},
+               kernels::ReduceBody{chunks, active.data(), partial.data(), false, dot.data()});
+    QVERIFY(test::RelativeError(ddot.read(), dot) < 1e-6);
+    QVERIFY(cuda::DotImages(size, count, dactive.ptr, da.ptr, da.ptr, true, dpartial.ptr, dnorm.ptr,
+                            nullptr) == cudaSuccess);
+    QVERIFY(test::RelativeError(dnorm.read(), norm) < 1e-6);
+    QVERIFY(cuda::CopyImages(size, count, dactive.ptr, static_cast<const float*>(nullptr), dy.ptr,
+                             nullptr) == cudaSuccess);
+    const std::vector<float> zeroed = dy.read();
+    for (int i = 0; i < n; ++i) {
+      const bool listed = i == 1 || i == 2 || i == 4;
+      for (std::size_t k = 0; k < size; k += 97)
+        QCOMPARE(zeroed[std::size_t(i) * size + k], listed ? 0.0f : y[std::size_t(i) * size + k]);
+    }
   }
 };
 

@@ -63,6 +63,19 @@ class BackendSelectionTest : public QObject {
     QVERIFY(warnings.empty());
   }
 
+  // The self-check passes where a device is usable, and otherwise says why it did not run.
+  void selfCheckPassesOrSaysWhy() {
+    const CudaSelfCheck check = RunCudaSelfCheck();
+    if (GpuUsable()) {
+      QVERIFY2(check.passed, check.message.c_str());
+      QVERIFY(check.operations >= 12);
+    } else {
+      QVERIFY(!check.passed);
+      QCOMPARE(check.operations, 0);
+      QVERIFY2(!check.message.empty(), "a self-check that did not run says why");
+    }
+  }
+
   // The GPU engine is opt-in ("cuda") until it has passed its parity suite on a device.
   void autoStaysOnTheCpu() {
     std::string backend;
