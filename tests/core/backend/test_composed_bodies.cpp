@@ -1,7 +1,8 @@
 // Regularizers composed from the backend's kernel bodies equal the CPU regularizers: the Field of
 // Experts' gradient K^T (s phi'(K x)) and Hessian-vector product K^T (s phi''(K x) K v), built
 // from the correlation, FoE-map and adjoint bodies in the host loop, against FieldOfExperts on
-// random images and parameters under both boundary rules. This is the path the GPU takes; here it
+// random images and parameters under both boundary rules; the convex ridge regularizer's gradient
+// through its two layers and splines against ConvexRidge. This is the path the GPU takes; here it
 // runs without one. The softplus and spline bodies index their values as the maps define.
 #include <QTest>
 
@@ -12,7 +13,9 @@
 #include "backend/host_launch.h"
 #include "backend/kernels/correlation_point.h"
 #include "backend/kernels/pointwise_body.h"
+#include "backend/kernels/vector_body.h"
 #include "bilevel/regularizer_registry.h"
+#include "regularizers/convex_ridge.h"
 #include "regularizers/foe.h"
 #include "test_support.h"
 
@@ -79,6 +82,19 @@ std::vector<double> Compose(const FoeCase& f, int n, const std::vector<double>& 
   return out;
 }
 
+// y = alpha x (alpha the same for every image), through the axpby body on a zeroed y.
+std::vector<double> Scaled(double alpha, const std::vector<double>& x, int n) {
+  const std::size_t size = x.size() / std::size_t(n);
+  std::vector<int> active(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    active[std::size_t(i)] = i;
+  const std::vector<double> a(std::size_t(n), alpha), b(std::size_t(n), 0.0);
+  std::vector<double> y(x.size(), 0.0);
+  HostLaunch({int(size), 1, n}, kernels::AxpbyBody<double>{size, active.data(), a.data(), b.data(),
+                                                           x.data(), y.data()});
+  return y;
+}
+
 }  // namespace
 
 class TestComposedBodies : public QObject {
@@ -110,6 +126,65 @@ class TestComposedBodies : public QObject {
         test::RelativeError(Compose(f, shape.n, x.values(), &v.values()), hv.values());
     QVERIFY2(g_err < 1e-13, qPrintable(QString::number(g_err)));
     QVERIFY2(h_err < 1e-13, qPrintable(QString::number(h_err)));
+  }
+
+  // The convex ridge regularizer's gradient lambda W^T sigma(mu W x), W = W_2 W_1, from the
+  // correlation, axpby and spline bodies, against ConvexRidge at its default sizes.
+  void convexRidgeFromTheBodiesIsTheCpuConvexRidge() {
+    RegularizerSettings settings = DefaultRegularizerSettings("convex_ridge");
+    settings.set("regularizer.channels", 1LL);
+    std::unique_ptr<Regularizer<double>> cpu;
+    QVERIFY(CreateRegularizer(settings, &cpu).ok());
+    const CrrConfig config = CrrConfigFrom(settings);
+    const CrrLayout layout(config);
+    Vector<double> theta = cpu->initialParameters();
+    theta += test::RandomVec<double>(int(theta.size()), 8, -0.02, 0.02);
+    cpu->setParameters(theta);
+
+    const Shape shape{2, 1, 16, 13};
+    const auto x = test::RandomData<double>(shape, 9);
+    Batch<double> grad(shape);
+    cpu->gradient({0, 1}, x, grad);
+
+    const int n = shape.n, layers = int(config.layers.size());
+    std::vector<kernels::ConvGeometry> g(static_cast<std::size_t>(layers));
+    std::vector<std::vector<double>> z(std::size_t(layers) + 1);
+    z[0] = x.values();
+    for (int l = 0; l < layers; ++l) {
+      kernels::ConvGeometry& gl = g[std::size_t(l)];
+      gl.in_channels = config.inChannels(l);
+      gl.out_channels = config.layers[std::size_t(l)];
+      gl.h = shape.h;
+      gl.w = shape.w;
+      gl.k = config.kernel_sizes[std::size_t(l)];
+      gl.reflect = config.boundary == Boundary::kReflect101;
+      z[std::size_t(l) + 1].resize(std::size_t(n) * gl.out_channels * gl.plane());
+      HostLaunch(
+          {gl.w, gl.h, n * gl.out_channels},
+          kernels::CorrelateForwardBody<double>{gl, z[std::size_t(l)].data(),
+                                                theta.data() + layout.weight_offset[std::size_t(l)],
+                                                z[std::size_t(l) + 1].data()});
+    }
+    const double lambda = std::exp(theta[0]), mu = std::exp(theta[1]);
+    const std::vector<double> t = Scaled(mu, z.back(), n);
+    std::vector<double> sigma(t.size());
+    const double range = config.range, step = 2.0 * range / (config.knots - 1);
+    HostLaunch(
+        {int(g.back().plane()), config.outputs(), n},
+        kernels::SplineBody<double>{config.knots, range, step, config.outputs(), g.back().plane(),
+                                    theta.data() + layout.splines, false, t.data(), sigma.data()});
+    std::vector<double> a = Scaled(lambda, sigma, n);
+    for (int l = layers - 1; l >= 0; --l) {
+      const kernels::ConvGeometry& gl = g[std::size_t(l)];
+      std::vector<double> below(std::size_t(n) * gl.in_channels * gl.plane());
+      HostLaunch(
+          {gl.w, gl.h, n * gl.in_channels},
+          kernels::CorrelateAdjointBody<double>{
+              gl, a.data(), theta.data() + layout.weight_offset[std::size_t(l)], below.data()});
+      a = std::move(below);
+    }
+    const double err = test::RelativeError(a, grad.values());
+    QVERIFY2(err < 1e-12, qPrintable(QString::number(err)));
   }
 
   void softplusAndSplineBodiesIndexTheirValues() {
