@@ -2,8 +2,10 @@
 // Experts' gradient K^T (s phi'(K x)) and Hessian-vector product K^T (s phi''(K x) K v), built
 // from the correlation, FoE-map and adjoint bodies in the host loop, against FieldOfExperts on
 // random images and parameters under both boundary rules; the convex ridge regularizer's gradient
-// through its two layers and splines against ConvexRidge. This is the path the GPU takes; here it
-// runs without one. The softplus and spline bodies index their values as the maps define.
+// through its two layers and splines against ConvexRidge; smoothed TV's gradient and
+// Hessian-vector product from the difference bodies against TotalVariation. This is the path the
+// GPU takes; here it runs without one. The softplus and spline bodies index their values as the
+// maps define.
 #include <QTest>
 
 #include <cmath>
@@ -12,6 +14,7 @@
 
 #include "backend/host_launch.h"
 #include "backend/kernels/correlation_point.h"
+#include "backend/kernels/difference_body.h"
 #include "backend/kernels/pointwise_body.h"
 #include "backend/kernels/vector_body.h"
 #include "bilevel/regularizer_registry.h"
@@ -185,6 +188,47 @@ class TestComposedBodies : public QObject {
     }
     const double err = test::RelativeError(a, grad.values());
     QVERIFY2(err < 1e-12, qPrintable(QString::number(err)));
+  }
+
+  // Smoothed TV's gradient w_c D^T (D x / r) and Hessian-vector product from the difference,
+  // map and adjoint bodies, against TotalVariation on three colour images.
+  void totalVariationFromTheBodiesIsTheCpuTotalVariation() {
+    RegularizerSettings settings = DefaultRegularizerSettings("total_variation");
+    settings.set("regularizer.channels", 3LL);
+    std::unique_ptr<Regularizer<double>> cpu;
+    QVERIFY(CreateRegularizer(settings, &cpu).ok());
+    const Vector<double> theta = test::RandomVec<double>(cpu->parameterCount(), 15, -1.0, 0.5);
+    cpu->setParameters(theta);
+    const Shape shape{3, 3, 11, 14};
+    const auto x = test::RandomData<double>(shape, 16);
+    const auto v = test::RandomData<double>(shape, 17);
+    Batch<double> grad(shape), hv(shape);
+    cpu->gradient({0, 1, 2}, x, grad);
+    cpu->prepareHessian(x);
+    cpu->hessianVector({0, 1, 2}, v, hv);
+
+    std::vector<double> weights(3);
+    for (int c = 0; c < 3; ++c)
+      weights[std::size_t(c)] = std::exp(theta[c]);
+    const double nu = std::exp(theta[3]);
+    const int planes = shape.n * shape.c, h = shape.h, w = shape.w, count = int(shape.size());
+    using Diff = kernels::DifferencesBody<double>;
+    using Adjoint = kernels::DifferencesAdjointBody<double>;
+    using Map = kernels::TvMapBody<double>;
+    std::vector<double> gh(shape.size()), gv(shape.size()), uh(shape.size()), uv(shape.size());
+    std::vector<double> got(shape.size());
+    HostLaunch({w, h, planes}, Diff{h, w, x.data(), uh.data(), uv.data()});
+    HostLaunch({count, 1, 1}, Map{false, nu, nullptr, nullptr, uh.data(), uv.data()});
+    HostLaunch({w, h, planes}, Adjoint{h, w, 3, weights.data(), uh.data(), uv.data(), got.data()});
+    const double g_err = test::RelativeError(got, grad.values());
+    QVERIFY2(g_err < 1e-14, qPrintable(QString::number(g_err)));
+
+    HostLaunch({w, h, planes}, Diff{h, w, x.data(), gh.data(), gv.data()});
+    HostLaunch({w, h, planes}, Diff{h, w, v.data(), uh.data(), uv.data()});
+    HostLaunch({count, 1, 1}, Map{true, nu, gh.data(), gv.data(), uh.data(), uv.data()});
+    HostLaunch({w, h, planes}, Adjoint{h, w, 3, weights.data(), uh.data(), uv.data(), got.data()});
+    const double h_err = test::RelativeError(got, hv.values());
+    QVERIFY2(h_err < 1e-14, qPrintable(QString::number(h_err)));
   }
 
   void softplusAndSplineBodiesIndexTheirValues() {

@@ -1,6 +1,6 @@
 // The CUDA backend's start-up self-check: each device operation of the seam (the per-image vector
-// operations, the pointwise maps, and the correlations under both boundary rules) on a small
-// random case against the same body run by the host loop. Well under a
+// operations, the pointwise maps, total variation's differences, and the correlations under both
+// boundary rules) on a small random case against the same body run by the host loop. Well under a
 // second; the first CUDA call of a process also pays for creating its context.
 #include <cuda_runtime.h>
 
@@ -249,6 +249,49 @@ std::vector<Outcome> CheckPointwise() {
   return out;
 }
 
+// Smoothed TV's gradient chain on 2 images of 3 x 24 x 33: differences, the gradient map and
+// the weighted adjoint.
+Outcome CheckDifferences() {
+  const int h = 24, w = 33, channels = 3, planes = 2 * channels;
+  const std::size_t count = std::size_t(planes) * h * w;
+  const auto x = Random<float>(count, 9);
+  const auto weights = Random<float>(channels, 10);
+  std::vector<float> uh(count), uv(count), out(count);
+  HostLaunch({w, h, planes}, kernels::DifferencesBody<float>{h, w, x.data(), uh.data(), uv.data()});
+  HostLaunch({int(count), 1, 1},
+             kernels::TvMapBody<float>{false, 0.05f, nullptr, nullptr, uh.data(), uv.data()});
+  HostLaunch({w, h, planes}, kernels::DifferencesAdjointBody<float>{
+                                 h, w, channels, weights.data(), uh.data(), uv.data(), out.data()});
+  Outcome o{"total variation differences, map and adjoint"};
+  Buffer<float> dx(count), dw(weights.size()), duh(count), duv(count), dout(count);
+  if (!dx.ok() || !dw.ok() || !duh.ok() || !duv.ok() || !dout.ok() || !dx.upload(x) ||
+      !dw.upload(weights)) {
+    o.failure = "could not allocate or upload device memory";
+    return o;
+  }
+  cudaError_t err = cuda::LaunchDifferences(
+      kernels::DifferencesBody<float>{h, w, dx.get(), duh.get(), duv.get()}, planes, nullptr);
+  if (err == cudaSuccess)
+    err = cuda::LaunchTvMap(
+        kernels::TvMapBody<float>{false, 0.05f, nullptr, nullptr, duh.get(), duv.get()}, int(count),
+        nullptr);
+  if (err == cudaSuccess)
+    err = cuda::LaunchDifferencesAdjoint(
+        kernels::DifferencesAdjointBody<float>{h, w, channels, dw.get(), duh.get(), duv.get(),
+                                               dout.get()},
+        planes, nullptr);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  std::vector<float> got;
+  if (err != cudaSuccess) {
+    o.failure = cudaGetErrorString(err);
+    cudaGetLastError();
+  } else if (!dout.download(&got)) {
+    o.failure = "could not read the result back";
+  }
+  o.error = RelativeError(got, out);
+  return o;
+}
+
 }  // namespace
 
 CudaSelfCheck RunCudaSelfCheck() {
@@ -264,6 +307,7 @@ CudaSelfCheck RunCudaSelfCheck() {
   std::vector<Outcome> outcomes = CheckVectors();
   for (Outcome& o : CheckPointwise())
     outcomes.push_back(std::move(o));
+  outcomes.push_back(CheckDifferences());
   for (bool reflect : {true, false})
     for (Outcome& o : CheckCorrelations(reflect))
       outcomes.push_back(std::move(o));
