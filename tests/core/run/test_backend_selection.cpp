@@ -68,7 +68,7 @@ class BackendSelectionTest : public QObject {
     const CudaSelfCheck check = RunCudaSelfCheck();
     if (GpuUsable()) {
       QVERIFY2(check.passed, check.message.c_str());
-      QVERIFY(check.operations >= 13);
+      QVERIFY(check.operations >= 15);
     } else {
       QVERIFY(!check.passed);
       QCOMPARE(check.operations, 0);

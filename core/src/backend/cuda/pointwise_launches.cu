@@ -20,6 +20,16 @@ cudaError_t LaunchSpline(const kernels::SplineBody<T>& body, int n, cudaStream_t
 }
 
 template <typename T>
+cudaError_t LaunchChannelBias(const kernels::ChannelBiasBody<T>& body, int n, cudaStream_t stream) {
+  return LaunchBody({int(body.plane), body.channels, n}, body, stream);
+}
+
+template <typename T>
+cudaError_t LaunchMultiply(const kernels::MultiplyBody<T>& body, int count, cudaStream_t stream) {
+  return LaunchBody({count, 1, 1}, body, stream);
+}
+
+template <typename T>
 cudaError_t LaunchDifferences(const kernels::DifferencesBody<T>& body, int planes,
                               cudaStream_t stream) {
   return LaunchBody({body.w, body.h, planes}, body, stream);
@@ -44,7 +54,10 @@ cudaError_t LaunchTvMap(const kernels::TvMapBody<T>& body, int count, cudaStream
                                             cudaStream_t);                                         \
   template cudaError_t LaunchDifferencesAdjoint<T>(const kernels::DifferencesAdjointBody<T>&, int, \
                                                    cudaStream_t);                                  \
-  template cudaError_t LaunchTvMap<T>(const kernels::TvMapBody<T>&, int, cudaStream_t);
+  template cudaError_t LaunchTvMap<T>(const kernels::TvMapBody<T>&, int, cudaStream_t);            \
+  template cudaError_t LaunchChannelBias<T>(const kernels::ChannelBiasBody<T>&, int,               \
+                                            cudaStream_t);                                         \
+  template cudaError_t LaunchMultiply<T>(const kernels::MultiplyBody<T>&, int, cudaStream_t);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)
 #undef BILEVEL_INSTANTIATE

@@ -21,6 +21,12 @@ cudaError_t LaunchSoftplus(const kernels::SoftplusBody<T>& body, int count, cuda
 template <typename T>
 cudaError_t LaunchSpline(const kernels::SplineBody<T>& body, int n, cudaStream_t stream);
 
+// Over n images of channels x plane values.
+template <typename T>
+cudaError_t LaunchChannelBias(const kernels::ChannelBiasBody<T>& body, int n, cudaStream_t stream);
+// Over `count` values.
+template <typename T>
+cudaError_t LaunchMultiply(const kernels::MultiplyBody<T>& body, int count, cudaStream_t stream);
 // Over `planes` image planes (n x channels).
 template <typename T>
 cudaError_t LaunchDifferences(const kernels::DifferencesBody<T>& body, int planes,

@@ -190,7 +190,8 @@ std::vector<Outcome> CheckVectors() {
   return out;
 }
 
-// The FoE's gradient map, the softplus and a per-channel spline on 2 images of 3 x 30 x 30.
+// The FoE's gradient map, the softplus, a per-channel spline, a per-channel bias and a product of
+// values on 2 images of 3 x 30 x 30.
 std::vector<Outcome> CheckPointwise() {
   const int n = 2, channels = 3, knots = 9;
   const std::size_t plane = 30 * 30, count = std::size_t(n) * channels * plane;
@@ -208,12 +209,22 @@ std::vector<Outcome> CheckPointwise() {
   HostLaunch({int(count), 1, 1}, soft);
   HostLaunch({int(plane), channels, n}, spl);
 
-  std::vector<Outcome> out = {{"Field of Experts map"}, {"softplus"}, {"linear spline"}};
+  std::vector<float> biased = t, product(count);
+  const kernels::ChannelBiasBody<float> bias_body{channels, plane, scale.data(), biased.data()};
+  HostLaunch({int(plane), channels, n}, bias_body);
+  HostLaunch({int(count), 1, 1},
+             kernels::MultiplyBody<float>{0.5f, t.data(), biased.data(), product.data()});
+
+  std::vector<Outcome> out = {{"Field of Experts map"},
+                              {"softplus"},
+                              {"linear spline"},
+                              {"channel bias"},
+                              {"value product"}};
   Buffer<float> dt(count), dscale(scale.size()), dvalues(values.size()), dfoe(count), dact(count),
-      dslope(count), dcurv(count), dspline(count);
+      dslope(count), dcurv(count), dspline(count), dbiased(count), dproduct(count);
   if (!dt.ok() || !dscale.ok() || !dvalues.ok() || !dfoe.ok() || !dact.ok() || !dslope.ok() ||
-      !dcurv.ok() || !dspline.ok() || !dt.upload(t) || !dscale.upload(scale) ||
-      !dvalues.upload(values)) {
+      !dcurv.ok() || !dspline.ok() || !dbiased.ok() || !dproduct.ok() || !dt.upload(t) ||
+      !dscale.upload(scale) || !dvalues.upload(values) || !dbiased.upload(t)) {
     for (Outcome& o : out)
       o.failure = "could not allocate or upload device memory";
     return out;
@@ -225,15 +236,21 @@ std::vector<Outcome> CheckPointwise() {
   spl.values = dvalues.get();
   spl.t = dt.get();
   spl.out = dspline.get();
-  const cudaError_t launches[3] = {cuda::LaunchFoeMap(foe_body, n, nullptr),
-                                   cuda::LaunchSoftplus(soft, int(count), nullptr),
-                                   cuda::LaunchSpline(spl, n, nullptr)};
+  const cudaError_t biased_launch = cuda::LaunchChannelBias(
+      kernels::ChannelBiasBody<float>{channels, plane, dscale.get(), dbiased.get()}, n, nullptr);
+  const cudaError_t launches[5] = {
+      cuda::LaunchFoeMap(foe_body, n, nullptr), cuda::LaunchSoftplus(soft, int(count), nullptr),
+      cuda::LaunchSpline(spl, n, nullptr), biased_launch,
+      cuda::LaunchMultiply(
+          kernels::MultiplyBody<float>{0.5f, dt.get(), dbiased.get(), dproduct.get()}, int(count),
+          nullptr)};
   const cudaError_t done = cudaDeviceSynchronize();
-  std::vector<float> got_foe, got_act, got_slope, got_curv, got_spline;
+  std::vector<float> got_foe, got_act, got_slope, got_curv, got_spline, got_biased, got_product;
   const bool read = dfoe.download(&got_foe) && dact.download(&got_act) &&
                     dslope.download(&got_slope) && dcurv.download(&got_curv) &&
-                    dspline.download(&got_spline);
-  for (int k = 0; k < 3; ++k) {
+                    dspline.download(&got_spline) && dbiased.download(&got_biased) &&
+                    dproduct.download(&got_product);
+  for (int k = 0; k < 5; ++k) {
     const cudaError_t err = launches[k] != cudaSuccess ? launches[k] : done;
     if (err != cudaSuccess) {
       out[std::size_t(k)].failure = cudaGetErrorString(err);
@@ -246,6 +263,8 @@ std::vector<Outcome> CheckPointwise() {
   out[1].error = std::max({RelativeError(got_act, act), RelativeError(got_slope, slope),
                            RelativeError(got_curv, curvature)});
   out[2].error = RelativeError(got_spline, spline);
+  out[3].error = RelativeError(got_biased, biased);
+  out[4].error = RelativeError(got_product, product);
   return out;
 }
 

@@ -65,4 +65,26 @@ struct SplineBody {
   }
 };
 
+// x += b_c on channel c of each image (n x channels x plane). Grid (plane, channels, n).
+template <typename T>
+struct ChannelBiasBody {
+  int channels;
+  std::size_t plane;
+  const T* bias;
+  T* x;
+  BILEVEL_HD void operator()(int p, int c, int n) const {
+    x[(std::size_t(n) * channels + c) * plane + std::size_t(p)] += bias[c];
+  }
+};
+
+// out = scale a * b, value by value (out may be a or b). Grid (count, 1, 1).
+template <typename T>
+struct MultiplyBody {
+  T scale;
+  const T* a;
+  const T* b;
+  T* out;
+  BILEVEL_HD void operator()(int e, int, int) const { out[e] = scale * a[e] * b[e]; }
+};
+
 }  // namespace bilevel::kernels
