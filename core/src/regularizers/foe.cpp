@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <functional>
 
+#include "backend/kernels/pointwise_maps.h"
 #include "base/batch_ops.h"
 #include "bilevel/thread_pool.h"
 #include "linops/correlation.h"
-#include "backend/kernels/pointwise_maps.h"
 
 namespace bilevel {
 

@@ -74,6 +74,27 @@ struct Outcome {
   std::string failure;
 };
 
+std::vector<Outcome> Failed(std::vector<Outcome> out, const char* why) {
+  for (Outcome& o : out)
+    o.failure = why;
+  return out;
+}
+
+// The failure of each operation: its launch's error, else the synchronisation's, else a failed
+// read-back (launches holds one error per operation, in order).
+void RecordFailures(const cudaError_t* launches, cudaError_t done, bool read,
+                    std::vector<Outcome>* out) {
+  for (std::size_t k = 0; k < out->size(); ++k) {
+    const cudaError_t err = launches[k] != cudaSuccess ? launches[k] : done;
+    if (err != cudaSuccess) {
+      (*out)[k].failure = cudaGetErrorString(err);
+      cudaGetLastError();
+    } else if (!read) {
+      (*out)[k].failure = "could not read the result back";
+    }
+  }
+}
+
 std::vector<Outcome> CheckCorrelations(bool reflect) {
   kernels::ConvGeometry g;
   g.in_channels = 2;
@@ -103,9 +124,7 @@ std::vector<Outcome> CheckCorrelations(bool reflect) {
   Buffer<double> dgrad(grad.size());
   if (!dx.ok() || !dz.ok() || !dw.ok() || !dkx.ok() || !dktz.ok() || !dgrad.ok() || !dx.upload(x) ||
       !dz.upload(z) || !dw.upload(w)) {
-    for (Outcome& o : out)
-      o.failure = "could not allocate or upload device memory";
-    return out;
+    return Failed(std::move(out), "could not allocate or upload device memory");
   }
   const cudaError_t launches[3] = {
       cuda::CorrelateForward(g, n, dx.get(), dw.get(), dkx.get(), nullptr),
@@ -115,15 +134,7 @@ std::vector<Outcome> CheckCorrelations(bool reflect) {
   std::vector<float> got_kx, got_ktz;
   std::vector<double> got_grad;
   const bool read = dkx.download(&got_kx) && dktz.download(&got_ktz) && dgrad.download(&got_grad);
-  for (int k = 0; k < 3; ++k) {
-    const cudaError_t err = launches[k] != cudaSuccess ? launches[k] : done;
-    if (err != cudaSuccess) {
-      out[std::size_t(k)].failure = cudaGetErrorString(err);
-      cudaGetLastError();
-    } else if (!read) {
-      out[std::size_t(k)].failure = "could not read the result back";
-    }
-  }
+  RecordFailures(launches, done, read, &out);
   out[0].error = RelativeError(got_kx, kx);
   out[1].error = RelativeError(got_ktz, ktz);
   out[2].error = RelativeError(got_grad, grad);
@@ -161,9 +172,7 @@ std::vector<Outcome> CheckVectors() {
       !da.ok() || !dy.ok() || !dactive.upload(active) || !dalpha.upload(alpha) ||
       !dbeta.upload(beta) || !da.upload(a) || !dy.upload(b) || !ddot.upload(dot) ||
       !dnorm.upload(norm)) {
-    for (Outcome& o : out)
-      o.failure = "could not allocate or upload device memory";
-    return out;
+    return Failed(std::move(out), "could not allocate or upload device memory");
   }
   const cudaError_t launches[3] = {cuda::Axpby(size, count, dactive.get(), dalpha.get(),
                                                dbeta.get(), da.get(), dy.get(), nullptr),
@@ -175,15 +184,7 @@ std::vector<Outcome> CheckVectors() {
   std::vector<float> got_y;
   std::vector<double> got_dot, got_norm;
   const bool read = dy.download(&got_y) && ddot.download(&got_dot) && dnorm.download(&got_norm);
-  for (int k = 0; k < 3; ++k) {
-    const cudaError_t err = launches[k] != cudaSuccess ? launches[k] : done;
-    if (err != cudaSuccess) {
-      out[std::size_t(k)].failure = cudaGetErrorString(err);
-      cudaGetLastError();
-    } else if (!read) {
-      out[std::size_t(k)].failure = "could not read the result back";
-    }
-  }
+  RecordFailures(launches, done, read, &out);
   out[0].error = RelativeError(got_y, y);
   out[1].error = RelativeError(got_dot, dot);
   out[2].error = RelativeError(got_norm, norm);
@@ -225,9 +226,7 @@ std::vector<Outcome> CheckPointwise() {
   if (!dt.ok() || !dscale.ok() || !dvalues.ok() || !dfoe.ok() || !dact.ok() || !dslope.ok() ||
       !dcurv.ok() || !dspline.ok() || !dbiased.ok() || !dproduct.ok() || !dt.upload(t) ||
       !dscale.upload(scale) || !dvalues.upload(values) || !dbiased.upload(t)) {
-    for (Outcome& o : out)
-      o.failure = "could not allocate or upload device memory";
-    return out;
+    return Failed(std::move(out), "could not allocate or upload device memory");
   }
   foe_body.scale = dscale.get();
   foe_body.z = dt.get();
@@ -250,15 +249,7 @@ std::vector<Outcome> CheckPointwise() {
                     dslope.download(&got_slope) && dcurv.download(&got_curv) &&
                     dspline.download(&got_spline) && dbiased.download(&got_biased) &&
                     dproduct.download(&got_product);
-  for (int k = 0; k < 5; ++k) {
-    const cudaError_t err = launches[k] != cudaSuccess ? launches[k] : done;
-    if (err != cudaSuccess) {
-      out[std::size_t(k)].failure = cudaGetErrorString(err);
-      cudaGetLastError();
-    } else if (!read) {
-      out[std::size_t(k)].failure = "could not read the result back";
-    }
-  }
+  RecordFailures(launches, done, read, &out);
   out[0].error = RelativeError(got_foe, foe);
   out[1].error = std::max({RelativeError(got_act, act), RelativeError(got_slope, slope),
                            RelativeError(got_curv, curvature)});
