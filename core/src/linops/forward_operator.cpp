@@ -5,8 +5,8 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 
+#include "backend/cpu/correlation_rows.h"
 #include "bilevel/thread_pool.h"
-#include "linops/correlation.h"
 
 namespace bilevel {
 

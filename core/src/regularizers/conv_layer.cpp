@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "linops/correlation.h"
+#include "backend/cpu/correlation_rows.h"
 
 namespace bilevel {
 

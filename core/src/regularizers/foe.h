@@ -7,9 +7,10 @@
 // theta = (theta0, theta_1..theta_J, s, k_1..k_J), each kernel C x k x k row-major; with J = 10,
 // C = 3, k = 7 that is the paper's d = 1482. Derivatives are written out in DESIGN.md section 2.
 //
-// The batched methods evaluate on the images listed in `active` and run in parallel over images
-// and row bands. The object owns scratch buffers, so one instance must not be used from two
-// threads at once; make one per thread instead.
+// The batched methods evaluate on the images listed in `active`, written once over the backend
+// seam (backend/ops.h): correlations, the phi maps and their reductions. The object owns its
+// backend and scratch arrays, so one instance must not be used from two threads at once; make one
+// per thread instead.
 #pragma once
 
 #include <Eigen/Core>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/ops.h"
 #include "bilevel/batch.h"
 #include "bilevel/boundary.h"
 #include "bilevel/regularizer.h"
@@ -65,6 +67,8 @@ template <typename T>
 class FieldOfExperts final : public Regularizer<T> {
  public:
   explicit FieldOfExperts(FoeConfig config, FoeInitOptions init = {});
+  // On a backend of one's choice (the CPU's by default).
+  FieldOfExperts(FoeConfig config, FoeInitOptions init, std::unique_ptr<backend::Ops<T>> ops);
 
   const FoeConfig& config() const { return config_; }
   const FoeLayout& layout() const { return layout_; }
@@ -115,25 +119,26 @@ class FieldOfExperts final : public Regularizer<T> {
   void filterResponsesAdjoint(const Batch<T>& responses, Batch<T>& out);
 
  private:
-  struct Workspace;
-  enum class Map { kGradient, kHessian, kBound, kNone };
+  enum class Map { kGradient, kHessian, kBound };
   void unpack();
-  void ensureWorkspace(const Shape& shape);
+  backend::ConvGeometry geometry(const Shape& shape) const;
+  backend::FoeMaps<T> maps(const Shape& shape) const;
+  // resp_ sized for `shape`'s responses.
+  void ensureResponses(const Shape& shape);
   void sandwich(const std::vector<int>& active, const Batch<T>& in, Map map, Batch<T>& out);
-  void forwardAll(const std::vector<int>& active, const Batch<T>& x, T* responses);
-  void adjointAll(const std::vector<int>& active, const T* responses, Batch<T>& out);
 
   FoeConfig config_;
   FoeInitOptions init_;
   RegularizerSettings settings_;
   FoeLayout layout_;
   Vector<T> theta_;
-  std::vector<T> weights_;  // J x C x k x k
-  std::vector<T> flipped_;  // C x J x k x k, for the adjoint
-  std::vector<T> scale_;    // a * b_j
+  std::unique_ptr<backend::Ops<T>> ops_;
+  backend::Array<T> weights_;  // J x C x k x k
+  backend::Array<T> scale_;    // a * b_j
+  std::vector<T> host_scale_;
   T nu_ = T(1);
-  std::shared_ptr<Workspace> ws_;
-  std::vector<T> hessian_diag_;  // n x J x h x w: a b_j phi''(K_j x)
+  backend::Array<T> resp_;          // n x J x h x w
+  backend::Array<T> hessian_diag_;  // n x J x h x w: a b_j phi''(K_j x)
   Shape hessian_shape_;
 };
 

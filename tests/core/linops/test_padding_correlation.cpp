@@ -5,9 +5,9 @@
 #include <cmath>
 #include <vector>
 
+#include "backend/cpu/correlation_rows.h"
 #include "backend/kernels/boundary_index.h"
 #include "bilevel/boundary.h"
-#include "linops/correlation.h"
 #include "test_support.h"
 
 using namespace bilevel;

@@ -1,4 +1,4 @@
-#include "linops/correlation.h"
+#include "backend/cpu/correlation_rows.h"
 
 #include <algorithm>
 #include <cstddef>

@@ -1,0 +1,153 @@
+// The backend seam (DESIGN.md section 5): the batched operations that regularizers are written
+// against, once, and that each backend implements: the CPU (backend/cpu/cpu_ops.h, threads and
+// vector units) and CUDA (backend/cuda/cuda_ops.h, device memory and launches of the bodies in
+// backend/kernels/).
+//
+// Every array argument lives in the backend's memory (Array<T> below, or a batch of host images
+// for the CPU); reductions come back to the host as doubles, in `active` order, because the
+// per-image decisions above (stopping tests, line searches) are taken there. Images are N x C x H
+// x W in C order; an operation writes the active images of its output and leaves the others as
+// they were. An Ops object may keep scratch memory, so one must not be used from two threads at
+// once; a regularizer owns its own.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "backend/kernels/correlation_point.h"
+
+namespace bilevel::backend {
+
+using kernels::ConvGeometry;
+
+// The images an operation works on, by index.
+using Active = std::vector<int>;
+
+// The Field of Experts' pointwise family over filter responses z (n x J x plane):
+//   kGradient  s_j phi'(z)       kSecond  s_j phi''(z)       kBound  (s_j / nu) z
+// with phi, nu and s_j as in regularizers/foe.h.
+enum class FoeMap { kGradient, kSecond, kBound };
+
+template <typename T>
+struct FoeMaps {
+  int kernels = 0;
+  std::size_t plane = 0;
+  T nu = T(1);
+  const T* scale = nullptr;  // s_j = a b_j, J values in the backend's memory
+};
+
+// A pointwise map m of filter responses z (n x J x plane) inside a sandwich K^T m(K x):
+//   kFoeGradient  s_j phi'(z)     kFoeBound  (s_j / nu) z     kMultiply  factor * z
+// with factor an n x J x plane array in the backend's memory.
+template <typename T>
+struct ResponseMap {
+  enum Kind { kFoeGradient, kFoeBound, kMultiply };
+  Kind kind = kMultiply;
+  FoeMaps<T> foe;
+  const T* factor = nullptr;
+};
+
+template <typename T>
+class Ops {
+ public:
+  virtual ~Ops() = default;
+  // "cpu" or "cuda".
+  virtual const char* name() const = 0;
+
+  // --- Memory --------------------------------------------------------------------------------
+  // `count` zeros in this backend's memory.
+  virtual T* allocate(std::size_t count) = 0;
+  virtual void release(T* data) noexcept = 0;
+  virtual void upload(const T* host, std::size_t count, T* dst) = 0;
+  virtual void download(const T* src, std::size_t count, T* host) = 0;
+
+  // --- Correlation under a boundary rule (kernels/correlation_point.h) ------------------------
+  // z_i = K x_i: x is n x in x h x w, z n x out x h x w, weights out x in x k x k.
+  virtual void correlate(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                         T* z) = 0;
+  // x_i = K^T z_i.
+  virtual void correlateAdjoint(const ConvGeometry& g, const Active& active, const T* z,
+                                const T* weights, T* x) = 0;
+  // out_i = K^T m(K x_i), the correlation with a pointwise map between (a gradient, a
+  // Hessian-vector product); out has x's shape.
+  virtual void sandwich(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                        const ResponseMap<T>& map, T* out) = 0;
+  // The weight gradient of <K x_i, a_i> + <K y_i, b_i> for each active image, into
+  // grad + k * (out x in x k x k) on the host for image active[k], in double. y and b may be
+  // null (the first term alone).
+  virtual void weightGradients(const ConvGeometry& g, const Active& active, const T* x, const T* a,
+                               const T* y, const T* b, double* grad) = 0;
+
+  // --- Pointwise maps --------------------------------------------------------------------------
+  virtual void foeMap(FoeMap map, const FoeMaps<T>& f, const Active& active, const T* z,
+                      T* out) = 0;
+  // The mixed derivative's terms of image x_i along q_i, with z = K x_i and kq = K q_i: per
+  // active image k and kernel j, on the host, in double,
+  //   sums[2 (k J + j)]      = sum_p phi'(z) kq,
+  //   sums[2 (k J + j) + 1]  = -sum_p z phi''(z) kq,
+  //   grad + (k J + j) C k^2 = the weight gradient of <K_j x_i, s_j phi''(z) kq> + <K_j q_i,
+  //                            s_j phi'(z)>.
+  virtual void foeMixedTerms(const ConvGeometry& g, const FoeMaps<T>& f, const Active& active,
+                             const T* x, const T* q, const T* weights, double* sums,
+                             double* grad) = 0;
+  // sums[k J + j] = sum_p phi(z) over kernel j's responses of image active[k], in double.
+  virtual void foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z, double* sums) = 0;
+
+  // --- Per-image vectors of `size` values ---------------------------------------------------
+  // out_i = a_i * b_i, value by value.
+  virtual void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) = 0;
+};
+
+// An array in a backend's memory: zeros after resize(), freed with the array.
+template <typename T>
+class Array {
+ public:
+  Array() = default;
+  ~Array() { reset(); }
+  Array(const Array&) = delete;
+  Array& operator=(const Array&) = delete;
+  Array(Array&& other) noexcept { *this = std::move(other); }
+  Array& operator=(Array&& other) noexcept {
+    if (this != &other) {
+      reset();
+      std::swap(ops_, other.ops_);
+      std::swap(data_, other.data_);
+      std::swap(size_, other.size_);
+    }
+    return *this;
+  }
+
+  // `count` zeros, unless the array already holds `count` values of `ops` (then kept as is).
+  void resize(Ops<T>& ops, std::size_t count) {
+    if (ops_ == &ops && size_ == count) return;
+    reset();
+    if (count == 0) return;
+    data_ = ops.allocate(count);
+    ops_ = &ops;
+    size_ = count;
+  }
+  // Copies `values` from the host, resizing to fit.
+  void assign(Ops<T>& ops, const std::vector<T>& values) {
+    resize(ops, values.size());
+    if (!values.empty()) ops.upload(values.data(), values.size(), data_);
+  }
+  void reset() noexcept {
+    if (ops_ && data_) ops_->release(data_);
+    ops_ = nullptr;
+    data_ = nullptr;
+    size_ = 0;
+  }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  Ops<T>* ops_ = nullptr;
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace bilevel::backend
