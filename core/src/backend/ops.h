@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,9 @@ class Ops {
   virtual ~Ops() = default;
   // "cpu" or "cuda".
   virtual const char* name() const = 0;
+  // Empty while every operation has run; else the first failure (out of device memory, a failed
+  // launch), after which the operations do nothing.
+  virtual std::string error() const { return {}; }
 
   // --- Memory --------------------------------------------------------------------------------
   // `count` zeros in this backend's memory.
@@ -126,7 +130,7 @@ class Array {
     if (count == 0) return;
     data_ = ops.allocate(count);
     ops_ = &ops;
-    size_ = count;
+    size_ = data_ ? count : 0;
   }
   // Copies `values` from the host, resizing to fit.
   void assign(Ops<T>& ops, const std::vector<T>& values) {

@@ -104,16 +104,22 @@ BILEVEL_HD inline A WeightGradientPoint(const ConvGeometry& g, const T* x, const
 namespace bilevel::kernels {
 
 // The batched launches of the three bodies: one call per value over a grid of
-// (x: columns, y: rows, z: image x channel), the same on a CUDA grid and in HostLaunch. Images
-// are consecutive in x and out (n images of in_channels x h x w, and of out_channels x h x w).
+// (x: columns, y: rows, z: slot x channel), the same on a CUDA grid and in HostLaunch. Images
+// are consecutive in x and out (n images of in_channels x h x w, and of out_channels x h x w);
+// slot s works on image active[s], or on image s when there is no active list.
+BILEVEL_HD inline int ImageOfSlot(const int* active, int slot) {
+  return active ? active[slot] : slot;
+}
+
 template <typename T>
 struct CorrelateForwardBody {
   ConvGeometry g;
   const T* x;
   const T* w;
   T* z;
+  const int* active = nullptr;
   BILEVEL_HD void operator()(int px, int y, int slot) const {
-    const int n = slot / g.out_channels, o = slot % g.out_channels;
+    const int n = ImageOfSlot(active, slot / g.out_channels), o = slot % g.out_channels;
     const T* xn = x + std::size_t(n) * g.in_channels * g.plane();
     z[(std::size_t(n) * g.out_channels + o) * g.plane() + std::size_t(y) * g.w + px] =
         CorrelatePoint(g, xn, w, o, y, px);
@@ -126,29 +132,35 @@ struct CorrelateAdjointBody {
   const T* z;
   const T* w;
   T* out;
+  const int* active = nullptr;
   BILEVEL_HD void operator()(int px, int y, int slot) const {
-    const int n = slot / g.in_channels, c = slot % g.in_channels;
+    const int n = ImageOfSlot(active, slot / g.in_channels), c = slot % g.in_channels;
     const T* zn = z + std::size_t(n) * g.out_channels * g.plane();
     out[(std::size_t(n) * g.in_channels + c) * g.plane() + std::size_t(y) * g.w + px] =
         CorrelateAdjointPoint(g, zn, w, c, y, px);
   }
 };
 
-// The weight gradient of image n into grad[n] (out x in x k x k values each, in double): the grid
-// is (k * k, in_channels, n * out_channels).
+// The weight gradient of <K x_n, z_n> (plus <K x2_n, z2_n> when x2 is given) of slot s's image
+// into grad[s] (out x in x k x k values each, in double): the grid is (k * k, in_channels,
+// slots * out_channels).
 template <typename T>
 struct WeightGradientBody {
   ConvGeometry g;
   const T* x;
   const T* z;
   double* grad;
+  const int* active = nullptr;
+  const T* x2 = nullptr;
+  const T* z2 = nullptr;
   BILEVEL_HD void operator()(int uv, int c, int slot) const {
-    const int n = slot / g.out_channels, o = slot % g.out_channels;
+    const int s = slot / g.out_channels, o = slot % g.out_channels;
+    const std::size_t n = std::size_t(ImageOfSlot(active, s));
     const std::size_t weights = std::size_t(g.out_channels) * g.in_channels * g.k * g.k;
-    grad[std::size_t(n) * weights + g.weightIndex(o, c, uv / g.k, uv % g.k)] =
-        WeightGradientPoint<T, double>(g, x + std::size_t(n) * g.in_channels * g.plane(),
-                                       z + std::size_t(n) * g.out_channels * g.plane(), o, c,
-                                       uv / g.k, uv % g.k);
+    const std::size_t xo = n * g.in_channels * g.plane(), zo = n * g.out_channels * g.plane();
+    double sum = WeightGradientPoint<T, double>(g, x + xo, z + zo, o, c, uv / g.k, uv % g.k);
+    if (x2) sum += WeightGradientPoint<T, double>(g, x2 + xo, z2 + zo, o, c, uv / g.k, uv % g.k);
+    grad[std::size_t(s) * weights + g.weightIndex(o, c, uv / g.k, uv % g.k)] = sum;
   }
 };
 

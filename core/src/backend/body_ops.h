@@ -1,0 +1,238 @@
+// The seam's operations (backend/ops.h) written once as launches of the kernel bodies
+// (backend/kernels/), over a Device that owns memory and runs a body over a grid:
+//
+//   struct Device {
+//     bool ok() const;                       // no error so far
+//     std::string error() const;             // the first error, in words
+//     void enter();                          // makes the device current on the calling thread
+//     template <class U> U* allocate(std::size_t count);  // zeros; null (and an error) if not
+//     template <class U> void release(U* data) noexcept;
+//     template <class U> void upload(const U* host, std::size_t count, U* dst);
+//     template <class U> void download(const U* src, std::size_t count, U* host);
+//     template <class Body> void launch(const LaunchGrid& grid, const Body& body);
+//   };
+//
+// The CUDA backend is BodyOps over a CUDA device (backend/cuda/cuda_ops.cu); the CPU tests run
+// the same sequence of launches over HostLoopDevice (the bodies in the host loop, host memory),
+// so that all of it but the device's memory and grid runs in ctest. Once the device has failed,
+// every operation returns at once and error() says why.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "backend/host_launch.h"
+#include "backend/kernels/correlation_point.h"
+#include "backend/kernels/response_body.h"
+#include "backend/ops.h"
+
+namespace bilevel::backend {
+
+template <typename T, typename Device>
+class BodyOps final : public Ops<T> {
+ public:
+  template <typename... Args>
+  explicit BodyOps(const char* name, Args&&... args)
+      : name_(name), device_(std::forward<Args>(args)...) {}
+  ~BodyOps() override {
+    t_.release(device_);
+    d_.release(device_);
+    partial_.release(device_);
+    active_.release(device_);
+  }
+
+  const char* name() const override { return name_; }
+  std::string error() const override { return device_.ok() ? std::string() : device_.error(); }
+  Device& device() { return device_; }
+
+  T* allocate(std::size_t count) override {
+    device_.enter();
+    return device_.template allocate<T>(count);
+  }
+  void release(T* data) noexcept override { device_.release(data); }
+  void upload(const T* host, std::size_t count, T* dst) override {
+    if (enter()) device_.upload(host, count, dst);
+  }
+  void download(const T* src, std::size_t count, T* host) override {
+    if (enter()) device_.download(src, count, host);
+  }
+
+  void correlate(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                 T* z) override {
+    if (!enter(active)) return;
+    device_.launch({g.w, g.h, int(active.size()) * g.out_channels},
+                   kernels::CorrelateForwardBody<T>{g, x, weights, z, active_.data});
+  }
+
+  void correlateAdjoint(const ConvGeometry& g, const Active& active, const T* z, const T* weights,
+                        T* x) override {
+    if (!enter(active)) return;
+    device_.launch({g.w, g.h, int(active.size()) * g.in_channels},
+                   kernels::CorrelateAdjointBody<T>{g, z, weights, x, active_.data});
+  }
+
+  void sandwich(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                const ResponseMap<T>& map, T* out) override {
+    const std::size_t zimage = std::size_t(g.out_channels) * g.plane();
+    if (!enter(active) || !t_.fit(device_, Spanned(active) * zimage)) return;
+    correlate(g, active, x, weights, t_.data);
+    using Body = kernels::ResponseMapBody<T>;
+    const typename Body::Kind kind = map.kind == ResponseMap<T>::kFoeGradient ? Body::kFoeGradient
+                                     : map.kind == ResponseMap<T>::kFoeBound  ? Body::kFoeBound
+                                                                              : Body::kMultiply;
+    device_.launch({int(g.plane()), g.out_channels, int(active.size())},
+                   Body{kind, g.out_channels, g.plane(), map.foe.nu, map.foe.scale, map.factor,
+                        active_.data, t_.data, t_.data});
+    correlateAdjoint(g, active, t_.data, weights, out);
+  }
+
+  void weightGradients(const ConvGeometry& g, const Active& active, const T* x, const T* a,
+                       const T* y, const T* b, double* grad) override {
+    const std::size_t per_image = std::size_t(g.out_channels) * g.in_channels * g.k * g.k;
+    if (!enter(active) || !d_.fit(device_, active.size() * per_image)) return;
+    device_.launch({g.k * g.k, g.in_channels, int(active.size()) * g.out_channels},
+                   kernels::WeightGradientBody<T>{g, x, a, d_.data, active_.data,
+                                                  y && b ? y : nullptr, y && b ? b : nullptr});
+    device_.download(d_.data, active.size() * per_image, grad);
+  }
+
+  void foeMap(FoeMap map, const FoeMaps<T>& f, const Active& active, const T* z, T* out) override {
+    if (!enter(active)) return;
+    using Body = kernels::ResponseMapBody<T>;
+    const typename Body::Kind kind = map == FoeMap::kGradient ? Body::kFoeGradient
+                                     : map == FoeMap::kSecond ? Body::kFoeSecond
+                                                              : Body::kFoeBound;
+    device_.launch({int(f.plane), f.kernels, int(active.size())},
+                   Body{kind, f.kernels, f.plane, f.nu, f.scale, nullptr, active_.data, z, out});
+  }
+
+  // Scratch t_: z, kq, a, b (n x J x plane each) and the two terms (slots x J x plane each).
+  void foeMixedTerms(const ConvGeometry& g, const FoeMaps<T>& f, const Active& active, const T* x,
+                     const T* q, const T* weights, double* sums, double* grad) override {
+    const std::size_t zsize = Spanned(active) * f.kernels * f.plane;
+    const std::size_t terms = active.size() * f.kernels * f.plane;
+    if (!enter(active) || !t_.fit(device_, 4 * zsize + 2 * terms)) return;
+    T *z = t_.data, *kq = z + zsize, *a = kq + zsize, *b = a + zsize;
+    T *first = b + zsize, *smooth = first + terms;
+    correlate(g, active, x, weights, z);
+    correlate(g, active, q, weights, kq);
+    device_.launch({int(f.plane), f.kernels, int(active.size())},
+                   kernels::FoeMixedBody<T>{f.kernels, f.plane, f.nu, f.scale, active_.data, z, kq,
+                                            a, b, first, smooth});
+    const int planes = int(active.size()) * f.kernels;
+    std::vector<double> dots(2 * std::size_t(planes));
+    planeSums(first, f.plane, planes, dots.data());
+    planeSums(smooth, f.plane, planes, dots.data() + planes);
+    for (int p = 0; p < planes; ++p) {
+      sums[2 * p] = dots[p];
+      sums[2 * p + 1] = dots[planes + p];
+    }
+    weightGradients(g, active, x, a, q, b, grad);
+  }
+
+  void foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z, double* sums) override {
+    const int planes = int(active.size()) * f.kernels;
+    if (!enter(active) || !d_.fit(device_, std::size_t(planes) * f.plane)) return;
+    device_.launch(
+        {int(f.plane), f.kernels, int(active.size())},
+        kernels::FoePhiBody<T>{f.kernels, f.plane, double(f.nu), active_.data, z, d_.data});
+    planeSums(d_.data, f.plane, planes, sums);
+  }
+
+  void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) override {
+    if (!enter(active)) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::ProductBody<T>{size, active_.data, a, b, out});
+  }
+
+ private:
+  // Device memory that grows to fit and is kept.
+  template <typename U>
+  struct Scratch {
+    U* data = nullptr;
+    std::size_t size = 0;
+    bool fit(Device& device, std::size_t count) {
+      if (count <= size) return true;
+      release(device);
+      data = device.template allocate<U>(count);
+      size = data ? count : 0;
+      return data != nullptr;
+    }
+    void release(Device& device) noexcept {
+      if (data) device.release(data);
+      data = nullptr;
+      size = 0;
+    }
+  };
+
+  static std::size_t Spanned(const Active& active) {
+    return active.empty() ? 0 : std::size_t(*std::max_element(active.begin(), active.end())) + 1;
+  }
+
+  bool enter() {
+    if (!device_.ok()) return false;
+    device_.enter();
+    return device_.ok();
+  }
+  // Makes the device current and puts the active list on it (kept while it is unchanged).
+  bool enter(const Active& active) {
+    if (!enter()) return false;
+    if (active != host_active_) {
+      if (!active_.fit(device_, std::max<std::size_t>(active.size(), 1))) return false;
+      if (!active.empty()) device_.upload(active.data(), active.size(), active_.data);
+      host_active_ = active;
+    }
+    return device_.ok();
+  }
+
+  // out[q] = the sum of plane q of `values` (planes x plane), in double, on the host.
+  template <typename U>
+  void planeSums(const U* values, std::size_t plane, int planes, double* out) {
+    const int chunks = kernels::Chunks(plane);
+    if (planes == 0 || !partial_.fit(device_, std::size_t(planes) * (chunks + 1))) return;
+    double* totals = partial_.data + std::size_t(planes) * chunks;
+    device_.launch({chunks, planes, 1},
+                   kernels::PlaneSumPartialBody<U>{plane, values, partial_.data});
+    device_.launch({planes, 1, 1}, kernels::PlaneSumBody{chunks, 1, partial_.data, totals});
+    device_.download(totals, std::size_t(planes), out);
+  }
+
+  const char* name_;
+  Device device_;
+  Scratch<T> t_;
+  Scratch<double> d_;
+  Scratch<double> partial_;
+  Scratch<int> active_;
+  Active host_active_;
+};
+
+// Host memory and the host loop: the Device the CPU tests run BodyOps over.
+struct HostLoopDevice {
+  bool ok() const { return true; }
+  std::string error() const { return {}; }
+  void enter() {}
+  template <typename U>
+  U* allocate(std::size_t count) {
+    return new U[count]();
+  }
+  template <typename U>
+  void release(U* data) noexcept {
+    delete[] data;
+  }
+  template <typename U>
+  void upload(const U* host, std::size_t count, U* dst) {
+    std::copy(host, host + count, dst);
+  }
+  template <typename U>
+  void download(const U* src, std::size_t count, U* host) {
+    std::copy(src, src + count, host);
+  }
+  template <typename Body>
+  void launch(const LaunchGrid& grid, const Body& body) {
+    HostLaunch(grid, body);
+  }
+};
+
+}  // namespace bilevel::backend

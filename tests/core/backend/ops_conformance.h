@@ -1,0 +1,195 @@
+// One conformance check of a backend's operation table (backend/ops.h) against the CPU's, on
+// random images, weights and active lists under both boundary rules: every operation's outputs
+// on the active images agree to `tolerance` (relative to the largest value), and the inactive
+// images are left as they were. The data go through the backend's own memory (upload, download),
+// so the same check runs the CUDA backend on a device and the body launches in the host loop.
+#pragma once
+
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/cpu/cpu_ops.h"
+#include "backend/ops.h"
+
+namespace bilevel::test {
+
+template <typename T>
+class OpsConformance {
+ public:
+  OpsConformance(backend::Ops<T>& ops, double tolerance) : ops_(ops), tolerance_(tolerance) {}
+
+  // The first disagreement, in words; empty when every operation agrees.
+  std::string run() {
+    for (bool reflect : {true, false})
+      for (const Case& c : {Case{3, 3, 4, 9, 11, 5, {0, 2}}, Case{3, 1, 2, 6, 5, 3, {1}},
+                            Case{2, 2, 3, 8, 7, 7, {1, 0}}}) {
+        if (std::string e = check(c, reflect); !e.empty())
+          return e + (reflect ? " (reflect101)" : " (zero)");
+      }
+    if (std::string e = ops_.error(); !e.empty()) return "backend error: " + e;
+    return {};
+  }
+
+ private:
+  struct Case {
+    int n, in, out, h, w, k;
+    backend::Active active;
+  };
+
+  std::vector<T> random(std::size_t count, double lo, double hi) {
+    std::uniform_real_distribution<double> u(lo, hi);
+    std::vector<T> v(count);
+    for (T& e : v)
+      e = T(u(rng_));
+    return v;
+  }
+
+  // Runs fn(ops, inputs..., output) on the backend under test and on the CPU with the same host
+  // inputs; compares the outputs.
+  struct Buffers {
+    backend::Ops<T>& ops;
+    std::vector<backend::Array<T>> arrays;
+    const T* in(const std::vector<T>& host) {
+      arrays.emplace_back();
+      arrays.back().resize(ops, host.size());
+      ops.upload(host.data(), host.size(), arrays.back().data());
+      return arrays.back().data();
+    }
+    T* out(const std::vector<T>& initial) { return const_cast<T*>(in(initial)); }
+    std::vector<T> get(const T* data, std::size_t count) {
+      std::vector<T> host(count);
+      ops.download(data, count, host.data());
+      return host;
+    }
+  };
+
+  std::string compare(const std::string& what, const std::vector<double>& got,
+                      const std::vector<double>& want) {
+    if (got.size() != want.size()) return what + ": size";
+    double scale = 1e-30;
+    for (double v : want)
+      scale = std::max(scale, std::abs(v));
+    for (std::size_t k = 0; k < got.size(); ++k)
+      if (!(std::abs(got[k] - want[k]) <= tolerance_ * scale))
+        return what + ": value " + std::to_string(k) + " is " + std::to_string(got[k]) +
+               ", the CPU's " + std::to_string(want[k]);
+    return {};
+  }
+  template <typename U>
+  std::string compareImages(const std::string& what, const std::vector<U>& got,
+                            const std::vector<U>& want) {
+    return compare(what, std::vector<double>(got.begin(), got.end()),
+                   std::vector<double>(want.begin(), want.end()));
+  }
+
+  std::string check(const Case& c, bool reflect) {
+    backend::ConvGeometry g;
+    g.in_channels = c.in;
+    g.out_channels = c.out;
+    g.h = c.h;
+    g.w = c.w;
+    g.k = c.k;
+    g.reflect = reflect;
+    const std::size_t xs = std::size_t(c.n) * c.in * g.plane();
+    const std::size_t zs = std::size_t(c.n) * c.out * g.plane();
+    const std::size_t ws = std::size_t(c.out) * c.in * c.k * c.k;
+    const std::vector<T> x = random(xs, -1, 1), y = random(xs, -1, 1), w = random(ws, -0.5, 0.5);
+    const std::vector<T> z = random(zs, -1, 1), a = random(zs, -1, 1), b = random(zs, -1, 1);
+    const std::vector<T> scale = random(std::size_t(c.out), 0.2, 2.0);
+    const std::vector<T> sentinel_x = random(xs, 5, 6), sentinel_z = random(zs, 5, 6);
+    const T nu = T(0.3);
+
+    Buffers dev{ops_, {}}, cpu{cpu_, {}};
+    auto maps = [&](Buffers& buf) {
+      return backend::FoeMaps<T>{c.out, g.plane(), nu, buf.in(scale)};
+    };
+    std::string e;
+    auto both = [&](const std::string& what, auto&& fn, const std::vector<T>& initial) {
+      if (!e.empty()) return;
+      T* d = dev.out(initial);
+      T* h = cpu.out(initial);
+      fn(ops_, dev, d);
+      fn(cpu_, cpu, h);
+      const std::vector<T> got = dev.get(d, initial.size());
+      e = compareImages(what, got, cpu.get(h, initial.size()));
+      const std::size_t image = initial.size() / std::size_t(c.n);
+      for (int i = 0; i < c.n && e.empty(); ++i)
+        if (std::find(c.active.begin(), c.active.end(), i) == c.active.end() &&
+            !std::equal(got.begin() + i * image, got.begin() + (i + 1) * image,
+                        initial.begin() + i * image))
+          e = what + ": inactive image " + std::to_string(i) + " was written";
+    };
+    both(
+        "correlate",
+        [&](auto& o, Buffers& buf, T* out) { o.correlate(g, c.active, buf.in(x), buf.in(w), out); },
+        sentinel_z);
+    both(
+        "correlateAdjoint",
+        [&](auto& o, Buffers& buf, T* out) {
+          o.correlateAdjoint(g, c.active, buf.in(z), buf.in(w), out);
+        },
+        sentinel_x);
+    for (auto kind : {backend::ResponseMap<T>::kFoeGradient, backend::ResponseMap<T>::kFoeBound,
+                      backend::ResponseMap<T>::kMultiply})
+      both(
+          "sandwich " + std::to_string(int(kind)),
+          [&](auto& o, Buffers& buf, T* out) {
+            backend::ResponseMap<T> m;
+            m.kind = kind;
+            m.foe = maps(buf);
+            m.factor = buf.in(a);
+            o.sandwich(g, c.active, buf.in(x), buf.in(w), m, out);
+          },
+          sentinel_x);
+    for (auto kind :
+         {backend::FoeMap::kGradient, backend::FoeMap::kSecond, backend::FoeMap::kBound})
+      both(
+          "foeMap " + std::to_string(int(kind)),
+          [&](auto& o, Buffers& buf, T* out) {
+            o.foeMap(kind, maps(buf), c.active, buf.in(z), out);
+          },
+          sentinel_z);
+    both(
+        "multiply",
+        [&](auto& o, Buffers& buf, T* out) {
+          o.multiply(std::size_t(c.out) * g.plane(), c.active, buf.in(z), buf.in(a), out);
+        },
+        sentinel_z);
+    if (!e.empty()) return e;
+
+    const std::size_t terms = c.active.size() * ws;
+    std::vector<double> got(terms), want(terms);
+    for (bool two : {false, true}) {
+      ops_.weightGradients(g, c.active, dev.in(x), dev.in(a), two ? dev.in(y) : nullptr,
+                           two ? dev.in(b) : nullptr, got.data());
+      cpu_.weightGradients(g, c.active, cpu.in(x), cpu.in(a), two ? cpu.in(y) : nullptr,
+                           two ? cpu.in(b) : nullptr, want.data());
+      if (e = compare(two ? "weightGradients (two terms)" : "weightGradients", got, want);
+          !e.empty())
+        return e;
+    }
+    std::vector<double> sums(2 * c.active.size() * c.out), sums_cpu(sums.size());
+    ops_.foeMixedTerms(g, maps(dev), c.active, dev.in(x), dev.in(y), dev.in(w), sums.data(),
+                       got.data());
+    cpu_.foeMixedTerms(g, maps(cpu), c.active, cpu.in(x), cpu.in(y), cpu.in(w), sums_cpu.data(),
+                       want.data());
+    if (e = compare("foeMixedTerms sums", sums, sums_cpu); !e.empty()) return e;
+    if (e = compare("foeMixedTerms weights", got, want); !e.empty()) return e;
+    std::vector<double> phi(c.active.size() * c.out), phi_cpu(phi.size());
+    ops_.foePhiSums(maps(dev), c.active, dev.in(z), phi.data());
+    cpu_.foePhiSums(maps(cpu), c.active, cpu.in(z), phi_cpu.data());
+    return compare("foePhiSums", phi, phi_cpu);
+  }
+
+  backend::Ops<T>& ops_;
+  backend::CpuOps<T> cpu_;
+  double tolerance_;
+  std::mt19937 rng_{20261207};
+};
+
+}  // namespace bilevel::test

@@ -1,0 +1,148 @@
+// The backend seam's operation table (backend/ops.h). The CPU's operations are exact adjoints and
+// linear forms; the body launches of backend/body_ops.h, run in the host loop (the sequence of
+// launches the CUDA backend makes on a device), agree with the CPU's on random inputs and leave
+// inactive images alone, and a launch that misses one index is caught; the Field of Experts
+// written over the seam gives the same values and derivatives on either.
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+#include "backend/body_ops.h"
+#include "backend/cpu/cpu_ops.h"
+#include "ops_conformance.h"
+#include "regularizers/foe.h"
+#include "test_support.h"
+
+namespace bilevel {
+namespace {
+
+template <typename T>
+using HostBodyOps = backend::BodyOps<T, backend::HostLoopDevice>;
+
+// A device whose launches skip the last column of every grid: an index error the conformance
+// check must catch.
+struct ShortDevice : backend::HostLoopDevice {
+  template <typename Body>
+  void launch(const LaunchGrid& grid, const Body& body) {
+    HostLaunch({grid.x > 1 ? grid.x - 1 : grid.x, grid.y, grid.z}, body);
+  }
+};
+
+double Dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0.0;
+  for (std::size_t k = 0; k < a.size(); ++k)
+    s += a[k] * b[k];
+  return s;
+}
+
+backend::ConvGeometry Geometry(bool reflect) {
+  backend::ConvGeometry g;
+  g.in_channels = 2;
+  g.out_channels = 3;
+  g.h = 9;
+  g.w = 7;
+  g.k = 5;
+  g.reflect = reflect;
+  return g;
+}
+
+}  // namespace
+
+class TestOpsTable : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void bodyLaunchesAgreeWithTheCpu() {
+    HostBodyOps<double> ops("host-loop");
+    test::OpsConformance<double> check(ops, 1e-12);
+    const std::string e = check.run();
+    QVERIFY2(e.empty(), e.c_str());
+    HostBodyOps<float> opsf("host-loop");
+    test::OpsConformance<float> checkf(opsf, 2e-5);
+    const std::string ef = checkf.run();
+    QVERIFY2(ef.empty(), ef.c_str());
+  }
+
+  void aLaunchThatMissesAnIndexIsCaught() {
+    backend::BodyOps<double, ShortDevice> ops("short");
+    test::OpsConformance<double> check(ops, 1e-12);
+    QVERIFY(!check.run().empty());
+  }
+
+  void cpuCorrelationAndItsAdjointAreAdjoint() {
+    backend::CpuOps<double> ops;
+    for (bool reflect : {true, false}) {
+      const backend::ConvGeometry g = Geometry(reflect);
+      const int n = 2;
+      const backend::Active all{0, 1};
+      const std::size_t xs = n * g.in_channels * g.plane(), zs = n * g.out_channels * g.plane();
+      const Vector<double> xv = test::RandomVec<double>(int(xs), 1, -1, 1);
+      const Vector<double> zv = test::RandomVec<double>(int(zs), 2, -1, 1);
+      const Vector<double> wv =
+          test::RandomVec<double>(g.out_channels * g.in_channels * g.k * g.k, 3, -0.5, 0.5);
+      std::vector<double> kx(zs), ktz(xs);
+      ops.correlate(g, all, xv.data(), wv.data(), kx.data());
+      ops.correlateAdjoint(g, all, zv.data(), wv.data(), ktz.data());
+      const double lhs = Dot(kx, std::vector<double>(zv.data(), zv.data() + zs));
+      const double rhs = Dot(std::vector<double>(xv.data(), xv.data() + xs), ktz);
+      QVERIFY2(std::abs(lhs - rhs) <= 1e-12 * std::abs(lhs), qPrintable(QString::number(lhs)));
+
+      // <K_w x, z> is linear in w: the weight gradient dotted with w gives it back.
+      std::vector<double> grad(2 * wv.size());
+      ops.weightGradients(g, all, xv.data(), zv.data(), nullptr, nullptr, grad.data());
+      double form = 0.0;
+      for (int i = 0; i < n; ++i)
+        for (Eigen::Index m = 0; m < wv.size(); ++m)
+          form += grad[std::size_t(i) * wv.size() + m] * wv[m];
+      QVERIFY2(std::abs(form - lhs) <= 1e-12 * std::abs(lhs), qPrintable(QString::number(form)));
+    }
+  }
+
+  void fieldOfExpertsIsTheSameOnEitherPath() {
+    for (Boundary boundary : {Boundary::kReflect101, Boundary::kZero}) {
+      const FoeConfig config{2, 3, 5, boundary};
+      FieldOfExperts<double> cpu(config);
+      FieldOfExperts<double> body(config, FoeInitOptions{},
+                                  std::make_unique<HostBodyOps<double>>("host-loop"));
+      Vector<double> theta = cpu.initialParameters();
+      theta += test::RandomVec<double>(int(theta.size()), 5, -0.3, 0.3);
+      cpu.setParameters(theta);
+      body.setParameters(theta);
+      const Batch<double> x = test::RandomData<double>(Shape{3, 2, 10, 8}, 6);
+      const Batch<double> v = test::RandomData<double>(Shape{3, 2, 10, 8}, 7);
+      const std::vector<int> active{2, 0};
+
+      std::vector<double> value_cpu, value_body;
+      cpu.value(active, x, value_cpu);
+      body.value(active, x, value_body);
+      for (int i : active)
+        QVERIFY(std::abs(value_cpu[i] - value_body[i]) <= 1e-12 * std::abs(value_cpu[i]));
+
+      Batch<double> a(x.shape()), b(x.shape());
+      cpu.gradient(active, x, a);
+      body.gradient(active, x, b);
+      QVERIFY(test::RelativeError(b, a) <= 1e-12);
+      cpu.prepareHessian(x);
+      body.prepareHessian(x);
+      cpu.hessianVector(active, v, a);
+      body.hessianVector(active, v, b);
+      QVERIFY(test::RelativeError(b, a) <= 1e-12);
+      cpu.hessianBound(active, v, a);
+      body.hessianBound(active, v, b);
+      QVERIFY(test::RelativeError(b, a) <= 1e-12);
+
+      Eigen::MatrixXd mixed_cpu, mixed_body;
+      cpu.mixedDerivatives(active, x, v, mixed_cpu);
+      body.mixedDerivatives(active, x, v, mixed_body);
+      QCOMPARE(mixed_body.cols(), Eigen::Index(active.size()));
+      QVERIFY((mixed_cpu - mixed_body).cwiseAbs().maxCoeff() <=
+              1e-11 * mixed_cpu.cwiseAbs().maxCoeff());
+    }
+  }
+};
+
+}  // namespace bilevel
+
+QTEST_GUILESS_MAIN(bilevel::TestOpsTable)
+#include "test_ops_table.moc"
