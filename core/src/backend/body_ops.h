@@ -9,6 +9,7 @@
 //     template <class U> void release(U* data) noexcept;
 //     template <class U> void upload(const U* host, std::size_t count, U* dst);
 //     template <class U> void download(const U* src, std::size_t count, U* host);
+//     template <class U> void copy(const U* src, std::size_t count, U* dst);  // within the device
 //     template <class Body> void launch(const LaunchGrid& grid, const Body& body);
 //   };
 //
@@ -25,6 +26,7 @@
 
 #include "backend/host_launch.h"
 #include "backend/kernels/correlation_point.h"
+#include "backend/kernels/difference_body.h"
 #include "backend/kernels/response_body.h"
 #include "backend/ops.h"
 
@@ -57,6 +59,10 @@ class BodyOps final : public Ops<T> {
   }
   void download(const T* src, std::size_t count, T* host) override {
     if (enter()) device_.download(src, count, host);
+  }
+
+  void copy(const T* src, std::size_t count, T* dst) override {
+    if (enter()) device_.copy(src, count, dst);
   }
 
   void correlate(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
@@ -141,6 +147,57 @@ class BodyOps final : public Ops<T> {
     planeSums(d_.data, f.plane, planes, sums);
   }
 
+  // Scratch t_: the differences (uh, uv) of v by slot plane, and (gh, gv) those of `at`.
+  void tvSandwich(TvMap map, const TvMaps<T>& t, const Active& active, const T* v,
+                  T* out) override {
+    const int planes = int(active.size()) * t.channels;
+    const std::size_t size = std::size_t(planes) * t.plane();
+    if (!enter(active) || !t_.fit(device_, 4 * size)) return;
+    T *uh = t_.data, *uv = uh + size, *gh = uv + size, *gv = gh + size;
+    differences(t, planes, v, uh, uv);
+    if (map == TvMap::kGradient)
+      device_.launch({int(size), 1, 1},
+                     kernels::TvMapBody<T>{false, t.nu, nullptr, nullptr, uh, uv});
+    if (map == TvMap::kHessian) {
+      differences(t, planes, t.at, gh, gv);
+      device_.launch({int(size), 1, 1}, kernels::TvMapBody<T>{true, t.nu, gh, gv, uh, uv});
+    }
+    device_.launch({t.w, t.h, planes},
+                   kernels::DifferencesAdjointBody<T>{t.h, t.w, t.channels,
+                                                      map == TvMap::kBound ? t.bounds : t.weights,
+                                                      uh, uv, out, active_.data});
+  }
+
+  void tvValues(const TvMaps<T>& t, const Active& active, const T* x, double* sums) override {
+    const int planes = int(active.size()) * t.channels;
+    const std::size_t size = std::size_t(planes) * t.plane();
+    if (!enter(active) || !t_.fit(device_, 2 * size) || !d_.fit(device_, size)) return;
+    differences(t, planes, x, t_.data, t_.data + size);
+    device_.launch({int(size), 1, 1},
+                   kernels::TvValueBody<T>{t.nu, t_.data, t_.data + size, d_.data});
+    planeSums(d_.data, t.plane(), planes, sums);
+  }
+
+  void tvMixedTerms(const TvMaps<T>& t, const Active& active, const T* x, const T* q,
+                    double* sums) override {
+    const int planes = int(active.size()) * t.channels;
+    const std::size_t size = std::size_t(planes) * t.plane();
+    if (!enter(active) || !t_.fit(device_, 4 * size) || !d_.fit(device_, 2 * size)) return;
+    T *gh = t_.data, *gv = gh + size, *uh = gv + size, *uv = uh + size;
+    differences(t, planes, x, gh, gv);
+    differences(t, planes, q, uh, uv);
+    const double nu2 = double(t.nu) * double(t.nu);
+    device_.launch({int(size), 1, 1},
+                   kernels::TvMixedBody<T>{nu2, gh, gv, uh, uv, d_.data, d_.data + size});
+    std::vector<double> terms(2 * std::size_t(planes));
+    planeSums(d_.data, t.plane(), planes, terms.data());
+    planeSums(d_.data + size, t.plane(), planes, terms.data() + planes);
+    for (int p = 0; p < planes; ++p) {
+      sums[2 * p] = terms[p];
+      sums[2 * p + 1] = terms[planes + p];
+    }
+  }
+
   void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) override {
     if (!enter(active)) return;
     device_.launch({int(size), 1, int(active.size())},
@@ -187,6 +244,12 @@ class BodyOps final : public Ops<T> {
     return device_.ok();
   }
 
+  // (gh, gv) = D x of the active images' planes, by slot plane.
+  void differences(const TvMaps<T>& t, int planes, const T* x, T* gh, T* gv) {
+    device_.launch({t.w, t.h, planes},
+                   kernels::DifferencesBody<T>{t.h, t.w, x, gh, gv, active_.data, t.channels});
+  }
+
   // out[q] = the sum of plane q of `values` (planes x plane), in double, on the host.
   template <typename U>
   void planeSums(const U* values, std::size_t plane, int planes, double* out) {
@@ -228,6 +291,10 @@ struct HostLoopDevice {
   template <typename U>
   void download(const U* src, std::size_t count, U* host) {
     std::copy(src, src + count, host);
+  }
+  template <typename U>
+  void copy(const U* src, std::size_t count, U* dst) {
+    std::copy(src, src + count, dst);
   }
   template <typename Body>
   void launch(const LaunchGrid& grid, const Body& body) {

@@ -39,6 +39,24 @@ struct FoeMaps {
   const T* scale = nullptr;  // s_j = a b_j, J values in the backend's memory
 };
 
+// Smoothed total variation's maps of the forward differences g = D x_c of each channel plane
+// (kernels/difference_body.h, pointwise_maps.h tv::), weighted per channel:
+//   kGradient  w_c D^T (g / r)   kHessian  w_c D^T (u / r - g (g . u) / r^3), u = D v_c, g = D at
+//   kBound     (w_c / nu) D^T D v_c
+// with r = sqrt(|g|^2 + nu^2).
+enum class TvMap { kGradient, kHessian, kBound };
+
+template <typename T>
+struct TvMaps {
+  int channels = 1;
+  int h = 0, w = 0;
+  T nu = T(1);
+  const T* weights = nullptr;  // w_c, in the backend's memory
+  const T* bounds = nullptr;   // w_c / nu, in the backend's memory
+  const T* at = nullptr;       // kHessian: the images the Hessian is taken at (n x C x h x w)
+  std::size_t plane() const { return std::size_t(h) * std::size_t(w); }
+};
+
 // A pointwise map m of filter responses z (n x J x plane) inside a sandwich K^T m(K x):
 //   kFoeGradient  s_j phi'(z)     kFoeBound  (s_j / nu) z     kMultiply  factor * z
 // with factor an n x J x plane array in the backend's memory.
@@ -66,6 +84,8 @@ class Ops {
   virtual void release(T* data) noexcept = 0;
   virtual void upload(const T* host, std::size_t count, T* dst) = 0;
   virtual void download(const T* src, std::size_t count, T* host) = 0;
+  // dst = src, both in this backend's memory.
+  virtual void copy(const T* src, std::size_t count, T* dst) = 0;
 
   // --- Correlation under a boundary rule (kernels/correlation_point.h) ------------------------
   // z_i = K x_i: x is n x in x h x w, z n x out x h x w, weights out x in x k x k.
@@ -98,6 +118,17 @@ class Ops {
                              double* grad) = 0;
   // sums[k J + j] = sum_p phi(z) over kernel j's responses of image active[k], in double.
   virtual void foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z, double* sums) = 0;
+
+  // --- Smoothed total variation --------------------------------------------------------------
+  // out_i = the map of v_i (all channels), overwriting.
+  virtual void tvSandwich(TvMap map, const TvMaps<T>& t, const Active& active, const T* v,
+                          T* out) = 0;
+  // sums[k C + c] = sum_p (r - nu) over channel c of image active[k], in double.
+  virtual void tvValues(const TvMaps<T>& t, const Active& active, const T* x, double* sums) = 0;
+  // The mixed derivative's terms with g = D x_c, u = D q_c: sums[2 (k C + c)] = sum_p g . u / r
+  // and sums[2 (k C + c) + 1] = -sum_p (g . u) nu^2 / r^3, in double.
+  virtual void tvMixedTerms(const TvMaps<T>& t, const Active& active, const T* x, const T* q,
+                            double* sums) = 0;
 
   // --- Per-image vectors of `size` values ---------------------------------------------------
   // out_i = a_i * b_i, value by value.

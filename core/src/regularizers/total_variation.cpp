@@ -12,43 +12,18 @@
 //   dG/dw_c         = exp(w_c) <g / r, D q_c>                          (G = <grad_x R, q>)
 //   dG/ds           = -sum_c exp(w_c) <g nu^2 / r^3, D q_c>
 // and grad_x^2 R <= sum_c exp(w_c) / nu D^T D, the curvature bound.
+//
+// The evaluations are written over the backend seam (backend/ops.h: tvSandwich, tvValues,
+// tvMixedTerms).
 #include <cmath>
+#include <memory>
 
-#include "backend/kernels/pointwise_maps.h"
-#include "bilevel/thread_pool.h"
+#include "backend/cpu/cpu_ops.h"
 #include "regularizers/builtin_types.h"
 
 namespace bilevel {
 
 namespace {
-
-// The forward differences of one channel plane at (y, x).
-template <typename T>
-inline void Differences(const T* p, int h, int w, int y, int x, T* dh, T* dv) {
-  const T c = p[std::size_t(y) * w + x];
-  *dh = x + 1 < w ? p[std::size_t(y) * w + x + 1] - c : T(0);
-  *dv = y + 1 < h ? p[std::size_t(y + 1) * w + x] - c : T(0);
-}
-
-// out += scale * D^T (uh, uv) on one plane, where uh and uv are given per pixel by field(y, x).
-template <typename T, typename Field>
-void AddAdjoint(int h, int w, T scale, const Field& field, T* out) {
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      T uh, uv;
-      field(y, x, &uh, &uv);
-      T* o = out + std::size_t(y) * w + x;
-      // D_h^T: +u(y, x-1) at x, -u(y, x) at x (for x < w-1; u is 0 in the last column).
-      if (x + 1 < w) {
-        o[0] -= scale * uh;
-        o[1] += scale * uh;
-      }
-      if (y + 1 < h) {
-        o[0] -= scale * uv;
-        o[w] += scale * uv;
-      }
-    }
-}
 
 template <typename T>
 class TotalVariation final : public Regularizer<T> {
@@ -56,7 +31,9 @@ class TotalVariation final : public Regularizer<T> {
   explicit TotalVariation(RegularizerSettings settings)
       : settings_(std::move(settings)),
         channels_(int(settings_.integer("regularizer.channels"))),
-        weights_(channels_, T(1)) {}
+        ops_(std::make_unique<backend::CpuOps<T>>()) {
+    setParameters(Vector<T>::Zero(channels_ + 1));  // weights 1, nu 1 until set
+  }
 
   const RegularizerSettings& settings() const override { return settings_; }
   std::string definition() const override {
@@ -96,88 +73,49 @@ class TotalVariation final : public Regularizer<T> {
     return Status::Ok();
   }
   void setParameters(const Vector<T>& theta) override {
-    for (int c = 0; c < channels_; ++c)
-      weights_[c] = std::exp(theta[c]);
+    host_weights_.resize(channels_);
+    std::vector<T> bounds(channels_);
     nu_ = std::exp(theta[channels_]);
+    for (int c = 0; c < channels_; ++c) {
+      host_weights_[c] = std::exp(theta[c]);
+      bounds[c] = host_weights_[c] / nu_;
+    }
+    weights_.assign(*ops_, host_weights_);
+    bounds_.assign(*ops_, bounds);
   }
 
   void value(const std::vector<int>& active, const Batch<T>& x,
              std::vector<double>& values) override {
     values.resize(std::size_t(x.n()), 0.0);
-    const int h = x.h(), w = x.w();
-    ParallelFor(int(active.size()), [&](int k) {
-      const int i = active[k];
+    std::vector<double> sums(active.size() * channels_);
+    ops_->tvValues(maps(x.shape()), active, x.data(), sums.data());
+    for (std::size_t k = 0; k < active.size(); ++k) {
       double total = 0.0;
-      for (int c = 0; c < channels_; ++c) {
-        double sum = 0.0;
-        for (int y = 0; y < h; ++y)
-          for (int px = 0; px < w; ++px) {
-            T dh, dv;
-            Differences(x.channel(i, c), h, w, y, px, &dh, &dv);
-            sum += double(tv::Value(dh, dv, nu_));
-          }
-        total += double(weights_[c]) * sum;
-      }
-      values[std::size_t(i)] = total;
-    });
+      for (int c = 0; c < channels_; ++c)
+        total += double(host_weights_[c]) * sums[k * channels_ + c];
+      values[std::size_t(active[k])] = total;
+    }
   }
 
   void gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) override {
-    const int h = x.h(), w = x.w();
-    ParallelFor(int(active.size()), [&](int k) {
-      const int i = active[k];
-      for (int c = 0; c < channels_; ++c) {
-        const T* p = x.channel(i, c);
-        T* out = grad.channel(i, c);
-        std::fill(out, out + std::size_t(h) * w, T(0));
-        AddAdjoint(
-            h, w, weights_[c],
-            [&](int y, int px, T* uh, T* uv) {
-              Differences(p, h, w, y, px, uh, uv);
-              tv::GradientMap(nu_, uh, uv);
-            },
-            out);
-      }
-    });
+    if (grad.shape() != x.shape()) grad.resize(x.shape());
+    ops_->tvSandwich(backend::TvMap::kGradient, maps(x.shape()), active, x.data(), grad.data());
   }
 
-  void prepareHessian(const Batch<T>& x) override { at_ = x; }
+  void prepareHessian(const Batch<T>& x) override {
+    at_.resize(*ops_, x.size());
+    ops_->copy(x.data(), x.size(), at_.data());
+  }
 
   void hessianVector(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override {
-    const int h = v.h(), w = v.w();
-    ParallelFor(int(active.size()), [&](int k) {
-      const int i = active[k];
-      for (int c = 0; c < channels_; ++c) {
-        const T *p = at_.channel(i, c), *q = v.channel(i, c);
-        T* o = out.channel(i, c);
-        std::fill(o, o + std::size_t(h) * w, T(0));
-        AddAdjoint(
-            h, w, weights_[c],
-            [&](int y, int px, T* uh, T* uv) {
-              T gh, gv;
-              Differences(p, h, w, y, px, &gh, &gv);
-              Differences(q, h, w, y, px, uh, uv);
-              tv::HessianMap(gh, gv, nu_, uh, uv);
-            },
-            o);
-      }
-    });
+    if (out.shape() != v.shape()) out.resize(v.shape());
+    ops_->tvSandwich(backend::TvMap::kHessian, maps(v.shape()), active, v.data(), out.data());
   }
 
   bool hasCurvatureBound() const override { return true; }
   void curvatureBound(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) override {
-    const int h = v.h(), w = v.w();
-    ParallelFor(int(active.size()), [&](int k) {
-      const int i = active[k];
-      for (int c = 0; c < channels_; ++c) {
-        const T* q = v.channel(i, c);
-        T* o = out.channel(i, c);
-        std::fill(o, o + std::size_t(h) * w, T(0));
-        AddAdjoint(
-            h, w, weights_[c] / nu_,
-            [&](int y, int px, T* uh, T* uv) { Differences(q, h, w, y, px, uh, uv); }, o);
-      }
-    });
+    if (out.shape() != v.shape()) out.resize(v.shape());
+    ops_->tvSandwich(backend::TvMap::kBound, maps(v.shape()), active, v.data(), out.data());
   }
 
   void mixedDerivative(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
@@ -192,25 +130,17 @@ class TotalVariation final : public Regularizer<T> {
 
   void mixedDerivatives(const std::vector<int>& active, const Batch<T>& x, const Batch<T>& q,
                         Eigen::MatrixXd& out) override {
-    const int h = x.h(), w = x.w(), d = parameterCount();
-    out = Eigen::MatrixXd::Zero(d, Eigen::Index(active.size()));
-    ParallelFor(int(active.size()), [&](int k) {
-      const int i = active[k];
-      double* part = out.col(k).data();
-      const double nu2 = double(nu_) * double(nu_);
+    out = Eigen::MatrixXd::Zero(parameterCount(), Eigen::Index(active.size()));
+    std::vector<double> sums(2 * active.size() * channels_);
+    ops_->tvMixedTerms(maps(x.shape()), active, x.data(), q.data(), sums.data());
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      double* part = out.col(Eigen::Index(k)).data();
       for (int c = 0; c < channels_; ++c) {
-        double first = 0.0, smooth = 0.0;
-        for (int y = 0; y < h; ++y)
-          for (int px = 0; px < w; ++px) {
-            T gh, gv, qh, qv;
-            Differences(x.channel(i, c), h, w, y, px, &gh, &gv);
-            Differences(q.channel(i, c), h, w, y, px, &qh, &qv);
-            tv::MixedTerms(gh, gv, qh, qv, nu2, &first, &smooth);
-          }
-        part[c] = double(weights_[c]) * first;
-        part[channels_] += double(weights_[c]) * smooth;
+        const double w = double(host_weights_[c]);
+        part[c] = w * sums[2 * (k * channels_ + c)];
+        part[channels_] += w * sums[2 * (k * channels_ + c) + 1];
       }
-    });
+    }
   }
 
   std::vector<NamedArray> readable(const Eigen::VectorXd& theta) const override {
@@ -226,11 +156,19 @@ class TotalVariation final : public Regularizer<T> {
   }
 
  private:
+  backend::TvMaps<T> maps(const Shape& shape) const {
+    return backend::TvMaps<T>{channels_,       shape.h,        shape.w,   nu_,
+                              weights_.data(), bounds_.data(), at_.data()};
+  }
+
   RegularizerSettings settings_;
   int channels_;
-  std::vector<T> weights_;  // exp(w_c)
+  std::unique_ptr<backend::Ops<T>> ops_;
+  std::vector<T> host_weights_;  // exp(w_c)
+  backend::Array<T> weights_;    // exp(w_c), on the backend
+  backend::Array<T> bounds_;     // exp(w_c) / nu
   T nu_ = T(1);
-  Batch<T> at_;  // the x of prepareHessian
+  backend::Array<T> at_;  // the x of prepareHessian
 };
 
 Status ValidateTv(const RegularizerSettings& s) {

@@ -100,7 +100,7 @@ class OpsConformance {
     const std::size_t ws = std::size_t(c.out) * c.in * c.k * c.k;
     const std::vector<T> x = random(xs, -1, 1), y = random(xs, -1, 1), w = random(ws, -0.5, 0.5);
     const std::vector<T> z = random(zs, -1, 1), a = random(zs, -1, 1), b = random(zs, -1, 1);
-    const std::vector<T> scale = random(std::size_t(c.out), 0.2, 2.0);
+    const std::vector<T> scale = random(std::size_t(std::max(c.out, c.in)), 0.2, 2.0);
     const std::vector<T> sentinel_x = random(xs, 5, 6), sentinel_z = random(zs, 5, 6);
     const T nu = T(0.3);
 
@@ -160,7 +160,31 @@ class OpsConformance {
           o.multiply(std::size_t(c.out) * g.plane(), c.active, buf.in(z), buf.in(a), out);
         },
         sentinel_z);
+    auto tv = [&](Buffers& buf) {
+      std::vector<T> bounds(scale);
+      for (T& v : bounds)
+        v /= nu;
+      return backend::TvMaps<T>{c.in, c.h, c.w, nu, buf.in(scale), buf.in(bounds), buf.in(y)};
+    };
+    for (auto map : {backend::TvMap::kGradient, backend::TvMap::kHessian, backend::TvMap::kBound})
+      both(
+          "tvSandwich " + std::to_string(int(map)),
+          [&](auto& o, Buffers& buf, T* out) {
+            o.tvSandwich(map, tv(buf), c.active, buf.in(x), out);
+          },
+          sentinel_x);
     if (!e.empty()) return e;
+    {
+      std::vector<double> got(c.active.size() * c.in), want(got.size());
+      ops_.tvValues(tv(dev), c.active, dev.in(x), got.data());
+      cpu_.tvValues(tv(cpu), c.active, cpu.in(x), want.data());
+      if (e = compare("tvValues", got, want); !e.empty()) return e;
+      got.resize(2 * got.size());
+      want.resize(got.size());
+      ops_.tvMixedTerms(tv(dev), c.active, dev.in(x), dev.in(y), got.data());
+      cpu_.tvMixedTerms(tv(cpu), c.active, cpu.in(x), cpu.in(y), want.data());
+      if (e = compare("tvMixedTerms", got, want); !e.empty()) return e;
+    }
 
     const std::size_t terms = c.active.size() * ws;
     std::vector<double> got(terms), want(terms);

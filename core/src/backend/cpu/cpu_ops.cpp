@@ -71,6 +71,11 @@ void CpuOps<T>::download(const T* src, std::size_t count, T* host) {
 }
 
 template <typename T>
+void CpuOps<T>::copy(const T* src, std::size_t count, T* dst) {
+  std::copy(src, src + count, dst);
+}
+
+template <typename T>
 void CpuOps<T>::padImages(const ConvGeometry& g, int channels, const Active& active, const T* x,
                           std::vector<T>& pad) {
   const int r = g.radius();

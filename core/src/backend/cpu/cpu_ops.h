@@ -1,7 +1,8 @@
 // The CPU implementation of the backend seam (backend/ops.h): host memory, the tiled correlation
 // of correlation_rows.h over padded copies, and the pointwise maps of kernels/pointwise_maps.h,
-// spread over the thread pool by image and row band. Each operation keeps the order of operations
-// the CPU regularizers have always had, so that their numbers stay bit for bit.
+// spread over the thread pool by image and row band; smoothed TV's in cpu_ops_tv.cpp. Each
+// operation keeps the order of operations the CPU regularizers have always had, so that their
+// numbers stay bit for bit.
 #pragma once
 
 #include <vector>
@@ -19,6 +20,7 @@ class CpuOps final : public Ops<T> {
   void release(T* data) noexcept override;
   void upload(const T* host, std::size_t count, T* dst) override;
   void download(const T* src, std::size_t count, T* host) override;
+  void copy(const T* src, std::size_t count, T* dst) override;
 
   void correlate(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
                  T* z) override;
@@ -33,6 +35,11 @@ class CpuOps final : public Ops<T> {
   void foeMixedTerms(const ConvGeometry& g, const FoeMaps<T>& f, const Active& active, const T* x,
                      const T* q, const T* weights, double* sums, double* grad) override;
   void foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z, double* sums) override;
+
+  void tvSandwich(TvMap map, const TvMaps<T>& t, const Active& active, const T* v, T* out) override;
+  void tvValues(const TvMaps<T>& t, const Active& active, const T* x, double* sums) override;
+  void tvMixedTerms(const TvMaps<T>& t, const Active& active, const T* x, const T* q,
+                    double* sums) override;
 
   void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) override;
 

@@ -48,6 +48,11 @@ class CudaDevice {
     if (ok() && count)
       check(cudaMemcpy(host, src, count * sizeof(U), cudaMemcpyDeviceToHost), "copying from it");
   }
+  template <typename U>
+  void copy(const U* src, std::size_t count, U* dst) {
+    if (ok() && count)
+      check(cudaMemcpy(dst, src, count * sizeof(U), cudaMemcpyDeviceToDevice), "copying within it");
+  }
   template <typename Body>
   void launch(const LaunchGrid& grid, const Body& body) {
     if (ok()) check(cuda::LaunchBody(grid, body, nullptr), "launching a kernel");

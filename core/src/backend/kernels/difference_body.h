@@ -11,21 +11,33 @@
 
 namespace bilevel::kernels {
 
-// (gh, gv) = D x. Grid (w, h, planes).
+// The plane of the images that slot plane q stands for: plane q itself, or with an active list
+// (slots of `channels` planes each) channel q % channels of image active[q / channels].
+BILEVEL_HD inline std::size_t PlaneOfSlot(const int* active, int channels, int q) {
+  return active ? std::size_t(active[q / channels]) * channels + std::size_t(q % channels)
+                : std::size_t(q);
+}
+
+// (gh, gv) = D x, stored by slot plane. Grid (w, h, planes).
 template <typename T>
 struct DifferencesBody {
   int h, w;
   const T* x;
   T* gh;
   T* gv;
+  const int* active = nullptr;
+  int channels = 1;
   BILEVEL_HD void operator()(int px, int y, int plane) const {
-    const std::size_t k = std::size_t(plane) * h * w + std::size_t(y) * w + px;
-    gh[k] = px + 1 < w ? x[k + 1] - x[k] : T(0);
-    gv[k] = y + 1 < h ? x[k + std::size_t(w)] - x[k] : T(0);
+    const std::size_t at = std::size_t(y) * w + px;
+    const std::size_t k = std::size_t(plane) * h * w + at;
+    const std::size_t s = PlaneOfSlot(active, channels, plane) * h * w + at;
+    gh[k] = px + 1 < w ? x[s + 1] - x[s] : T(0);
+    gv[k] = y + 1 < h ? x[s + std::size_t(w)] - x[s] : T(0);
   }
 };
 
-// out = weight_c D^T (uh, uv), channel c of each plane. Grid (w, h, planes).
+// out = weight_c D^T (uh, uv), channel c of each plane; (uh, uv) by slot plane, out by image
+// plane. Grid (w, h, planes).
 template <typename T>
 struct DifferencesAdjointBody {
   int h, w, channels;
@@ -33,14 +45,16 @@ struct DifferencesAdjointBody {
   const T* uh;
   const T* uv;
   T* out;
+  const int* active = nullptr;
   BILEVEL_HD void operator()(int px, int y, int plane) const {
-    const std::size_t k = std::size_t(plane) * h * w + std::size_t(y) * w + px;
+    const std::size_t at = std::size_t(y) * w + px;
+    const std::size_t k = std::size_t(plane) * h * w + at;
     T sum = T(0);
     if (px >= 1) sum += uh[k - 1];
     if (px + 1 < w) sum -= uh[k];
     if (y >= 1) sum += uv[k - std::size_t(w)];
     if (y + 1 < h) sum -= uv[k];
-    out[k] = weights[plane % channels] * sum;
+    out[PlaneOfSlot(active, channels, plane) * h * w + at] = weights[plane % channels] * sum;
   }
 };
 
@@ -59,6 +73,37 @@ struct TvMapBody {
       tv::HessianMap(gh[e], gv[e], nu, uh + e, uv + e);
     else
       tv::GradientMap(nu, uh + e, uv + e);
+  }
+};
+
+// Smoothed TV's value r - nu at each pixel of the differences, in double. Grid (count).
+template <typename T>
+struct TvValueBody {
+  T nu;
+  const T* gh;
+  const T* gv;
+  double* out;
+  BILEVEL_HD void operator()(int e, int, int) const {
+    out[e] = double(tv::Value(gh[e], gv[e], nu));
+  }
+};
+
+// The mixed derivative's two terms at each pixel, in double: g . u / r and -(g . u) nu^2 / r^3
+// with g = (gh, gv), u = (uh, uv). Grid (count).
+template <typename T>
+struct TvMixedBody {
+  double nu2;
+  const T* gh;
+  const T* gv;
+  const T* uh;
+  const T* uv;
+  double* first;
+  double* smooth;
+  BILEVEL_HD void operator()(int e, int, int) const {
+    double f = 0.0, s = 0.0;
+    tv::MixedTerms(gh[e], gv[e], uh[e], uv[e], nu2, &f, &s);
+    first[e] = f;
+    smooth[e] = s;
   }
 };
 
