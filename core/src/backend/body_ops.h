@@ -84,13 +84,8 @@ class BodyOps final : public Ops<T> {
     const std::size_t zimage = std::size_t(g.out_channels) * g.plane();
     if (!enter(active) || !t_.fit(device_, Spanned(active) * zimage)) return;
     correlate(g, active, x, weights, t_.data);
-    using Body = kernels::ResponseMapBody<T>;
-    const typename Body::Kind kind = map.kind == ResponseMap<T>::kFoeGradient ? Body::kFoeGradient
-                                     : map.kind == ResponseMap<T>::kFoeBound  ? Body::kFoeBound
-                                                                              : Body::kMultiply;
     device_.launch({int(g.plane()), g.out_channels, int(active.size())},
-                   Body{kind, g.out_channels, g.plane(), map.foe.nu, map.foe.scale, map.factor,
-                        active_.data, t_.data, t_.data});
+                   MapBody(map, g.out_channels, g.plane(), t_.data, t_.data));
     correlateAdjoint(g, active, t_.data, weights, out);
   }
 
@@ -104,14 +99,84 @@ class BodyOps final : public Ops<T> {
     device_.download(d_.data, active.size() * per_image, grad);
   }
 
-  void foeMap(FoeMap map, const FoeMaps<T>& f, const Active& active, const T* z, T* out) override {
+  void mapResponses(const ResponseMap<T>& map, int channels, std::size_t plane,
+                    const Active& active, const T* z, T* out) override {
     if (!enter(active)) return;
-    using Body = kernels::ResponseMapBody<T>;
-    const typename Body::Kind kind = map == FoeMap::kGradient ? Body::kFoeGradient
-                                     : map == FoeMap::kSecond ? Body::kFoeSecond
-                                                              : Body::kFoeBound;
-    device_.launch({int(f.plane), f.kernels, int(active.size())},
-                   Body{kind, f.kernels, f.plane, f.nu, f.scale, nullptr, active_.data, z, out});
+    device_.launch({int(plane), channels, int(active.size())},
+                   MapBody(map, channels, plane, z, out));
+  }
+
+  // Scratch t_: every layer's output, n x n_l x plane each.
+  void chainForward(const Chain<T>& chain, const Active& active, const T* x,
+                    const std::vector<T*>& outputs) override {
+    if (!enter(active)) return;
+    const T* src = x;
+    for (std::size_t l = 0; l < chain.layers.size(); ++l) {
+      correlate(chain.layers[l], active, src, chain.weights[l], outputs[l]);
+      src = outputs[l];
+    }
+  }
+
+  void chainSandwich(const Chain<T>& chain, const Active& active, const T* x,
+                     const ResponseMap<T>& map, T* out) override {
+    const std::size_t L = chain.layers.size(), plane = chain.layers[0].plane();
+    std::vector<std::size_t> offset(L + 1, 0);
+    int widest = chain.layers[0].in_channels;
+    for (std::size_t l = 0; l < L; ++l) {
+      offset[l + 1] = offset[l] + Spanned(active) * chain.layers[l].out_channels * plane;
+      widest = std::max(widest, chain.layers[l].out_channels);
+    }
+    const std::size_t back = Spanned(active) * std::size_t(widest) * plane;
+    if (!enter(active) || !t_.fit(device_, offset[L] + 2 * back)) return;
+    std::vector<T*> outputs(L);
+    for (std::size_t l = 0; l < L; ++l)
+      outputs[l] = t_.data + offset[l];
+    chainForward(chain, active, x, outputs);
+    T* a = outputs[L - 1];
+    device_.launch({int(plane), chain.outChannels(), int(active.size())},
+                   MapBody(map, chain.outChannels(), plane, a, a));
+    T* spare[2] = {t_.data + offset[L], t_.data + offset[L] + back};
+    for (std::size_t l = L; l-- > 1;) {
+      T* next = spare[l % 2];
+      correlateAdjoint(chain.layers[l], active, a, chain.weights[l], next);
+      a = next;
+    }
+    correlateAdjoint(chain.layers[0], active, a, chain.weights[0], out);
+  }
+
+  void splineIntegralSums(const Splines<T>& s, T mu, std::size_t plane, const Active& active,
+                          const T* z, double* sums) override {
+    const std::size_t count = active.size() * s.channels * plane;
+    if (!enter(active) || !d_.fit(device_, count)) return;
+    device_.launch({int(plane), s.channels, int(active.size())},
+                   kernels::SplineIntegralBody<T>{s.channels, s.knots, plane, s.range, s.step,
+                                                  mu, s.values, active_.data, z, d_.data});
+    // One sum per image over its channels' planes, taken as one plane.
+    planeSums(d_.data, std::size_t(s.channels) * plane, int(active.size()), sums);
+  }
+
+  void crrMixedTerms(const Splines<T>& s, T lambda, T mu, std::size_t plane, const Active& active,
+                     const T* z, const T* r, T* g1, T* g2, double* sums, double* dc) override {
+    const std::size_t count = active.size() * s.channels * plane;
+    const std::size_t knots = active.size() * s.channels * s.knots;
+    if (!enter(active) || !d_.fit(device_, 2 * count + knots)) return;
+    double *first = d_.data, *second = first + count, *grad = second + count;
+    device_.launch({int(plane), s.channels, int(active.size())},
+                   kernels::CrrMixedBody<T>{s.channels, s.knots, plane, s.range, s.step, lambda,
+                                            mu, s.values, active_.data, z, r, g1, g2, first,
+                                            second});
+    device_.launch({s.knots, s.channels, int(active.size())},
+                   kernels::SplineGradientBody<T>{s.channels, s.knots, plane, s.range, s.step,
+                                                  lambda, mu, active_.data, z, r, grad});
+    const int images = int(active.size());
+    std::vector<double> terms(2 * std::size_t(images));
+    planeSums(first, std::size_t(s.channels) * plane, images, terms.data());
+    planeSums(second, std::size_t(s.channels) * plane, images, terms.data() + images);
+    for (int k = 0; k < images; ++k) {
+      sums[2 * k] = terms[k];
+      sums[2 * k + 1] = terms[images + k];
+    }
+    device_.download(grad, knots, dc);
   }
 
   // Scratch t_: z, kq, a, b (n x J x plane each) and the two terms (slots x J x plane each).
@@ -242,6 +307,32 @@ class BodyOps final : public Ops<T> {
       host_active_ = active;
     }
     return device_.ok();
+  }
+
+  // The body of a map of responses on the active images (the list already on the device).
+  kernels::ResponseMapBody<T> MapBody(const ResponseMap<T>& m, int channels, std::size_t plane,
+                                      const T* z, T* out) const {
+    using Body = kernels::ResponseMapBody<T>;
+    static_assert(int(Body::kFoeGradient) == int(ResponseMap<T>::kFoeGradient) &&
+                      int(Body::kChannelScale) == int(ResponseMap<T>::kChannelScale),
+                  "the body's kinds follow ResponseMap's");
+    Body b;
+    b.kind = typename Body::Kind(int(m.kind));
+    b.channels = channels;
+    b.plane = plane;
+    b.nu = m.foe.nu;
+    b.scale = m.kind == ResponseMap<T>::kChannelScale ? m.scale : m.foe.scale;
+    b.knots = m.splines.knots;
+    b.range = m.splines.range;
+    b.step = m.splines.step;
+    b.lambda = m.lambda;
+    b.mu = m.mu;
+    b.values = m.splines.values;
+    b.factor = m.factor;
+    b.active = active_.data;
+    b.z = z;
+    b.out = out;
+    return b;
   }
 
   // (gh, gv) = D x of the active images' planes, by slot plane.

@@ -26,11 +26,7 @@ using kernels::ConvGeometry;
 // The images an operation works on, by index.
 using Active = std::vector<int>;
 
-// The Field of Experts' pointwise family over filter responses z (n x J x plane):
-//   kGradient  s_j phi'(z)       kSecond  s_j phi''(z)       kBound  (s_j / nu) z
-// with phi, nu and s_j as in regularizers/foe.h.
-enum class FoeMap { kGradient, kSecond, kBound };
-
+// The Field of Experts' scalars: J kernels of `plane` responses each, nu and s_j = a b_j.
 template <typename T>
 struct FoeMaps {
   int kernels = 0;
@@ -57,15 +53,48 @@ struct TvMaps {
   std::size_t plane() const { return std::size_t(h) * std::size_t(w); }
 };
 
-// A pointwise map m of filter responses z (n x J x plane) inside a sandwich K^T m(K x):
-//   kFoeGradient  s_j phi'(z)     kFoeBound  (s_j / nu) z     kMultiply  factor * z
-// with factor an n x J x plane array in the backend's memory.
+// The linear splines of the convex ridge regularizer (regularizers/linear_spline.h,
+// kernels/pointwise_maps.h spline::): one per channel, `knots` values each, knots from -range in
+// steps of `step`.
+template <typename T>
+struct Splines {
+  int channels = 0;
+  int knots = 0;
+  T range = T(0);
+  T step = T(0);
+  const T* values = nullptr;  // channels x knots, in the backend's memory
+};
+
+// A pointwise map m of responses z (n x channels x plane), channel o:
+//   kFoeGradient  s_o phi'(z)     kFoeSecond   s_o phi''(z)      kFoeBound     (s_o / nu) z
+//   kSplineValue  lambda sigma_o(mu z)         kSplineSlope  lambda mu sigma_o'(mu z)
+//   kMultiply     factor z (factor: n x channels x plane)       kChannelScale scale_o z
 template <typename T>
 struct ResponseMap {
-  enum Kind { kFoeGradient, kFoeBound, kMultiply };
+  enum Kind {
+    kFoeGradient,
+    kFoeSecond,
+    kFoeBound,
+    kSplineValue,
+    kSplineSlope,
+    kMultiply,
+    kChannelScale
+  };
   Kind kind = kMultiply;
   FoeMaps<T> foe;
+  Splines<T> splines;
+  T lambda = T(1), mu = T(1);
   const T* factor = nullptr;
+  const T* scale = nullptr;  // kChannelScale, per channel
+};
+
+// A chain of correlations W = W_L ... W_1 (channels C -> n_1 -> ... -> n_L), a layer's geometry
+// and weights each (weights in the backend's memory).
+template <typename T>
+struct Chain {
+  std::vector<ConvGeometry> layers;
+  std::vector<const T*> weights;
+  int outChannels() const { return layers.back().out_channels; }
 };
 
 template <typename T>
@@ -105,8 +134,9 @@ class Ops {
                                const T* y, const T* b, double* grad) = 0;
 
   // --- Pointwise maps --------------------------------------------------------------------------
-  virtual void foeMap(FoeMap map, const FoeMaps<T>& f, const Active& active, const T* z,
-                      T* out) = 0;
+  // out = m(z) for responses z of `channels` planes of `plane` values per image.
+  virtual void mapResponses(const ResponseMap<T>& map, int channels, std::size_t plane,
+                            const Active& active, const T* z, T* out) = 0;
   // The mixed derivative's terms of image x_i along q_i, with z = K x_i and kq = K q_i: per
   // active image k and kernel j, on the host, in double,
   //   sums[2 (k J + j)]      = sum_p phi'(z) kq,
@@ -118,6 +148,24 @@ class Ops {
                              double* grad) = 0;
   // sums[k J + j] = sum_p phi(z) over kernel j's responses of image active[k], in double.
   virtual void foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z, double* sums) = 0;
+
+  // --- Chains of correlations (the convex ridge regularizer) ---------------------------------
+  // outputs[l] (n x n_l x h x w) = W_l ... W_1 x_i, every layer's output.
+  virtual void chainForward(const Chain<T>& chain, const Active& active, const T* x,
+                            const std::vector<T*>& outputs) = 0;
+  // out_i = W^T m(W x_i).
+  virtual void chainSandwich(const Chain<T>& chain, const Active& active, const T* x,
+                             const ResponseMap<T>& map, T* out) = 0;
+  // sums[k] = sum_o sum_p psi_o(mu z) for image active[k] (psi_o = int_0 sigma_o), in double.
+  virtual void splineIntegralSums(const Splines<T>& s, T mu, std::size_t plane,
+                                  const Active& active, const T* z, double* sums) = 0;
+  // The convex ridge regularizer's mixed-derivative terms at responses z = W x_i, r = W q_i,
+  // t = mu z: g1 = lambda mu sigma'(t) r and g2 = lambda sigma(t) (n x n_L x plane), and on the
+  // host, per active image k, sums[2 k] = sum sigma(t) r, sums[2 k + 1] = sum sigma'(t) t r, and
+  // dc + k n_L K = lambda sum_p r d sigma(t) / d c, all in double.
+  virtual void crrMixedTerms(const Splines<T>& s, T lambda, T mu, std::size_t plane,
+                             const Active& active, const T* z, const T* r, T* g1, T* g2,
+                             double* sums, double* dc) = 0;
 
   // --- Smoothed total variation --------------------------------------------------------------
   // out_i = the map of v_i (all channels), overwriting.

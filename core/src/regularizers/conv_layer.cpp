@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "backend/cpu/correlate_image.h"
 #include "backend/cpu/correlation_rows.h"
 
 namespace bilevel {
@@ -25,45 +26,14 @@ void ConvLayer<T>::setWeights(const T* w) {
 
 template <typename T>
 void ConvLayer<T>::forward(const T* in, int h, int w, T* out, bool accumulate) const {
-  const int r = k_ / 2, hp = h + 2 * r, wp = w + 2 * r;
-  thread_local std::vector<T> pad, result;
-  pad.resize(std::size_t(in_) * hp * wp);
-  Pad(in, in_, h, w, r, boundary_, pad.data());
-  const CorrelationGeometry g{in_, out_, k_, hp, wp};
-  const std::size_t n = std::size_t(out_) * h * w;
-  if (!accumulate) {
-    CorrelateRows(g, pad.data(), weights_.data(), out, 0, h);
-    return;
-  }
-  result.resize(n);
-  CorrelateRows(g, pad.data(), weights_.data(), result.data(), 0, h);
-  for (std::size_t p = 0; p < n; ++p)
-    out[p] += result[p];
+  CorrelateImage(ImageCorrelation{in_, out_, k_, h, w, boundary_}, in, weights_.data(), out,
+                 accumulate);
 }
 
 template <typename T>
 void ConvLayer<T>::adjoint(const T* a, int h, int w, T* out, bool accumulate) const {
-  // W^T = P^T C^T, and C^T is a correlation with the flipped, transposed kernels over a zero
-  // padded by k-1.
-  const int r = k_ / 2, hp = h + 2 * r, wp = w + 2 * r;
-  const int hz = h + 2 * (k_ - 1), wz = w + 2 * (k_ - 1);
-  thread_local std::vector<T> zpad, full, folded;
-  zpad.assign(std::size_t(out_) * hz * wz, T(0));
-  for (int o = 0; o < out_; ++o)
-    for (int y = 0; y < h; ++y)
-      std::copy(a + (std::size_t(o) * h + y) * w, a + (std::size_t(o) * h + y + 1) * w,
-                zpad.data() + (std::size_t(o) * hz + y + k_ - 1) * wz + (k_ - 1));
-  full.resize(std::size_t(in_) * hp * wp);
-  const CorrelationGeometry g{out_, in_, k_, hz, wz};
-  CorrelateRows(g, zpad.data(), flipped_.data(), full.data(), 0, hp);
-  if (!accumulate) {
-    PadAdjoint(full.data(), in_, h, w, r, boundary_, out);
-    return;
-  }
-  folded.resize(std::size_t(in_) * h * w);
-  PadAdjoint(full.data(), in_, h, w, r, boundary_, folded.data());
-  for (std::size_t p = 0; p < folded.size(); ++p)
-    out[p] += folded[p];
+  CorrelateAdjointImage(ImageCorrelation{in_, out_, k_, h, w, boundary_}, a, flipped_.data(), out,
+                        accumulate);
 }
 
 template <typename T>

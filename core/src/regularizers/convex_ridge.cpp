@@ -1,11 +1,10 @@
-// ConvexRidge: the evaluations (value, gradient, Hessian, curvature bound, mixed derivative).
-// Images run in parallel on the thread pool; each image's passes through the layers run on one
-// thread with per-thread buffers.
+// ConvexRidge: the evaluations (value, gradient, Hessian, curvature bound, mixed derivative),
+// written over the backend seam: W and W^T as chains of correlations, the splines as maps.
 #include "regularizers/convex_ridge.h"
 
 #include <cstddef>
 
-#include "bilevel/thread_pool.h"
+#include "base/batch_ops.h"
 
 namespace bilevel {
 
@@ -13,112 +12,112 @@ template <typename T>
 void ConvexRidge<T>::setParameters(const Vector<T>& theta) {
   lambda_ = std::exp(theta[0]);
   mu_ = std::exp(theta[1]);
-  for (std::size_t l = 0; l < layers_.size(); ++l)
-    layers_[l].setWeights(theta.data() + layout_.weight_offset[l]);
-  bound_scale_.resize(std::size_t(config_.outputs()));
+  for (std::size_t l = 0; l < config_.layers.size(); ++l) {
+    const T* w = theta.data() + layout_.weight_offset[l];
+    weights_[l].assign(*ops_, std::vector<T>(w, w + layout_.weight_count[l]));
+  }
+  std::vector<T> bound(std::size_t(config_.outputs()));
   for (int i = 0; i < config_.outputs(); ++i) {
     splines_[i].setValues(theta.data() + layout_.splines + i * config_.knots);
-    bound_scale_[std::size_t(i)] = lambda_ * mu_ * splines_[i].maxSlope();
+    bound[std::size_t(i)] = lambda_ * mu_ * splines_[i].maxSlope();
   }
+  const T* c = theta.data() + layout_.splines;
+  spline_values_.assign(*ops_, std::vector<T>(c, c + config_.outputs() * config_.knots));
+  bound_scale_.assign(*ops_, bound);
 }
 
 template <typename T>
-void ConvexRidge<T>::forward(const T* in, int h, int w,
-                             std::vector<std::vector<T>>& outputs) const {
-  const std::size_t plane = std::size_t(h) * w;
-  outputs.resize(layers_.size());
-  const T* src = in;
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    outputs[l].resize(plane * layers_[l].outChannels());
-    layers_[l].forward(src, h, w, outputs[l].data());
-    src = outputs[l].data();
+backend::Chain<T> ConvexRidge<T>::chain(const Shape& shape) const {
+  backend::Chain<T> w;
+  for (std::size_t l = 0; l < config_.layers.size(); ++l) {
+    backend::ConvGeometry g;
+    g.in_channels = config_.inChannels(int(l));
+    g.out_channels = config_.layers[l];
+    g.h = shape.h;
+    g.w = shape.w;
+    g.k = config_.kernel_sizes[l];
+    g.reflect = config_.boundary == Boundary::kReflect101;
+    w.layers.push_back(g);
+    w.weights.push_back(weights_[l].data());
   }
+  return w;
 }
 
 template <typename T>
-void ConvexRidge<T>::adjoint(std::vector<T>& a, int h, int w, T* out) const {
-  const std::size_t plane = std::size_t(h) * w;
-  thread_local std::vector<T> next;
-  for (std::size_t l = layers_.size(); l-- > 1;) {
-    next.resize(plane * layers_[l].inChannels());
-    layers_[l].adjoint(a.data(), h, w, next.data());
-    a.swap(next);
-  }
-  layers_[0].adjoint(a.data(), h, w, out);
+backend::Splines<T> ConvexRidge<T>::splines() const {
+  return backend::Splines<T>{config_.outputs(), config_.knots, T(config_.range),
+                             T(2.0 * config_.range / (config_.knots - 1)), spline_values_.data()};
 }
 
 template <typename T>
-template <typename Map>
-void ConvexRidge<T>::sandwich(const std::vector<int>& active, const Batch<T>& in, Batch<T>& out,
-                              const Map& map) {
-  if (out.shape() != in.shape()) out.resize(in.shape());
-  const int h = in.h(), w = in.w();
-  const std::size_t plane = std::size_t(h) * w;
-  ParallelFor(int(active.size()), [&](int k) {
-    const int i = active[k];
-    thread_local std::vector<std::vector<T>> outputs;
-    forward(in.image(i), h, w, outputs);
-    std::vector<T>& z = outputs.back();
-    for (int o = 0; o < config_.outputs(); ++o)
-      for (std::size_t p = 0; p < plane; ++p)
-        z[o * plane + p] = map(i, o, o * plane + p, z[o * plane + p]);
-    adjoint(z, h, w, out.image(i));
-  });
+std::vector<T*> ConvexRidge<T>::layerOutputs(const Shape& shape,
+                                             std::vector<backend::Array<T>>& outputs) {
+  outputs.resize(config_.layers.size());
+  std::vector<T*> data;
+  for (std::size_t l = 0; l < outputs.size(); ++l) {
+    outputs[l].resize(*ops_, std::size_t(shape.n) * config_.layers[l] * shape.h * shape.w);
+    data.push_back(outputs[l].data());
+  }
+  return data;
 }
 
 template <typename T>
 void ConvexRidge<T>::value(const std::vector<int>& active, const Batch<T>& x,
                            std::vector<double>& values) {
   values.resize(std::size_t(x.n()), 0.0);
-  const std::size_t plane = std::size_t(x.h()) * x.w();
-  ParallelFor(int(active.size()), [&](int k) {
-    const int i = active[k];
-    thread_local std::vector<std::vector<T>> outputs;
-    forward(x.image(i), x.h(), x.w(), outputs);
-    const std::vector<T>& z = outputs.back();
-    double sum = 0.0;
-    for (int o = 0; o < config_.outputs(); ++o)
-      for (std::size_t p = 0; p < plane; ++p)
-        sum += splines_[o].integral(mu_ * z[o * plane + p]);
-    values[std::size_t(i)] = double(lambda_) / double(mu_) * sum;
-  });
+  const std::vector<T*> z = layerOutputs(x.shape(), xs_);
+  ops_->chainForward(chain(x.shape()), active, x.data(), z);
+  std::vector<double> sums(active.size());
+  ops_->splineIntegralSums(splines(), mu_, std::size_t(x.h()) * x.w(), active, z.back(),
+                           sums.data());
+  for (std::size_t k = 0; k < active.size(); ++k)
+    values[std::size_t(active[k])] = double(lambda_) / double(mu_) * sums[k];
 }
 
 template <typename T>
 void ConvexRidge<T>::gradient(const std::vector<int>& active, const Batch<T>& x, Batch<T>& grad) {
-  sandwich(active, x, grad,
-           [&](int, int o, std::size_t, T z) { return lambda_ * splines_[o].value(mu_ * z); });
+  if (grad.shape() != x.shape()) grad.resize(x.shape());
+  backend::ResponseMap<T> m;
+  m.kind = backend::ResponseMap<T>::kSplineValue;
+  m.splines = splines();
+  m.lambda = lambda_;
+  m.mu = mu_;
+  ops_->chainSandwich(chain(x.shape()), active, x.data(), m, grad.data());
 }
 
 template <typename T>
 void ConvexRidge<T>::prepareHessian(const Batch<T>& x) {
-  const std::size_t plane = std::size_t(x.h()) * x.w(), per = plane * config_.outputs();
-  hessian_shape_ = x.shape();
-  hessian_diag_.resize(per * x.n());
-  ParallelFor(x.n(), [&](int i) {
-    thread_local std::vector<std::vector<T>> outputs;
-    forward(x.image(i), x.h(), x.w(), outputs);
-    const std::vector<T>& z = outputs.back();
-    T* d = hessian_diag_.data() + per * i;
-    for (int o = 0; o < config_.outputs(); ++o)
-      for (std::size_t p = 0; p < plane; ++p)
-        d[o * plane + p] = lambda_ * mu_ * splines_[o].slope(mu_ * z[o * plane + p]);
-  });
+  const std::vector<int> all = AllImages(x.n());
+  const std::vector<T*> z = layerOutputs(x.shape(), xs_);
+  ops_->chainForward(chain(x.shape()), all, x.data(), z);
+  const std::size_t plane = std::size_t(x.h()) * x.w();
+  hessian_diag_.resize(*ops_, plane * config_.outputs() * x.n());
+  backend::ResponseMap<T> m;
+  m.kind = backend::ResponseMap<T>::kSplineSlope;
+  m.splines = splines();
+  m.lambda = lambda_;
+  m.mu = mu_;
+  ops_->mapResponses(m, config_.outputs(), plane, all, z.back(), hessian_diag_.data());
 }
 
 template <typename T>
 void ConvexRidge<T>::hessianVector(const std::vector<int>& active, const Batch<T>& v,
                                    Batch<T>& out) {
-  const std::size_t per = std::size_t(v.h()) * v.w() * config_.outputs();
-  sandwich(active, v, out,
-           [&](int i, int, std::size_t p, T u) { return hessian_diag_[per * i + p] * u; });
+  if (out.shape() != v.shape()) out.resize(v.shape());
+  backend::ResponseMap<T> m;
+  m.kind = backend::ResponseMap<T>::kMultiply;
+  m.factor = hessian_diag_.data();
+  ops_->chainSandwich(chain(v.shape()), active, v.data(), m, out.data());
 }
 
 template <typename T>
 void ConvexRidge<T>::curvatureBound(const std::vector<int>& active, const Batch<T>& v,
                                     Batch<T>& out) {
-  sandwich(active, v, out,
-           [&](int, int o, std::size_t, T u) { return bound_scale_[std::size_t(o)] * u; });
+  if (out.shape() != v.shape()) out.resize(v.shape());
+  backend::ResponseMap<T> m;
+  m.kind = backend::ResponseMap<T>::kChannelScale;
+  m.scale = bound_scale_.data();
+  ops_->chainSandwich(chain(v.shape()), active, v.data(), m, out.data());
 }
 
 template <typename T>
@@ -127,54 +126,54 @@ void ConvexRidge<T>::mixedDerivative(const std::vector<int>& active, const Batch
   this->sumOfMixedDerivatives(active, x, q, out);
 }
 
+// The terms at W x and W q, then g1 and g2 back through the layers, each layer's weight gradient
+// on the way.
 template <typename T>
 void ConvexRidge<T>::mixedDerivatives(const std::vector<int>& active, const Batch<T>& x,
                                       const Batch<T>& q, Eigen::MatrixXd& out) {
-  const int h = x.h(), w = x.w(), d = layout_.size, L = int(layers_.size()), K = config_.knots;
-  const std::size_t plane = std::size_t(h) * w;
-  out = Eigen::MatrixXd::Zero(d, Eigen::Index(active.size()));
-  const double lambda = double(lambda_), mu = double(mu_);
-  ParallelFor(int(active.size()), [&](int k) {
-    const int i = active[k];
-    double* part = out.col(k).data();
-    thread_local std::vector<std::vector<T>> xs, qs;
-    thread_local std::vector<T> g1, g2, next;
-    forward(x.image(i), h, w, xs);
-    forward(q.image(i), h, w, qs);
-    const std::vector<T>&z = xs.back(), &r = qs.back();
-    g1.resize(z.size());
-    g2.resize(z.size());
-    double first = 0.0, second = 0.0;
-    for (int o = 0; o < config_.outputs(); ++o) {
-      const LinearSpline<T>& spline = splines_[o];
-      double* dc = part + layout_.splines + o * K;
-      for (std::size_t p = o * plane; p < (o + 1) * plane; ++p) {
-        const T s = mu_ * z[p];
-        const double sigma = double(spline.value(s)), slope = double(spline.slope(s));
-        first += sigma * double(r[p]);
-        second += slope * double(s) * double(r[p]);
-        spline.addValueGradient(s, lambda * double(r[p]), dc);
-        g1[p] = T(lambda * mu * slope * double(r[p]));
-        g2[p] = T(lambda * sigma);
+  const int L = int(config_.layers.size()), K = config_.knots, n_out = config_.outputs();
+  const std::size_t plane = std::size_t(x.h()) * x.w(), slots = active.size();
+  out = Eigen::MatrixXd::Zero(layout_.size, Eigen::Index(slots));
+  const backend::Chain<T> w = chain(x.shape());
+  const std::vector<T*> xs = layerOutputs(x.shape(), xs_), qs = layerOutputs(x.shape(), qs_);
+  ops_->chainForward(w, active, x.data(), xs);
+  ops_->chainForward(w, active, q.data(), qs);
+  int widest = config_.channels;
+  for (int n : config_.layers)
+    widest = std::max(widest, n);
+  for (backend::Array<T>* a : {&g1_, &g2_, &g1_next_, &g2_next_})
+    a->resize(*ops_, std::size_t(x.n()) * widest * plane);
+  std::vector<double> sums(2 * slots), dc(slots * n_out * K);
+  ops_->crrMixedTerms(splines(), lambda_, mu_, plane, active, xs.back(), qs.back(), g1_.data(),
+                      g2_.data(), sums.data(), dc.data());
+  const double lambda = double(lambda_);
+  for (std::size_t k = 0; k < slots; ++k) {
+    double* part = out.col(Eigen::Index(k)).data();
+    part[0] = lambda * sums[2 * k];
+    part[1] = lambda * sums[2 * k + 1];
+    for (int m = 0; m < n_out * K; ++m)
+      part[layout_.splines + m] = dc[k * n_out * K + m];
+  }
+  std::vector<double> grad;
+  for (int l = L - 1; l >= 0; --l) {
+    const T* below_x = l == 0 ? x.data() : xs[l - 1];
+    const T* below_q = l == 0 ? q.data() : qs[l - 1];
+    const int count = layout_.weight_count[l];
+    grad.resize(slots * count);
+    for (const auto& [below, g] : {std::pair{below_x, g1_.data()}, std::pair{below_q, g2_.data()}}) {
+      ops_->weightGradients(w.layers[l], active, below, g, nullptr, nullptr, grad.data());
+      for (std::size_t k = 0; k < slots; ++k) {
+        double* dw = out.col(Eigen::Index(k)).data() + layout_.weight_offset[l];
+        for (int m = 0; m < count; ++m)
+          dw[m] += grad[k * count + m];
       }
     }
-    part[0] = lambda * first;
-    part[1] = lambda * second;
-    for (int l = L - 1; l >= 0; --l) {
-      const T* below_x = l == 0 ? x.image(i) : xs[l - 1].data();
-      const T* below_q = l == 0 ? q.image(i) : qs[l - 1].data();
-      double* dw = part + layout_.weight_offset[l];
-      layers_[l].addWeightGradient(g1.data(), below_x, h, w, dw);
-      layers_[l].addWeightGradient(g2.data(), below_q, h, w, dw);
-      if (l == 0) break;
-      next.resize(plane * layers_[l].inChannels());
-      layers_[l].adjoint(g1.data(), h, w, next.data());
-      g1.swap(next);
-      next.resize(plane * layers_[l].inChannels());
-      layers_[l].adjoint(g2.data(), h, w, next.data());
-      g2.swap(next);
-    }
-  });
+    if (l == 0) break;
+    ops_->correlateAdjoint(w.layers[l], active, g1_.data(), w.weights[l], g1_next_.data());
+    ops_->correlateAdjoint(w.layers[l], active, g2_.data(), w.weights[l], g2_next_.data());
+    std::swap(g1_, g1_next_);
+    std::swap(g2_, g2_next_);
+  }
 }
 
 template class ConvexRidge<float>;

@@ -16,15 +16,16 @@
 //   dG/dw_l        = weight gradients of <g1, W x> + <g2, W q>, g1 = lambda mu sigma'(s) r,
 //                    g2 = lambda sigma(s), back-propagated through the layers above l.
 // The curvature bound is W^T diag_i(lambda mu max slope(sigma_i)) W, each output channel with its
-// own spline's largest slope (sigma_i' <= max slope(sigma_i) channel by channel).
+// own spline's largest slope (sigma_i' <= max slope(sigma_i) channel by channel). The evaluations
+// are written over the backend seam (backend/ops.h: chains of correlations, spline maps).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "backend/ops.h"
 #include "bilevel/regularizer.h"
-#include "regularizers/conv_layer.h"
 #include "regularizers/linear_spline.h"
 
 namespace bilevel {
@@ -86,24 +87,24 @@ class ConvexRidge final : public Regularizer<T> {
   std::vector<Curve> curves(const Eigen::VectorXd& theta) const override;
 
  private:
-  // out = W in on one image (n_L x h x w); with layers, keeps every layer's output (layers[l] is
-  // W_l ... W_1 in).
-  void forward(const T* in, int h, int w, std::vector<std::vector<T>>& layers) const;
-  // out = W^T a on one image (a: n_L x h x w, consumed).
-  void adjoint(std::vector<T>& a, int h, int w, T* out) const;
-  // out_i = W^T m(W in_i) for a pointwise map of (output channel, pixel index, response).
-  template <typename Map>
-  void sandwich(const std::vector<int>& active, const Batch<T>& in, Batch<T>& out, const Map& map);
+  // W for images of this shape, on the backend.
+  backend::Chain<T> chain(const Shape& shape) const;
+  backend::Splines<T> splines() const;
+  // outputs[l] sized for `shape`'s layer l; their data.
+  std::vector<T*> layerOutputs(const Shape& shape, std::vector<backend::Array<T>>& outputs);
 
   RegularizerSettings settings_;
   CrrConfig config_;
   CrrLayout layout_;
-  std::vector<ConvLayer<T>> layers_;
-  std::vector<LinearSpline<T>> splines_;
+  std::vector<LinearSpline<T>> splines_;  // on the host, for the views and the bounds
   T lambda_ = T(1), mu_ = T(1);
-  std::vector<T> bound_scale_;   // lambda mu max slope(sigma_i), per output channel
-  std::vector<T> hessian_diag_;  // lambda mu sigma'(mu W x) per image, from prepareHessian
-  Shape hessian_shape_;
+  std::unique_ptr<backend::Ops<T>> ops_;
+  std::vector<backend::Array<T>> weights_;  // per layer
+  backend::Array<T> spline_values_;         // n_L x K
+  backend::Array<T> bound_scale_;  // lambda mu max slope(sigma_i), per output channel
+  backend::Array<T> hessian_diag_;  // lambda mu sigma'(mu W x) per image, from prepareHessian
+  std::vector<backend::Array<T>> xs_, qs_;  // every layer's output, for x and q
+  backend::Array<T> g1_, g2_, g1_next_, g2_next_;
 };
 
 }  // namespace bilevel

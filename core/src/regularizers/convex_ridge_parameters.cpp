@@ -4,14 +4,17 @@
 
 #include "regularizers/convex_ridge.h"
 
+#include "backend/cpu/cpu_ops.h"
+
 namespace bilevel {
 
 template <typename T>
 ConvexRidge<T>::ConvexRidge(RegularizerSettings settings)
-    : settings_(std::move(settings)), config_(CrrConfigFrom(settings_)), layout_(config_) {
-  for (std::size_t l = 0; l < config_.layers.size(); ++l)
-    layers_.emplace_back(config_.inChannels(int(l)), config_.layers[l], config_.kernel_sizes[l],
-                         config_.boundary);
+    : settings_(std::move(settings)),
+      config_(CrrConfigFrom(settings_)),
+      layout_(config_),
+      ops_(std::make_unique<backend::CpuOps<T>>()),
+      weights_(config_.layers.size()) {
   for (int i = 0; i < config_.outputs(); ++i)
     splines_.emplace_back(config_.knots, config_.range);
   setParameters(initialParameters());
@@ -28,7 +31,7 @@ std::string ConvexRidge<T>::definition() const {
 template <typename T>
 std::vector<ParameterBlock> ConvexRidge<T>::blocks() const {
   std::vector<ParameterBlock> out = {{"log_lambda", 0, 1, {}}, {"log_mu", 1, 1, {}}};
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
+  for (std::size_t l = 0; l < config_.layers.size(); ++l) {
     const int k = config_.kernel_sizes[l];
     out.push_back({"w" + std::to_string(l + 1),
                    layout_.weight_offset[l],
@@ -50,7 +53,7 @@ Vector<T> ConvexRidge<T>::initialParameters() const {
   std::mt19937 rng(unsigned(settings_.integer("init.seed")));
   std::normal_distribution<double> normal(0.0, 1.0);
   // Each layer keeps the scale of its input: weights N(0, 1 / (in k^2)).
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
+  for (std::size_t l = 0; l < config_.layers.size(); ++l) {
     const int k = config_.kernel_sizes[l], in = config_.inChannels(int(l));
     const double scale = 1.0 / std::sqrt(double(in) * k * k);
     for (int j = 0; j < layout_.weight_count[l]; ++j)
@@ -149,7 +152,7 @@ std::vector<FilterImage> ConvexRidge<T>::filters(const Eigen::VectorXd& theta) c
   int size = config_.kernel_sizes[0], channels = config_.layers[0];
   std::vector<double> eff(theta.data() + layout_.weight_offset[0],
                           theta.data() + layout_.weight_offset[0] + layout_.weight_count[0]);
-  for (std::size_t l = 1; l < layers_.size(); ++l) {
+  for (std::size_t l = 1; l < config_.layers.size(); ++l) {
     const int k = config_.kernel_sizes[l], out_ch = config_.layers[l], s2 = size + k - 1;
     const double* w = theta.data() + layout_.weight_offset[l];
     std::vector<double> next(std::size_t(out_ch) * C * s2 * s2, 0.0);

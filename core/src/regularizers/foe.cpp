@@ -118,7 +118,11 @@ void FieldOfExperts<T>::prepareHessian(const Batch<T>& x) {
   ops_->correlate(geometry(x.shape()), all, x.data(), weights_.data(), resp_.data());
   hessian_diag_.resize(*ops_, resp_.size());
   hessian_shape_ = x.shape();
-  ops_->foeMap(backend::FoeMap::kSecond, maps(x.shape()), all, resp_.data(), hessian_diag_.data());
+  backend::ResponseMap<T> second;
+  second.kind = backend::ResponseMap<T>::kFoeSecond;
+  second.foe = maps(x.shape());
+  ops_->mapResponses(second, config_.kernels, second.foe.plane, all, resp_.data(),
+                     hessian_diag_.data());
 }
 
 template <typename T>

@@ -108,6 +108,18 @@ class OpsConformance {
     auto maps = [&](Buffers& buf) {
       return backend::FoeMaps<T>{c.out, g.plane(), nu, buf.in(scale)};
     };
+    const std::vector<T> knots = random(std::size_t(c.out) * 7, -1, 1);
+    auto map = [&](Buffers& buf, typename backend::ResponseMap<T>::Kind kind) {
+      backend::ResponseMap<T> m;
+      m.kind = kind;
+      m.foe = maps(buf);
+      m.splines = backend::Splines<T>{c.out, 7, T(0.8), T(2 * 0.8 / 6), buf.in(knots)};
+      m.lambda = T(0.6);
+      m.mu = T(1.7);
+      m.factor = buf.in(a);
+      m.scale = buf.in(scale);
+      return m;
+    };
     std::string e;
     auto both = [&](const std::string& what, auto&& fn, const std::vector<T>& initial) {
       if (!e.empty()) return;
@@ -134,24 +146,18 @@ class OpsConformance {
           o.correlateAdjoint(g, c.active, buf.in(z), buf.in(w), out);
         },
         sentinel_x);
-    for (auto kind : {backend::ResponseMap<T>::kFoeGradient, backend::ResponseMap<T>::kFoeBound,
-                      backend::ResponseMap<T>::kMultiply})
+    for (auto kind : kMapKinds)
       both(
           "sandwich " + std::to_string(int(kind)),
           [&](auto& o, Buffers& buf, T* out) {
-            backend::ResponseMap<T> m;
-            m.kind = kind;
-            m.foe = maps(buf);
-            m.factor = buf.in(a);
-            o.sandwich(g, c.active, buf.in(x), buf.in(w), m, out);
+            o.sandwich(g, c.active, buf.in(x), buf.in(w), map(buf, kind), out);
           },
           sentinel_x);
-    for (auto kind :
-         {backend::FoeMap::kGradient, backend::FoeMap::kSecond, backend::FoeMap::kBound})
+    for (auto kind : kMapKinds)
       both(
-          "foeMap " + std::to_string(int(kind)),
+          "mapResponses " + std::to_string(int(kind)),
           [&](auto& o, Buffers& buf, T* out) {
-            o.foeMap(kind, maps(buf), c.active, buf.in(z), out);
+            o.mapResponses(map(buf, kind), c.out, g.plane(), c.active, buf.in(z), out);
           },
           sentinel_z);
     both(
@@ -186,6 +192,65 @@ class OpsConformance {
       if (e = compare("tvMixedTerms", got, want); !e.empty()) return e;
     }
 
+    // A chain of two layers: in -> out (the case's kernel), out -> 2 (3 x 3), its splines.
+    backend::ConvGeometry g2 = g;
+    g2.in_channels = c.out;
+    g2.out_channels = 2;
+    g2.k = 3;
+    const std::vector<T> w2 = random(std::size_t(2) * c.out * 9, -0.5, 0.5);
+    const std::size_t ys = std::size_t(c.n) * 2 * g.plane();
+    auto chain = [&](Buffers& buf) {
+      return backend::Chain<T>{{g, g2}, {buf.in(w), buf.in(w2)}};
+    };
+    auto splines = [&](Buffers& buf) {
+      return backend::Splines<T>{2, 7, T(0.8), T(2 * 0.8 / 6), buf.in(knots)};
+    };
+    both(
+        "chainForward",
+        [&](auto& o, Buffers& buf, T* out) {
+          T* first = buf.out(sentinel_z);
+          o.chainForward(chain(buf), c.active, buf.in(x), {first, out});
+        },
+        random(ys, 5, 6));
+    const std::vector<T> factor = random(ys, -1, 1);
+    for (auto kind : {backend::ResponseMap<T>::kSplineValue, backend::ResponseMap<T>::kMultiply,
+                      backend::ResponseMap<T>::kChannelScale})
+      both(
+          "chainSandwich " + std::to_string(int(kind)),
+          [&](auto& o, Buffers& buf, T* out) {
+            backend::ResponseMap<T> m = map(buf, kind);
+            m.splines = splines(buf);
+            m.factor = buf.in(factor);
+            o.chainSandwich(chain(buf), c.active, buf.in(x), m, out);
+          },
+          sentinel_x);
+    const std::vector<T> zc = random(ys, -1, 1), rc = random(ys, -1, 1);
+    both(
+        "crrMixedTerms g1",
+        [&](auto& o, Buffers& buf, T* out) {
+          std::vector<double> sums(2 * c.active.size()), dc(c.active.size() * 14);
+          T* g2out = buf.out(zc);
+          o.crrMixedTerms(splines(buf), T(0.6), T(1.7), g.plane(), c.active, buf.in(zc),
+                          buf.in(rc), out, g2out, sums.data(), dc.data());
+        },
+        random(ys, 5, 6));
+    if (!e.empty()) return e;
+    {
+      std::vector<double> got(c.active.size()), want(got.size());
+      ops_.splineIntegralSums(splines(dev), T(1.7), g.plane(), c.active, dev.in(zc), got.data());
+      cpu_.splineIntegralSums(splines(cpu), T(1.7), g.plane(), c.active, cpu.in(zc),
+                              want.data());
+      if (e = compare("splineIntegralSums", got, want); !e.empty()) return e;
+      std::vector<double> sums(2 * c.active.size()), sums_cpu(sums.size());
+      std::vector<double> dc(c.active.size() * 14), dc_cpu(dc.size());
+      ops_.crrMixedTerms(splines(dev), T(0.6), T(1.7), g.plane(), c.active, dev.in(zc),
+                         dev.in(rc), dev.out(zc), dev.out(zc), sums.data(), dc.data());
+      cpu_.crrMixedTerms(splines(cpu), T(0.6), T(1.7), g.plane(), c.active, cpu.in(zc),
+                         cpu.in(rc), cpu.out(zc), cpu.out(zc), sums_cpu.data(), dc_cpu.data());
+      if (e = compare("crrMixedTerms sums", sums, sums_cpu); !e.empty()) return e;
+      if (e = compare("crrMixedTerms knots", dc, dc_cpu); !e.empty()) return e;
+    }
+
     const std::size_t terms = c.active.size() * ws;
     std::vector<double> got(terms), want(terms);
     for (bool two : {false, true}) {
@@ -209,6 +274,12 @@ class OpsConformance {
     cpu_.foePhiSums(maps(cpu), c.active, cpu.in(z), phi_cpu.data());
     return compare("foePhiSums", phi, phi_cpu);
   }
+
+  static constexpr typename backend::ResponseMap<T>::Kind kMapKinds[] = {
+      backend::ResponseMap<T>::kFoeGradient, backend::ResponseMap<T>::kFoeSecond,
+      backend::ResponseMap<T>::kFoeBound,    backend::ResponseMap<T>::kSplineValue,
+      backend::ResponseMap<T>::kSplineSlope, backend::ResponseMap<T>::kMultiply,
+      backend::ResponseMap<T>::kChannelScale};
 
   backend::Ops<T>& ops_;
   backend::CpuOps<T> cpu_;

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "backend/cpu/correlation_rows.h"
+#include "backend/cpu/map_rows.h"
 #include "backend/kernels/pointwise_maps.h"
 #include "bilevel/boundary.h"
 #include "bilevel/thread_pool.h"
@@ -174,35 +175,15 @@ void CpuOps<T>::sandwich(const ConvGeometry& g, const Active& active, const T* x
   const std::size_t zsize = std::size_t(g.out_channels) * hz * wz;
   const std::size_t padded = std::size_t(g.in_channels) * hp * wp;
   const CorrelationGeometry cg{g.in_channels, g.out_channels, k, hp, wp};
-  const T nu2 = map.foe.nu * map.foe.nu;
   ForBands(active, g.h, [&](int i, int y0, int y1) {
     T* z = responses_.data() + i * zimage;
     CorrelateRows(cg, xpad_.data() + i * padded, weights, z, y0, y1);
-    for (int j = 0; j < g.out_channels; ++j) {
-      const T sj = map.foe.scale ? map.foe.scale[j] : T(0);
-      const T bound = map.foe.scale ? map.foe.scale[j] / map.foe.nu : T(0);
+    for (int j = 0; j < g.out_channels; ++j)
       for (int y = y0; y < y1; ++y) {
         const std::size_t row = j * g.plane() + std::size_t(y) * g.w;
-        const T* zr = z + row;
-        T* dst = zpad_.data() + i * zsize + (std::size_t(j) * hz + y + k - 1) * wz + (k - 1);
-        switch (map.kind) {
-          case ResponseMap<T>::kFoeGradient:
-            for (int p = 0; p < g.w; ++p)
-              dst[p] = foe::WeightedPhiPrime(sj, zr[p], nu2);
-            break;
-          case ResponseMap<T>::kFoeBound:
-            for (int p = 0; p < g.w; ++p)
-              dst[p] = bound * zr[p];
-            break;
-          case ResponseMap<T>::kMultiply: {
-            const T* fr = map.factor + i * zimage + row;
-            for (int p = 0; p < g.w; ++p)
-              dst[p] = fr[p] * zr[p];
-            break;
-          }
-        }
+        MapRow(map, j, i * zimage + row, z + row, std::size_t(g.w),
+               zpad_.data() + i * zsize + (std::size_t(j) * hz + y + k - 1) * wz + (k - 1));
       }
-    }
   });
   adjointOfPadded(g, active, weights, out);
 }
@@ -254,27 +235,11 @@ void CpuOps<T>::weightGradients(const ConvGeometry& g, const Active& active, con
 }
 
 template <typename T>
-void CpuOps<T>::foeMap(FoeMap map, const FoeMaps<T>& f, const Active& active, const T* z, T* out) {
-  const T nu2 = f.nu * f.nu;
-  ForChannels(active, f.kernels, [&](int, int i, int j) {
-    const std::size_t base = (std::size_t(i) * f.kernels + j) * f.plane;
-    const T* zj = z + base;
-    T* dst = out + base;
-    const T sj = f.scale[j], bound = f.scale[j] / f.nu;
-    switch (map) {
-      case FoeMap::kGradient:
-        for (std::size_t p = 0; p < f.plane; ++p)
-          dst[p] = foe::WeightedPhiPrime(sj, zj[p], nu2);
-        break;
-      case FoeMap::kSecond:
-        for (std::size_t p = 0; p < f.plane; ++p)
-          dst[p] = foe::WeightedPhiSecond(sj, zj[p], nu2);
-        break;
-      case FoeMap::kBound:
-        for (std::size_t p = 0; p < f.plane; ++p)
-          dst[p] = bound * zj[p];
-        break;
-    }
+void CpuOps<T>::mapResponses(const ResponseMap<T>& map, int channels, std::size_t plane,
+                             const Active& active, const T* z, T* out) {
+  ForChannels(active, channels, [&](int, int i, int o) {
+    const std::size_t base = (std::size_t(i) * channels + o) * plane;
+    MapRow(map, o, base, z + base, plane, out + base);
   });
 }
 

@@ -1,6 +1,7 @@
 // The CPU implementation of the backend seam (backend/ops.h): host memory, the tiled correlation
 // of correlation_rows.h over padded copies, and the pointwise maps of kernels/pointwise_maps.h,
-// spread over the thread pool by image and row band; smoothed TV's in cpu_ops_tv.cpp. Each
+// spread over the thread pool by image and row band; the chains and splines of the convex ridge
+// regularizer in cpu_ops_chain.cpp, smoothed TV's in cpu_ops_tv.cpp. Each
 // operation keeps the order of operations the CPU regularizers have always had, so that their
 // numbers stay bit for bit.
 #pragma once
@@ -31,10 +32,20 @@ class CpuOps final : public Ops<T> {
   void weightGradients(const ConvGeometry& g, const Active& active, const T* x, const T* a,
                        const T* y, const T* b, double* grad) override;
 
-  void foeMap(FoeMap map, const FoeMaps<T>& f, const Active& active, const T* z, T* out) override;
+  void mapResponses(const ResponseMap<T>& map, int channels, std::size_t plane,
+                    const Active& active, const T* z, T* out) override;
   void foeMixedTerms(const ConvGeometry& g, const FoeMaps<T>& f, const Active& active, const T* x,
                      const T* q, const T* weights, double* sums, double* grad) override;
   void foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z, double* sums) override;
+
+  void chainForward(const Chain<T>& chain, const Active& active, const T* x,
+                    const std::vector<T*>& outputs) override;
+  void chainSandwich(const Chain<T>& chain, const Active& active, const T* x,
+                     const ResponseMap<T>& map, T* out) override;
+  void splineIntegralSums(const Splines<T>& s, T mu, std::size_t plane, const Active& active,
+                          const T* z, double* sums) override;
+  void crrMixedTerms(const Splines<T>& s, T lambda, T mu, std::size_t plane, const Active& active,
+                     const T* z, const T* r, T* g1, T* g2, double* sums, double* dc) override;
 
   void tvSandwich(TvMap map, const TvMaps<T>& t, const Active& active, const T* v, T* out) override;
   void tvValues(const TvMaps<T>& t, const Active& active, const T* x, double* sums) override;

@@ -11,36 +11,157 @@
 
 namespace bilevel::kernels {
 
-// out = m(z) for the Field of Experts' maps, or factor * z. Grid (plane, J, slots).
+// out = m(z) for the seam's maps of responses (backend/ops.h ResponseMap): the Field of Experts'
+// phi family, the convex ridge regularizer's splines, a factor per value or a scale per channel.
+// Grid (plane, channels, slots); out may be z.
 template <typename T>
 struct ResponseMapBody {
-  enum Kind { kFoeGradient, kFoeSecond, kFoeBound, kMultiply };
-  Kind kind;
-  int kernels;
-  std::size_t plane;
-  T nu;
-  const T* scale;   // s_j (FoE kinds)
-  const T* factor;  // kMultiply
-  const int* active;
-  const T* z;
-  T* out;
-  BILEVEL_HD void operator()(int p, int j, int slot) const {
+  enum Kind {
+    kFoeGradient,
+    kFoeSecond,
+    kFoeBound,
+    kSplineValue,
+    kSplineSlope,
+    kMultiply,
+    kChannelScale
+  };
+  Kind kind = kMultiply;
+  int channels = 1;
+  std::size_t plane = 0;
+  T nu = T(1);
+  const T* scale = nullptr;  // s_o (FoE kinds) or the channel scale
+  int knots = 0;
+  T range = T(0), step = T(0), lambda = T(1), mu = T(1);
+  const T* values = nullptr;  // the splines, channels x knots
+  const T* factor = nullptr;  // kMultiply
+  const int* active = nullptr;
+  const T* z = nullptr;
+  T* out = nullptr;
+  BILEVEL_HD void operator()(int p, int o, int slot) const {
     const std::size_t k =
-        (std::size_t(active[slot]) * kernels + std::size_t(j)) * plane + std::size_t(p);
+        (std::size_t(active[slot]) * channels + std::size_t(o)) * plane + std::size_t(p);
+    const T* c = values ? values + std::size_t(o) * knots : nullptr;
     switch (kind) {
       case kFoeGradient:
-        out[k] = foe::WeightedPhiPrime(scale[j], z[k], nu * nu);
+        out[k] = foe::WeightedPhiPrime(scale[o], z[k], nu * nu);
         break;
       case kFoeSecond:
-        out[k] = foe::WeightedPhiSecond(scale[j], z[k], nu * nu);
+        out[k] = foe::WeightedPhiSecond(scale[o], z[k], nu * nu);
         break;
       case kFoeBound:
-        out[k] = scale[j] / nu * z[k];
+        out[k] = scale[o] / nu * z[k];
+        break;
+      case kSplineValue:
+        out[k] = lambda * spline::Value(c, knots, range, step, mu * z[k]);
+        break;
+      case kSplineSlope:
+        out[k] = lambda * mu * spline::Slope(c, knots, range, step, mu * z[k]);
         break;
       case kMultiply:
         out[k] = factor[k] * z[k];
         break;
+      case kChannelScale:
+        out[k] = scale[o] * z[k];
+        break;
     }
+  }
+};
+
+// psi_o(mu z) = int_0^{mu z} sigma_o in double at each response, stored per slot; the knots'
+// integrals are summed anew at each value, in the order of regularizers/linear_spline.h. Grid
+// (plane, channels, slots).
+template <typename T>
+struct SplineIntegralBody {
+  int channels, knots;
+  std::size_t plane;
+  T range, step, mu;
+  const T* values;
+  const int* active;
+  const T* z;
+  double* out;  // slots x channels x plane
+  BILEVEL_HD double FromStart(const T* c, T t) const {
+    int m;
+    T frac;
+    double at = 0.0;  // int_{-T}^{t_m} sigma for the knot m below t
+    if (spline::Locate(t, knots, range, step, &m, &frac)) {
+      for (int i = 1; i <= m; ++i)
+        at += 0.5 * double(step) * double(c[i - 1] + c[i]);
+      const double f = double(frac);
+      return at + double(step) * (f * double(c[m]) + 0.5 * f * f * double(c[m + 1] - c[m]));
+    }
+    if (t < T(0)) return double(c[0]) * double(t + range);
+    for (int i = 1; i < knots; ++i)
+      at += 0.5 * double(step) * double(c[i - 1] + c[i]);
+    return at + double(c[knots - 1]) * double(t - range);
+  }
+  BILEVEL_HD void operator()(int p, int o, int slot) const {
+    const std::size_t k =
+        (std::size_t(active[slot]) * channels + std::size_t(o)) * plane + std::size_t(p);
+    const T* c = values + std::size_t(o) * knots;
+    out[(std::size_t(slot) * channels + std::size_t(o)) * plane + std::size_t(p)] =
+        FromStart(c, mu * z[k]) - FromStart(c, T(0));
+  }
+};
+
+// The convex ridge regularizer's mixed derivative at each response z with r the response to the
+// direction, t = mu z: g1 = lambda mu sigma'(t) r, g2 = lambda sigma(t), and per slot the terms
+// sigma(t) r and sigma'(t) t r in double. Grid (plane, channels, slots).
+template <typename T>
+struct CrrMixedBody {
+  int channels, knots;
+  std::size_t plane;
+  T range, step, lambda, mu;
+  const T* values;
+  const int* active;
+  const T* z;
+  const T* r;
+  T* g1;
+  T* g2;
+  double* first;   // slots x channels x plane
+  double* second;  // slots x channels x plane
+  BILEVEL_HD void operator()(int p, int o, int slot) const {
+    const std::size_t k =
+        (std::size_t(active[slot]) * channels + std::size_t(o)) * plane + std::size_t(p);
+    const std::size_t s = (std::size_t(slot) * channels + std::size_t(o)) * plane + std::size_t(p);
+    const T* c = values + std::size_t(o) * knots;
+    const T t = mu * z[k];
+    const double sigma = double(spline::Value(c, knots, range, step, t));
+    const double slope = double(spline::Slope(c, knots, range, step, t));
+    first[s] = sigma * double(r[k]);
+    second[s] = slope * double(t) * double(r[k]);
+    g1[k] = T(double(lambda) * double(mu) * slope * double(r[k]));
+    g2[k] = T(double(lambda) * sigma);
+  }
+};
+
+// dc[slot][o][m] = lambda sum_p r(p) d sigma_o(mu z(p)) / d c_m, in double, gathered per knot.
+// Grid (knots, channels, slots).
+template <typename T>
+struct SplineGradientBody {
+  int channels, knots;
+  std::size_t plane;
+  T range, step, lambda, mu;
+  const int* active;
+  const T* z;
+  const T* r;
+  double* dc;
+  BILEVEL_HD void operator()(int knot, int o, int slot) const {
+    const std::size_t base = (std::size_t(active[slot]) * channels + std::size_t(o)) * plane;
+    double sum = 0.0;
+    for (std::size_t p = 0; p < plane; ++p) {
+      const T t = mu * z[base + p];
+      const double weight = double(lambda) * double(r[base + p]);
+      int m;
+      T frac;
+      if (!spline::Locate(t, knots, range, step, &m, &frac)) {
+        if (knot == (t < T(0) ? 0 : knots - 1)) sum += weight;
+      } else if (knot == m) {
+        sum += weight * double(T(1) - frac);
+      } else if (knot == m + 1) {
+        sum += weight * double(frac);
+      }
+    }
+    dc[(std::size_t(slot) * channels + std::size_t(o)) * knots + std::size_t(knot)] = sum;
   }
 };
 
