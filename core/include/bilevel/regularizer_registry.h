@@ -17,6 +17,11 @@
 
 namespace bilevel {
 
+namespace backend {
+template <typename T>
+class Ops;  // the backend seam's operation table (core/src/backend/ops.h)
+}  // namespace backend
+
 inline constexpr const char* kDefaultRegularizerType = "field_of_experts";
 
 struct RegularizerType {
@@ -30,6 +35,14 @@ struct RegularizerType {
   // Make a regularizer from valid settings.
   std::function<std::unique_ptr<Regularizer<float>>(const RegularizerSettings&)> make_float;
   std::function<std::unique_ptr<Regularizer<double>>(const RegularizerSettings&)> make_double;
+  // Make one on a backend of one's choice: only the types written over the backend seam
+  // (docs/REGULARIZERS.md) have these; the others run on the CPU.
+  std::function<std::unique_ptr<Regularizer<float>>(const RegularizerSettings&,
+                                                    std::unique_ptr<backend::Ops<float>>)>
+      make_float_on;
+  std::function<std::unique_ptr<Regularizer<double>>(const RegularizerSettings&,
+                                                     std::unique_ptr<backend::Ops<double>>)>
+      make_double_on;
   // Sets both factories for a class template constructed from its settings, R<T>(settings).
   template <template <typename> class R>
   void setFactories() {
@@ -41,6 +54,23 @@ struct RegularizerType {
     };
   }
 };
+
+// Sets all four factories for a class template written over the backend seam, constructed as
+// R<T>(settings) on the CPU and R<T>(settings, ops) on a backend.
+template <template <typename> class R>
+void SetSeamFactories(RegularizerType& type) {
+  type.setFactories<R>();
+  type.make_float_on =
+      [](const RegularizerSettings& s,
+         std::unique_ptr<backend::Ops<float>> ops) -> std::unique_ptr<Regularizer<float>> {
+    return std::make_unique<R<float>>(s, std::move(ops));
+  };
+  type.make_double_on =
+      [](const RegularizerSettings& s,
+         std::unique_ptr<backend::Ops<double>> ops) -> std::unique_ptr<Regularizer<double>> {
+    return std::make_unique<R<double>>(s, std::move(ops));
+  };
+}
 
 // Adds a type, or replaces the one of the same name.
 void RegisterRegularizerType(RegularizerType type);
@@ -63,6 +93,13 @@ Status ValidateRegularizerSettings(const RegularizerSettings& settings);
 // A regularizer from settings, after ValidateRegularizerSettings.
 template <typename T>
 Status CreateRegularizer(const RegularizerSettings& settings, std::unique_ptr<Regularizer<T>>* out);
+
+// The same on a backend (backend/ops.h); an error naming regularizer.type for a type that is not
+// written over the backend seam.
+template <typename T>
+Status CreateRegularizerOn(const RegularizerSettings& settings,
+                           std::unique_ptr<backend::Ops<T>> ops,
+                           std::unique_ptr<Regularizer<T>>* out);
 
 // Makes the regularizer of the settings and checks that theta has its size and is finite; *made
 // (when given) receives the regularizer.

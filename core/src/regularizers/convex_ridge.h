@@ -58,6 +58,8 @@ template <typename T>
 class ConvexRidge final : public Regularizer<T> {
  public:
   explicit ConvexRidge(RegularizerSettings settings);
+  // On a backend (the CPU's when null).
+  ConvexRidge(RegularizerSettings settings, std::unique_ptr<backend::Ops<T>> ops);
 
   const RegularizerSettings& settings() const override { return settings_; }
   std::string definition() const override;
@@ -101,7 +103,7 @@ class ConvexRidge final : public Regularizer<T> {
   std::unique_ptr<backend::Ops<T>> ops_;
   std::vector<backend::Array<T>> weights_;  // per layer
   backend::Array<T> spline_values_;         // n_L x K
-  backend::Array<T> bound_scale_;  // lambda mu max slope(sigma_i), per output channel
+  backend::Array<T> bound_scale_;           // lambda mu max slope(sigma_i), per output channel
   backend::Array<T> hessian_diag_;  // lambda mu sigma'(mu W x) per image, from prepareHessian
   std::vector<backend::Array<T>> xs_, qs_;  // every layer's output, for x and q
   backend::Array<T> g1_, g2_, g1_next_, g2_next_;

@@ -10,10 +10,14 @@ namespace bilevel {
 
 template <typename T>
 ConvexRidge<T>::ConvexRidge(RegularizerSettings settings)
+    : ConvexRidge(std::move(settings), nullptr) {}
+
+template <typename T>
+ConvexRidge<T>::ConvexRidge(RegularizerSettings settings, std::unique_ptr<backend::Ops<T>> ops)
     : settings_(std::move(settings)),
       config_(CrrConfigFrom(settings_)),
       layout_(config_),
-      ops_(std::make_unique<backend::CpuOps<T>>()),
+      ops_(ops ? std::move(ops) : std::make_unique<backend::CpuOps<T>>()),
       weights_(config_.layers.size()) {
   for (int i = 0; i < config_.outputs(); ++i)
     splines_.emplace_back(config_.knots, config_.range);
@@ -212,16 +216,17 @@ std::vector<Curve> ConvexRidge<T>::curves(const Eigen::VectorXd& theta) const {
   return out;
 }
 
-#define BILEVEL_INSTANTIATE(T)                                                             \
-  template ConvexRidge<T>::ConvexRidge(RegularizerSettings);                               \
-  template std::string ConvexRidge<T>::definition() const;                                 \
-  template std::vector<ParameterBlock> ConvexRidge<T>::blocks() const;                     \
-  template Vector<T> ConvexRidge<T>::initialParameters() const;                            \
-  template bool ConvexRidge<T>::project(Vector<T>&) const;                                 \
-  template Status ConvexRidge<T>::checkParameters(const Vector<T>&) const;                 \
-  template Status ConvexRidge<T>::checkImages(const Shape&) const;                         \
-  template std::vector<NamedArray> ConvexRidge<T>::readable(const Eigen::VectorXd&) const; \
-  template std::vector<FilterImage> ConvexRidge<T>::filters(const Eigen::VectorXd&) const; \
+#define BILEVEL_INSTANTIATE(T)                                                                 \
+  template ConvexRidge<T>::ConvexRidge(RegularizerSettings);                                   \
+  template ConvexRidge<T>::ConvexRidge(RegularizerSettings, std::unique_ptr<backend::Ops<T>>); \
+  template std::string ConvexRidge<T>::definition() const;                                     \
+  template std::vector<ParameterBlock> ConvexRidge<T>::blocks() const;                         \
+  template Vector<T> ConvexRidge<T>::initialParameters() const;                                \
+  template bool ConvexRidge<T>::project(Vector<T>&) const;                                     \
+  template Status ConvexRidge<T>::checkParameters(const Vector<T>&) const;                     \
+  template Status ConvexRidge<T>::checkImages(const Shape&) const;                             \
+  template std::vector<NamedArray> ConvexRidge<T>::readable(const Eigen::VectorXd&) const;     \
+  template std::vector<FilterImage> ConvexRidge<T>::filters(const Eigen::VectorXd&) const;     \
   template std::vector<Curve> ConvexRidge<T>::curves(const Eigen::VectorXd&) const;
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)

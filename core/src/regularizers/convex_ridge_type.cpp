@@ -100,7 +100,7 @@ RegularizerType ConvexRidgeType() {
       {"seed", 1LL, "the random initial kernels", {}, {}},
   };
   t.validate = ValidateCrr;
-  t.setFactories<ConvexRidge>();
+  SetSeamFactories<ConvexRidge>(t);
   return t;
 }
 

@@ -76,6 +76,13 @@ std::unique_ptr<Regularizer<T>> MakeFoe(const RegularizerSettings& s) {
   return std::make_unique<FieldOfExperts<T>>(FoeConfigFrom(s), FoeInitFrom(s));
 }
 
+template <typename T>
+std::unique_ptr<Regularizer<T>> MakeFoeOn(const RegularizerSettings& s,
+                                          std::unique_ptr<backend::Ops<T>> ops) {
+  if (!ops) return MakeFoe<T>(s);
+  return std::make_unique<FieldOfExperts<T>>(FoeConfigFrom(s), FoeInitFrom(s), std::move(ops));
+}
+
 }  // namespace
 
 RegularizerType FieldOfExpertsType() {
@@ -86,6 +93,8 @@ RegularizerType FieldOfExpertsType() {
   t.validate = ValidateFoe;
   t.make_float = MakeFoe<float>;
   t.make_double = MakeFoe<double>;
+  t.make_float_on = MakeFoeOn<float>;
+  t.make_double_on = MakeFoeOn<double>;
   return t;
 }
 

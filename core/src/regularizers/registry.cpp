@@ -1,5 +1,7 @@
 #include "bilevel/regularizer_registry.h"
 
+#include "backend/ops.h"
+
 #include <cmath>
 #include <mutex>
 
@@ -126,6 +128,32 @@ Status CreateRegularizer(const RegularizerSettings& settings,
   if (!*out) return Status::Error("the regularizer '" + settings.type + "' could not be made");
   return Status::Ok();
 }
+
+template <typename T>
+Status CreateRegularizerOn(const RegularizerSettings& settings,
+                           std::unique_ptr<backend::Ops<T>> ops,
+                           std::unique_ptr<Regularizer<T>>* out) {
+  if (Status s = ValidateRegularizerSettings(settings); !s.ok()) return s;
+  const RegularizerType* type = FindRegularizerType(settings.type);
+  const bool seam =
+      std::is_same_v<T, float> ? bool(type->make_float_on) : bool(type->make_double_on);
+  if (!seam)
+    return Status::Error("regularizer.type: \"" + settings.type +
+                         "\" is not written over the backend seam; it runs on the CPU only");
+  if constexpr (std::is_same_v<T, float>)
+    *out = type->make_float_on(settings, std::move(ops));
+  else
+    *out = type->make_double_on(settings, std::move(ops));
+  if (!*out) return Status::Error("the regularizer '" + settings.type + "' could not be made");
+  return Status::Ok();
+}
+
+template Status CreateRegularizerOn<float>(const RegularizerSettings&,
+                                           std::unique_ptr<backend::Ops<float>>,
+                                           std::unique_ptr<Regularizer<float>>*);
+template Status CreateRegularizerOn<double>(const RegularizerSettings&,
+                                            std::unique_ptr<backend::Ops<double>>,
+                                            std::unique_ptr<Regularizer<double>>*);
 
 template Status CreateRegularizer<float>(const RegularizerSettings&,
                                          std::unique_ptr<Regularizer<float>>*);

@@ -29,9 +29,12 @@ template <typename T>
 class TotalVariation final : public Regularizer<T> {
  public:
   explicit TotalVariation(RegularizerSettings settings)
+      : TotalVariation(std::move(settings), nullptr) {}
+  // On a backend (the CPU's when null).
+  TotalVariation(RegularizerSettings settings, std::unique_ptr<backend::Ops<T>> ops)
       : settings_(std::move(settings)),
         channels_(int(settings_.integer("regularizer.channels"))),
-        ops_(std::make_unique<backend::CpuOps<T>>()) {
+        ops_(ops ? std::move(ops) : std::make_unique<backend::CpuOps<T>>()) {
     setParameters(Vector<T>::Zero(channels_ + 1));  // weights 1, nu 1 until set
   }
 
@@ -191,7 +194,7 @@ RegularizerType TotalVariationType() {
       {"smoothing", -3.0, "initial s = log(nu) (nu ~ 0.05)", {}, {}},
   };
   t.validate = ValidateTv;
-  t.setFactories<TotalVariation>();
+  SetSeamFactories<TotalVariation>(t);
   return t;
 }
 

@@ -199,9 +199,7 @@ class OpsConformance {
     g2.k = 3;
     const std::vector<T> w2 = random(std::size_t(2) * c.out * 9, -0.5, 0.5);
     const std::size_t ys = std::size_t(c.n) * 2 * g.plane();
-    auto chain = [&](Buffers& buf) {
-      return backend::Chain<T>{{g, g2}, {buf.in(w), buf.in(w2)}};
-    };
+    auto chain = [&](Buffers& buf) { return backend::Chain<T>{{g, g2}, {buf.in(w), buf.in(w2)}}; };
     auto splines = [&](Buffers& buf) {
       return backend::Splines<T>{2, 7, T(0.8), T(2 * 0.8 / 6), buf.in(knots)};
     };
@@ -230,23 +228,22 @@ class OpsConformance {
         [&](auto& o, Buffers& buf, T* out) {
           std::vector<double> sums(2 * c.active.size()), dc(c.active.size() * 14);
           T* g2out = buf.out(zc);
-          o.crrMixedTerms(splines(buf), T(0.6), T(1.7), g.plane(), c.active, buf.in(zc),
-                          buf.in(rc), out, g2out, sums.data(), dc.data());
+          o.crrMixedTerms(splines(buf), T(0.6), T(1.7), g.plane(), c.active, buf.in(zc), buf.in(rc),
+                          out, g2out, sums.data(), dc.data());
         },
         random(ys, 5, 6));
     if (!e.empty()) return e;
     {
       std::vector<double> got(c.active.size()), want(got.size());
       ops_.splineIntegralSums(splines(dev), T(1.7), g.plane(), c.active, dev.in(zc), got.data());
-      cpu_.splineIntegralSums(splines(cpu), T(1.7), g.plane(), c.active, cpu.in(zc),
-                              want.data());
+      cpu_.splineIntegralSums(splines(cpu), T(1.7), g.plane(), c.active, cpu.in(zc), want.data());
       if (e = compare("splineIntegralSums", got, want); !e.empty()) return e;
       std::vector<double> sums(2 * c.active.size()), sums_cpu(sums.size());
       std::vector<double> dc(c.active.size() * 14), dc_cpu(dc.size());
-      ops_.crrMixedTerms(splines(dev), T(0.6), T(1.7), g.plane(), c.active, dev.in(zc),
-                         dev.in(rc), dev.out(zc), dev.out(zc), sums.data(), dc.data());
-      cpu_.crrMixedTerms(splines(cpu), T(0.6), T(1.7), g.plane(), c.active, cpu.in(zc),
-                         cpu.in(rc), cpu.out(zc), cpu.out(zc), sums_cpu.data(), dc_cpu.data());
+      ops_.crrMixedTerms(splines(dev), T(0.6), T(1.7), g.plane(), c.active, dev.in(zc), dev.in(rc),
+                         dev.out(zc), dev.out(zc), sums.data(), dc.data());
+      cpu_.crrMixedTerms(splines(cpu), T(0.6), T(1.7), g.plane(), c.active, cpu.in(zc), cpu.in(rc),
+                         cpu.out(zc), cpu.out(zc), sums_cpu.data(), dc_cpu.data());
       if (e = compare("crrMixedTerms sums", sums, sums_cpu); !e.empty()) return e;
       if (e = compare("crrMixedTerms knots", dc, dc_cpu); !e.empty()) return e;
     }

@@ -1,8 +1,9 @@
 // The backend seam's operation table (backend/ops.h). The CPU's operations are exact adjoints and
 // linear forms; the body launches of backend/body_ops.h, run in the host loop (the sequence of
 // launches the CUDA backend makes on a device), agree with the CPU's on random inputs and leave
-// inactive images alone, and a launch that misses one index is caught; the Field of Experts
-// written over the seam gives the same values and derivatives on either.
+// inactive images alone, and a launch that misses one index is caught; the regularizers written
+// over the seam give the same values and derivatives on either, and the others are refused a
+// backend.
 #include <QTest>
 
 #include <memory>
@@ -10,8 +11,8 @@
 
 #include "backend/body_ops.h"
 #include "backend/cpu/cpu_ops.h"
+#include "bilevel/regularizer_registry.h"
 #include "ops_conformance.h"
-#include "regularizers/foe.h"
 #include "test_support.h"
 
 namespace bilevel {
@@ -99,46 +100,76 @@ class TestOpsTable : public QObject {
     }
   }
 
-  void fieldOfExpertsIsTheSameOnEitherPath() {
-    for (Boundary boundary : {Boundary::kReflect101, Boundary::kZero}) {
-      const FoeConfig config{2, 3, 5, boundary};
-      FieldOfExperts<double> cpu(config);
-      FieldOfExperts<double> body(config, FoeInitOptions{},
-                                  std::make_unique<HostBodyOps<double>>("host-loop"));
-      Vector<double> theta = cpu.initialParameters();
-      theta += test::RandomVec<double>(int(theta.size()), 5, -0.3, 0.3);
-      cpu.setParameters(theta);
-      body.setParameters(theta);
-      const Batch<double> x = test::RandomData<double>(Shape{3, 2, 10, 8}, 6);
-      const Batch<double> v = test::RandomData<double>(Shape{3, 2, 10, 8}, 7);
-      const std::vector<int> active{2, 0};
-
-      std::vector<double> value_cpu, value_body;
-      cpu.value(active, x, value_cpu);
-      body.value(active, x, value_body);
-      for (int i : active)
-        QVERIFY(std::abs(value_cpu[i] - value_body[i]) <= 1e-12 * std::abs(value_cpu[i]));
-
-      Batch<double> a(x.shape()), b(x.shape());
-      cpu.gradient(active, x, a);
-      body.gradient(active, x, b);
-      QVERIFY(test::RelativeError(b, a) <= 1e-12);
-      cpu.prepareHessian(x);
-      body.prepareHessian(x);
-      cpu.hessianVector(active, v, a);
-      body.hessianVector(active, v, b);
-      QVERIFY(test::RelativeError(b, a) <= 1e-12);
-      cpu.hessianBound(active, v, a);
-      body.hessianBound(active, v, b);
-      QVERIFY(test::RelativeError(b, a) <= 1e-12);
-
-      Eigen::MatrixXd mixed_cpu, mixed_body;
-      cpu.mixedDerivatives(active, x, v, mixed_cpu);
-      body.mixedDerivatives(active, x, v, mixed_body);
-      QCOMPARE(mixed_body.cols(), Eigen::Index(active.size()));
-      QVERIFY((mixed_cpu - mixed_body).cwiseAbs().maxCoeff() <=
-              1e-11 * mixed_cpu.cwiseAbs().maxCoeff());
+  // Each regularizer written over the seam, made on the body launches through the registry,
+  // against the same type on the CPU: values, gradients, Hessian-vector products, curvature
+  // bounds and mixed derivatives on a subset of a batch, both boundary rules.
+  void regularizersAreTheSameOnEitherPath_data() {
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("boundary");
+    for (const char* type : {"field_of_experts", "total_variation", "convex_ridge"})
+      for (const char* boundary : {"reflect101", "zero"})
+        QTest::newRow(qPrintable(QString("%1 %2").arg(type, boundary))) << type << boundary;
+  }
+  void regularizersAreTheSameOnEitherPath() {
+    QFETCH(QString, type);
+    QFETCH(QString, boundary);
+    RegularizerSettings s = DefaultRegularizerSettings(type.toStdString());
+    s.set("regularizer.channels", 2LL);
+    if (s.find("regularizer.boundary")) s.set("regularizer.boundary", boundary.toStdString());
+    if (s.find("regularizer.kernels")) s.set("regularizer.kernels", 3LL);
+    if (s.find("regularizer.kernel_size")) s.set("regularizer.kernel_size", 5LL);
+    if (type == "convex_ridge") {
+      s.set("regularizer.layers", std::string("3, 4"));
+      s.set("regularizer.kernel_sizes", std::string("3, 5"));
+      s.set("regularizer.knots", 7LL);
     }
+    std::unique_ptr<Regularizer<double>> cpu, body;
+    QVERIFY(CreateRegularizer(s, &cpu).ok());
+    const Status made =
+        CreateRegularizerOn<double>(s, std::make_unique<HostBodyOps<double>>("host-loop"), &body);
+    QVERIFY2(made.ok(), made.message().c_str());
+    Vector<double> theta = cpu->initialParameters();
+    theta += test::RandomVec<double>(int(theta.size()), 5, -0.2, 0.2);
+    cpu->setParameters(theta);
+    body->setParameters(theta);
+    const Batch<double> x = test::RandomData<double>(Shape{3, 2, 10, 8}, 6, 0, 1);
+    const Batch<double> v = test::RandomData<double>(Shape{3, 2, 10, 8}, 7);
+    const std::vector<int> active{2, 0};
+
+    std::vector<double> value_cpu, value_body;
+    cpu->value(active, x, value_cpu);
+    body->value(active, x, value_body);
+    for (int i : active)
+      QVERIFY(std::abs(value_cpu[i] - value_body[i]) <= 1e-12 * std::abs(value_cpu[i]));
+
+    Batch<double> a(x.shape()), b(x.shape());
+    cpu->gradient(active, x, a);
+    body->gradient(active, x, b);
+    QVERIFY(test::RelativeError(b, a) <= 1e-12);
+    cpu->prepareHessian(x);
+    body->prepareHessian(x);
+    cpu->hessianVector(active, v, a);
+    body->hessianVector(active, v, b);
+    QVERIFY(test::RelativeError(b, a) <= 1e-12);
+    cpu->curvatureBound(active, v, a);
+    body->curvatureBound(active, v, b);
+    QVERIFY(test::RelativeError(b, a) <= 1e-12);
+
+    Eigen::MatrixXd mixed_cpu, mixed_body;
+    cpu->mixedDerivatives(active, x, v, mixed_cpu);
+    body->mixedDerivatives(active, x, v, mixed_body);
+    QCOMPARE(mixed_body.cols(), Eigen::Index(active.size()));
+    QVERIFY((mixed_cpu - mixed_body).cwiseAbs().maxCoeff() <=
+            1e-11 * mixed_cpu.cwiseAbs().maxCoeff());
+  }
+
+  void aTypeNotWrittenOverTheSeamIsRefusedABackend() {
+    std::unique_ptr<Regularizer<double>> made;
+    const Status s =
+        CreateRegularizerOn<double>(DefaultRegularizerSettings("input_convex"),
+                                    std::make_unique<HostBodyOps<double>>("host-loop"), &made);
+    QVERIFY(!s.ok());
+    QVERIFY2(test::MentionsAny(s.message(), {"cpu only"}), s.message().c_str());
   }
 };
 

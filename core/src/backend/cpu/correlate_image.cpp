@@ -55,8 +55,8 @@ void CorrelateAdjointImage(const ImageCorrelation& g, const T* a, const T* flipp
 
 template void CorrelateImage<float>(const ImageCorrelation&, const float*, const float*, float*,
                                     bool);
-template void CorrelateImage<double>(const ImageCorrelation&, const double*, const double*,
-                                     double*, bool);
+template void CorrelateImage<double>(const ImageCorrelation&, const double*, const double*, double*,
+                                     bool);
 template void CorrelateAdjointImage<float>(const ImageCorrelation&, const float*, const float*,
                                            float*, bool);
 template void CorrelateAdjointImage<double>(const ImageCorrelation&, const double*, const double*,

@@ -14,8 +14,9 @@ namespace bilevel::backend {
 namespace {
 
 ImageCorrelation Layer(const ConvGeometry& g) {
-  return ImageCorrelation{g.in_channels, g.out_channels, g.k, g.h, g.w,
-                          g.reflect ? Boundary::kReflect101 : Boundary::kZero};
+  return ImageCorrelation{g.in_channels, g.out_channels,
+                          g.k,           g.h,
+                          g.w,           g.reflect ? Boundary::kReflect101 : Boundary::kZero};
 }
 
 // int_{-T}^{t_m} sigma at each knot of one spline, and int_{-T}^0 sigma.
