@@ -27,7 +27,9 @@
 #include "backend/host_launch.h"
 #include "backend/kernels/correlation_point.h"
 #include "backend/kernels/difference_body.h"
+#include "backend/kernels/pointwise_body.h"
 #include "backend/kernels/response_body.h"
+#include "backend/kernels/vector_body.h"
 #include "backend/ops.h"
 
 namespace bilevel::backend {
@@ -77,6 +79,20 @@ class BodyOps final : public Ops<T> {
     if (!enter(active)) return;
     device_.launch({g.w, g.h, int(active.size()) * g.in_channels},
                    kernels::CorrelateAdjointBody<T>{g, z, weights, x, active_.data});
+  }
+
+  void correlateAdd(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                    T* z) override {
+    if (!enter(active)) return;
+    device_.launch({g.w, g.h, int(active.size()) * g.out_channels},
+                   kernels::CorrelateForwardBody<T>{g, x, weights, z, active_.data, true});
+  }
+
+  void correlateAdjointAdd(const ConvGeometry& g, const Active& active, const T* z,
+                           const T* weights, T* x) override {
+    if (!enter(active)) return;
+    device_.launch({g.w, g.h, int(active.size()) * g.in_channels},
+                   kernels::CorrelateAdjointBody<T>{g, z, weights, x, active_.data, true});
   }
 
   void sandwich(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
@@ -149,8 +165,8 @@ class BodyOps final : public Ops<T> {
     const std::size_t count = active.size() * s.channels * plane;
     if (!enter(active) || !d_.fit(device_, count)) return;
     device_.launch({int(plane), s.channels, int(active.size())},
-                   kernels::SplineIntegralBody<T>{s.channels, s.knots, plane, s.range, s.step,
-                                                  mu, s.values, active_.data, z, d_.data});
+                   kernels::SplineIntegralBody<T>{s.channels, s.knots, plane, s.range, s.step, mu,
+                                                  s.values, active_.data, z, d_.data});
     // One sum per image over its channels' planes, taken as one plane.
     planeSums(d_.data, std::size_t(s.channels) * plane, int(active.size()), sums);
   }
@@ -162,9 +178,8 @@ class BodyOps final : public Ops<T> {
     if (!enter(active) || !d_.fit(device_, 2 * count + knots)) return;
     double *first = d_.data, *second = first + count, *grad = second + count;
     device_.launch({int(plane), s.channels, int(active.size())},
-                   kernels::CrrMixedBody<T>{s.channels, s.knots, plane, s.range, s.step, lambda,
-                                            mu, s.values, active_.data, z, r, g1, g2, first,
-                                            second});
+                   kernels::CrrMixedBody<T>{s.channels, s.knots, plane, s.range, s.step, lambda, mu,
+                                            s.values, active_.data, z, r, g1, g2, first, second});
     device_.launch({s.knots, s.channels, int(active.size())},
                    kernels::SplineGradientBody<T>{s.channels, s.knots, plane, s.range, s.step,
                                                   lambda, mu, active_.data, z, r, grad});
@@ -263,6 +278,46 @@ class BodyOps final : public Ops<T> {
     }
   }
 
+  void multiplyAdd(std::size_t size, const Active& active, const T* a, const T* b, const T* c,
+                   const T* d, T* out) override {
+    if (!enter(active)) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::MultiplyAddBody<T>{size, active_.data, a, b, c, d, out});
+  }
+
+  void fill(std::size_t size, const Active& active, T value, T* x) override {
+    if (!enter(active)) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::FillBody<T>{size, active_.data, value, x});
+  }
+
+  void addTo(std::size_t size, const Active& active, const T* x, T* y) override {
+    if (!enter(active)) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::AddBody<T>{size, active_.data, x, y});
+  }
+
+  void softplus(std::size_t size, const Active& active, T beta, const T* t, T* act, T* slope,
+                T* curvature) override {
+    if (!enter(active)) return;
+    device_.launch(
+        {int(size), 1, int(active.size())},
+        kernels::ImageSoftplusBody<T>{size, active_.data, beta, t, act, slope, curvature});
+  }
+
+  void addChannelBias(int channels, std::size_t plane, const Active& active, const T* bias,
+                      T* x) override {
+    if (!enter(active)) return;
+    device_.launch({int(plane), channels, int(active.size())},
+                   kernels::ChannelBiasBody<T>{channels, plane, bias, x, active_.data});
+  }
+
+  void channelSums(int channels, std::size_t plane, const Active& active, const T* x,
+                   double* sums) override {
+    if (!enter(active)) return;
+    planeSums(x, plane, int(active.size()) * channels, sums, active_.data, channels);
+  }
+
   void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) override {
     if (!enter(active)) return;
     device_.launch({int(size), 1, int(active.size())},
@@ -342,13 +397,15 @@ class BodyOps final : public Ops<T> {
   }
 
   // out[q] = the sum of plane q of `values` (planes x plane), in double, on the host.
+  // With an active list, plane q is channel q % channels of image active[q / channels].
   template <typename U>
-  void planeSums(const U* values, std::size_t plane, int planes, double* out) {
+  void planeSums(const U* values, std::size_t plane, int planes, double* out,
+                 const int* active = nullptr, int channels = 1) {
     const int chunks = kernels::Chunks(plane);
     if (planes == 0 || !partial_.fit(device_, std::size_t(planes) * (chunks + 1))) return;
     double* totals = partial_.data + std::size_t(planes) * chunks;
     device_.launch({chunks, planes, 1},
-                   kernels::PlaneSumPartialBody<U>{plane, values, partial_.data});
+                   kernels::PlaneSumPartialBody<U>{plane, values, partial_.data, active, channels});
     device_.launch({planes, 1, 1}, kernels::PlaneSumBody{chunks, 1, partial_.data, totals});
     device_.download(totals, std::size_t(planes), out);
   }

@@ -123,6 +123,11 @@ class Ops {
   // x_i = K^T z_i.
   virtual void correlateAdjoint(const ConvGeometry& g, const Active& active, const T* z,
                                 const T* weights, T* x) = 0;
+  // z_i += K x_i and x_i += K^T z_i, the product formed first and then added.
+  virtual void correlateAdd(const ConvGeometry& g, const Active& active, const T* x,
+                            const T* weights, T* z) = 0;
+  virtual void correlateAdjointAdd(const ConvGeometry& g, const Active& active, const T* z,
+                                   const T* weights, T* x) = 0;
   // out_i = K^T m(K x_i), the correlation with a pointwise map between (a gradient, a
   // Hessian-vector product); out has x's shape.
   virtual void sandwich(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
@@ -181,6 +186,25 @@ class Ops {
   // --- Per-image vectors of `size` values ---------------------------------------------------
   // out_i = a_i * b_i, value by value.
   virtual void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) = 0;
+  // out_i = a_i * b_i + c_i * d_i, value by value.
+  virtual void multiplyAdd(std::size_t size, const Active& active, const T* a, const T* b,
+                           const T* c, const T* d, T* out) = 0;
+  // x_i = value.
+  virtual void fill(std::size_t size, const Active& active, T value, T* x) = 0;
+  // y_i += x_i.
+  virtual void addTo(std::size_t size, const Active& active, const T* x, T* y) = 0;
+  // The softplus act(t) = log(1 + exp(beta t)) / beta (kernels/pointwise_maps.h softplus::) of
+  // t_i: act (when not null), act' and act''.
+  virtual void softplus(std::size_t size, const Active& active, T beta, const T* t, T* act,
+                        T* slope, T* curvature) = 0;
+
+  // --- Per-image planes: `channels` planes of `plane` values per image ------------------------
+  // x += bias_c on channel c (bias in the backend's memory).
+  virtual void addChannelBias(int channels, std::size_t plane, const Active& active, const T* bias,
+                              T* x) = 0;
+  // sums[k C + c] = the sum of channel c of image active[k], in double.
+  virtual void channelSums(int channels, std::size_t plane, const Active& active, const T* x,
+                           double* sums) = 0;
 };
 
 // An array in a backend's memory: zeros after resize(), freed with the array.

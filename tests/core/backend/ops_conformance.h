@@ -146,6 +146,18 @@ class OpsConformance {
           o.correlateAdjoint(g, c.active, buf.in(z), buf.in(w), out);
         },
         sentinel_x);
+    both(
+        "correlateAdd",
+        [&](auto& o, Buffers& buf, T* out) {
+          o.correlateAdd(g, c.active, buf.in(x), buf.in(w), out);
+        },
+        sentinel_z);
+    both(
+        "correlateAdjointAdd",
+        [&](auto& o, Buffers& buf, T* out) {
+          o.correlateAdjointAdd(g, c.active, buf.in(z), buf.in(w), out);
+        },
+        sentinel_x);
     for (auto kind : kMapKinds)
       both(
           "sandwich " + std::to_string(int(kind)),
@@ -166,6 +178,42 @@ class OpsConformance {
           o.multiply(std::size_t(c.out) * g.plane(), c.active, buf.in(z), buf.in(a), out);
         },
         sentinel_z);
+    const std::size_t zimage = std::size_t(c.out) * g.plane();
+    both(
+        "multiplyAdd",
+        [&](auto& o, Buffers& buf, T* out) {
+          o.multiplyAdd(zimage, c.active, buf.in(z), buf.in(a), buf.in(b), buf.in(z), out);
+        },
+        sentinel_z);
+    both(
+        "fill", [&](auto& o, Buffers&, T* out) { o.fill(zimage, c.active, T(0.25), out); },
+        sentinel_z);
+    both(
+        "addTo", [&](auto& o, Buffers& buf, T* out) { o.addTo(zimage, c.active, buf.in(a), out); },
+        sentinel_z);
+    for (int part = 0; part < 3; ++part)
+      both(
+          "softplus " + std::to_string(part),
+          [&](auto& o, Buffers& buf, T* out) {
+            T* other = buf.out(sentinel_z);
+            T* outputs[3] = {other, other, other};
+            outputs[part] = out;
+            o.softplus(zimage, c.active, T(4), buf.in(z), outputs[0], outputs[1], outputs[2]);
+          },
+          sentinel_z);
+    both(
+        "addChannelBias",
+        [&](auto& o, Buffers& buf, T* out) {
+          o.addChannelBias(c.out, g.plane(), c.active, buf.in(scale), out);
+        },
+        sentinel_z);
+    if (!e.empty()) return e;
+    {
+      std::vector<double> got(c.active.size() * c.out), want(got.size());
+      ops_.channelSums(c.out, g.plane(), c.active, dev.in(z), got.data());
+      cpu_.channelSums(c.out, g.plane(), c.active, cpu.in(z), want.data());
+      if (e = compare("channelSums", got, want); !e.empty()) return e;
+    }
     auto tv = [&](Buffers& buf) {
       std::vector<T> bounds(scale);
       for (T& v : bounds)

@@ -164,9 +164,18 @@ class TestOpsTable : public QObject {
   }
 
   void aTypeNotWrittenOverTheSeamIsRefusedABackend() {
+    // A copy of smoothed TV registered with the plain factories only, as a type written against
+    // batches of host images would be.
+    RegularizerType cpu_only = *FindRegularizerType("total_variation");
+    cpu_only.name = "cpu_only_total_variation";
+    cpu_only.defaults.type = cpu_only.name;
+    cpu_only.make_float_on = nullptr;
+    cpu_only.make_double_on = nullptr;
+    RegisterRegularizerType(cpu_only);
     std::unique_ptr<Regularizer<double>> made;
+    QVERIFY(CreateRegularizer(DefaultRegularizerSettings(cpu_only.name), &made).ok());
     const Status s =
-        CreateRegularizerOn<double>(DefaultRegularizerSettings("input_convex"),
+        CreateRegularizerOn<double>(DefaultRegularizerSettings(cpu_only.name),
                                     std::make_unique<HostBodyOps<double>>("host-loop"), &made);
     QVERIFY(!s.ok());
     QVERIFY2(test::MentionsAny(s.message(), {"cpu only"}), s.message().c_str());

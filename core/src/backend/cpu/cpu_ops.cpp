@@ -93,13 +93,37 @@ void CpuOps<T>::padImages(const ConvGeometry& g, int channels, const Active& act
 template <typename T>
 void CpuOps<T>::correlate(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
                           T* z) {
+  correlateInto(g, active, x, weights, z, false);
+}
+
+template <typename T>
+void CpuOps<T>::correlateAdd(const ConvGeometry& g, const Active& active, const T* x,
+                             const T* weights, T* z) {
+  correlateInto(g, active, x, weights, z, true);
+}
+
+// With add, each band is correlated into responses_ and then added, as a separate sum.
+template <typename T>
+void CpuOps<T>::correlateInto(const ConvGeometry& g, const Active& active, const T* x,
+                              const T* weights, T* z, bool add) {
   padImages(g, g.in_channels, active, x, xpad_);
   const int r = g.radius(), hp = g.h + 2 * r, wp = g.w + 2 * r;
   const std::size_t padded = std::size_t(g.in_channels) * hp * wp;
   const std::size_t out = std::size_t(g.out_channels) * g.plane();
+  if (add && responses_.size() < std::size_t(ImagesSpanned(active)) * out)
+    responses_.resize(std::size_t(ImagesSpanned(active)) * out);
   const CorrelationGeometry cg{g.in_channels, g.out_channels, g.k, hp, wp};
   ForBands(active, g.h, [&](int i, int y0, int y1) {
-    CorrelateRows(cg, xpad_.data() + i * padded, weights, z + i * out, y0, y1);
+    if (!add) {
+      CorrelateRows(cg, xpad_.data() + i * padded, weights, z + i * out, y0, y1);
+      return;
+    }
+    T* result = responses_.data() + i * out;
+    CorrelateRows(cg, xpad_.data() + i * padded, weights, result, y0, y1);
+    for (int o = 0; o < g.out_channels; ++o)
+      for (std::size_t p = o * g.plane() + std::size_t(y0) * g.w;
+           p < o * g.plane() + std::size_t(y1) * g.w; ++p)
+        z[i * out + p] += result[p];
   });
 }
 
@@ -121,8 +145,8 @@ void CpuOps<T>::prepareAdjoint(const ConvGeometry& g, int images) {
 }
 
 template <typename T>
-void CpuOps<T>::adjointOfPadded(const ConvGeometry& g, const Active& active, const T* weights,
-                                T* x) {
+void CpuOps<T>::adjointOfPadded(const ConvGeometry& g, const Active& active, const T* weights, T* x,
+                                bool add) {
   const int k = g.k, r = g.radius(), hp = g.h + 2 * r, wp = g.w + 2 * r;
   const int hz = g.h + 2 * (k - 1), wz = g.w + 2 * (k - 1);
   const std::size_t zsize = std::size_t(g.out_channels) * hz * wz;
@@ -137,13 +161,34 @@ void CpuOps<T>::adjointOfPadded(const ConvGeometry& g, const Active& active, con
   const std::size_t image = std::size_t(g.in_channels) * g.plane();
   ParallelFor(int(active.size()), [&](int n) {
     const int i = active[n];
-    PadAdjoint(outpad_.data() + i * padded, g.in_channels, g.h, g.w, r, RuleOf(g), x + i * image);
+    if (!add) {
+      PadAdjoint(outpad_.data() + i * padded, g.in_channels, g.h, g.w, r, RuleOf(g), x + i * image);
+      return;
+    }
+    thread_local std::vector<T> folded;
+    folded.resize(image);
+    PadAdjoint(outpad_.data() + i * padded, g.in_channels, g.h, g.w, r, RuleOf(g), folded.data());
+    T* xi = x + i * image;
+    for (std::size_t p = 0; p < image; ++p)
+      xi[p] += folded[p];
   });
 }
 
 template <typename T>
 void CpuOps<T>::correlateAdjoint(const ConvGeometry& g, const Active& active, const T* z,
                                  const T* weights, T* x) {
+  correlateAdjointInto(g, active, z, weights, x, false);
+}
+
+template <typename T>
+void CpuOps<T>::correlateAdjointAdd(const ConvGeometry& g, const Active& active, const T* z,
+                                    const T* weights, T* x) {
+  correlateAdjointInto(g, active, z, weights, x, true);
+}
+
+template <typename T>
+void CpuOps<T>::correlateAdjointInto(const ConvGeometry& g, const Active& active, const T* z,
+                                     const T* weights, T* x, bool add) {
   prepareAdjoint(g, ImagesSpanned(active));
   const int k = g.k, hz = g.h + 2 * (k - 1), wz = g.w + 2 * (k - 1);
   const std::size_t zsize = std::size_t(g.out_channels) * hz * wz;
@@ -156,7 +201,7 @@ void CpuOps<T>::correlateAdjoint(const ConvGeometry& g, const Active& active, co
                   zpad_.data() + i * zsize + (std::size_t(o) * hz + y + k - 1) * wz + (k - 1));
       }
   });
-  adjointOfPadded(g, active, weights, x);
+  adjointOfPadded(g, active, weights, x, add);
 }
 
 // The forward correlation and the map run band by band, the map writing straight into the
@@ -185,7 +230,7 @@ void CpuOps<T>::sandwich(const ConvGeometry& g, const Active& active, const T* x
                zpad_.data() + i * zsize + (std::size_t(j) * hz + y + k - 1) * wz + (k - 1));
       }
   });
-  adjointOfPadded(g, active, weights, out);
+  adjointOfPadded(g, active, weights, out, false);
 }
 
 // One weight's gradient over an image: the sum over rows of the (a x)-row sums plus, with b, the
@@ -306,20 +351,6 @@ void CpuOps<T>::foePhiSums(const FoeMaps<T>& f, const Active& active, const T* z
     for (std::size_t p = 0; p < f.plane; ++p)
       sum += foe::Phi(double(zj[p]), nu);
     sums[std::size_t(slot) * f.kernels + j] = sum;
-  });
-}
-
-template <typename T>
-void CpuOps<T>::multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) {
-  // Pieces of at most 64k values, so that one large image still spreads over the threads.
-  constexpr std::size_t kPiece = std::size_t(1) << 16;
-  const int pieces = int((size + kPiece - 1) / kPiece);
-  ParallelFor(int(active.size()) * pieces, [&](int task) {
-    const std::size_t base = std::size_t(active[task / pieces]) * size;
-    const std::size_t begin = std::size_t(task % pieces) * kPiece;
-    const std::size_t end = std::min(size, begin + kPiece);
-    for (std::size_t p = base + begin; p < base + end; ++p)
-      out[p] = a[p] * b[p];
   });
 }
 

@@ -1,7 +1,8 @@
 // The CPU implementation of the backend seam (backend/ops.h): host memory, the tiled correlation
 // of correlation_rows.h over padded copies, and the pointwise maps of kernels/pointwise_maps.h,
 // spread over the thread pool by image and row band; the chains and splines of the convex ridge
-// regularizer in cpu_ops_chain.cpp, smoothed TV's in cpu_ops_tv.cpp. Each
+// regularizer in cpu_ops_chain.cpp, smoothed TV's in cpu_ops_tv.cpp, per-image vectors in
+// cpu_ops_vectors.cpp. Each
 // operation keeps the order of operations the CPU regularizers have always had, so that their
 // numbers stay bit for bit.
 #pragma once
@@ -27,6 +28,10 @@ class CpuOps final : public Ops<T> {
                  T* z) override;
   void correlateAdjoint(const ConvGeometry& g, const Active& active, const T* z, const T* weights,
                         T* x) override;
+  void correlateAdd(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                    T* z) override;
+  void correlateAdjointAdd(const ConvGeometry& g, const Active& active, const T* z,
+                           const T* weights, T* x) override;
   void sandwich(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
                 const ResponseMap<T>& map, T* out) override;
   void weightGradients(const ConvGeometry& g, const Active& active, const T* x, const T* a,
@@ -53,6 +58,16 @@ class CpuOps final : public Ops<T> {
                     double* sums) override;
 
   void multiply(std::size_t size, const Active& active, const T* a, const T* b, T* out) override;
+  void multiplyAdd(std::size_t size, const Active& active, const T* a, const T* b, const T* c,
+                   const T* d, T* out) override;
+  void fill(std::size_t size, const Active& active, T value, T* x) override;
+  void addTo(std::size_t size, const Active& active, const T* x, T* y) override;
+  void softplus(std::size_t size, const Active& active, T beta, const T* t, T* act, T* slope,
+                T* curvature) override;
+  void addChannelBias(int channels, std::size_t plane, const Active& active, const T* bias,
+                      T* x) override;
+  void channelSums(int channels, std::size_t plane, const Active& active, const T* x,
+                   double* sums) override;
 
  private:
   // Padded copies of the active images of x (n x channels x (h + 2r) x (w + 2r)) into pad.
@@ -61,8 +76,14 @@ class CpuOps final : public Ops<T> {
 
   // zpad_ sized and bordered for the adjoint of `g` over the first `images` images.
   void prepareAdjoint(const ConvGeometry& g, int images);
-  // x_i = P^T C^T zpad_i: the adjoint's correlation and the fold of the padding.
-  void adjointOfPadded(const ConvGeometry& g, const Active& active, const T* weights, T* x);
+  // x_i = P^T C^T zpad_i (or, with add, x_i += it): the adjoint's correlation and the fold of
+  // the padding.
+  void adjointOfPadded(const ConvGeometry& g, const Active& active, const T* weights, T* x,
+                       bool add);
+  void correlateInto(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
+                     T* z, bool add);
+  void correlateAdjointInto(const ConvGeometry& g, const Active& active, const T* z,
+                            const T* weights, T* x, bool add);
 
   std::vector<T> xpad_, ypad_, outpad_, responses_, responses2_;
   // The adjoint's input with a zero border of k - 1 that is never written, for geometry

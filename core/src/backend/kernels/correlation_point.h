@@ -118,11 +118,13 @@ struct CorrelateForwardBody {
   const T* w;
   T* z;
   const int* active = nullptr;
+  bool add = false;  // z += K x
   BILEVEL_HD void operator()(int px, int y, int slot) const {
     const int n = ImageOfSlot(active, slot / g.out_channels), o = slot % g.out_channels;
     const T* xn = x + std::size_t(n) * g.in_channels * g.plane();
-    z[(std::size_t(n) * g.out_channels + o) * g.plane() + std::size_t(y) * g.w + px] =
-        CorrelatePoint(g, xn, w, o, y, px);
+    const T value = CorrelatePoint(g, xn, w, o, y, px);
+    T& at = z[(std::size_t(n) * g.out_channels + o) * g.plane() + std::size_t(y) * g.w + px];
+    at = add ? at + value : value;
   }
 };
 
@@ -133,11 +135,13 @@ struct CorrelateAdjointBody {
   const T* w;
   T* out;
   const int* active = nullptr;
+  bool add = false;  // out += K^T z
   BILEVEL_HD void operator()(int px, int y, int slot) const {
     const int n = ImageOfSlot(active, slot / g.in_channels), c = slot % g.in_channels;
     const T* zn = z + std::size_t(n) * g.out_channels * g.plane();
-    out[(std::size_t(n) * g.in_channels + c) * g.plane() + std::size_t(y) * g.w + px] =
-        CorrelateAdjointPoint(g, zn, w, c, y, px);
+    const T value = CorrelateAdjointPoint(g, zn, w, c, y, px);
+    T& at = out[(std::size_t(n) * g.in_channels + c) * g.plane() + std::size_t(y) * g.w + px];
+    at = add ? at + value : value;
   }
 };
 

@@ -65,15 +65,34 @@ struct SplineBody {
   }
 };
 
-// x += b_c on channel c of each image (n x channels x plane). Grid (plane, channels, n).
+// x += b_c on channel c of each image (n x channels x plane), or of image active[n] with an
+// active list. Grid (plane, channels, n).
 template <typename T>
 struct ChannelBiasBody {
   int channels;
   std::size_t plane;
   const T* bias;
   T* x;
+  const int* active = nullptr;
   BILEVEL_HD void operator()(int p, int c, int n) const {
-    x[(std::size_t(n) * channels + c) * plane + std::size_t(p)] += bias[c];
+    const std::size_t i = std::size_t(active ? active[n] : n);
+    x[(i * channels + c) * plane + std::size_t(p)] += bias[c];
+  }
+};
+
+// The softplus maps of the listed images of `size` values each. Grid (size, 1, active count).
+template <typename T>
+struct ImageSoftplusBody {
+  std::size_t size;
+  const int* active;
+  T beta;
+  const T* t;
+  T* act;  // may be null
+  T* slope;
+  T* curvature;
+  BILEVEL_HD void operator()(int e, int, int slot) const {
+    const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
+    softplus::Maps(t[k], beta, act ? act + k : nullptr, slope + k, curvature + k);
   }
 };
 

@@ -211,15 +211,21 @@ struct FoePhiBody {
   }
 };
 
-// First pass of the sums of `planes` consecutive planes of `plane` values: partial[q * chunks +
+// First pass of the sums of `planes` planes of `plane` values: partial[q * chunks +
 // c] = the sum of chunk c of plane q, in double. Grid (Chunks(plane), planes, 1).
 template <typename U>
 struct PlaneSumPartialBody {
   std::size_t plane;
   const U* values;
   double* partial;
+  // With an active list, plane q is channel q % channels of image active[q / channels].
+  const int* active = nullptr;
+  int channels = 1;
   BILEVEL_HD void operator()(int c, int q, int) const {
-    const U* v = values + std::size_t(q) * plane;
+    const std::size_t source =
+        active ? std::size_t(active[q / channels]) * channels + std::size_t(q % channels)
+               : std::size_t(q);
+    const U* v = values + source * plane;
     const std::size_t begin = std::size_t(c) * kChunk;
     const std::size_t end = begin + kChunk < plane ? begin + kChunk : plane;
     double sum = 0.0;

@@ -83,4 +83,44 @@ struct ReduceBody {
   }
 };
 
+// out_i = a_i b_i + c_i d_i, x_i = value, y_i += x_i: value by value on the listed images.
+// Grid (size, 1, active count).
+template <typename T>
+struct MultiplyAddBody {
+  std::size_t size;
+  const int* active;
+  const T* a;
+  const T* b;
+  const T* c;
+  const T* d;
+  T* out;
+  BILEVEL_HD void operator()(int e, int, int slot) const {
+    const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
+    out[k] = a[k] * b[k] + c[k] * d[k];
+  }
+};
+
+template <typename T>
+struct FillBody {
+  std::size_t size;
+  const int* active;
+  T value;
+  T* x;
+  BILEVEL_HD void operator()(int e, int, int slot) const {
+    x[std::size_t(active[slot]) * size + std::size_t(e)] = value;
+  }
+};
+
+template <typename T>
+struct AddBody {
+  std::size_t size;
+  const int* active;
+  const T* x;
+  T* y;
+  BILEVEL_HD void operator()(int e, int, int slot) const {
+    const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
+    y[k] += x[k];
+  }
+};
+
 }  // namespace bilevel::kernels
