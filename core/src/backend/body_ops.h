@@ -368,11 +368,8 @@ class BodyOps final : public Ops<T> {
   kernels::ResponseMapBody<T> MapBody(const ResponseMap<T>& m, int channels, std::size_t plane,
                                       const T* z, T* out) const {
     using Body = kernels::ResponseMapBody<T>;
-    static_assert(int(Body::kFoeGradient) == int(ResponseMap<T>::kFoeGradient) &&
-                      int(Body::kChannelScale) == int(ResponseMap<T>::kChannelScale),
-                  "the body's kinds follow ResponseMap's");
     Body b;
-    b.kind = typename Body::Kind(int(m.kind));
+    b.kind = m.kind;
     b.channels = channels;
     b.plane = plane;
     b.nu = m.foe.nu;

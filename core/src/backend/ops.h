@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "backend/kernels/correlation_point.h"
+#include "backend/kernels/response_kinds.h"
 
 namespace bilevel::backend {
 
@@ -70,16 +71,7 @@ struct Splines {
 //   kSplineValue  lambda sigma_o(mu z)         kSplineSlope  lambda mu sigma_o'(mu z)
 //   kMultiply     factor z (factor: n x channels x plane)       kChannelScale scale_o z
 template <typename T>
-struct ResponseMap {
-  enum Kind {
-    kFoeGradient,
-    kFoeSecond,
-    kFoeBound,
-    kSplineValue,
-    kSplineSlope,
-    kMultiply,
-    kChannelScale
-  };
+struct ResponseMap : kernels::ResponseMapKinds {
   Kind kind = kMultiply;
   FoeMaps<T> foe;
   Splines<T> splines;

@@ -160,7 +160,8 @@ void ConvexRidge<T>::mixedDerivatives(const std::vector<int>& active, const Batc
     const T* below_q = l == 0 ? q.data() : qs[l - 1];
     const int count = layout_.weight_count[l];
     grad.resize(slots * count);
-    for (const auto& [below, g] : {std::pair{below_x, g1_.data()}, std::pair{below_q, g2_.data()}}) {
+    for (const auto& [below, g] :
+         {std::pair{below_x, g1_.data()}, std::pair{below_q, g2_.data()}}) {
       ops_->weightGradients(w.layers[l], active, below, g, nullptr, nullptr, grad.data());
       for (std::size_t k = 0; k < slots; ++k) {
         double* dw = out.col(Eigen::Index(k)).data() + layout_.weight_offset[l];

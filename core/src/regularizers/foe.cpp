@@ -117,7 +117,6 @@ void FieldOfExperts<T>::prepareHessian(const Batch<T>& x) {
   const std::vector<int> all = AllImages(x.n());
   ops_->correlate(geometry(x.shape()), all, x.data(), weights_.data(), resp_.data());
   hessian_diag_.resize(*ops_, resp_.size());
-  hessian_shape_ = x.shape();
   backend::ResponseMap<T> second;
   second.kind = backend::ResponseMap<T>::kFoeSecond;
   second.foe = maps(x.shape());

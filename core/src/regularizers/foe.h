@@ -139,7 +139,6 @@ class FieldOfExperts final : public Regularizer<T> {
   T nu_ = T(1);
   backend::Array<T> resp_;          // n x J x h x w
   backend::Array<T> hessian_diag_;  // n x J x h x w: a b_j phi''(K_j x)
-  Shape hessian_shape_;
 };
 
 }  // namespace bilevel

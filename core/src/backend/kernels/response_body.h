@@ -7,6 +7,7 @@
 
 #include "backend/host_device.h"
 #include "backend/kernels/pointwise_maps.h"
+#include "backend/kernels/response_kinds.h"
 #include "backend/kernels/vector_body.h"
 
 namespace bilevel::kernels {
@@ -15,16 +16,7 @@ namespace bilevel::kernels {
 // phi family, the convex ridge regularizer's splines, a factor per value or a scale per channel.
 // Grid (plane, channels, slots); out may be z.
 template <typename T>
-struct ResponseMapBody {
-  enum Kind {
-    kFoeGradient,
-    kFoeSecond,
-    kFoeBound,
-    kSplineValue,
-    kSplineSlope,
-    kMultiply,
-    kChannelScale
-  };
+struct ResponseMapBody : ResponseMapKinds {
   Kind kind = kMultiply;
   int channels = 1;
   std::size_t plane = 0;
