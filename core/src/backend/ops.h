@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -98,6 +99,17 @@ class Ops {
   // Empty while every operation has run; else the first failure (out of device memory, a failed
   // launch), after which the operations do nothing.
   virtual std::string error() const { return {}; }
+
+  // A chain of operations on each image, run back to back: pass(ops, images, first) calls ops
+  // on `images`, which are active[first], active[first + 1], ... Here (and on a device) it is
+  // called once with the whole list; the CPU calls it image by image on its threads, each with
+  // an Ops of its own, so that an image's intermediates stay in its thread's cache (a deep
+  // network's layers). Passes may run at once: each writes only its images' slots and the
+  // positions first... of per-image results, and arrays must be sized before.
+  using Pass = std::function<void(Ops<T>& ops, const std::vector<int>& images, std::size_t first)>;
+  virtual void perImage(const std::vector<int>& active, const Pass& pass) {
+    pass(*this, active, 0);
+  }
 
   // --- Memory --------------------------------------------------------------------------------
   // `count` zeros in this backend's memory.

@@ -1,14 +1,16 @@
 // The CPU implementation of the backend seam (backend/ops.h): host memory, the tiled correlation
 // of correlation_rows.h over padded copies, and the pointwise maps of kernels/pointwise_maps.h,
-// spread over the thread pool by image and row band; the chains and splines of the convex ridge
-// regularizer in cpu_ops_chain.cpp, smoothed TV's in cpu_ops_tv.cpp, per-image vectors in
-// cpu_ops_vectors.cpp. Each
-// operation keeps the order of operations the CPU regularizers have always had, so that their
-// numbers stay bit for bit.
+// spread over the thread pool by image and row band (image_tasks.h). The correlations are in
+// cpu_ops_correlate.cpp, the chains and splines of the convex ridge regularizer in
+// cpu_ops_chain.cpp, smoothed TV's in cpu_ops_tv.cpp, per-image vectors in cpu_ops_vectors.cpp.
+// Each operation keeps the order of operations the CPU regularizers have always had, so that
+// their numbers stay bit for bit.
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "backend/cpu/image_tasks.h"
 #include "backend/ops.h"
 
 namespace bilevel::backend {
@@ -17,6 +19,8 @@ template <typename T>
 class CpuOps final : public Ops<T> {
  public:
   const char* name() const override { return "cpu"; }
+  // One image per pass, on per-thread CpuOps (a single image runs on the calling thread).
+  void perImage(const Active& active, const typename Ops<T>::Pass& pass) override;
 
   T* allocate(std::size_t count) override;
   void release(T* data) noexcept override;
@@ -70,16 +74,21 @@ class CpuOps final : public Ops<T> {
                    double* sums) override;
 
  private:
-  // Padded copies of the active images of x (n x channels x (h + 2r) x (w + 2r)) into pad.
+  // Padded copies of the active images of x (channels x (h + 2r) x (w + 2r) each) into pad, by
+  // position in `active`, and the step that makes them (pad sized here). All scratch below is
+  // kept by position.
   void padImages(const ConvGeometry& g, int channels, const Active& active, const T* x,
                  std::vector<T>& pad);
+  tasks::Step padStep(const ConvGeometry& g, int channels, const Active& active, const T* x,
+                      std::vector<T>& pad);
 
-  // zpad_ sized and bordered for the adjoint of `g` over the first `images` images.
-  void prepareAdjoint(const ConvGeometry& g, int images);
-  // x_i = P^T C^T zpad_i (or, with add, x_i += it): the adjoint's correlation and the fold of
-  // the padding.
-  void adjointOfPadded(const ConvGeometry& g, const Active& active, const T* weights, T* x,
-                       bool add);
+  // zpad_ sized and bordered for the adjoint of `g` over `images` positions, outpad_
+  // sized, and flipped_ the flipped, transposed weights.
+  void prepareAdjoint(const ConvGeometry& g, int images, const T* weights);
+  // The adjoint's steps once zpad_ holds the images: the correlation with flipped_ into outpad_,
+  // and the fold of the padding, x_i = P^T outpad_i (or, with add, x_i += it).
+  tasks::Step adjointRowsStep(const ConvGeometry& g);
+  tasks::Step foldStep(const ConvGeometry& g, T* x, bool add);
   void correlateInto(const ConvGeometry& g, const Active& active, const T* x, const T* weights,
                      T* z, bool add);
   void correlateAdjointInto(const ConvGeometry& g, const Active& active, const T* z,
@@ -87,11 +96,13 @@ class CpuOps final : public Ops<T> {
 
   std::vector<T> xpad_, ypad_, outpad_, responses_, responses2_;
   // The adjoint's input with a zero border of k - 1 that is never written, for geometry
-  // zgeometry_ and zimages_ images.
+  // zgeometry_ and zimages_ positions.
   std::vector<T> zpad_;
   ConvGeometry zgeometry_;
   int zimages_ = 0;
   std::vector<T> flipped_;
+  // perImage's Ops, one per thread.
+  std::vector<std::unique_ptr<CpuOps<T>>> threads_;
 };
 
 }  // namespace bilevel::backend
