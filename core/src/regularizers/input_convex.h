@@ -1,14 +1,15 @@
 // The input-convex network regularizer (DESIGN.md section 2, type "input_convex"); the formulas
-// are in input_convex.cpp, the settings in input_convex_type.cpp.
+// and evaluations (written over the backend seam, backend/ops.h) are in input_convex.cpp, the
+// parameters and views in input_convex_parameters.cpp, the settings in input_convex_type.cpp.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "backend/ops.h"
 #include "bilevel/boundary.h"
 #include "bilevel/regularizer.h"
-#include "regularizers/conv_layer.h"
 
 namespace bilevel {
 
@@ -16,6 +17,8 @@ template <typename T>
 class InputConvexNetwork final : public Regularizer<T> {
  public:
   explicit InputConvexNetwork(RegularizerSettings settings);
+  // On a backend (the CPU's when null).
+  InputConvexNetwork(RegularizerSettings settings, std::unique_ptr<backend::Ops<T>> ops);
 
   const RegularizerSettings& settings() const override { return settings_; }
   std::string definition() const override;
@@ -46,41 +49,27 @@ class InputConvexNetwork final : public Regularizer<T> {
   struct Offsets {
     int B = 0, A = 0, b = 0;
   };
-  // One image's buffers, per thread: pre-activations p, activations z, act'(p) and act''(p), the
-  // tangents p' and z' (depth x hidden x h x w each), and hidden x h x w adjoints.
-  struct Work {
-    std::vector<T> p, z, s, c, pd, zd, g, gd, delta, deltad;
-  };
-  Work& work(int h, int w) const;
-  // p_l, z_l, act'(p_l) and act''(p_l) of one image into wk (z_L only with last_z); with dx, also
-  // the tangents p'_l and z'_l along dx.
-  void forward(const T* x, const T* dx, int h, int w, bool last_z, Work& wk) const;
-
-  // The softplus act(t) = log(1 + exp(beta t)) / beta, overflow-safe, on the m values of p: act
-  // into z (when given), act'(t) = logistic(beta t) into s, act''(t) = beta s (1 - s) into c, with
-  // e (m values) as scratch.
-  void activate(const T* p, std::size_t m, T* e, T* z, T* s, T* c) const {
-    // The vectorised exp and log1p work on owned (aligned) arrays and are copied out: on a
-    // mapped destination Eigen peels a head of scalar steps up to the first aligned address,
-    // and the scalar and packet functions round differently, so results would depend on where
-    // the buffers lie in memory.
-    using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
-    using Map = Eigen::Map<Array>;
-    const Eigen::Index n = Eigen::Index(m);
-    thread_local Array P, E, C, A;
-    P = Eigen::Map<const Array>(p, n);
-    E = (-beta_ * P.abs()).exp();
-    C = T(1) / (T(1) + E);
-    A = (P >= T(0)).select(C, E * C);
-    Map(s, n) = A;
-    if (z) {
-      A = ((beta_ * P).max(T(0)) + E.log1p()) / beta_;
-      Map(z, n) = A;
-    }
-    A = beta_ * E * C.square();
-    Map(c, n) = A;
-    Map(e, n) = E;
-  }
+  int inputWeights() const { return n_ * C_ * k_ * k_; }
+  int hiddenWeights() const { return n_ * n_ * k_ * k_; }
+  // A_l (input) or B_l (hidden) for images of this shape.
+  backend::ConvGeometry layer(const Shape& shape, bool hidden) const;
+  // The arrays for a batch of `shape` (at least): per layer and across layers.
+  void ensure(const Shape& shape);
+  // Each evaluation is a pass (backend::Ops::perImage) through the layers, with `ops` the
+  // pass's operations and `images` its images.
+  using Ops = backend::Ops<T>;
+  using Images = std::vector<int>;
+  // p_l, z_l (z_L only with last_z), act'(p_l) and act''(p_l) of the images; with dx, also the
+  // tangents p'_l and z'_l along dx.
+  void forward(Ops& ops, const Images& images, const Batch<T>& x, const T* dx, bool last_z);
+  // Weight gradients of <a, W u> for each image, added to column first + k of `out` at `offset`.
+  void addWeightGradients(Ops& ops, const backend::ConvGeometry& g, const Images& images,
+                          std::size_t first, const T* u, const T* a, int offset,
+                          Eigen::MatrixXd& out);
+  void gradientPass(Ops& ops, const Images& images, const Batch<T>& x, Batch<T>& grad);
+  void hessianPass(Ops& ops, const Images& images, const Batch<T>& v, Batch<T>& out);
+  void mixedPass(Ops& ops, const Images& images, std::size_t first, const Batch<T>& x,
+                 const Batch<T>& q, Eigen::MatrixXd& out);
 
   RegularizerSettings settings_;
   int C_, n_, L_, k_;
@@ -88,12 +77,16 @@ class InputConvexNetwork final : public Regularizer<T> {
   Boundary boundary_;
   int count_ = 0;
   std::vector<Offsets> offsets_;
-  std::vector<ConvLayer<T>> inputs_;  // A_l, l = 1..L
-  std::vector<ConvLayer<T>> hidden_;  // B_l, l = 2..L (hidden_[l - 2])
-  std::vector<T> bias_;               // b_l, depth x hidden
-  T scale_ = T(1);                    // exp(theta0)
-  // At the x of prepareHessian, per image and layer: act'(p_l) and g_l act''(p_l).
-  std::vector<T> slopes_, weighted_curvatures_;
+  std::unique_ptr<backend::Ops<T>> ops_;
+  std::vector<backend::Array<T>> A_, B_;  // per layer (B_[0] unused)
+  backend::Array<T> bias_;                // b_l, depth x hidden
+  T scale_ = T(1);                        // exp(theta0)
+  // Per layer, n x hidden x h x w each: pre-activations, activations, act', act'', tangents.
+  std::vector<backend::Array<T>> p_, z_, s_, c_, pd_, zd_;
+  // At the x of prepareHessian, per layer: act'(p_l) and g_l act''(p_l).
+  std::vector<backend::Array<T>> slopes_, weighted_curvatures_;
+  // n x hidden x h x w adjoints and scratch.
+  backend::Array<T> g_, gd_, delta_, deltad_, tmp_;
 };
 
 }  // namespace bilevel

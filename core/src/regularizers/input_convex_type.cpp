@@ -53,7 +53,7 @@ RegularizerType InputConvexType() {
       {"seed", 1LL, "the random initial weights", {}, {}},
   };
   t.validate = ValidateInputConvex;
-  t.setFactories<InputConvexNetwork>();
+  SetSeamFactories<InputConvexNetwork>(t);
   return t;
 }
 

@@ -7,11 +7,14 @@
 #include <QTest>
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <vector>
 
 #include "backend/body_ops.h"
 #include "backend/cpu/cpu_ops.h"
 #include "bilevel/regularizer_registry.h"
+#include "bilevel/thread_pool.h"
 #include "ops_conformance.h"
 #include "test_support.h"
 
@@ -106,7 +109,7 @@ class TestOpsTable : public QObject {
   void regularizersAreTheSameOnEitherPath_data() {
     QTest::addColumn<QString>("type");
     QTest::addColumn<QString>("boundary");
-    for (const char* type : {"field_of_experts", "total_variation", "convex_ridge"})
+    for (const char* type : {"field_of_experts", "total_variation", "convex_ridge", "input_convex"})
       for (const char* boundary : {"reflect101", "zero"})
         QTest::newRow(qPrintable(QString("%1 %2").arg(type, boundary))) << type << boundary;
   }
@@ -118,6 +121,7 @@ class TestOpsTable : public QObject {
     if (s.find("regularizer.boundary")) s.set("regularizer.boundary", boundary.toStdString());
     if (s.find("regularizer.kernels")) s.set("regularizer.kernels", 3LL);
     if (s.find("regularizer.kernel_size")) s.set("regularizer.kernel_size", 5LL);
+    if (s.find("regularizer.hidden")) s.set("regularizer.hidden", 4LL);
     if (type == "convex_ridge") {
       s.set("regularizer.layers", std::string("3, 4"));
       s.set("regularizer.kernel_sizes", std::string("3, 5"));
@@ -161,6 +165,45 @@ class TestOpsTable : public QObject {
     QCOMPARE(mixed_body.cols(), Eigen::Index(active.size()));
     QVERIFY((mixed_cpu - mixed_body).cwiseAbs().maxCoeff() <=
             1e-11 * mixed_cpu.cwiseAbs().maxCoeff());
+  }
+
+  // The CPU runs a pass per image, with its position, on an Ops of the running thread; the body
+  // launches run one pass over the whole list. Both visit each image once.
+  void passesVisitEachImageOnceWithItsPosition() {
+    const std::vector<int> active{3, 1, 4, 0, 6};
+    const int original = ThreadCount();
+    for (int threads : {1, 2, 3}) {
+      SetThreadCount(threads);
+      backend::CpuOps<double> cpu;
+      std::vector<int> seen(active.size(), -1);
+      int visits = 0, wider = 0;
+      std::mutex mutex;
+      std::set<backend::Ops<double>*> used;
+      cpu.perImage(active, [&](backend::Ops<double>& ops, const std::vector<int>& images,
+                               std::size_t first) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++visits;
+        wider += images.size() != 1 ? 1 : 0;
+        if (first < seen.size()) seen[first] = images.empty() ? -2 : images[0];
+        used.insert(&ops);
+      });
+      QCOMPARE(visits, int(active.size()));
+      QCOMPARE(wider, 0);
+      QCOMPARE(seen, active);
+      QVERIFY(int(used.size()) <= threads);
+      QVERIFY(used.count(&cpu) == 0);
+    }
+    SetThreadCount(original);
+    HostBodyOps<double> body("host-loop");
+    int calls = 0;
+    body.perImage(
+        active, [&](backend::Ops<double>& ops, const std::vector<int>& images, std::size_t first) {
+          ++calls;
+          QCOMPARE(&ops, static_cast<backend::Ops<double>*>(&body));
+          QCOMPARE(images, active);
+          QCOMPARE(first, std::size_t(0));
+        });
+    QCOMPARE(calls, 1);
   }
 
   void aTypeNotWrittenOverTheSeamIsRefusedABackend() {
