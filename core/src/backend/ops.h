@@ -106,10 +106,8 @@ class Ops {
   // an Ops of its own, so that an image's intermediates stay in its thread's cache (a deep
   // network's layers). Passes may run at once: each writes only its images' slots and the
   // positions first... of per-image results, and arrays must be sized before.
-  using Pass = std::function<void(Ops<T>& ops, const std::vector<int>& images, std::size_t first)>;
-  virtual void perImage(const std::vector<int>& active, const Pass& pass) {
-    pass(*this, active, 0);
-  }
+  using Pass = std::function<void(Ops<T>& ops, const Active& images, std::size_t first)>;
+  virtual void perImage(const Active& active, const Pass& pass) { pass(*this, active, 0); }
 
   // --- Memory --------------------------------------------------------------------------------
   // `count` zeros in this backend's memory.

@@ -3,15 +3,11 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
-#include <cstring>
-#include <functional>
 
 #include "backend/cpu/correlation_rows.h"
 #include "backend/cpu/image_tasks.h"
 #include "backend/cpu/map_rows.h"
 #include "backend/kernels/pointwise_maps.h"
-#include "bilevel/boundary.h"
 #include "bilevel/thread_pool.h"
 
 namespace bilevel::backend {
