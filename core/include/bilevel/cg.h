@@ -22,7 +22,8 @@ struct CgOptions {
   Status validate() const;
 };
 
-// q holds the starting points (warm starts) on entry and the solutions on exit.
+// q holds the starting points (warm starts) on entry and the solutions on exit. The solver's
+// vectors live where b does (b and q in the same memory).
 template <typename T>
 SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const Batch<T>& b,
                      Batch<T>& q);

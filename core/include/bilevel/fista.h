@@ -43,15 +43,18 @@ struct FistaOptions {
   Status validate() const;
 };
 
-// x holds the starting points (warm starts) on entry and the solutions on exit.
+// x holds the starting points (warm starts) on entry and the solutions on exit. The solver's
+// vectors live where x does, and the problem works on batches there.
 template <typename T>
 SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem, Batch<T>& x);
 
 // lambda_max of each image's operator by power iteration (returned per image, summary counts),
 // every image from the same start vector drawn from seed.
-// keep_going is asked before every iteration; when it says no the result is empty.
+// keep_going is asked before every iteration; when it says no the result is empty. The vectors
+// live in the memory of `where` (bilevel/batch.h), the host's by default.
 template <typename T>
 std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,
-                                unsigned seed, const std::function<bool()>& keep_going = {});
+                                unsigned seed, const std::function<bool()>& keep_going = {},
+                                backend::Ops<T>* where = nullptr);
 
 }  // namespace bilevel

@@ -78,6 +78,7 @@ class GaussianBlurOperator final : public ForwardOperator<T> {
   void apply(int i, const T* in, T* out) const override;
   void applyAdjoint(int i, const T* in, T* out) const override;
   const std::vector<T>& kernel() const { return kernel_; }  // size x size, row-major
+  const GaussianBlurOptions& options() const { return options_; }
   std::unique_ptr<ForwardOperator<T>> select(const std::vector<int>&) const override {
     return std::unique_ptr<ForwardOperator<T>>(new GaussianBlurOperator(this->shape_, options_));
   }

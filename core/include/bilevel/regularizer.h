@@ -79,6 +79,9 @@ class Regularizer {
   virtual void setParameters(const Vector<T>& theta) = 0;
 
   // --- Evaluations, at the parameters set ----------------------------------------------------
+  // The backend it evaluates on (backend/ops.h): the batches passed below live in its memory
+  // (bilevel/batch.h: host batches when that memory is the host's). Null for host code.
+  virtual backend::Ops<T>* backend() { return nullptr; }
   // R(x_i) for each active image (into values[i]; values is resized to x.n()).
   virtual void value(const std::vector<int>& active, const Batch<T>& x,
                      std::vector<double>& values) = 0;

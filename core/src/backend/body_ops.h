@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -324,6 +325,72 @@ class BodyOps final : public Ops<T> {
                    kernels::ProductBody<T>{size, active_.data, a, b, out});
   }
 
+  void dots(std::size_t size, const Active& active, const T* a, const T* b, double* out) override {
+    slotSums(size, active, 1, false, out, [&](double* partial) {
+      device_.launch({kernels::Chunks(size), 1, int(active.size())},
+                     kernels::DotPartialBody<T>{size, active_.data, a, b, partial});
+    });
+  }
+  void norms(std::size_t size, const Active& active, const T* a, double* out) override {
+    slotSums(size, active, 1, true, out, [&](double* partial) {
+      device_.launch({kernels::Chunks(size), 1, int(active.size())},
+                     kernels::DotPartialBody<T>{size, active_.data, a, a, partial});
+    });
+  }
+  void axpby(std::size_t size, const Active& active, const double* alpha, const T* x,
+             const double* beta, T* y) override {
+    // The body takes its scalars by image.
+    const std::size_t n = Spanned(active);
+    std::vector<double> scalars(2 * n, 0.0);
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      scalars[std::size_t(active[k])] = alpha[k];
+      scalars[n + std::size_t(active[k])] = beta[k];
+    }
+    const double* on_device = enter(active) ? upload(scalars) : nullptr;
+    if (!on_device) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::AxpbyBody<T>{size, active_.data, on_device, on_device + n, x, y});
+  }
+  void copyImages(std::size_t size, const Active& active, const T* src, T* dst) override {
+    if (!enter(active)) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::CopyBody<T>{size, active_.data, src, dst});
+  }
+  void fistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y, T* yp,
+                    double* out) override {
+    const int count = int(active.size());
+    std::vector<double> sums(2 * active.size());
+    slotSums(size, active, 2, false, sums.data(), [&](double* partial) {
+      device_.launch(
+          {kernels::Chunks(size), 1, count},
+          kernels::SecantPartialBody<T>{size, count, active_.data, g, gp, y, yp, partial});
+    });
+    for (int k = 0; k < count; ++k) {
+      out[2 * k] = sums[std::size_t(k)];
+      out[2 * k + 1] = sums[std::size_t(count + k)];
+    }
+  }
+  void fistaMove(std::size_t size, const Active& active, const double* step, const T* y, T* g,
+                 const T* x, double* restart) override {
+    const double* on_device =
+        enter(active) ? upload(std::vector<double>(step, step + active.size())) : nullptr;
+    if (on_device)
+      device_.launch({int(size), 1, int(active.size())},
+                     kernels::FistaMoveBody<T>{size, active_.data, on_device, y, g});
+    slotSums(size, active, 1, false, restart, [&](double* partial) {
+      device_.launch({kernels::Chunks(size), 1, int(active.size())},
+                     kernels::RestartPartialBody<T>{size, active_.data, y, g, x, partial});
+    });
+  }
+  void fistaExtrapolate(std::size_t size, const Active& active, const double* beta, const T* g,
+                        T* x, T* y) override {
+    const double* on_device =
+        enter(active) ? upload(std::vector<double>(beta, beta + active.size())) : nullptr;
+    if (!on_device) return;
+    device_.launch({int(size), 1, int(active.size())},
+                   kernels::ExtrapolateBody<T>{size, active_.data, on_device, g, x, y});
+  }
+
  private:
   // Device memory that grows to fit and is kept.
   template <typename U>
@@ -362,6 +429,32 @@ class BodyOps final : public Ops<T> {
       host_active_ = active;
     }
     return device_.ok();
+  }
+
+  // Host scalars on the device (in d_), or null.
+  const double* upload(const std::vector<double>& values) {
+    if (!d_.fit(device_, std::max<std::size_t>(values.size(), 1))) return nullptr;
+    if (!values.empty()) device_.upload(values.data(), values.size(), d_.data);
+    return device_.ok() ? d_.data : nullptr;
+  }
+
+  // Per-slot sums on the host: first(partial) writes `sums` partial sums of Chunks(size) values
+  // per active slot (sum s of slot k in row s * count + k), reduced here in order into
+  // out[s * count + k] (square roots with root). NaN where the device failed.
+  template <typename First>
+  void slotSums(std::size_t size, const Active& active, int sums, bool root, double* out,
+                const First& first) {
+    const std::size_t rows = std::size_t(sums) * active.size();
+    const int chunks = kernels::Chunks(size);
+    std::fill(out, out + rows, std::numeric_limits<double>::quiet_NaN());
+    if (rows == 0 || !enter(active) || !partial_.fit(device_, rows * (std::size_t(chunks) + 1)))
+      return;
+    double* totals = partial_.data + rows * std::size_t(chunks);
+    first(partial_.data);
+    device_.launch({1, 1, int(rows)},
+                   kernels::ReduceBody{chunks, nullptr, partial_.data, root, totals});
+    device_.download(totals, rows, out);
+    if (!device_.ok()) std::fill(out, out + rows, std::numeric_limits<double>::quiet_NaN());
   }
 
   // The body of a map of responses on the active images (the list already on the device).
@@ -414,37 +507,6 @@ class BodyOps final : public Ops<T> {
   Scratch<double> partial_;
   Scratch<int> active_;
   Active host_active_;
-};
-
-// Host memory and the host loop: the Device the CPU tests run BodyOps over.
-struct HostLoopDevice {
-  bool ok() const { return true; }
-  std::string error() const { return {}; }
-  void enter() {}
-  template <typename U>
-  U* allocate(std::size_t count) {
-    return new U[count]();
-  }
-  template <typename U>
-  void release(U* data) noexcept {
-    delete[] data;
-  }
-  template <typename U>
-  void upload(const U* host, std::size_t count, U* dst) {
-    std::copy(host, host + count, dst);
-  }
-  template <typename U>
-  void download(const U* src, std::size_t count, U* host) {
-    std::copy(src, src + count, host);
-  }
-  template <typename U>
-  void copy(const U* src, std::size_t count, U* dst) {
-    std::copy(src, src + count, dst);
-  }
-  template <typename Body>
-  void launch(const LaunchGrid& grid, const Body& body) {
-    HostLaunch(grid, body);
-  }
 };
 
 }  // namespace bilevel::backend

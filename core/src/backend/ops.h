@@ -110,6 +110,9 @@ class Ops {
   virtual void perImage(const Active& active, const Pass& pass) { pass(*this, active, 0); }
 
   // --- Memory --------------------------------------------------------------------------------
+  // True when this backend's memory is the host's: batches made on it are host batches
+  // (bilevel/batch.h), and host code may read its arrays.
+  virtual bool hostMemory() const { return false; }
   // `count` zeros in this backend's memory.
   virtual T* allocate(std::size_t count) = 0;
   virtual void release(T* data) noexcept = 0;
@@ -199,6 +202,31 @@ class Ops {
   // t_i: act (when not null), act' and act''.
   virtual void softplus(std::size_t size, const Active& active, T beta, const T* t, T* act,
                         T* slope, T* curvature) = 0;
+
+  // --- The solvers' per-image vectors (FISTA, CG, the power method) --------------------------
+  // out[k] = <a_i, b_i> and out[k] = ||a_i|| for i = active[k], in double.
+  virtual void dots(std::size_t size, const Active& active, const T* a, const T* b,
+                    double* out) = 0;
+  virtual void norms(std::size_t size, const Active& active, const T* a, double* out) = 0;
+  // y_i = alpha[k] x_i + beta[k] y_i (the scalars on the host, by position).
+  virtual void axpby(std::size_t size, const Active& active, const double* alpha, const T* x,
+                     const double* beta, T* y) = 0;
+  // dst_i = src_i.
+  virtual void copyImages(std::size_t size, const Active& active, const T* src, T* dst) = 0;
+  // FISTA's step (solvers/fista.cpp) in three parts, around the per-image decisions taken on the
+  // host between them, for the gradient g_i at the extrapolated point y_i, the last iterate x_i
+  // and the previous point and gradient yp_i, gp_i:
+  //   fistaSecants      out[2k] = ||g_i - gp_i||^2, out[2k + 1] = ||y_i - yp_i||^2 (in double);
+  //                     then gp_i = g_i and yp_i = y_i
+  //   fistaMove         g_i = y_i - step[k] g_i (the new iterate, step = 1 / L), and
+  //                     restart[k] = <y_i - g_i, g_i - x_i>
+  //   fistaExtrapolate  y_i = g_i + beta[k] (g_i - x_i), then x_i = g_i
+  virtual void fistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y,
+                            T* yp, double* out) = 0;
+  virtual void fistaMove(std::size_t size, const Active& active, const double* step, const T* y,
+                         T* g, const T* x, double* restart) = 0;
+  virtual void fistaExtrapolate(std::size_t size, const Active& active, const double* beta,
+                                const T* g, T* x, T* y) = 0;
 
   // --- Per-image planes: `channels` planes of `plane` values per image ------------------------
   // x += bias_c on channel c (bias in the backend's memory).

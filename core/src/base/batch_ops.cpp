@@ -1,29 +1,26 @@
 #include "base/batch_ops.h"
 
-#include <Eigen/Core>
 #include <numeric>
 
-#include "bilevel/thread_pool.h"
+#include "backend/cpu/image_vectors.h"
+#include "backend/ops.h"
 
 namespace bilevel {
 namespace {
 
-template <typename T>
-using ConstMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-template <typename T>
-using Map = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-
-template <typename T>
-ConstMap<T> View(const Batch<T>& b, int i) {
-  return ConstMap<T>(b.image(i), Eigen::Index(b.imageSize()));
+// Per-image values gathered by position in `active`, and back.
+std::vector<double> Gather(const std::vector<int>& active, const std::vector<double>& by_image) {
+  std::vector<double> out(active.size());
+  for (std::size_t k = 0; k < active.size(); ++k)
+    out[k] = by_image[std::size_t(active[k])];
+  return out;
 }
-template <typename T>
-Map<T> View(Batch<T>& b, int i) {
-  return Map<T>(b.image(i), Eigen::Index(b.imageSize()));
-}
-
-void ForActive(const std::vector<int>& active, const std::function<void(int)>& body) {
-  ParallelFor(int(active.size()), [&](int k) { body(active[k]); });
+void Scatter(const std::vector<int>& active, const std::vector<double>& by_position, int n,
+             std::vector<double>& by_image, int per_image = 1) {
+  by_image.resize(std::size_t(n) * std::size_t(per_image));
+  for (std::size_t k = 0; k < active.size(); ++k)
+    for (int v = 0; v < per_image; ++v)
+      by_image[std::size_t(active[k]) * per_image + v] = by_position[k * per_image + v];
 }
 
 }  // namespace
@@ -37,41 +34,97 @@ std::vector<int> AllImages(int n) {
 template <typename T>
 void Dot(const std::vector<int>& active, const Batch<T>& a, const Batch<T>& b,
          std::vector<double>& out) {
-  out.resize(a.n());
-  ForActive(active, [&](int i) { out[i] = double(View(a, i).dot(View(b, i))); });
+  std::vector<double> k(active.size());
+  if (backend::Ops<T>* ops = a.backend())
+    ops->dots(a.imageSize(), active, a.data(), b.data(), k.data());
+  else
+    cpu::Dots(a.imageSize(), active, a.data(), b.data(), k.data());
+  Scatter(active, k, a.n(), out);
 }
 
 template <typename T>
 void Norm(const std::vector<int>& active, const Batch<T>& a, std::vector<double>& out) {
-  out.resize(a.n());
-  ForActive(active, [&](int i) { out[i] = double(View(a, i).norm()); });
+  std::vector<double> k(active.size());
+  if (backend::Ops<T>* ops = a.backend())
+    ops->norms(a.imageSize(), active, a.data(), k.data());
+  else
+    cpu::Norms(a.imageSize(), active, a.data(), k.data());
+  Scatter(active, k, a.n(), out);
 }
 
 template <typename T>
 void Axpby(const std::vector<int>& active, const std::vector<double>& alpha, const Batch<T>& x,
            const std::vector<double>& beta, Batch<T>& y) {
-  ForActive(active,
-            [&](int i) { View(y, i) = T(alpha[i]) * View(x, i) + T(beta[i]) * View(y, i); });
+  const std::vector<double> a = Gather(active, alpha), b = Gather(active, beta);
+  if (backend::Ops<T>* ops = y.backend())
+    ops->axpby(y.imageSize(), active, a.data(), x.data(), b.data(), y.data());
+  else
+    cpu::Axpby(y.imageSize(), active, a.data(), x.data(), b.data(), y.data());
 }
 
 template <typename T>
 void Copy(const std::vector<int>& active, const Batch<T>& src, Batch<T>& dst) {
-  ForActive(active, [&](int i) { View(dst, i) = View(src, i); });
+  if (backend::Ops<T>* ops = dst.backend())
+    ops->copyImages(dst.imageSize(), active, src.data(), dst.data());
+  else
+    cpu::CopyImages(dst.imageSize(), active, src.data(), dst.data());
 }
 
 template <typename T>
 void SetZero(const std::vector<int>& active, Batch<T>& x) {
-  ForActive(active, [&](int i) { View(x, i).setZero(); });
+  if (backend::Ops<T>* ops = x.backend())
+    ops->copyImages(x.imageSize(), active, nullptr, x.data());
+  else
+    cpu::CopyImages<T>(x.imageSize(), active, nullptr, x.data());
 }
 
-#define BILEVEL_INSTANTIATE(T)                                                                 \
-  template void Dot<T>(const std::vector<int>&, const Batch<T>&, const Batch<T>&,              \
-                       std::vector<double>&);                                                  \
-  template void Norm<T>(const std::vector<int>&, const Batch<T>&, std::vector<double>&);       \
-  template void Axpby<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&, \
-                         const std::vector<double>&, Batch<T>&);                               \
-  template void Copy<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&);                  \
-  template void SetZero<T>(const std::vector<int>&, Batch<T>&);
+template <typename T>
+void FistaSecants(const std::vector<int>& active, const Batch<T>& g, Batch<T>& gp,
+                  const Batch<T>& y, Batch<T>& yp, std::vector<double>& secants) {
+  std::vector<double> k(2 * active.size());
+  if (backend::Ops<T>* ops = g.backend())
+    ops->fistaSecants(g.imageSize(), active, g.data(), gp.data(), y.data(), yp.data(), k.data());
+  else
+    cpu::FistaSecants(g.imageSize(), active, g.data(), gp.data(), y.data(), yp.data(), k.data());
+  Scatter(active, k, g.n(), secants, 2);
+}
+
+template <typename T>
+void FistaMove(const std::vector<int>& active, const std::vector<double>& step, const Batch<T>& y,
+               Batch<T>& g, const Batch<T>& x, std::vector<double>& restart) {
+  const std::vector<double> s = Gather(active, step);
+  std::vector<double> k(active.size());
+  if (backend::Ops<T>* ops = g.backend())
+    ops->fistaMove(g.imageSize(), active, s.data(), y.data(), g.data(), x.data(), k.data());
+  else
+    cpu::FistaMove(g.imageSize(), active, s.data(), y.data(), g.data(), x.data(), k.data());
+  Scatter(active, k, g.n(), restart);
+}
+
+template <typename T>
+void FistaExtrapolate(const std::vector<int>& active, const std::vector<double>& beta,
+                      const Batch<T>& g, Batch<T>& x, Batch<T>& y) {
+  const std::vector<double> b = Gather(active, beta);
+  if (backend::Ops<T>* ops = g.backend())
+    ops->fistaExtrapolate(g.imageSize(), active, b.data(), g.data(), x.data(), y.data());
+  else
+    cpu::FistaExtrapolate(g.imageSize(), active, b.data(), g.data(), x.data(), y.data());
+}
+
+#define BILEVEL_INSTANTIATE(T)                                                                     \
+  template void Dot<T>(const std::vector<int>&, const Batch<T>&, const Batch<T>&,                  \
+                       std::vector<double>&);                                                      \
+  template void Norm<T>(const std::vector<int>&, const Batch<T>&, std::vector<double>&);           \
+  template void Axpby<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&,     \
+                         const std::vector<double>&, Batch<T>&);                                   \
+  template void Copy<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&);                      \
+  template void SetZero<T>(const std::vector<int>&, Batch<T>&);                                    \
+  template void FistaSecants<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&,               \
+                                const Batch<T>&, Batch<T>&, std::vector<double>&);                 \
+  template void FistaMove<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&, \
+                             Batch<T>&, const Batch<T>&, std::vector<double>&);                    \
+  template void FistaExtrapolate<T>(const std::vector<int>&, const std::vector<double>&,           \
+                                    const Batch<T>&, Batch<T>&, Batch<T>&);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)
 #undef BILEVEL_INSTANTIATE

@@ -27,7 +27,10 @@ void PrepareStart(const Batch<T>& measured, Batch<T>& x) {
 }
 
 template <typename T>
-void MeasureLoss(const Batch<T>& x, const Batch<T>& clean, HypergradientResult<T>& result) {
+void MeasureLoss(const Batch<T>& at, const Batch<T>& truth, HypergradientResult<T>& result) {
+  const HostBatch<T> x_host(at), clean_host(truth);
+  const Batch<T>& x = x_host.get();
+  const Batch<T>& clean = clean_host.get();
   const int n = x.n();
   result.losses.assign(n, 0.0);
   result.psnr.assign(n, 0.0);
@@ -134,7 +137,7 @@ HypergradientResult<T> ComputeHypergradient(const HypergradientOptions& options,
     Batch<T> rhs = x;
     std::vector<double> two(x.n(), 2.0), minus_two(x.n(), -2.0);
     Axpby(all, minus_two, *data.clean, two, rhs);
-    if (q.shape() != x.shape()) q.resize(x.shape());
+    if (q.shape() != x.shape()) q = Batch<T>(x.shape(), x.backend());
     result.linear = SolveCg(options.linear, problem.hessianAt(x), rhs, q);
     if (!result.linear.usable()) {
       result.status = result.linear.status;

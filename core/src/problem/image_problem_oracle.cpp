@@ -39,10 +39,16 @@ ImageProblemOracle::ImageProblemOracle(const ImageProblemOptions& options, Datas
 
 Status ImageProblemOracle::Create(const ImageProblemOptions& options,
                                   const RegularizerSettings& regularizer, Dataset dataset,
-                                  ProblemData problem, std::unique_ptr<ImageProblemOracle>* out) {
+                                  ProblemData problem, std::unique_ptr<ImageProblemOracle>* out,
+                                  std::unique_ptr<backend::Ops<float>> device,
+                                  const std::string& device_name) {
   if (Status s = options.validate(); !s.ok()) return s;
   std::unique_ptr<Regularizer<float>> reg;
-  if (Status s = CreateRegularizer(regularizer, &reg); !s.ok()) return s;
+  const bool on_device = device != nullptr;
+  if (Status s = on_device ? CreateRegularizerOn(regularizer, std::move(device), &reg)
+                           : CreateRegularizer(regularizer, &reg);
+      !s.ok())
+    return s;
   std::unique_ptr<Regularizer<double>> projector;
   if (Status s = CreateRegularizer(regularizer, &projector); !s.ok()) return s;
   if (Status s = CheckProblemData(dataset, problem); !s.ok()) return s;
@@ -50,11 +56,27 @@ Status ImageProblemOracle::Create(const ImageProblemOptions& options,
   out->reset(
       new ImageProblemOracle(options, std::move(dataset), std::move(problem), std::move(reg)));
   (*out)->projector_ = std::move(projector);
+  if (on_device) (*out)->device_name_ = device_name.empty() ? "GPU" : device_name;
   return Status::Ok();
 }
 
 std::string ImageProblemOracle::backendName() const {
-  return CpuBackendDescription();
+  return device_name_.empty() ? CpuBackendDescription() : device_name_;
+}
+
+Batch<float> ImageProblemOracle::placed(Batch<float> batch) const {
+  if (device_name_.empty()) return batch;
+  return OnBackend(batch, reg_->backend());
+}
+
+Batch<float> ImageProblemOracle::returned(Batch<float> batch) const {
+  if (batch.onHost()) return batch;
+  return OnHost(batch);
+}
+
+std::string ImageProblemOracle::deviceError() const {
+  const std::string e = reg_->backend() ? reg_->backend()->error() : std::string();
+  return e.empty() ? e : "the " + device_name_ + " failed: " + e;
 }
 
 Eigen::VectorXd ImageProblemOracle::initialParameters() const {
@@ -72,22 +94,28 @@ ImageProblemOracle::Solution ImageProblemOracle::solve(const Eigen::VectorXd& th
   if (!CheckOracleRequest(request, trainingSize(), theta, &result)) return solution;
   const Vector<float> t = theta.cast<float>();
   const std::unique_ptr<ForwardOperator<float>> op = problem_.train_op->select(request.images);
-  const Batch<float> clean = Gather(dataset_.train, request.images);
-  const Batch<float> measured = Gather(problem_.train_measured, request.images);
-  solution.x = Gather(x_warm_, request.images);
-  if (request.gradient) solution.q = Gather(q_warm_, request.images);
+  const Batch<float> clean = placed(Gather(dataset_.train, request.images));
+  const Batch<float> measured = placed(Gather(problem_.train_measured, request.images));
+  Batch<float> x = placed(Gather(x_warm_, request.images)), q;
+  if (request.gradient) q = placed(Gather(q_warm_, request.images));
   const BatchData<float> data{op.get(), &clean, &measured};
   const HypergradientOptions options =
       options_.solvers(request.epsilon, request.delta, request.keep_going);
-  const HypergradientResult<float> r =
-      request.gradient ? ComputeHypergradient(options, *reg_, t, data, solution.x, solution.q)
-                       : EvaluateLoss(options, *reg_, t, data, solution.x);
+  const HypergradientResult<float> r = request.gradient
+                                           ? ComputeHypergradient(options, *reg_, t, data, x, q)
+                                           : EvaluateLoss(options, *reg_, t, data, x);
   result.status = ToOracleStatus(r.status);
   result.message = r.message;
   result.lower_iterations = r.lower.totalIterations();
   result.cg_iterations = r.linear.totalIterations();
   result.power_iterations = r.lower.totalPowerIterations();
+  if (const std::string e = deviceError(); !e.empty()) {
+    result.status = OracleStatus::kError;
+    result.message = e;
+  }
   if (!result.ok()) return solution;
+  solution.x = returned(std::move(x));
+  if (request.gradient) solution.q = returned(std::move(q));
   solution.images = OutcomesOf(r, request.gradient);
   solution.indices = request.images;
   solution.gradient = request.gradient;
@@ -127,15 +155,16 @@ OracleStatus ImageProblemOracle::testPsnrs(const Eigen::VectorXd& theta, double 
     for (int i = first; i < std::min(n, first + kChunk); ++i)
       images.push_back(i);
     const std::unique_ptr<ForwardOperator<float>> op = problem_.test_op->select(images);
-    const Batch<float> clean = Gather(dataset_.test, images);
-    const Batch<float> measured = Gather(problem_.test_measured, images);
-    Batch<float> x = Gather(test_warm_, images);
+    const Batch<float> clean = placed(Gather(dataset_.test, images));
+    const Batch<float> measured = placed(Gather(problem_.test_measured, images));
+    Batch<float> x = placed(Gather(test_warm_, images));
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
         EvaluateLoss(options_.solvers(epsilon, epsilon, keep_going), *reg_, t, data, x);
+    if (const std::string e = deviceError(); !e.empty()) return fail(e);
     if (r.status == SolverStatus::kCancelled) return OracleStatus::kCancelled;
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
-    Scatter(x, images, test_warm_);
+    Scatter(returned(std::move(x)), images, test_warm_);
     psnr->insert(psnr->end(), r.psnr.begin(), r.psnr.end());
     test_unconverged_ += r.lower.unconvergedImages();
   }

@@ -1,11 +1,14 @@
-// The bilevel problem on an image dataset with any regularizer (regularizer_registry.h), on the
-// CPU: the BilevelOracle the trainer uses, with a warm start per training and test image, and
-// reconstructions for previews.
+// The bilevel problem on an image dataset with any regularizer (regularizer_registry.h): the
+// BilevelOracle the trainer uses, with a warm start per training and test image, and
+// reconstructions for previews. It computes on the CPU, or on a backend given to Create (a GPU:
+// backend/ops.h), where each call's images are copied to be solved; the dataset and the warm
+// starts stay on the host.
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "backend/ops.h"
 #include "bilevel/dataset.h"
 #include "bilevel/hypergradient.h"
 #include "bilevel/image_oracle.h"
@@ -20,10 +23,13 @@ namespace bilevel {
 
 class ImageProblemOracle final : public ImageOracle {
  public:
-  // Takes the dataset and its problem; checks that they fit the regularizer.
+  // Takes the dataset and its problem; checks that they fit the regularizer. With `device`, the
+  // regularizer and the solves run on it, and backendName() is `device_name`.
   static Status Create(const ImageProblemOptions& options, const RegularizerSettings& regularizer,
                        Dataset dataset, ProblemData problem,
-                       std::unique_ptr<ImageProblemOracle>* out);
+                       std::unique_ptr<ImageProblemOracle>* out,
+                       std::unique_ptr<backend::Ops<float>> device = nullptr,
+                       const std::string& device_name = {});
 
   int trainingSize() const override { return dataset_.train.n(); }
   int parameterCount() const override { return reg_->parameterCount(); }
@@ -69,7 +75,14 @@ class ImageProblemOracle final : public ImageOracle {
   ImageProblemOptions options_;
   Dataset dataset_;
   ProblemData problem_;
+  // The batch in the regularizer's memory (moved when that is the host's), and back.
+  Batch<float> placed(Batch<float> batch) const;
+  Batch<float> returned(Batch<float> batch) const;
+  // The device's failure, once it has failed (empty on the CPU).
+  std::string deviceError() const;
+
   std::unique_ptr<Regularizer<float>> reg_;
+  std::string device_name_;                         // empty on the CPU
   std::unique_ptr<Regularizer<double>> projector_;  // project() in the parameters' precision
   Batch<float> x_warm_, q_warm_;                    // per training image
   Batch<float> test_warm_;                          // per test image

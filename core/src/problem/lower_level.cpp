@@ -31,9 +31,35 @@ double LowerLevelProblem<T>::strongConvexity(int) const {
 }
 
 template <typename T>
+void LowerLevelProblem<T>::addDataTermOnBackend(const std::vector<int>& active, const Batch<T>& x,
+                                                const Batch<T>* y, Batch<T>& out) {
+  const int n = x.n();
+  const std::vector<double> one(n, 1.0), minus_one(n, -1.0), mu0(n, mu0_), identity(n, 1.0 + mu0_);
+  if (op_.kind() == OperatorKind::kIdentity) {
+    Axpby(active, identity, x, one, out);
+    if (y) Axpby(active, minus_one, *y, one, out);
+    return;
+  }
+  if (!forward_) forward_ = std::make_unique<BackendForward<T>>(op_, *x.backend());
+  if (forward_out_.shape() != x.shape()) {
+    forward_out_ = Batch<T>(x.shape(), x.backend());
+    back_ = Batch<T>(x.shape(), x.backend());
+  }
+  forward_->apply(active, x, forward_out_, false);
+  if (y) Axpby(active, minus_one, *y, one, forward_out_);
+  forward_->apply(active, forward_out_, back_, true);
+  Axpby(active, one, back_, one, out);
+  Axpby(active, mu0, x, one, out);
+}
+
+template <typename T>
 void LowerLevelProblem<T>::gradient(const std::vector<int>& active, const Batch<T>& x,
                                     Batch<T>& grad) {
   reg_.gradient(active, x, grad);
+  if (!x.onHost()) {
+    addDataTermOnBackend(active, x, &y_, grad);
+    return;
+  }
   const Eigen::Index n = Eigen::Index(x.imageSize());
   const T mu0 = T(mu0_);
   ParallelFor(int(active.size()), [&](int k) {
@@ -56,7 +82,11 @@ void LowerLevelProblem<T>::gradient(const std::vector<int>& active, const Batch<
 
 template <typename T>
 void LowerLevelProblem<T>::addDataCurvature(const std::vector<int>& active, const Batch<T>& v,
-                                            Batch<T>& out) const {
+                                            Batch<T>& out) {
+  if (!v.onHost()) {
+    addDataTermOnBackend(active, v, nullptr, out);
+    return;
+  }
   const Eigen::Index n = Eigen::Index(v.imageSize());
   const T mu0 = T(mu0_);
   ParallelFor(int(active.size()), [&](int k) {
@@ -87,15 +117,19 @@ void LowerLevelProblem<T>::Hessian::apply(const std::vector<int>& active, const 
 }
 
 template <typename T>
-std::vector<double> LowerLevelProblem<T>::value(const Batch<T>& x) {
-  const std::vector<int> all = AllImages(x.n());
+std::vector<double> LowerLevelProblem<T>::value(const Batch<T>& at) {
+  const std::vector<int> all = AllImages(at.n());
   std::vector<double> values;
-  reg_.value(all, x, values);
+  reg_.value(all, at, values);
+  // The data term on the host.
+  const HostBatch<T> x_host(at), y_host(y_);
+  const Batch<T>& x = x_host.get();
+  const Batch<T>& y = y_host.get();
   const Eigen::Index n = Eigen::Index(x.imageSize());
   ParallelFor(x.n(), [&](int i) {
     std::vector<T> ax(n);
     op_.apply(i, x.image(i), ax.data());
-    const ConstArrayMap<T> xi(x.image(i), n), yi(y_.image(i), n);
+    const ConstArrayMap<T> xi(x.image(i), n), yi(y.image(i), n);
     const double data = 0.5 * double((ArrayMap<T>(ax.data(), n) - yi).matrix().squaredNorm());
     values[i] += data + 0.5 * mu0_ * double(xi.matrix().squaredNorm());
   });

@@ -3,13 +3,19 @@
 //   h_i(x) = 1/2 ||A x - y_i||^2 + R_theta(x) + mu0/2 ||x||^2
 //
 // with gradient, Hessian-vector products, a curvature majorant for FISTA's step, and the data the
-// solvers need. It refers to (does not own) the operator, measurements and regularizer.
+// solvers need. It refers to (does not own) the operator, measurements and regularizer. It works
+// on batches where the measurements live (bilevel/batch.h): on the host, image by image with the
+// operator's own loops; in a backend's memory, with the batch operations and the operator there
+// (linops/backend_forward.h). The regularizer evaluates in that memory too.
 #pragma once
+
+#include <memory>
 
 #include "bilevel/batch.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/regularizer.h"
 #include "bilevel/solver_interfaces.h"
+#include "linops/backend_forward.h"
 
 namespace bilevel {
 
@@ -47,7 +53,11 @@ class LowerLevelProblem final : public BatchObjective<T> {
     bool bound_;
   };
   // out_i += A^T A v_i + mu0 v_i
-  void addDataCurvature(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out) const;
+  void addDataCurvature(const std::vector<int>& active, const Batch<T>& v, Batch<T>& out);
+  // The same two terms on a backend's batches: grad_i += A^T (A x_i - y_i) + mu0 x_i, and
+  // out_i += A^T A v_i + mu0 v_i (y null).
+  void addDataTermOnBackend(const std::vector<int>& active, const Batch<T>& x, const Batch<T>* y,
+                            Batch<T>& out);
 
   const ForwardOperator<T>& op_;
   const Batch<T>& y_;
@@ -55,6 +65,9 @@ class LowerLevelProblem final : public BatchObjective<T> {
   double mu0_;
   Hessian hessian_;
   Hessian bound_;
+  // On a backend: the operator there, and A x and A^T A x.
+  std::unique_ptr<BackendForward<T>> forward_;
+  Batch<T> forward_out_, back_;
 };
 
 }  // namespace bilevel

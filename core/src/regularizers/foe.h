@@ -90,6 +90,7 @@ class FieldOfExperts final : public Regularizer<T> {
   Status checkImages(const Shape& shape) const override;
 
   void setParameters(const Vector<T>& theta) override;
+  backend::Ops<T>* backend() override { return ops_.get(); }
   const Vector<T>& parameters() const { return theta_; }
 
   void value(const std::vector<int>& active, const Batch<T>& x,

@@ -30,6 +30,7 @@ class InputConvexNetwork final : public Regularizer<T> {
   Status checkParameters(const Vector<T>& theta) const override;
   Status checkImages(const Shape& shape) const override;
   void setParameters(const Vector<T>& theta) override;
+  backend::Ops<T>* backend() override { return ops_.get(); }
 
   void value(const std::vector<int>& active, const Batch<T>& x,
              std::vector<double>& values) override;

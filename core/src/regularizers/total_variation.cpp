@@ -75,6 +75,7 @@ class TotalVariation final : public Regularizer<T> {
     if (shape.h < 1 || shape.w < 1) return Status::Error("the images are empty");
     return Status::Ok();
   }
+  backend::Ops<T>* backend() override { return ops_.get(); }
   void setParameters(const Vector<T>& theta) override {
     host_weights_.resize(channels_);
     std::vector<T> bounds(channels_);

@@ -34,7 +34,7 @@ SolveSummary SolveCg(const CgOptions& options, BatchLinearOperator<T>& h, const 
   const double tolerance = steps::ScaledTolerance(options.tolerance, double(b.imageSize()),
                                                   double(options.reference_size));
   const std::vector<int> all = AllImages(n);
-  Batch<T> r = b, p(b.shape()), hp(b.shape());
+  Batch<T> r = b, p(b.shape(), b.backend()), hp(b.shape(), b.backend());
   std::vector<double> rr(n), qnorm, one(n, 1.0), minus_one(n, -1.0), pHp, alpha(n), beta(n);
 
   // Initial residual r = b - H q, which costs a product only where the warm start is nonzero.

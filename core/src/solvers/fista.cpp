@@ -1,22 +1,15 @@
 #include "bilevel/fista.h"
 
 #include <algorithm>
-
-#include "solvers/solver_steps.h"
-
-#include <Eigen/Core>
 #include <cmath>
 #include <limits>
 #include <random>
 
 #include "base/batch_ops.h"
-#include "bilevel/thread_pool.h"
+#include "solvers/solver_steps.h"
 
 namespace bilevel {
 namespace {
-
-template <typename T>
-using VecMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 
 bool PositiveFinite(double v) {
   return v > 0.0 && std::isfinite(v);
@@ -37,17 +30,19 @@ Status FistaOptions::validate() const {
 
 template <typename T>
 std::vector<double> PowerMethod(BatchLinearOperator<T>& op, const Shape& shape, int iterations,
-                                unsigned seed, const std::function<bool()>& keep_going) {
+                                unsigned seed, const std::function<bool()>& keep_going,
+                                backend::Ops<T>* where) {
   // Every image starts from the same seeded vector, so that its estimate does not depend on its
   // position in the batch.
-  Batch<T> v(shape), w(shape);
+  Batch<T> start(shape);
   for (int i = 0; i < shape.n; ++i) {
     std::mt19937 rng(seed);
     std::normal_distribution<double> normal;
-    T* vi = v.image(i);
-    for (std::size_t p = 0; p < v.imageSize(); ++p)
+    T* vi = start.image(i);
+    for (std::size_t p = 0; p < start.imageSize(); ++p)
       vi[p] = T(normal(rng));
   }
+  Batch<T> v = OnBackend(start, where), w(shape, where);
   const std::vector<int> all = AllImages(shape.n);
   std::vector<double> lambda(shape.n, 0.0), norms, dots;
   Norm(all, v, norms);
@@ -89,7 +84,7 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
                                                   double(options.reference_size));
 
   std::vector<double> L = PowerMethod(problem.curvatureBound(), shape, options.power_iterations,
-                                      options.seed, options.keep_going);
+                                      options.seed, options.keep_going, x.backend());
   if (n > 0 && L.empty()) {
     summary.status = SolverStatus::kCancelled;
     summary.message = "FISTA: cancelled";
@@ -105,7 +100,8 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   }
 
   // The previous extrapolated point and its gradient, for the secant test of L.
-  Batch<T> y = x, grad(shape), y_prev(shape), grad_prev(shape);
+  Batch<T> y = x, grad(shape, x.backend()), y_prev(shape, x.backend()),
+           grad_prev(shape, x.backend());
   std::vector<int> active;
   for (int i = 0; i < n; ++i) {
     if (PositiveFinite(L[i])) {
@@ -116,10 +112,10 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   }
   const bool bad_lipschitz = int(active.size()) != n;
   std::vector<double> norms, y_norms, best(n, std::numeric_limits<double>::infinity());
-  std::vector<int> next, since(n, 0);
+  std::vector<double> secants, step_lengths(n), restart_dots, betas(n);
+  std::vector<int> next, done, since(n, 0);
   bool non_finite = bad_lipschitz, hit_limit = false;
   int stalled = 0;
-  const Eigen::Index size = Eigen::Index(x.imageSize());
 
   bool cancelled = false;
   while (!active.empty()) {
@@ -137,6 +133,7 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       options.monitor(largest);
     }
     next.clear();
+    done.clear();
     for (int i : active) {
       ImageSolveReport& rep = summary.images[i];
       ++rep.iterations;
@@ -151,33 +148,28 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
         rep.converged = true;
         rep.stalled = verdict == steps::Verdict::kStalled;
         stalled += rep.stalled ? 1 : 0;
-        VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
+        done.push_back(i);
       } else if (verdict == steps::Verdict::kLimit) {
         hit_limit = true;
-        VecMap<T>(x.image(i), size) = VecMap<T>(y.image(i), size);
+        done.push_back(i);
       } else {
         next.push_back(i);
       }
     }
+    if (!done.empty()) Copy(done, y, x);  // an image stops at its extrapolated point
     active.swap(next);
+    if (active.empty()) break;
     // Check L against the secant since the last point (a larger L restarts the momentum);
     // x_new = y - grad / L; restart if the step opposes the momentum direction; extrapolate.
-    ParallelFor(int(active.size()), [&](int k) {
-      const int i = active[k];
-      VecMap<T> xi(x.image(i), size), yi(y.image(i), size), gi(grad.image(i), size);
-      VecMap<T> yp(y_prev.image(i), size), gp(grad_prev.image(i), size);
-      bool grown = false;
+    FistaSecants(active, grad, grad_prev, y, y_prev, secants);
+    std::vector<bool> grown(n, false);
+    for (int i : active) {
       if (summary.images[i].iterations >= 2) {  // a previous point exists
-        double dg = 0.0, dy = 0.0;
-        for (Eigen::Index e = 0; e < size; ++e) {
-          const double a = double(gi[e]) - double(gp[e]), b = double(yi[e]) - double(yp[e]);
-          dg += a * a;
-          dy += b * b;
-        }
-        const double grown_l = steps::FistaSafeLipschitz(
-            std::sqrt(dg), std::sqrt(dy), y_norms[i], kPrecision, L[i], options.lipschitz_safety);
+        const double grown_l =
+            steps::FistaSafeLipschitz(std::sqrt(secants[2 * i]), std::sqrt(secants[2 * i + 1]),
+                                      y_norms[i], kPrecision, L[i], options.lipschitz_safety);
         if (grown_l > L[i]) {
-          grown = true;
+          grown[i] = true;
           L[i] = grown_l;
           ++summary.images[i].lipschitz_increases;
           summary.images[i].lipschitz = L[i];
@@ -185,16 +177,15 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
                                                       problem.strongConvexity(i));
         }
       }
-      yp = yi;
-      gp = gi;
-      gi = yi - gi * T(1.0 / L[i]);  // gi now holds x_new
+      step_lengths[i] = 1.0 / L[i];
+    }
+    FistaMove(active, step_lengths, y, grad, x, restart_dots);  // grad now holds x_new
+    for (int i : active) {
       // Restart when <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to L.
-      const bool restart =
-          grown || (options.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0);
-      const double beta = steps::FistaExtrapolation(restart, momentum[i], &t[i]);
-      yi = gi + T(beta) * (gi - xi);
-      xi = gi;
-    });
+      const bool restart = grown[i] || (options.adaptive_restart && restart_dots[i] > 0.0);
+      betas[i] = steps::FistaExtrapolation(restart, momentum[i], &t[i]);
+    }
+    FistaExtrapolate(active, betas, grad, x, y);
   }
 
   if (cancelled) {
@@ -218,8 +209,10 @@ template SolveSummary SolveFista<float>(const FistaOptions&, BatchObjective<floa
 template SolveSummary SolveFista<double>(const FistaOptions&, BatchObjective<double>&,
                                          Batch<double>&);
 template std::vector<double> PowerMethod<float>(BatchLinearOperator<float>&, const Shape&, int,
-                                                unsigned, const std::function<bool()>&);
+                                                unsigned, const std::function<bool()>&,
+                                                backend::Ops<float>*);
 template std::vector<double> PowerMethod<double>(BatchLinearOperator<double>&, const Shape&, int,
-                                                 unsigned, const std::function<bool()>&);
+                                                 unsigned, const std::function<bool()>&,
+                                                 backend::Ops<double>*);
 
 }  // namespace bilevel

@@ -15,6 +15,7 @@
 
 #include "backend/cpu/cpu_ops.h"
 #include "backend/ops.h"
+#include "solver_vectors_conformance.h"
 
 namespace bilevel::test {
 
@@ -31,6 +32,7 @@ class OpsConformance {
         if (std::string e = check(c, reflect); !e.empty())
           return e + (reflect ? " (reflect101)" : " (zero)");
       }
+    if (std::string e = SolverVectorConformance<T>(ops_, tolerance_).run(); !e.empty()) return e;
     if (std::string e = ops_.error(); !e.empty()) return "backend error: " + e;
     return {};
   }
@@ -70,15 +72,7 @@ class OpsConformance {
 
   std::string compare(const std::string& what, const std::vector<double>& got,
                       const std::vector<double>& want) {
-    if (got.size() != want.size()) return what + ": size";
-    double scale = 1e-30;
-    for (double v : want)
-      scale = std::max(scale, std::abs(v));
-    for (std::size_t k = 0; k < got.size(); ++k)
-      if (!(std::abs(got[k] - want[k]) <= tolerance_ * scale))
-        return what + ": value " + std::to_string(k) + " is " + std::to_string(got[k]) +
-               ", the CPU's " + std::to_string(want[k]);
-    return {};
+    return CompareToCpu(what, got, want, tolerance_);
   }
   template <typename U>
   std::string compareImages(const std::string& what, const std::vector<U>& got,

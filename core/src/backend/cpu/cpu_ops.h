@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/cpu/image_tasks.h"
+#include "backend/cpu/image_vectors.h"
 #include "backend/ops.h"
 
 namespace bilevel::backend {
@@ -19,6 +20,7 @@ template <typename T>
 class CpuOps final : public Ops<T> {
  public:
   const char* name() const override { return "cpu"; }
+  bool hostMemory() const override { return true; }
   // One image per pass, on per-thread CpuOps (a single image runs on the calling thread).
   void perImage(const Active& active, const typename Ops<T>::Pass& pass) override;
 
@@ -72,6 +74,33 @@ class CpuOps final : public Ops<T> {
                       T* x) override;
   void channelSums(int channels, std::size_t plane, const Active& active, const T* x,
                    double* sums) override;
+
+  // The solvers' vectors: cpu/image_vectors.h, shared with host batches.
+  void dots(std::size_t size, const Active& active, const T* a, const T* b, double* out) override {
+    cpu::Dots(size, active, a, b, out);
+  }
+  void norms(std::size_t size, const Active& active, const T* a, double* out) override {
+    cpu::Norms(size, active, a, out);
+  }
+  void axpby(std::size_t size, const Active& active, const double* alpha, const T* x,
+             const double* beta, T* y) override {
+    cpu::Axpby(size, active, alpha, x, beta, y);
+  }
+  void copyImages(std::size_t size, const Active& active, const T* src, T* dst) override {
+    cpu::CopyImages(size, active, src, dst);
+  }
+  void fistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y, T* yp,
+                    double* out) override {
+    cpu::FistaSecants(size, active, g, gp, y, yp, out);
+  }
+  void fistaMove(std::size_t size, const Active& active, const double* step, const T* y, T* g,
+                 const T* x, double* restart) override {
+    cpu::FistaMove(size, active, step, y, g, x, restart);
+  }
+  void fistaExtrapolate(std::size_t size, const Active& active, const double* beta, const T* g,
+                        T* x, T* y) override {
+    cpu::FistaExtrapolate(size, active, beta, g, x, y);
+  }
 
  private:
   // Padded copies of the active images of x (channels x (h + 2r) x (w + 2r) each) into pad, by

@@ -18,6 +18,15 @@ BILEVEL_HD inline int Chunks(std::size_t size) {
   return int((size + kChunk - 1) / kChunk);
 }
 
+// The values [begin, end) of chunk c of image `image` in a batch of images of `size` values.
+struct ChunkSpan {
+  std::size_t begin, end;
+};
+BILEVEL_HD inline ChunkSpan ChunkOf(std::size_t size, int image, int c) {
+  const std::size_t base = std::size_t(image) * size, begin = std::size_t(c) * kChunk;
+  return {base + begin, base + (begin + kChunk < size ? begin + kChunk : size)};
+}
+
 // Grid (size, 1, active count).
 template <typename T>
 struct AxpbyBody {
@@ -57,29 +66,105 @@ struct DotPartialBody {
   const T* b;
   double* partial;
   BILEVEL_HD void operator()(int c, int, int slot) const {
-    const std::size_t base = std::size_t(active[slot]) * size;
-    const std::size_t begin = std::size_t(c) * kChunk;
-    const std::size_t end = begin + kChunk < size ? begin + kChunk : size;
+    const ChunkSpan span = ChunkOf(size, active[slot], c);
     double sum = 0.0;
-    for (std::size_t k = begin; k < end; ++k)
-      sum += double(a[base + k]) * double(b[base + k]);
+    for (std::size_t k = span.begin; k < span.end; ++k)
+      sum += double(a[k]) * double(b[k]);
     partial[std::size_t(slot) * std::size_t(Chunks(size)) + std::size_t(c)] = sum;
   }
 };
 
-// Second pass: out[active[slot]] = the partial sums of the slot in order, or their square root.
-// Grid (1, 1, active count).
+// Second pass: out[active[slot]] (out[slot] when active is null) = the partial sums of the slot
+// in order, or their square root. Grid (1, 1, active count).
 struct ReduceBody {
   int chunks;
   const int* active;
   const double* partial;
   bool root;
-  double* out;  // per image
+  double* out;  // per image, or per slot
   BILEVEL_HD void operator()(int, int, int slot) const {
     double sum = 0.0;
     for (int c = 0; c < chunks; ++c)
       sum += partial[std::size_t(slot) * std::size_t(chunks) + std::size_t(c)];
-    out[active[slot]] = root ? hd::Sqrt(sum) : sum;
+    out[active ? active[slot] : slot] = root ? hd::Sqrt(sum) : sum;
+  }
+};
+
+// FISTA's step (backend/ops.h fistaSecants, fistaMove, fistaExtrapolate); scalars by slot.
+// First pass of the secants: partial[slot * chunks + c] = the sum over chunk c of
+// (g - gp)^2 and partial[(count + slot) * chunks + c] of (y - yp)^2, in double; then gp = g
+// and yp = y there. Grid (Chunks(size), 1, active count).
+template <typename T>
+struct SecantPartialBody {
+  std::size_t size;
+  int count;
+  const int* active;
+  const T* g;
+  T* gp;
+  const T* y;
+  T* yp;
+  double* partial;
+  BILEVEL_HD void operator()(int c, int, int slot) const {
+    const ChunkSpan span = ChunkOf(size, active[slot], c);
+    double dg = 0.0, dy = 0.0;
+    for (std::size_t k = span.begin; k < span.end; ++k) {
+      const double a = double(g[k]) - double(gp[k]), b = double(y[k]) - double(yp[k]);
+      dg += a * a;
+      dy += b * b;
+      gp[k] = g[k];
+      yp[k] = y[k];
+    }
+    const std::size_t chunks = std::size_t(Chunks(size));
+    partial[std::size_t(slot) * chunks + std::size_t(c)] = dg;
+    partial[std::size_t(count + slot) * chunks + std::size_t(c)] = dy;
+  }
+};
+
+// g = y - step g. Grid (size, 1, active count).
+template <typename T>
+struct FistaMoveBody {
+  std::size_t size;
+  const int* active;
+  const double* step;
+  const T* y;
+  T* g;
+  BILEVEL_HD void operator()(int e, int, int slot) const {
+    const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
+    g[k] = y[k] - g[k] * T(step[slot]);
+  }
+};
+
+// First pass of <y - g, g - x> (after the move), as DotPartialBody. Grid (Chunks(size), 1, count).
+template <typename T>
+struct RestartPartialBody {
+  std::size_t size;
+  const int* active;
+  const T* y;
+  const T* g;
+  const T* x;
+  double* partial;
+  BILEVEL_HD void operator()(int c, int, int slot) const {
+    const ChunkSpan span = ChunkOf(size, active[slot], c);
+    double sum = 0.0;
+    for (std::size_t k = span.begin; k < span.end; ++k)
+      sum += (double(y[k]) - double(g[k])) * (double(g[k]) - double(x[k]));
+    partial[std::size_t(slot) * std::size_t(Chunks(size)) + std::size_t(c)] = sum;
+  }
+};
+
+// y = g + beta (g - x), then x = g. Grid (size, 1, active count).
+template <typename T>
+struct ExtrapolateBody {
+  std::size_t size;
+  const int* active;
+  const double* beta;
+  const T* g;
+  T* x;
+  T* y;
+  BILEVEL_HD void operator()(int e, int, int slot) const {
+    const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
+    y[k] = g[k] + T(beta[slot]) * (g[k] - x[k]);
+    x[k] = g[k];
   }
 };
 
