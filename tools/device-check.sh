@@ -25,7 +25,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-suites=(test_cuda_bodies test_cuda_ops test_cuda_parity test_cuda_engine test_cuda_reconstruct test_backend_selection test_resume)
+suites=(test_cuda_bodies test_cuda_ops test_cuda_oracle test_backend_selection test_resume)
 regularizers=(field_of_experts total_variation convex_ridge input_convex)
 
 pack() {

@@ -6,6 +6,8 @@
 // loop, test_cuda_oracle on a CUDA device.
 #pragma once
 
+#include <QTest>
+
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -118,6 +120,16 @@ inline std::string OracleParity(const std::string& type, OperatorKind kind,
     largest = std::max(largest, std::abs(double(warm_on[k]) - double(warm_cpu[k])));
   if (!(largest <= 1e-2)) return where + "warm starts differ by " + std::to_string(largest);
   return {};
+}
+
+// The rows of a suite over every regularizer type and forward operator: columns "type" and "kind".
+inline void OracleParityRows() {
+  QTest::addColumn<QString>("type");
+  QTest::addColumn<int>("kind");
+  for (const char* type : {"field_of_experts", "total_variation", "convex_ridge", "input_convex"})
+    for (OperatorKind kind :
+         {OperatorKind::kIdentity, OperatorKind::kGaussianBlur, OperatorKind::kInpainting})
+      QTest::newRow((std::string(type) + " " + ToString(kind)).c_str()) << type << int(kind);
 }
 
 }  // namespace bilevel::test

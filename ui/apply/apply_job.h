@@ -53,8 +53,7 @@ struct ApplyResult {
 // How far a solve is, read by the dialog's timer while the solve runs on another thread.
 struct ApplyProgress {
   std::atomic<int> steps{0};  // solver steps taken (power-method steps included)
-  // The largest ||grad h|| of the last FISTA iteration (NaN before the first; the GPU engine
-  // does not report it).
+  // The largest ||grad h|| of the last FISTA iteration (NaN before the first).
   std::atomic<double> residual{std::numeric_limits<double>::quiet_NaN()};
   // The ||grad h|| at which the solve stops (eps scaled to the image's size; NaN until known).
   std::atomic<double> stop_at{std::numeric_limits<double>::quiet_NaN()};

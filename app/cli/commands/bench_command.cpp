@@ -9,12 +9,11 @@
 int RunBenchCommand(const QStringList& arguments) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
-      "Times one lower-level iteration (gradient of h on the whole batch) and one CG iteration "
-      "(Hessian-vector product on the whole batch) of the CPU backend, as medians. With --device "
-      "cuda: one FISTA iteration and one CG iteration of the GPU engine on the whole batch "
-      "(operators, vector updates, per-image norms and stopping tests; CUDA events), and one ISGD "
-      "step (the hypergradient of a batch at fixed inner iteration counts), at 96x96 and 256x256 "
-      "unless --size is given, batch 32 unless --batch is given.");
+      "Times, on the whole batch of denoising problems, one lower-level iteration (the gradient "
+      "of h), one CG iteration (a Hessian-vector product), one mixed derivative, and whole FISTA "
+      "and CG iterations (with their vector updates, reductions and per-image decisions), as "
+      "medians, on the CPU or with --device cuda on the first GPU (batch 32 there unless --batch "
+      "is given).");
   parser.addHelpOption();
   const QCommandLineOption regularizer(
       "regularizer",
@@ -30,19 +29,13 @@ int RunBenchCommand(const QStringList& arguments) {
   const QCommandLineOption threads("threads", "CPU threads (default: all cores).", "T", "0");
   const QCommandLineOption dbl("double", "Use double precision instead of float32.");
   const QCommandLineOption device("device", "cpu (default) or cuda.", "DEVICE", "cpu");
-  const QCommandLineOption fista_its("fista-iterations",
-                                     "With --device cuda: FISTA iterations per solve.", "N", "50");
-  const QCommandLineOption cg_its("cg-iterations", "With --device cuda: CG iterations per solve.",
-                                  "N", "30");
-  const QCommandLineOption boundary("boundary", "With --device cuda: reflect101 or zero.", "B",
-                                    "reflect101");
   const QCommandLineOption controls(
       "controls",
       "Instead: time pause, resume and stop on a running training of this preset "
       "(--repeats runs, each with three pauses).",
       "PRESET");
   parser.addOptions({regularizer, batch, size, channels, kernels, ksize, repeats, threads, dbl,
-                     controls, device, fista_its, cg_its, boundary});
+                     controls, device});
   QStringList argv = arguments;
   argv.prepend("bilevel-cli bench");
   if (!parser.parse(argv)) {
@@ -85,49 +78,23 @@ int RunBenchCommand(const QStringList& arguments) {
                  qPrintable(device_name));
     return 2;
   }
-  if (device_name == "cuda") {
-    bilevel::CudaBenchmarkOptions o;
-    o.batch = parser.isSet(batch) ? options.batch : 32;
-    if (parser.isSet(size)) o.sizes = {options.size};
-    o.channels = options.channels;
-    o.kernels = options.kernels;
-    o.kernel_size = options.kernel_size;
-    o.repeats = parser.isSet(repeats) ? options.repeats : 5;
-    o.fista_iterations = number(fista_its);
-    o.cg_iterations = number(cg_its);
-    const auto b = bilevel::BoundaryFromString(parser.value(boundary).toStdString());
-    if (!ok || !b) {
-      if (!b) std::fprintf(stderr, "bilevel-cli bench: --boundary expects reflect101 or zero\n");
-      return 2;
-    }
-    o.boundary = *b;
-    if (const bilevel::Status s = o.validate(); !s.ok()) {
-      std::fprintf(stderr, "bilevel-cli %s\n", s.message().c_str());
-      return 2;
-    }
-    bilevel::CudaBenchmarkResult r;
-    if (const bilevel::Status s = bilevel::RunCudaBenchmark(o, &r); !s.ok()) {
-      std::fprintf(stderr, "bilevel-cli bench: %s\n", s.message().c_str());
-      return 1;
-    }
-    std::printf("%s\n", r.report(o).c_str());
-    return 0;
-  }
+  options.device = device_name.toStdString();
+  if (device_name == "cuda" && !parser.isSet(batch)) options.batch = 32;
   if (parser.isSet(controls))
     return RunControlsBench(parser.value(controls).toStdString(),
                             parser.isSet(repeats) ? options.repeats : 5);
-  std::printf("%s\nbatch %d, %dx%dx%d images, %s\n", bilevel::CpuBackendDescription().c_str(),
-              options.batch, options.channels, options.size, options.size,
-              options.double_precision ? "float64" : "float32");
+  std::printf("batch %d, %dx%dx%d images, %s\n", options.batch, options.channels, options.size,
+              options.size, options.double_precision ? "float64" : "float32");
   double first_lower = 0.0, first_cg = 0.0;
   for (const QString& type : parser.value(regularizer).split(',', Qt::SkipEmptyParts)) {
     options.regularizer = type.trimmed().toStdString();
     bilevel::BenchmarkResult r;
-    if (const bilevel::Status s = bilevel::RunCpuBenchmark(options, &r); !s.ok()) {
+    if (const bilevel::Status s = bilevel::RunBenchmark(options, &r); !s.ok()) {
       std::fprintf(stderr, "bilevel-cli bench: %s\n", s.message().c_str());
       return 2;
     }
     if (first_lower == 0.0) {
+      std::printf("%s\n", r.backend.c_str());
       first_lower = r.lower_level_ms;
       first_cg = r.cg_ms;
     }

@@ -1,6 +1,7 @@
 // What the engine runs on: the CPU pool and, when built with CUDA, the device.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@ namespace bilevel {
 struct CudaDeviceInfo {
   bool built = false;      // compiled with the CUDA backend
   bool available = false;  // a usable device was found
+  int count = 0;           // devices on this machine
+  int index = 0;           // the device described
   std::string name;        // device name, when available
   std::string message;     // why no device is usable, or the runtime/driver versions
 };
@@ -26,31 +29,43 @@ struct CudaSelfCheck {
   double milliseconds = 0.0;
   std::string message;  // what failed, or a summary
 };
-CudaSelfCheck RunCudaSelfCheck();
+CudaSelfCheck RunCudaSelfCheck(int device = 0);
 
 // "CPU: 2 threads (x86-64-v3)".
 std::string CpuBackendDescription();
-CudaDeviceInfo QueryCudaDevice();
+// Device `index` (the first by default), or why none is usable.
+CudaDeviceInfo QueryCudaDevice(int index = 0);
 
-// Where the engine runs: "cuda" asks for the GPU engine; "auto" and "cpu" take the CPU (the GPU
-// engine is opt-in until it has passed its parity suite on a device).
+// Where the engine runs: "cpu" the CPU; "cuda" the GPU (an error without one, unless the CPU is
+// allowed); "auto" the GPU when there is one and its start-up self-check passes, else the CPU.
 enum class DevicePreference { kAuto, kCpu, kCuda };
 const char* ToString(DevicePreference device);
 std::optional<DevicePreference> DevicePreferenceFromString(std::string_view text);
 
-// Whether the GPU engine implements a regularizer type (the Field of Experts only, for now).
-bool CudaSupportsRegularizer(const std::string& type);
-
 struct DeviceChoice {
   bool gpu = false;
+  int device = 0;       // the CUDA device, when gpu
   std::string backend;  // "GPU: <name>" or the CPU description
   std::vector<std::string> warnings;
+  std::string self_check;  // "auto" on a device: the self-check's summary
 };
 
-// The engine for a preference and a regularizer type: "cuda" takes the GPU when the build has
-// the backend, a device is present and the GPU engine has the type; otherwise the CPU with a
-// warning when allow_cpu_fallback is set, else an error saying why.
+// The engine for a preference, from what QueryCudaDevice() and RunCudaSelfCheck() report:
+// "cuda" takes the GPU when the build has the backend and a device is present, otherwise the CPU
+// with a warning when allow_cpu_fallback is set, else an error saying why; "auto" takes the GPU
+// when a device is present and the self-check passes, the CPU otherwise (with a warning saying
+// why when the self-check failed).
+// A process that is not alone on its machine (under mpirun) gives its rank among the processes
+// there: it uses device DeviceIndexForLocalRank(local_rank, devices).
+Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback, DeviceChoice* choice,
+                    int local_rank = 0);
+// The same decision for a given device and self-check (run only for "auto" on a device).
 Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,
-                    const std::string& regularizer_type, DeviceChoice* choice);
+                    const CudaDeviceInfo& device,
+                    const std::function<CudaSelfCheck(int)>& self_check, DeviceChoice* choice);
+
+// The CUDA device a process uses: its rank among the processes of its machine modulo the devices
+// there (0 for a single process).
+int DeviceIndexForLocalRank(int local_rank, int devices);
 
 }  // namespace bilevel

@@ -26,6 +26,8 @@ class Communicator {
   virtual int size() const = 0;
   // The number of processes on this machine (this one included), for sharing its cores.
   virtual int localSize() const = 0;
+  // This process's rank among those on its machine (0 .. localSize() - 1), for choosing a GPU.
+  virtual int localRank() const = 0;
   // "MPI" or "single process".
   virtual std::string describe() const = 0;
 

@@ -1,7 +1,6 @@
 // A bilevel problem on an image dataset with a learnable regularizer: what the trainer needs
-// (BilevelOracle) plus what the tools show and export (the data, reconstructions). The CPU
-// implements it for every regularizer as ImageProblemOracle; the CUDA backend for the Field of
-// Experts as CudaFoeOracle.
+// (BilevelOracle) plus what the tools show and export (the data, reconstructions):
+// ImageProblemOracle for every regularizer, on the CPU or a GPU, and ShardedOracle over MPI.
 #pragma once
 
 #include <Eigen/Core>

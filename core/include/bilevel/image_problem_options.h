@@ -1,4 +1,4 @@
-// What an image-problem oracle (ImageProblemOracle on the CPU, CudaFoeOracle on the GPU) takes
+// What the image-problem oracle (ImageProblemOracle, on the CPU or a GPU) takes
 // beside its data and regularizer: the lower level's mu0 and the inner solvers' limits.
 #pragma once
 

@@ -18,11 +18,12 @@ namespace bilevel {
 
 struct PreparedRun {
   TrainingConfig config;
-  std::unique_ptr<ImageOracle> oracle;  // ImageProblemOracle on the CPU, CudaFoeOracle on the GPU
+  std::unique_ptr<ImageOracle> oracle;  // ImageProblemOracle (on the CPU or a GPU), or sharded
   std::unique_ptr<Trainer> trainer;
   std::unique_ptr<RunFolder> folder;  // null when the run is not recorded
   std::vector<std::string> warnings;  // skipped files, unknown config fields, fallbacks
   std::string backend;  // where the engine runs: "CPU: 2 threads (AVX2+FMA)" or "GPU: <name>"
+  int device = -1;      // the CUDA device it runs on; -1 on the CPU
   // The processes of a data-parallel run (not owned; null: this process alone). With more than
   // one, the oracle is a ShardedOracle, and only rank 0 has the run folder.
   Communicator* processes = nullptr;
@@ -51,14 +52,16 @@ Status PrepareRun(const TrainingConfig& config, const PrepareOptions& options, P
 Status ResumeRun(const std::string& dir, const LoadProgress& progress, PreparedRun* run,
                  Communicator* processes = nullptr);
 
-// Selects the backend for a device preference: "cuda" takes the GPU engine when the build has it
-// and a device is present (without one: the CPU with a warning when allow_cpu_fallback is set,
-// else an error); "auto" and "cpu" take the CPU (the GPU engine is opt-in until it has passed its
-// parity suite on a device). Sets the thread count. *backend is "GPU: <name>" or the CPU
-// description. Building the problem may still fall back to the CPU (with a warning) when the GPU
-// engine cannot be set up, e.g. out of device memory.
+// Selects the backend for a device preference (ChooseDevice, bilevel/backend_info.h): "cuda" takes
+// the GPU when the build has it and a device is present (without one: the CPU with a warning when
+// allow_cpu_fallback is set, else an error); "auto" takes it when its start-up self-check also
+// passes (a warning says why when it does not); "cpu" the CPU. Sets the thread count. *backend is
+// "GPU: <name>" or the CPU description, *device the CUDA device (-1 on the CPU); with processes,
+// each takes the device of its local rank. Building the problem may still fall back to the CPU
+// (with a warning) when the device cannot be set up.
 // With processes, the cores of a machine are shared among its processes unless threads is set.
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
-                     std::vector<std::string>* warnings, Communicator* processes = nullptr);
+                     std::vector<std::string>* warnings, Communicator* processes = nullptr,
+                     int* device = nullptr);
 
 }  // namespace bilevel

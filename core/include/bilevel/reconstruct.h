@@ -2,8 +2,8 @@
 //
 //   x = argmin_x 1/2 ||A x - y||^2 + R_theta(x) + mu0/2 ||x||^2
 //
-// solved by FISTA for a batch of measurements, with any registered regularizer, on the CPU or, for
-// the regularizers the GPU engine has, on the GPU. The command line's `apply`, the application's
+// solved by FISTA for a batch of measurements, with any registered regularizer, on the CPU or the
+// GPU. The command line's `apply`, the application's
 // Apply dialog and the previews call it.
 #pragma once
 
@@ -34,19 +34,17 @@ struct ReconstructOptions {
   // is an absolute norm).
   int reference_side = kReferenceSide;
   double mu0 = 0.0;
-  // The engine (bilevel/backend_info.h, ChooseDevice): "cuda" runs on the GPU where the build, a
-  // device and the regularizer allow it.
+  // The engine (bilevel/backend_info.h, ChooseDevice): "cuda" runs on the GPU where the build
+  // and a device allow it; "auto" where its self-check also passes.
   DevicePreference device = DevicePreference::kAuto;
   bool allow_cpu_fallback = true;
   // Called on the solving thread before every solver step (power-method steps included) with the
   // number of steps taken so far; cheap callers only (store it in an atomic).
   std::function<void(int steps)> progress;
-  // Told the largest ||grad h_i|| after each FISTA iteration on the CPU (FistaOptions::monitor);
-  // the GPU engine does not report it.
+  // Told the largest ||grad h_i|| after each FISTA iteration (FistaOptions::monitor).
   std::function<void(double residual)> residual;
-  // Told, on the CPU, each point at which FISTA evaluates the gradient (one per iteration, before
-  // its residual), for convergence traces; it does not change the solve. The GPU engine does not
-  // call it.
+  // Told each point at which FISTA evaluates the gradient (one per iteration, before its
+  // residual, a host copy on the GPU), for convergence traces; it does not change the solve.
   std::function<void(const Batch<float>& y)> trace;
   Status validate() const;
 };

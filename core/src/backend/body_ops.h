@@ -11,6 +11,7 @@
 //     template <class U> void download(const U* src, std::size_t count, U* host);
 //     template <class U> void copy(const U* src, std::size_t count, U* dst);  // within the device
 //     template <class Body> void launch(const LaunchGrid& grid, const Body& body);
+//     void synchronize();                    // waits for the launches queued so far
 //   };
 //
 // The CUDA backend is BodyOps over a CUDA device (backend/cuda/cuda_ops.cu); the CPU tests run
@@ -50,6 +51,9 @@ class BodyOps final : public Ops<T> {
 
   const char* name() const override { return name_; }
   std::string error() const override { return device_.ok() ? std::string() : device_.error(); }
+  void synchronize() override {
+    if (enter()) device_.synchronize();
+  }
   Device& device() { return device_; }
 
   T* allocate(std::size_t count) override {

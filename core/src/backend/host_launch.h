@@ -54,6 +54,7 @@ struct HostLoopDevice {
   void launch(const LaunchGrid& grid, const Body& body) {
     HostLaunch(grid, body);
   }
+  void synchronize() {}
 };
 
 }  // namespace backend

@@ -99,6 +99,8 @@ class Ops {
   // Empty while every operation has run; else the first failure (out of device memory, a failed
   // launch), after which the operations do nothing.
   virtual std::string error() const { return {}; }
+  // Waits for the work queued so far (a device's launches are asynchronous), for timings.
+  virtual void synchronize() {}
 
   // A chain of operations on each image, run back to back: pass(ops, images, first) calls ops
   // on `images`, which are active[first], active[first + 1], ... Here (and on a device) it is

@@ -51,33 +51,51 @@ Status BackendOptions::validate() const {
   return Status::Ok();
 }
 
-bool CudaSupportsRegularizer(const std::string& type) {
-  return type == "field_of_experts";
+Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback, DeviceChoice* choice,
+                    int local_rank) {
+  if (preference == DevicePreference::kCpu) {
+    *choice = DeviceChoice{};
+    choice->backend = CpuBackendDescription();
+    return Status::Ok();
+  }
+  const CudaDeviceInfo first = QueryCudaDevice();
+  const int index = DeviceIndexForLocalRank(local_rank, first.count);
+  return ChooseDevice(
+      preference, allow_cpu_fallback, index == 0 ? first : QueryCudaDevice(index),
+      [](int device) { return RunCudaSelfCheck(device); }, choice);
 }
 
 Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,
-                    const std::string& regularizer_type, DeviceChoice* choice) {
+                    const CudaDeviceInfo& cuda, const std::function<CudaSelfCheck(int)>& self_check,
+                    DeviceChoice* choice) {
   *choice = DeviceChoice{};
   choice->backend = CpuBackendDescription();
   if (preference == DevicePreference::kCpu) return Status::Ok();
-  // "auto" stays on the CPU until the GPU engine has passed its parity suite on a device
-  // (docs/BENCHMARKS.md); "cuda" asks for it by name.
-  if (preference != DevicePreference::kCuda) return Status::Ok();
-  const CudaDeviceInfo cuda = QueryCudaDevice();
-  std::string why;
-  if (!cuda.built) {
-    why = "this build has no CUDA backend";
-  } else if (!cuda.available) {
-    why = cuda.message.rfind("no CUDA device", 0) == 0 ? cuda.message
-                                                       : "no CUDA device: " + cuda.message;
-  } else if (!CudaSupportsRegularizer(regularizer_type)) {
-    why = "the GPU engine has no \"" + regularizer_type +
-          "\" regularizer (it has \"field_of_experts\")";
-  } else {
+  const bool usable = cuda.built && cuda.available;
+  if (preference == DevicePreference::kAuto) {
+    if (!usable) return Status::Ok();  // no GPU: the CPU, without a word
+    const CudaSelfCheck check = self_check(cuda.index);
+    if (!check.passed) {
+      choice->warnings.push_back("the GPU " + cuda.name + " failed its start-up self-check (" +
+                                 check.message + "); running on the CPU");
+      return Status::Ok();
+    }
     choice->gpu = true;
+    choice->device = cuda.index;
+    choice->backend = "GPU: " + cuda.name;
+    choice->self_check = check.message;
+    return Status::Ok();
+  }
+  if (usable) {
+    choice->gpu = true;
+    choice->device = cuda.index;
     choice->backend = "GPU: " + cuda.name;
     return Status::Ok();
   }
+  const std::string why = !cuda.built ? "this build has no CUDA backend"
+                          : cuda.message.rfind("no CUDA device", 0) == 0
+                              ? cuda.message
+                              : "no CUDA device: " + cuda.message;
   if (!allow_cpu_fallback)
     return Status::Error("device \"cuda\" was requested but " + why +
                          " (set allow_cpu_fallback or use device \"cpu\")");
@@ -85,14 +103,18 @@ Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,
   return Status::Ok();
 }
 
+int DeviceIndexForLocalRank(int local_rank, int devices) {
+  return devices > 0 && local_rank > 0 ? local_rank % devices : 0;
+}
+
 #ifndef BILEVEL_HAVE_CUDA
-CudaDeviceInfo QueryCudaDevice() {
+CudaDeviceInfo QueryCudaDevice(int) {
   CudaDeviceInfo info;
   info.message = "built without the CUDA backend";
   return info;
 }
 
-CudaSelfCheck RunCudaSelfCheck() {
+CudaSelfCheck RunCudaSelfCheck(int) {
   CudaSelfCheck check;
   check.message = "built without the CUDA backend";
   return check;

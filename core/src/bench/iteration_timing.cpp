@@ -6,7 +6,11 @@
 #include <functional>
 #include <vector>
 
+#include "backend/cuda/cuda_ops.h"
 #include "base/batch_ops.h"
+#include "bilevel/backend_info.h"
+#include "bilevel/cg.h"
+#include "bilevel/fista.h"
 #include "bilevel/forward_operator.h"
 #include "bilevel/regularizer_registry.h"
 #include "bilevel/thread_pool.h"
@@ -47,26 +51,68 @@ Status Run(const BenchmarkOptions& o, BenchmarkResult* r) {
   const Shape shape{o.batch, o.channels, o.size, o.size};
   const RegularizerSettings settings = BenchSettings(o);
   std::unique_ptr<Regularizer<T>> made;
-  if (Status s = CreateRegularizer(settings, &made); !s.ok()) return s;
+  r->backend = CpuBackendDescription();
+  if (o.device == "cuda") {
+    std::string why;
+    std::unique_ptr<backend::Ops<T>> ops = backend::MakeCudaOps<T>(0, &why);
+    if (!ops) return Status::Error(why);
+    if (Status s = CreateRegularizerOn(settings, std::move(ops), &made); !s.ok()) return s;
+    r->backend = "GPU: " + QueryCudaDevice().name;
+  } else if (Status s = CreateRegularizer(settings, &made); !s.ok()) {
+    return s;
+  }
   if (Status s = made->checkImages(shape); !s.ok()) return s;
   Regularizer<T>& reg = *made;
+  backend::Ops<T>* where = reg.backend();
   reg.setParameters(reg.initialParameters());
-  Batch<T> clean = SyntheticImages<T>(shape, 1);
-  Batch<T> y = clean;
-  AddGaussianNoise(y, 25.0, 2);
+  Batch<T> noisy = SyntheticImages<T>(shape, 1);
+  AddGaussianNoise(noisy, 25.0, 2);
+  const Batch<T> y = OnBackend(noisy, where);
   IdentityOperator<T> op(shape);
   LowerLevelProblem<T> problem(op, y, reg, 0.0);
   const std::vector<int> all = AllImages(o.batch);
-  Batch<T> grad(shape), hv(shape);
+  Batch<T> grad(shape, where), hv(shape, where);
   BatchLinearOperator<T>& hessian = problem.hessianAt(y);
   Vector<T> mixed;
+  const auto finished = [&] {
+    if (where) where->synchronize();
+  };
 
   r->threads = ThreadCount();
   r->model = DescribeSettings(settings);
-  r->lower_level_ms = MedianMs(3, o.repeats, [&] { problem.gradient(all, y, grad); });
-  r->cg_ms = MedianMs(3, o.repeats, [&] { hessian.apply(all, y, hv); });
+  r->lower_level_ms = MedianMs(3, o.repeats, [&] {
+    problem.gradient(all, y, grad);
+    finished();
+  });
+  r->cg_ms = MedianMs(3, o.repeats, [&] {
+    hessian.apply(all, y, hv);
+    finished();
+  });
   r->mixed_ms =
       MedianMs(1, std::max(3, o.repeats / 4), [&] { reg.mixedDerivative(all, y, grad, mixed); });
+  // Whole solver iterations: solves of 2R and R iterations (a tolerance never met), differenced.
+  const int its = std::max(5, o.repeats);
+  const auto solves = [&](int iterations, bool fista) {
+    return MedianMs(1, 3, [&] {
+      Batch<T> x = y;
+      if (fista) {
+        FistaOptions f;
+        f.tolerance = 1e-30;
+        f.max_iterations = iterations;
+        SolveFista(f, problem, x);
+      } else {
+        CgOptions c;
+        c.tolerance = 1e-30;
+        c.max_iterations = iterations;
+        Batch<T> q(shape, where);
+        SolveCg(c, hessian, y, q);
+      }
+      finished();
+    });
+  };
+  r->fista_step_ms = (solves(2 * its, true) - solves(its, true)) / its;
+  r->cg_step_ms = (solves(2 * its, false) - solves(its, false)) / its;
+  if (where && !where->error().empty()) return Status::Error(where->error());
   return Status::Ok();
 }
 
@@ -80,6 +126,8 @@ Status BenchmarkOptions::validate() const {
     return Status::Error("bench: kernel size must be a positive odd number");
   if (size < 1) return Status::Error("bench: image size must be at least 1");
   if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
+  if (device != "cpu" && device != "cuda")
+    return Status::Error("bench: device must be cpu or cuda, got '" + device + "'");
   if (!FindRegularizerType(regularizer))
     return Status::Error("bench: unknown regularizer type '" + regularizer + "'");
   std::unique_ptr<Regularizer<double>> reg;
@@ -88,65 +136,21 @@ Status BenchmarkOptions::validate() const {
 }
 
 std::string BenchmarkResult::report() const {
-  char text[256];
+  const std::string pool =
+      backend.rfind("CPU", 0) == 0
+          ? ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads")
+          : std::string();
+  char text[320];
   std::snprintf(text, sizeof text,
-                "lower-level iteration %.3f ms, CG iteration %.3f ms, mixed derivative %.3f ms "
-                "(medians, %d thread%s)",
-                lower_level_ms, cg_ms, mixed_ms, threads, threads == 1 ? "" : "s");
+                "lower-level iteration %.3f ms, CG iteration %.3f ms, mixed derivative %.3f ms; "
+                "whole FISTA iteration %.3f ms, whole CG iteration %.3f ms (medians%s)",
+                lower_level_ms, cg_ms, mixed_ms, fista_step_ms, cg_step_ms, pool.c_str());
   return text;
 }
 
-Status RunCpuBenchmark(const BenchmarkOptions& options, BenchmarkResult* result) {
+Status RunBenchmark(const BenchmarkOptions& options, BenchmarkResult* result) {
   if (Status s = options.validate(); !s.ok()) return s;
   return options.double_precision ? Run<double>(options, result) : Run<float>(options, result);
 }
-
-Status CudaBenchmarkOptions::validate() const {
-  if (batch < 1) return Status::Error("bench: batch must be at least 1");
-  if (channels < 1) return Status::Error("bench: channels must be at least 1");
-  if (kernels < 1) return Status::Error("bench: kernels must be at least 1");
-  if (kernel_size < 1 || kernel_size % 2 == 0)
-    return Status::Error("bench: kernel size must be a positive odd number");
-  if (sizes.empty()) return Status::Error("bench: no image size");
-  for (int s : sizes)
-    if (s < kernel_size) return Status::Error("bench: image size must be at least the kernel size");
-  if (fista_iterations < 1 || cg_iterations < 1)
-    return Status::Error("bench: iteration counts must be at least 1");
-  if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
-  return Status::Ok();
-}
-
-std::string CudaBenchmarkResult::report(const CudaBenchmarkOptions& o) const {
-  std::string text = "GPU: " + device + "\n";
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "batch %d, %d-channel images, J=%d kernels of %dx%dx%d, %s boundary, float32, "
-                "denoising\n",
-                o.batch, o.channels, o.kernels, o.channels, o.kernel_size, o.kernel_size,
-                ToString(o.boundary));
-  text += line;
-  std::snprintf(line, sizeof line, "%-10s %22s %16s %28s\n", "size", "lower-level iteration",
-                "CG iteration", "ISGD step");
-  text += line;
-  for (const CudaBenchmarkRow& r : rows) {
-    char step[64];
-    std::snprintf(step, sizeof step, "%.2f ms (%d FISTA + %d CG)", r.step_ms, o.fista_iterations,
-                  o.cg_iterations);
-    std::snprintf(line, sizeof line, "%-10s %19.1f us %13.1f us %28s\n",
-                  (std::to_string(r.size) + "x" + std::to_string(r.size)).c_str(), r.lower_level_us,
-                  r.cg_us, step);
-    text += line;
-  }
-  text +=
-      "(medians; iterations timed with CUDA events on the stream, the step with the host "
-      "clock)";
-  return text;
-}
-
-#ifndef BILEVEL_HAVE_CUDA
-Status RunCudaBenchmark(const CudaBenchmarkOptions&, CudaBenchmarkResult*) {
-  return Status::Error("this build has no CUDA backend");
-}
-#endif
 
 }  // namespace bilevel

@@ -13,6 +13,7 @@ class SingleProcess final : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   int localSize() const override { return 1; }
+  int localRank() const override { return 0; }
   std::string describe() const override { return "single process"; }
   void allgather(const std::vector<double>& mine, std::vector<double>* all,
                  std::vector<int>* counts) override {

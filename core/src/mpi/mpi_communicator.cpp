@@ -29,6 +29,7 @@ class MpiWorld final : public Communicator {
     MPI_Comm node;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
     MPI_Comm_size(node, &local_size_);
+    MPI_Comm_rank(node, &local_rank_);
     MPI_Comm_free(&node);
   }
   ~MpiWorld() override { MPI_Finalize(); }
@@ -36,6 +37,7 @@ class MpiWorld final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   int localSize() const override { return local_size_; }
+  int localRank() const override { return local_rank_; }
   std::string describe() const override { return "MPI"; }
 
   void allgather(const std::vector<double>& mine, std::vector<double>* all,
@@ -172,7 +174,7 @@ class MpiWorld final : public Communicator {
   }
 
   static constexpr int kBlocksTag = 17;
-  int rank_ = 0, size_ = 1, local_size_ = 1;
+  int rank_ = 0, size_ = 1, local_size_ = 1, local_rank_ = 0;
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The checks that both image-problem oracles (ImageProblemOracle on the CPU, CudaFoeOracle on the
-// GPU) make alike: of their data and of a request.
+// The checks the image-problem oracles (ImageProblemOracle, ShardedOracle) make alike: of their
+// data and of a request.
 #pragma once
 
 #include <Eigen/Core>

@@ -7,12 +7,9 @@
 #include <exception>
 #include <memory>
 
+#include "backend/cuda/cuda_ops.h"
 #include "bilevel/regularizer_registry.h"
 #include "problem/lower_level.h"
-
-#ifdef BILEVEL_HAVE_CUDA
-#include "cuda/cuda_reconstruct.h"
-#endif
 
 namespace bilevel {
 
@@ -37,7 +34,7 @@ class TracedObjective final : public BatchObjective<float> {
   Shape shape() const override { return inner_.shape(); }
   void gradient(const std::vector<int>& active, const Batch<float>& x,
                 Batch<float>& grad) override {
-    trace_(x);
+    trace_(HostBatch<float>(x).get());
     inner_.gradient(active, x, grad);
   }
   BatchLinearOperator<float>& curvatureBound() override { return inner_.curvatureBound(); }
@@ -85,8 +82,7 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
   const Vector<float> t = theta.cast<float>();
   if (Status s = reg->checkParameters(t); !s.ok()) return fail(s);
   DeviceChoice device;
-  if (Status s = ChooseDevice(options.device, options.allow_cpu_fallback, settings.type, &device);
-      !s.ok())
+  if (Status s = ChooseDevice(options.device, options.allow_cpu_fallback, &device); !s.ok())
     return fail(s);
   result.backend = device.backend;
   result.warnings = device.warnings;
@@ -94,40 +90,42 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
   const FistaOptions fista = WithProgress(options, measured.shape(), &steps);
   result.tolerance = StoppingTolerance(options, measured.shape());
   const auto start = std::chrono::steady_clock::now();
-  Batch<float> x;
-#ifdef BILEVEL_HAVE_CUDA
+  // On the GPU: the regularizer made there and the batches copied to it (backend/ops.h).
+  std::string why;
+  std::unique_ptr<Regularizer<float>> on_device;
   if (device.gpu) {
-    const Status s = CudaReconstruct(settings, t, op, measured, fista, options.mu0, &x,
-                                     &result.summary, &result.backend);
-    if (!s.ok()) {
+    std::unique_ptr<backend::Ops<float>> ops = backend::MakeCudaOps<float>(device.device, &why);
+    Status made =
+        ops ? CreateRegularizerOn(settings, std::move(ops), &on_device) : Status::Error(why);
+    if (!made.ok()) {
       if (!options.allow_cpu_fallback)
-        return fail(Status::Error("the GPU could not reconstruct: " + s.message()));
-      result.warnings.push_back("the GPU could not reconstruct (" + s.message() +
+        return fail(Status::Error("the GPU could not reconstruct: " + made.message()));
+      result.warnings.push_back("the GPU could not reconstruct (" + made.message() +
                                 "); running on the CPU");
       result.backend = CpuBackendDescription();
-      device.gpu = false;
-      steps = 0;
-    }
-  }
-#endif
-  if (!device.gpu) {
-    reg->setParameters(t);
-    LowerLevelProblem<float> lower(op, measured, *reg, options.mu0);
-    x = measured;
-    lower.prepareCurvature(x);
-    if (options.trace) {
-      TracedObjective traced(lower, options.trace);
-      result.summary = SolveFista(fista, traced, x);
     } else {
-      result.summary = SolveFista(fista, lower, x);
+      reg = std::move(on_device);
     }
   }
+  reg->setParameters(t);
+  const Batch<float> y = OnBackend(measured, reg->backend());
+  LowerLevelProblem<float> lower(op, y, *reg, options.mu0);
+  Batch<float> x = y;
+  lower.prepareCurvature(x);
+  if (options.trace) {
+    TracedObjective traced(lower, options.trace);
+    result.summary = SolveFista(fista, traced, x);
+  } else {
+    result.summary = SolveFista(fista, lower, x);
+  }
+  if (const std::string e = reg->backend() ? reg->backend()->error() : std::string(); !e.empty())
+    return fail(Status::Error("the GPU failed: " + e));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (result.summary.status == SolverStatus::kCancelled) return fail(Status::Error("cancelled"));
   if (!result.summary.usable())
     return fail(Status::Error(result.summary.message.empty() ? ToString(result.summary.status)
                                                              : result.summary.message));
-  result.x = std::move(x);
+  result.x = x.onHost() ? std::move(x) : OnHost(x);
   return result;
 }
 

@@ -81,7 +81,9 @@ ShardedOracle::ShardedOracle(Communicator& comm, std::unique_ptr<ImageProblemOra
 Status ShardedOracle::Create(const ImageProblemOptions& options,
                              const RegularizerSettings& regularizer, Dataset dataset,
                              ProblemData problem, Communicator& comm,
-                             std::unique_ptr<ShardedOracle>* out) {
+                             std::unique_ptr<ShardedOracle>* out,
+                             std::unique_ptr<backend::Ops<float>> device,
+                             const std::string& device_name) {
   const int n = comm.size(), r = comm.rank();
   const int train = dataset.train.n(), test = dataset.test.n();
   if (train < n)
@@ -110,8 +112,9 @@ Status ShardedOracle::Create(const ImageProblemOptions& options,
     dataset = Dataset{};  // the other processes' images are not kept
     problem = ProblemData{};
     std::unique_ptr<ImageProblemOracle> local;
-    if (Status s = ImageProblemOracle::Create(options, regularizer, std::move(shard),
-                                              std::move(part), &local);
+    if (Status s =
+            ImageProblemOracle::Create(options, regularizer, std::move(shard), std::move(part),
+                                       &local, std::move(device), device_name);
         !s.ok())
       return s;
     out->reset(new ShardedOracle(comm, std::move(local), train, test));

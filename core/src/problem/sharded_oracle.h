@@ -25,9 +25,12 @@ class ShardedOracle final : public ImageOracle {
  public:
   // Keeps this process's shard of the dataset and its problem (the rest is freed). Fails (on this
   // process only: agree on the status) when the shard cannot be built.
+  // With `device`, this process's shard is solved there (ImageProblemOracle::Create).
   static Status Create(const ImageProblemOptions& options, const RegularizerSettings& regularizer,
                        Dataset dataset, ProblemData problem, Communicator& comm,
-                       std::unique_ptr<ShardedOracle>* out);
+                       std::unique_ptr<ShardedOracle>* out,
+                       std::unique_ptr<backend::Ops<float>> device = nullptr,
+                       const std::string& device_name = {});
 
   int trainingSize() const override { return train_size_; }
   int testSize() const override { return test_size_; }

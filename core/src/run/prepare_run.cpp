@@ -14,14 +14,12 @@
 #include "bilevel/problem_data.h"
 #include "bilevel/thread_pool.h"
 
-#ifdef BILEVEL_HAVE_CUDA
-#include "cuda/cuda_oracle.h"
-#endif
+#include "backend/cuda/cuda_ops.h"
 
 namespace bilevel {
 
 Status SelectBackend(const TrainingConfig& config, std::string* backend,
-                     std::vector<std::string>* warnings, Communicator* processes) {
+                     std::vector<std::string>* warnings, Communicator* processes, int* device) {
   if (config.backend.threads > 0) {
     SetThreadCount(config.backend.threads);
   } else if (processes && processes->localSize() > 1 && !std::getenv("BILEVEL_THREADS")) {
@@ -30,25 +28,34 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
     SetThreadCount(std::max(1, cores / processes->localSize()));
   }
   DeviceChoice choice;
-  if (Status s = ChooseDevice(config.backend.device, config.backend.allow_cpu_fallback,
-                              config.regularizer.type, &choice);
+  if (Status s = ChooseDevice(config.backend.device, config.backend.allow_cpu_fallback, &choice,
+                              processes ? processes->localRank() : 0);
       !s.ok())
     return s;
   *backend = choice.backend;
+  if (device) *device = choice.gpu ? choice.device : -1;
+  if (!choice.self_check.empty()) warnings->push_back("GPU self-check: " + choice.self_check);
   warnings->insert(warnings->end(), choice.warnings.begin(), choice.warnings.end());
   return Status::Ok();
 }
 
 namespace prepare {
 
-#ifdef BILEVEL_HAVE_CUDA
-// The most training images one upper iteration solves: the batch of ISGD and Adam (it may be
-// turned down while the run goes, not up past this), the whole training set for MAID and IGD.
-int MaxBatch(const TrainingConfig& config) {
-  const Method method = config.trainer.method;
-  return method == Method::kIsgd || method == Method::kAdam ? config.knobs.batch_size : 0;
+// The engine's backend on the chosen GPU, or null on the CPU. A GPU that cannot be set up is an
+// error when "cuda" was asked for without the CPU allowed; otherwise a warning, and the CPU.
+Status DeviceOps(const TrainingConfig& config, PreparedRun* run,
+                 std::unique_ptr<backend::Ops<float>>* ops) {
+  if (run->device < 0) return Status::Ok();
+  std::string why;
+  *ops = backend::MakeCudaOps<float>(run->device, &why);
+  if (*ops) return Status::Ok();
+  if (config.backend.device == DevicePreference::kCuda && !config.backend.allow_cpu_fallback)
+    return Status::Error("device \"cuda\": the GPU could not be set up: " + why);
+  run->warnings.push_back("the GPU could not be set up (" + why + "); running on the CPU");
+  run->backend = CpuBackendDescription();
+  run->device = -1;
+  return Status::Ok();
 }
-#endif
 
 bool Shared(const Communicator* processes) {
   return processes && processes->size() > 1;
@@ -76,21 +83,17 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress, 
   if (Status s = Agreed(processes, [&] { return MakeProblem(config.problem, dataset, &problem); });
       !s.ok())
     return s;
+  std::unique_ptr<backend::Ops<float>> device;
+  if (Status s = Agreed(processes, [&] { return DeviceOps(config, run, &device); }); !s.ok())
+    return s;
   if (Shared(processes)) {
-    // The data-parallel engine runs on the CPU (the GPU engine is single-process for now).
-    if (run->backend.rfind("GPU", 0) == 0) {
-      if (config.backend.device == DevicePreference::kCuda && !config.backend.allow_cpu_fallback)
-        return Status::Error(
-            "device \"cuda\": the GPU engine runs in one process; under mpirun the engine runs "
-            "on the CPU (device auto or cpu, or allow_cpu_fallback)");
-      run->warnings.push_back("the GPU engine runs in one process; running on the CPU");
-    }
     std::unique_ptr<ShardedOracle> sharded;
     if (Status s = Agreed(processes,
                           [&] {
                             return ShardedOracle::Create(config.inner, config.regularizer,
                                                          std::move(dataset), std::move(problem),
-                                                         *processes, &sharded);
+                                                         *processes, &sharded, std::move(device),
+                                                         run->backend);
                           });
         !s.ok())
       return s;
@@ -99,34 +102,14 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress, 
     run->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *run->oracle);
     return Status::Ok();
   }
-#ifdef BILEVEL_HAVE_CUDA
-  if (run->backend.rfind("GPU", 0) == 0) {
-    // TryCreate leaves the data alone when it fails, for the CPU below.
-    std::unique_ptr<CudaFoeOracle> gpu;
-    const Status s = CudaFoeOracle::TryCreate(config.inner, config.regularizer, MaxBatch(config),
-                                              std::move(dataset), std::move(problem), &gpu);
-    if (s.ok()) {
-      run->backend = gpu->backendName();
-      run->oracle = std::move(gpu);
-    } else if (config.backend.device == DevicePreference::kCuda &&
-               !config.backend.allow_cpu_fallback) {
-      return Status::Error("device \"cuda\": the GPU engine could not be set up: " + s.message());
-    } else {
-      run->warnings.push_back("the GPU engine could not be set up (" + s.message() +
-                              "); running on the CPU");
-      run->backend = CpuBackendDescription();
-    }
-  }
-#endif
-  if (!run->oracle) {
-    std::unique_ptr<ImageProblemOracle> cpu;
-    if (Status s = ImageProblemOracle::Create(config.inner, config.regularizer, std::move(dataset),
-                                              std::move(problem), &cpu);
-        !s.ok())
-      return s;
-    run->backend = CpuBackendDescription();
-    run->oracle = std::move(cpu);
-  }
+  std::unique_ptr<ImageProblemOracle> oracle;
+  if (Status s =
+          ImageProblemOracle::Create(config.inner, config.regularizer, std::move(dataset),
+                                     std::move(problem), &oracle, std::move(device), run->backend);
+      !s.ok())
+    return s;
+  run->backend = oracle->backendName();
+  run->oracle = std::move(oracle);
   run->trainer = std::make_unique<Trainer>(config.trainer, config.knobs, *run->oracle);
   return Status::Ok();
 }
@@ -140,9 +123,11 @@ Status PrepareRun(const TrainingConfig& config, const PrepareOptions& options, P
   run->processes = options.processes;
   Communicator* processes = options.processes;
   const bool shared = prepare::Shared(processes);
-  if (Status s = prepare::Agreed(
-          processes,
-          [&] { return SelectBackend(config, &run->backend, &run->warnings, processes); });
+  if (Status s = prepare::Agreed(processes,
+                                 [&] {
+                                   return SelectBackend(config, &run->backend, &run->warnings,
+                                                        processes, &run->device);
+                                 });
       !s.ok())
     return s;
   if (Status s = prepare::BuildProblem(config, options.progress, run); !s.ok()) return s;

@@ -72,9 +72,11 @@ Status ResumeRun(const std::string& dir, const LoadProgress& progress, PreparedR
       return s;
   }
   run->config = config;
-  if (Status s = prepare::Agreed(
-          processes,
-          [&] { return SelectBackend(config, &run->backend, &run->warnings, processes); });
+  if (Status s = prepare::Agreed(processes,
+                                 [&] {
+                                   return SelectBackend(config, &run->backend, &run->warnings,
+                                                        processes, &run->device);
+                                 });
       !s.ok())
     return s;
   if (Status s = prepare::BuildProblem(config, progress, run); !s.ok()) return s;

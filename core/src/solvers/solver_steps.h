@@ -1,14 +1,13 @@
-// The per-image decisions of FISTA and CG, written once for the CPU solvers (fista.cpp, cg.cpp)
-// and the CUDA kernels (cuda/fista_kernels.cu, cuda/cg_kernels.cu, cuda/cuda_solvers.cpp), so that
-// both backends stop, restart and step alike. Plain inline functions of doubles, callable on the
-// host and the device; the CPU tests cover them through the solvers.
+// The per-image decisions of FISTA and CG (fista.cpp, cg.cpp), taken on the host between the
+// batch operations whatever backend the batches live on. Plain inline functions of doubles,
+// callable on the host and the device; the CPU tests cover them through the solvers.
 #pragma once
 
 #include "backend/host_device.h"
 
 namespace bilevel::steps {
 
-// Why an image stops; kContinue: it does not. The values are the CUDA backend's image states.
+// Why an image stops; kContinue: it does not.
 enum class Verdict : int {
   kContinue = 0,
   kConverged = 1,

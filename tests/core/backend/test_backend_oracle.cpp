@@ -13,14 +13,7 @@ class TestBackendOracle : public QObject {
   Q_OBJECT
 
  private slots:
-  void agreesWithTheCpu_data() {
-    QTest::addColumn<QString>("type");
-    QTest::addColumn<int>("kind");
-    for (const char* type : {"field_of_experts", "total_variation", "convex_ridge", "input_convex"})
-      for (OperatorKind kind :
-           {OperatorKind::kIdentity, OperatorKind::kGaussianBlur, OperatorKind::kInpainting})
-        QTest::newRow((std::string(type) + " " + ToString(kind)).c_str()) << type << int(kind);
-  }
+  void agreesWithTheCpu_data() { test::OracleParityRows(); }
   void agreesWithTheCpu() {
     QFETCH(QString, type);
     QFETCH(int, kind);

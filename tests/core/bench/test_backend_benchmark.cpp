@@ -88,12 +88,17 @@ class BackendBenchmarkTest : public QObject {
     o.double_precision = double_precision;
     QVERIFY(o.validate().ok());
     BenchmarkResult r;
-    const Status s = RunCpuBenchmark(o, &r);
+    const Status s = RunBenchmark(o, &r);
     QVERIFY2(s.ok(), s.message().c_str());
     QVERIFY2(r.model.rfind(o.regularizer, 0) == 0, r.model.c_str());
     for (double ms : {r.lower_level_ms, r.cg_ms, r.mixed_ms})
       QVERIFY2(std::isfinite(ms) && ms > 0.0 && ms < 10000.0,
                qPrintable(QStringLiteral("timing %1 ms").arg(ms)));
+    // Whole solver iterations are differences of two solves: finite, and near zero at worst.
+    for (double ms : {r.fista_step_ms, r.cg_step_ms})
+      QVERIFY2(std::isfinite(ms) && ms > -1.0 && ms < 10000.0,
+               qPrintable(QStringLiteral("solver iteration %1 ms").arg(ms)));
+    QVERIFY2(r.backend.rfind("CPU", 0) == 0, r.backend.c_str());
     QCOMPARE(r.threads, ThreadCount());
     const std::string report = r.report();
     QVERIFY2(report.find("ms") != std::string::npos, report.c_str());
@@ -103,13 +108,32 @@ class BackendBenchmarkTest : public QObject {
     BenchmarkOptions o;
     o.regularizer = "no_such_model";
     BenchmarkResult r;
-    Status s = RunCpuBenchmark(o, &r);
+    Status s = RunBenchmark(o, &r);
     QVERIFY2(!s.ok() && s.message().find("no_such_model") != std::string::npos,
              s.message().c_str());
     o.regularizer = "convex_ridge";
     o.size = 5;
-    s = RunCpuBenchmark(o, &r);
+    s = RunBenchmark(o, &r);
     QVERIFY2(!s.ok() && s.message().find("kernel") != std::string::npos, s.message().c_str());
+    o = BenchmarkOptions{};
+    o.device = "tpu";
+    s = RunBenchmark(o, &r);
+    QVERIFY2(!s.ok() && s.message().find("tpu") != std::string::npos, s.message().c_str());
+  }
+
+  // On a machine without a usable GPU, --device cuda says why instead of timing the CPU.
+  void cudaWithoutADeviceSaysWhy() {
+    const CudaDeviceInfo info = QueryCudaDevice();
+    if (info.built && info.available) QSKIP("a GPU is present: test_cuda_oracle times it");
+    BenchmarkOptions o;
+    o.device = "cuda";
+    o.batch = 1;
+    o.size = 24;
+    o.repeats = 1;
+    BenchmarkResult r;
+    const Status s = RunBenchmark(o, &r);
+    QVERIFY(!s.ok());
+    QVERIFY2(s.message().find("CUDA") != std::string::npos, s.message().c_str());
   }
 };
 

@@ -1,7 +1,9 @@
-// Backend selection: "cpu" forces the CPU; "auto" takes the GPU when the build has the CUDA
-// engine and a device is present; "cuda" without a device falls back to the CPU with a warning
-// when allow_cpu_fallback is set and is refused otherwise. The expectations follow
-// QueryCudaDevice(), so the suite passes with and without a GPU.
+// Backend selection: "cpu" forces the CPU; "auto" takes the GPU when a device is present and its
+// start-up self-check passes, and says why when it stays on the CPU after a failed check; "cuda"
+// takes the GPU for every regularizer type, and without a device falls back to the CPU with a
+// warning when allow_cpu_fallback is set and is refused otherwise. Processes of one machine take
+// devices by their local rank. The expectations follow QueryCudaDevice(), so the suite passes
+// with and without a GPU; the decisions themselves are checked on described devices.
 #include <QTest>
 
 #include <cmath>
@@ -76,13 +78,72 @@ class BackendSelectionTest : public QObject {
     }
   }
 
-  // The GPU engine is opt-in ("cuda") until it has passed its parity suite on a device.
-  void autoStaysOnTheCpu() {
+  // Here: "auto" takes the GPU exactly where one is usable and passes the self-check.
+  void autoTakesAUsableGpu() {
     std::string backend;
     std::vector<std::string> warnings;
     QVERIFY(SelectBackend(TinyConfig(DevicePreference::kAuto, false), &backend, &warnings).ok());
-    QVERIFY2(StartsWith(backend, "CPU"), backend.c_str());
-    QVERIFY2(warnings.empty(), "auto never warns");
+    const bool gpu = GpuUsable() && RunCudaSelfCheck().passed;
+    QVERIFY2(StartsWith(backend, gpu ? "GPU: " : "CPU"), backend.c_str());
+    if (!GpuUsable()) QVERIFY2(warnings.empty(), "no GPU: auto says nothing");
+  }
+
+  // The decisions on described devices: "auto" runs the self-check only on a usable device, takes
+  // it when the check passes, and stays on the CPU with the check's reason when it fails.
+  void autoFollowsTheSelfCheck() {
+    CudaDeviceInfo device;
+    device.built = device.available = true;
+    device.count = 2;
+    device.index = 1;
+    device.name = "Test GPU";
+    int checks = 0;
+    const auto pass = [&](int index) {
+      ++checks;
+      CudaSelfCheck c;
+      c.passed = index == 1;
+      c.message = c.passed ? "24 operations agree with the CPU" : "wrong device";
+      return c;
+    };
+    DeviceChoice choice;
+    QVERIFY(ChooseDevice(DevicePreference::kAuto, false, device, pass, &choice).ok());
+    QVERIFY(choice.gpu);
+    QCOMPARE(choice.device, 1);
+    QCOMPARE(choice.backend, std::string("GPU: Test GPU"));
+    QVERIFY(choice.warnings.empty());
+    QCOMPARE(choice.self_check, std::string("24 operations agree with the CPU"));
+
+    const auto fail = [&](int) {
+      ++checks;
+      CudaSelfCheck c;
+      c.message = "correlation (zero boundary) differs from the CPU by 0.5 (relative)";
+      return c;
+    };
+    QVERIFY(ChooseDevice(DevicePreference::kAuto, false, device, fail, &choice).ok());
+    QVERIFY(!choice.gpu);
+    QVERIFY2(StartsWith(choice.backend, "CPU"), choice.backend.c_str());
+    QCOMPARE(int(choice.warnings.size()), 1);
+    QVERIFY2(AnyContains(choice.warnings, "self-check") &&
+                 AnyContains(choice.warnings, "differs from the CPU by 0.5") &&
+                 AnyContains(choice.warnings, "running on the CPU"),
+             choice.warnings.front().c_str());
+
+    // "cuda" asks for the device without a self-check; no device: no check at all.
+    QCOMPARE(checks, 2);
+    QVERIFY(ChooseDevice(DevicePreference::kCuda, false, device, fail, &choice).ok());
+    QVERIFY(choice.gpu);
+    device.available = false;
+    device.message = "no CUDA device found";
+    QVERIFY(ChooseDevice(DevicePreference::kAuto, false, device, fail, &choice).ok());
+    QVERIFY(!choice.gpu && choice.warnings.empty());
+    QCOMPARE(checks, 2);
+  }
+
+  // Processes of one machine share its devices by local rank.
+  void localRanksShareTheDevices() {
+    QCOMPARE(DeviceIndexForLocalRank(0, 4), 0);
+    QCOMPARE(DeviceIndexForLocalRank(5, 4), 1);
+    QCOMPARE(DeviceIndexForLocalRank(3, 1), 0);
+    QCOMPARE(DeviceIndexForLocalRank(2, 0), 0);
   }
 
   void cudaFallsBackWithAWarning() {
@@ -129,7 +190,9 @@ class BackendSelectionTest : public QObject {
     const auto preference = DevicePreference(device);
     PreparedRun prepared;
     const Status s = PrepareRun(TinyConfig(preference, fallback), {}, &prepared);
-    const bool gpu = GpuUsable() && preference == DevicePreference::kCuda;
+    const bool gpu =
+        GpuUsable() && (preference == DevicePreference::kCuda ||
+                        (preference == DevicePreference::kAuto && RunCudaSelfCheck().passed));
     if (preference == DevicePreference::kCuda && !fallback && !GpuUsable()) {
       QVERIFY(!s.ok());
       QVERIFY(!s.message().empty());

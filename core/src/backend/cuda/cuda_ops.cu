@@ -57,6 +57,9 @@ class CudaDevice {
   void launch(const LaunchGrid& grid, const Body& body) {
     if (ok()) check(cuda::LaunchBody(grid, body, nullptr), "launching a kernel");
   }
+  void synchronize() {
+    if (ok()) check(cudaDeviceSynchronize(), "finishing its work");
+  }
 
  private:
   bool check(cudaError_t e, const std::string& what) {

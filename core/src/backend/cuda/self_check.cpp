@@ -304,11 +304,16 @@ Outcome CheckDifferences() {
 
 }  // namespace
 
-CudaSelfCheck RunCudaSelfCheck() {
+CudaSelfCheck RunCudaSelfCheck(int index) {
   CudaSelfCheck check;
-  const CudaDeviceInfo device = QueryCudaDevice();
+  const CudaDeviceInfo device = QueryCudaDevice(index);
   if (!device.available) {
     check.message = device.message;
+    return check;
+  }
+  if (cudaError_t e = cudaSetDevice(index); e != cudaSuccess) {
+    check.message = std::string("could not select the device: ") + cudaGetErrorString(e);
+    cudaGetLastError();
     return check;
   }
   const auto t0 = std::chrono::steady_clock::now();

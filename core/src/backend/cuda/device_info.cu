@@ -7,23 +7,26 @@
 
 namespace bilevel {
 
-CudaDeviceInfo QueryCudaDevice() {
+CudaDeviceInfo QueryCudaDevice(int index) {
   CudaDeviceInfo info;
   info.built = true;
+  info.index = index;
   int runtime = 0, driver = 0;
   cudaRuntimeGetVersion(&runtime);
   cudaDriverGetVersion(&driver);
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
+  info.count = err == cudaSuccess ? count : 0;
+  if (err != cudaSuccess || count == 0 || index < 0 || index >= count) {
     info.message = err != cudaSuccess ? std::string("no CUDA device: ") + cudaGetErrorString(err)
-                                      : std::string("no CUDA device found");
+                   : count == 0       ? std::string("no CUDA device found")
+                                      : "no CUDA device " + std::to_string(index);
     cudaGetLastError();  // clear the sticky error state
     return info;
   }
   cudaDeviceProp prop{};
-  if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess) {
-    info.message = "could not read the properties of CUDA device 0";
+  if (cudaGetDeviceProperties(&prop, index) != cudaSuccess) {
+    info.message = "could not read the properties of CUDA device " + std::to_string(index);
     cudaGetLastError();
     return info;
   }
