@@ -360,39 +360,48 @@ class BodyOps final : public Ops<T> {
     device_.launch({int(size), 1, int(active.size())},
                    kernels::CopyBody<T>{size, active_.data, src, dst});
   }
-  void fistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y, T* yp,
-                    double* out) override {
+  void fistaStep(std::size_t size, const Active& active, const FistaState& s, T* x, T* y, T* g,
+                 T* yp, T* gp) override {
+    using kernels::FistaRows;
     const int count = int(active.size());
-    std::vector<double> sums(2 * active.size());
-    slotSums(size, active, 2, false, sums.data(), [&](double* partial) {
-      device_.launch(
-          {kernels::Chunks(size), 1, count},
-          kernels::SecantPartialBody<T>{size, count, active_.data, g, gp, y, yp, partial});
-    });
+    if (count == 0 || !enter(active)) return;
+    std::vector<double> host(std::size_t(FistaRows::kRows) * count, 0.0);
     for (int k = 0; k < count; ++k) {
-      out[2 * k] = sums[std::size_t(k)];
-      out[2 * k + 1] = sums[std::size_t(count + k)];
+      host[std::size_t(FistaRows::kLipschitz) * count + k] = s.lipschitz[k];
+      host[std::size_t(FistaRows::kMomentum) * count + k] = s.momentum[k];
+      host[std::size_t(FistaRows::kT) * count + k] = s.t[k];
+      host[std::size_t(FistaRows::kMu) * count + k] = s.mu[k];
+      host[std::size_t(FistaRows::kYNorm) * count + k] = s.y_norm[k];
+      host[std::size_t(FistaRows::kSecant) * count + k] = s.secant[k];
     }
-  }
-  void fistaMove(std::size_t size, const Active& active, const double* step, const T* y, T* g,
-                 const T* x, double* restart) override {
-    const double* on_device =
-        enter(active) ? upload(std::vector<double>(step, step + active.size())) : nullptr;
-    if (on_device)
-      device_.launch({int(size), 1, int(active.size())},
-                     kernels::FistaMoveBody<T>{size, active_.data, on_device, y, g});
-    slotSums(size, active, 1, false, restart, [&](double* partial) {
-      device_.launch({kernels::Chunks(size), 1, int(active.size())},
+    const double* state = upload(host);
+    if (!state) return;
+    const FistaRows rows{const_cast<double*>(state), count};
+    const int chunks = kernels::Chunks(size);
+    const double* sums = reduce(2 * active.size(), chunks, false, [&](double* partial) {
+      device_.launch({chunks, 1, count}, kernels::SecantPartialBody<T>{size, count, active_.data, g,
+                                                                       gp, y, yp, partial});
+    });
+    if (!sums) return;
+    device_.launch({count, 1, 1}, kernels::FistaLipschitzBody{rows, sums, s.precision, s.safety,
+                                                              s.strongly_convex_momentum});
+    device_.launch({int(size), 1, count},
+                   kernels::FistaMoveBody<T>{size, active_.data, rows, y, g});
+    const double* products = reduce(active.size(), chunks, false, [&](double* partial) {
+      device_.launch({chunks, 1, count},
                      kernels::RestartPartialBody<T>{size, active_.data, y, g, x, partial});
     });
-  }
-  void fistaExtrapolate(std::size_t size, const Active& active, const double* beta, const T* g,
-                        T* x, T* y) override {
-    const double* on_device =
-        enter(active) ? upload(std::vector<double>(beta, beta + active.size())) : nullptr;
-    if (!on_device) return;
-    device_.launch({int(size), 1, int(active.size())},
-                   kernels::ExtrapolateBody<T>{size, active_.data, on_device, g, x, y});
+    if (!products) return;
+    device_.launch({count, 1, 1}, kernels::FistaRestartBody{rows, products, s.adaptive_restart});
+    device_.launch({int(size), 1, count},
+                   kernels::ExtrapolateBody<T>{size, active_.data, rows, g, x, y});
+    device_.download(state, std::size_t(FistaRows::kGrown + 1) * count, host.data());
+    for (int k = 0; k < count; ++k) {
+      s.lipschitz[k] = host[std::size_t(FistaRows::kLipschitz) * count + k];
+      s.momentum[k] = host[std::size_t(FistaRows::kMomentum) * count + k];
+      s.t[k] = host[std::size_t(FistaRows::kT) * count + k];
+      s.grown[k] = host[std::size_t(FistaRows::kGrown) * count + k] != 0.0 ? 1 : 0;
+    }
   }
 
  private:
@@ -442,22 +451,29 @@ class BodyOps final : public Ops<T> {
     return device_.ok() ? d_.data : nullptr;
   }
 
-  // Per-slot sums on the host: first(partial) writes `sums` partial sums of Chunks(size) values
-  // per active slot (sum s of slot k in row s * count + k), reduced here in order into
-  // out[s * count + k] (square roots with root). NaN where the device failed.
+  // Per-slot sums on the device: first(partial) writes Chunks(size) partial sums for each of
+  // `rows` rows (row r at partial + r * chunks); each row is reduced in order. The sums (rows
+  // values, in partial_), or null where the device failed.
   template <typename First>
-  void slotSums(std::size_t size, const Active& active, int sums, bool root, double* out,
-                const First& first) {
-    const std::size_t rows = std::size_t(sums) * active.size();
-    const int chunks = kernels::Chunks(size);
-    std::fill(out, out + rows, std::numeric_limits<double>::quiet_NaN());
-    if (rows == 0 || !enter(active) || !partial_.fit(device_, rows * (std::size_t(chunks) + 1)))
-      return;
+  const double* reduce(std::size_t rows, int chunks, bool root, const First& first) {
+    if (rows == 0 || !partial_.fit(device_, rows * (std::size_t(chunks) + 1))) return nullptr;
     double* totals = partial_.data + rows * std::size_t(chunks);
     first(partial_.data);
     device_.launch({1, 1, int(rows)},
                    kernels::ReduceBody{chunks, nullptr, partial_.data, root, totals});
-    device_.download(totals, rows, out);
+    return device_.ok() ? totals : nullptr;
+  }
+
+  // The same, `sums` rows per active slot (sum s of slot k in row s * count + k), downloaded
+  // into out; NaN where the device failed.
+  template <typename First>
+  void slotSums(std::size_t size, const Active& active, int sums, bool root, double* out,
+                const First& first) {
+    const std::size_t rows = std::size_t(sums) * active.size();
+    std::fill(out, out + rows, std::numeric_limits<double>::quiet_NaN());
+    if (rows == 0 || !enter(active)) return;
+    const double* totals = reduce(rows, kernels::Chunks(size), root, first);
+    if (totals) device_.download(totals, rows, out);
     if (!device_.ok()) std::fill(out, out + rows, std::numeric_limits<double>::quiet_NaN());
   }
 

@@ -90,6 +90,21 @@ struct Chain {
   int outChannels() const { return layers.back().out_channels; }
 };
 
+// FISTA's per-image state for Ops::fistaStep, on the host, by position k in the active list.
+struct FistaState {
+  double* lipschitz = nullptr;     // L, grown in place by the secant test
+  double* momentum = nullptr;      // the fixed momentum, or -1 (the t-sequence)
+  double* t = nullptr;             // the t-sequence
+  int* grown = nullptr;            // out: 1 where L grew in this step
+  const double* mu = nullptr;      // the strong convexity, for the momentum after L grows
+  const double* y_norm = nullptr;  // ||y_i||
+  const int* secant = nullptr;     // 1 where a previous point exists (the secant test runs)
+  double precision = 0.0;          // unit roundoff of the iterates' type
+  double safety = 1.0;             // FistaOptions::lipschitz_safety
+  bool strongly_convex_momentum = true;
+  bool adaptive_restart = true;
+};
+
 template <typename T>
 class Ops {
  public:
@@ -215,20 +230,14 @@ class Ops {
                      const double* beta, T* y) = 0;
   // dst_i = src_i.
   virtual void copyImages(std::size_t size, const Active& active, const T* src, T* dst) = 0;
-  // FISTA's step (solvers/fista.cpp) in three parts, around the per-image decisions taken on the
-  // host between them, for the gradient g_i at the extrapolated point y_i, the last iterate x_i
-  // and the previous point and gradient yp_i, gp_i:
-  //   fistaSecants      out[2k] = ||g_i - gp_i||^2, out[2k + 1] = ||y_i - yp_i||^2 (in double);
-  //                     then gp_i = g_i and yp_i = y_i
-  //   fistaMove         g_i = y_i - step[k] g_i (the new iterate, step = 1 / L), and
-  //                     restart[k] = <y_i - g_i, g_i - x_i>
-  //   fistaExtrapolate  y_i = g_i + beta[k] (g_i - x_i), then x_i = g_i
-  virtual void fistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y,
-                            T* yp, double* out) = 0;
-  virtual void fistaMove(std::size_t size, const Active& active, const double* step, const T* y,
-                         T* g, const T* x, double* restart) = 0;
-  virtual void fistaExtrapolate(std::size_t size, const Active& active, const double* beta,
-                                const T* g, T* x, T* y) = 0;
+  // FISTA's step (solvers/fista.cpp) after the gradient g_i at the extrapolated point y_i, with
+  // x_i the last iterate and yp_i, gp_i the previous point and gradient, per active image k with
+  // its state on the host (FistaState): the secant test may grow L (kernels/solver_steps.h
+  // FistaSafeLipschitz, the momentum then recomputed), then gp_i = g_i, yp_i = y_i; the new
+  // iterate g_i = y_i - g_i / L; a restart where L grew or <y_i - g_i, g_i - x_i> > 0 (adaptive);
+  // y_i = g_i + beta (g_i - x_i) (FistaExtrapolation) and x_i = g_i.
+  virtual void fistaStep(std::size_t size, const Active& active, const FistaState& state, T* x,
+                         T* y, T* g, T* yp, T* gp) = 0;
 
   // --- Per-image planes: `channels` planes of `plane` values per image ------------------------
   // x += bias_c on channel c (bias in the backend's memory).

@@ -79,52 +79,26 @@ void SetZero(const std::vector<int>& active, Batch<T>& x) {
 }
 
 template <typename T>
-void FistaSecants(const std::vector<int>& active, const Batch<T>& g, Batch<T>& gp,
-                  const Batch<T>& y, Batch<T>& yp, std::vector<double>& secants) {
-  std::vector<double> k(2 * active.size());
-  if (backend::Ops<T>* ops = g.backend())
-    ops->fistaSecants(g.imageSize(), active, g.data(), gp.data(), y.data(), yp.data(), k.data());
+void FistaStep(const std::vector<int>& active, const backend::FistaState& state, Batch<T>& x,
+               Batch<T>& y, Batch<T>& g, Batch<T>& yp, Batch<T>& gp) {
+  if (backend::Ops<T>* ops = x.backend())
+    ops->fistaStep(x.imageSize(), active, state, x.data(), y.data(), g.data(), yp.data(),
+                   gp.data());
   else
-    cpu::FistaSecants(g.imageSize(), active, g.data(), gp.data(), y.data(), yp.data(), k.data());
-  Scatter(active, k, g.n(), secants, 2);
+    cpu::FistaStep(x.imageSize(), active, state, x.data(), y.data(), g.data(), yp.data(),
+                   gp.data());
 }
 
-template <typename T>
-void FistaMove(const std::vector<int>& active, const std::vector<double>& step, const Batch<T>& y,
-               Batch<T>& g, const Batch<T>& x, std::vector<double>& restart) {
-  const std::vector<double> s = Gather(active, step);
-  std::vector<double> k(active.size());
-  if (backend::Ops<T>* ops = g.backend())
-    ops->fistaMove(g.imageSize(), active, s.data(), y.data(), g.data(), x.data(), k.data());
-  else
-    cpu::FistaMove(g.imageSize(), active, s.data(), y.data(), g.data(), x.data(), k.data());
-  Scatter(active, k, g.n(), restart);
-}
-
-template <typename T>
-void FistaExtrapolate(const std::vector<int>& active, const std::vector<double>& beta,
-                      const Batch<T>& g, Batch<T>& x, Batch<T>& y) {
-  const std::vector<double> b = Gather(active, beta);
-  if (backend::Ops<T>* ops = g.backend())
-    ops->fistaExtrapolate(g.imageSize(), active, b.data(), g.data(), x.data(), y.data());
-  else
-    cpu::FistaExtrapolate(g.imageSize(), active, b.data(), g.data(), x.data(), y.data());
-}
-
-#define BILEVEL_INSTANTIATE(T)                                                                     \
-  template void Dot<T>(const std::vector<int>&, const Batch<T>&, const Batch<T>&,                  \
-                       std::vector<double>&);                                                      \
-  template void Norm<T>(const std::vector<int>&, const Batch<T>&, std::vector<double>&);           \
-  template void Axpby<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&,     \
-                         const std::vector<double>&, Batch<T>&);                                   \
-  template void Copy<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&);                      \
-  template void SetZero<T>(const std::vector<int>&, Batch<T>&);                                    \
-  template void FistaSecants<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&,               \
-                                const Batch<T>&, Batch<T>&, std::vector<double>&);                 \
-  template void FistaMove<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&, \
-                             Batch<T>&, const Batch<T>&, std::vector<double>&);                    \
-  template void FistaExtrapolate<T>(const std::vector<int>&, const std::vector<double>&,           \
-                                    const Batch<T>&, Batch<T>&, Batch<T>&);
+#define BILEVEL_INSTANTIATE(T)                                                                 \
+  template void Dot<T>(const std::vector<int>&, const Batch<T>&, const Batch<T>&,              \
+                       std::vector<double>&);                                                  \
+  template void Norm<T>(const std::vector<int>&, const Batch<T>&, std::vector<double>&);       \
+  template void Axpby<T>(const std::vector<int>&, const std::vector<double>&, const Batch<T>&, \
+                         const std::vector<double>&, Batch<T>&);                               \
+  template void Copy<T>(const std::vector<int>&, const Batch<T>&, Batch<T>&);                  \
+  template void SetZero<T>(const std::vector<int>&, Batch<T>&);                                \
+  template void FistaStep<T>(const std::vector<int>&, const backend::FistaState&, Batch<T>&,   \
+                             Batch<T>&, Batch<T>&, Batch<T>&, Batch<T>&);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)
 #undef BILEVEL_INSTANTIATE

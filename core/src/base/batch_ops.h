@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "backend/ops.h"
 #include "bilevel/batch.h"
 
 namespace bilevel {
@@ -30,20 +31,9 @@ void Copy(const std::vector<int>& active, const Batch<T>& src, Batch<T>& dst);
 template <typename T>
 void SetZero(const std::vector<int>& active, Batch<T>& x);
 
-// FISTA's step in three parts (backend/ops.h fistaSecants, fistaMove, fistaExtrapolate), with
-// per-image scalars and results indexed by image as above:
-//   FistaSecants      secants[2 i] = ||g_i - gp_i||^2, secants[2 i + 1] = ||y_i - yp_i||^2,
-//                     then gp_i = g_i, yp_i = y_i (secants resized to 2 n)
-//   FistaMove         g_i = y_i - step[i] g_i, restart[i] = <y_i - g_i, g_i - x_i>
-//   FistaExtrapolate  y_i = g_i + beta[i] (g_i - x_i), then x_i = g_i
+// FISTA's step on the active images (backend/ops.h fistaStep), the state by position in active.
 template <typename T>
-void FistaSecants(const std::vector<int>& active, const Batch<T>& g, Batch<T>& gp,
-                  const Batch<T>& y, Batch<T>& yp, std::vector<double>& secants);
-template <typename T>
-void FistaMove(const std::vector<int>& active, const std::vector<double>& step, const Batch<T>& y,
-               Batch<T>& g, const Batch<T>& x, std::vector<double>& restart);
-template <typename T>
-void FistaExtrapolate(const std::vector<int>& active, const std::vector<double>& beta,
-                      const Batch<T>& g, Batch<T>& x, Batch<T>& y);
+void FistaStep(const std::vector<int>& active, const backend::FistaState& state, Batch<T>& x,
+               Batch<T>& y, Batch<T>& g, Batch<T>& yp, Batch<T>& gp);
 
 }  // namespace bilevel

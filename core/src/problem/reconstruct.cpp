@@ -1,6 +1,6 @@
 #include "bilevel/reconstruct.h"
 
-#include "solvers/solver_steps.h"
+#include "backend/kernels/solver_steps.h"
 
 #include <chrono>
 #include <cmath>

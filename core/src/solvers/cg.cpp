@@ -1,6 +1,6 @@
 #include "bilevel/cg.h"
 
-#include "solvers/solver_steps.h"
+#include "backend/kernels/solver_steps.h"
 
 #include <cmath>
 

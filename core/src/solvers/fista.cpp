@@ -5,8 +5,8 @@
 #include <limits>
 #include <random>
 
+#include "backend/kernels/solver_steps.h"
 #include "base/batch_ops.h"
-#include "solvers/solver_steps.h"
 
 namespace bilevel {
 namespace {
@@ -112,7 +112,8 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
   }
   const bool bad_lipschitz = int(active.size()) != n;
   std::vector<double> norms, y_norms, best(n, std::numeric_limits<double>::infinity());
-  std::vector<double> secants, step_lengths(n), restart_dots, betas(n);
+  std::vector<double> state_l, state_momentum, state_t, state_mu, state_y_norm;
+  std::vector<int> state_secant, state_grown;
   std::vector<int> next, done, since(n, 0);
   bool non_finite = bad_lipschitz, hit_limit = false;
   int stalled = 0;
@@ -159,33 +160,48 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     if (!done.empty()) Copy(done, y, x);  // an image stops at its extrapolated point
     active.swap(next);
     if (active.empty()) break;
-    // Check L against the secant since the last point (a larger L restarts the momentum);
-    // x_new = y - grad / L; restart if the step opposes the momentum direction; extrapolate.
-    FistaSecants(active, grad, grad_prev, y, y_prev, secants);
-    std::vector<bool> grown(n, false);
-    for (int i : active) {
-      if (summary.images[i].iterations >= 2) {  // a previous point exists
-        const double grown_l =
-            steps::FistaSafeLipschitz(std::sqrt(secants[2 * i]), std::sqrt(secants[2 * i + 1]),
-                                      y_norms[i], kPrecision, L[i], options.lipschitz_safety);
-        if (grown_l > L[i]) {
-          grown[i] = true;
-          L[i] = grown_l;
-          ++summary.images[i].lipschitz_increases;
-          summary.images[i].lipschitz = L[i];
-          momentum[i] = steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i],
-                                                      problem.strongConvexity(i));
-        }
+    // The step of each image, its state by position: the secant test of L (a larger L restarts
+    // the momentum), x_new = y - grad / L, the adaptive restart, the extrapolation.
+    const std::size_t count = active.size();
+    state_l.resize(count);
+    state_momentum.resize(count);
+    state_t.resize(count);
+    state_mu.resize(count);
+    state_y_norm.resize(count);
+    state_secant.resize(count);
+    state_grown.assign(count, 0);
+    for (std::size_t k = 0; k < count; ++k) {
+      const int i = active[k];
+      state_l[k] = L[i];
+      state_momentum[k] = momentum[i];
+      state_t[k] = t[i];
+      state_mu[k] = problem.strongConvexity(i);
+      state_y_norm[k] = y_norms[i];
+      state_secant[k] = summary.images[i].iterations >= 2 ? 1 : 0;  // a previous point exists
+    }
+    backend::FistaState state;
+    state.lipschitz = state_l.data();
+    state.momentum = state_momentum.data();
+    state.t = state_t.data();
+    state.grown = state_grown.data();
+    state.mu = state_mu.data();
+    state.y_norm = state_y_norm.data();
+    state.secant = state_secant.data();
+    state.precision = kPrecision;
+    state.safety = options.lipschitz_safety;
+    state.strongly_convex_momentum = options.strongly_convex_momentum;
+    state.adaptive_restart = options.adaptive_restart;
+    FistaStep(active, state, x, y, grad, y_prev, grad_prev);
+    for (std::size_t k = 0; k < count; ++k) {
+      const int i = active[k];
+      L[i] = state_l[k];
+      momentum[i] = state_momentum[k];
+      t[i] = state_t[k];
+      if (state_grown[k]) {
+        ++summary.images[i].lipschitz_increases;
+        summary.images[i].lipschitz = L[i];
       }
-      step_lengths[i] = 1.0 / L[i];
     }
-    FistaMove(active, step_lengths, y, grad, x, restart_dots);  // grad now holds x_new
-    for (int i : active) {
-      // Restart when <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to L.
-      const bool restart = grown[i] || (options.adaptive_restart && restart_dots[i] > 0.0);
-      betas[i] = steps::FistaExtrapolation(restart, momentum[i], &t[i]);
-    }
-    FistaExtrapolate(active, betas, grad, x, y);
   }
 
   if (cancelled) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 
+#include "backend/kernels/solver_steps.h"
 #include "base/batch_ops.h"
 #include "bilevel/config_json.h"
 #include "bilevel/fista.h"
@@ -18,7 +19,6 @@
 #include "data/synthetic.h"
 #include "problem/lower_level.h"
 #include "regularizers/foe.h"
-#include "solvers/solver_steps.h"
 #include "test_support.h"
 #include "tiny_config.h"
 

@@ -89,17 +89,9 @@ class CpuOps final : public Ops<T> {
   void copyImages(std::size_t size, const Active& active, const T* src, T* dst) override {
     cpu::CopyImages(size, active, src, dst);
   }
-  void fistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y, T* yp,
-                    double* out) override {
-    cpu::FistaSecants(size, active, g, gp, y, yp, out);
-  }
-  void fistaMove(std::size_t size, const Active& active, const double* step, const T* y, T* g,
-                 const T* x, double* restart) override {
-    cpu::FistaMove(size, active, step, y, g, x, restart);
-  }
-  void fistaExtrapolate(std::size_t size, const Active& active, const double* beta, const T* g,
-                        T* x, T* y) override {
-    cpu::FistaExtrapolate(size, active, beta, g, x, y);
+  void fistaStep(std::size_t size, const Active& active, const FistaState& state, T* x, T* y, T* g,
+                 T* yp, T* gp) override {
+    cpu::FistaStep(size, active, state, x, y, g, yp, gp);
   }
 
  private:

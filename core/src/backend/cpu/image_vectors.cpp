@@ -1,6 +1,9 @@
 #include "backend/cpu/image_vectors.h"
 
 #include <Eigen/Core>
+#include <cmath>
+
+#include "backend/kernels/solver_steps.h"
 
 #include "bilevel/thread_pool.h"
 
@@ -59,43 +62,36 @@ void CopyImages(std::size_t size, const Active& active, const T* src, T* dst) {
 }
 
 template <typename T>
-void FistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y, T* yp,
-                  double* out) {
+void FistaStep(std::size_t size, const Active& active, const backend::FistaState& s, T* x, T* y,
+               T* g, T* yp, T* gp) {
   ForImages(active, [&](int k, int i) {
-    const ConstVec<T> gi = In(g, size, i), yi = In(y, size, i);
-    Vec<T> gpi = Out(gp, size, i), ypi = Out(yp, size, i);
-    double dg = 0.0, dy = 0.0;
-    for (Eigen::Index e = 0; e < Eigen::Index(size); ++e) {
-      const double a = double(gi[e]) - double(gpi[e]), b = double(yi[e]) - double(ypi[e]);
-      dg += a * a;
-      dy += b * b;
+    Vec<T> xi = Out(x, size, i), yi = Out(y, size, i), gi = Out(g, size, i);
+    Vec<T> ypi = Out(yp, size, i), gpi = Out(gp, size, i);
+    bool grown = false;
+    if (s.secant[k]) {
+      double dg = 0.0, dy = 0.0;
+      for (Eigen::Index e = 0; e < Eigen::Index(size); ++e) {
+        const double a = double(gi[e]) - double(gpi[e]), b = double(yi[e]) - double(ypi[e]);
+        dg += a * a;
+        dy += b * b;
+      }
+      const double grown_l = steps::FistaSafeLipschitz(std::sqrt(dg), std::sqrt(dy), s.y_norm[k],
+                                                       s.precision, s.lipschitz[k], s.safety);
+      if (grown_l > s.lipschitz[k]) {
+        grown = true;
+        s.lipschitz[k] = grown_l;
+        s.momentum[k] = steps::StronglyConvexMomentum(s.strongly_convex_momentum, grown_l, s.mu[k]);
+      }
     }
-    out[2 * k] = dg;
-    out[2 * k + 1] = dy;
     ypi = yi;
     gpi = gi;
-  });
-}
-
-template <typename T>
-void FistaMove(std::size_t size, const Active& active, const double* step, const T* y, T* g,
-               const T* x, double* restart) {
-  ForImages(active, [&](int k, int i) {
-    const ConstVec<T> yi = In(y, size, i), xi = In(x, size, i);
-    Vec<T> gi = Out(g, size, i);
-    gi = yi - gi * T(step[k]);
-    restart[k] = double((yi - gi).dot(gi - xi));
-  });
-}
-
-template <typename T>
-void FistaExtrapolate(std::size_t size, const Active& active, const double* beta, const T* g, T* x,
-                      T* y) {
-  ForImages(active, [&](int k, int i) {
-    const ConstVec<T> gi = In(g, size, i);
-    Vec<T> xi = Out(x, size, i), yi = Out(y, size, i);
-    yi = gi + T(beta[k]) * (gi - xi);
+    gi = yi - gi * T(1.0 / s.lipschitz[k]);  // gi now holds x_new
+    // Restart when <grad(y), x_new - x> > 0, i.e. <y - x_new, x_new - x> > 0 up to L.
+    const bool restart = grown || (s.adaptive_restart && double((yi - gi).dot(gi - xi)) > 0.0);
+    const double beta = steps::FistaExtrapolation(restart, s.momentum[k], &s.t[k]);
+    yi = gi + T(beta) * (gi - xi);
     xi = gi;
+    s.grown[k] = grown ? 1 : 0;
   });
 }
 
@@ -104,10 +100,8 @@ void FistaExtrapolate(std::size_t size, const Active& active, const double* beta
   template void Norms<T>(std::size_t, const Active&, const T*, double*);                          \
   template void Axpby<T>(std::size_t, const Active&, const double*, const T*, const double*, T*); \
   template void CopyImages<T>(std::size_t, const Active&, const T*, T*);                          \
-  template void FistaSecants<T>(std::size_t, const Active&, const T*, T*, const T*, T*, double*); \
-  template void FistaMove<T>(std::size_t, const Active&, const double*, const T*, T*, const T*,   \
-                             double*);                                                            \
-  template void FistaExtrapolate<T>(std::size_t, const Active&, const double*, const T*, T*, T*);
+  template void FistaStep<T>(std::size_t, const Active&, const backend::FistaState&, T*, T*, T*,  \
+                             T*, T*);
 BILEVEL_INSTANTIATE(float)
 BILEVEL_INSTANTIATE(double)
 #undef BILEVEL_INSTANTIATE

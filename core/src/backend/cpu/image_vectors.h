@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "backend/ops.h"
+
 namespace bilevel::cpu {
 
 using Active = std::vector<int>;
@@ -23,13 +25,7 @@ void Axpby(std::size_t size, const Active& active, const double* alpha, const T*
 template <typename T>
 void CopyImages(std::size_t size, const Active& active, const T* src, T* dst);
 template <typename T>
-void FistaSecants(std::size_t size, const Active& active, const T* g, T* gp, const T* y, T* yp,
-                  double* out);
-template <typename T>
-void FistaMove(std::size_t size, const Active& active, const double* step, const T* y, T* g,
-               const T* x, double* restart);
-template <typename T>
-void FistaExtrapolate(std::size_t size, const Active& active, const double* beta, const T* g, T* x,
-                      T* y);
+void FistaStep(std::size_t size, const Active& active, const backend::FistaState& state, T* x, T* y,
+               T* g, T* yp, T* gp);
 
 }  // namespace bilevel::cpu

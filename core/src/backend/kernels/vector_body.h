@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "backend/host_device.h"
+#include "backend/kernels/solver_steps.h"
 
 namespace bilevel::kernels {
 
@@ -90,7 +91,8 @@ struct ReduceBody {
   }
 };
 
-// FISTA's step (backend/ops.h fistaSecants, fistaMove, fistaExtrapolate); scalars by slot.
+// FISTA's step (backend/ops.h fistaStep), its decisions in bodies so that the state crosses to
+// the host once per step.
 // First pass of the secants: partial[slot * chunks + c] = the sum over chunk c of
 // (g - gp)^2 and partial[(count + slot) * chunks + c] of (y - yp)^2, in double; then gp = g
 // and yp = y there. Grid (Chunks(size), 1, active count).
@@ -120,17 +122,62 @@ struct SecantPartialBody {
   }
 };
 
-// g = y - step g. Grid (size, 1, active count).
+// FISTA's per-image state on the device (backend/ops.h FistaState): rows of `count` values, by
+// slot.
+struct FistaRows {
+  double* state;
+  int count;
+  BILEVEL_HD double& at(int row, int slot) const { return state[std::size_t(row) * count + slot]; }
+  enum Row { kLipschitz, kMomentum, kT, kGrown, kMu, kYNorm, kSecant, kBeta, kRows };
+};
+
+// The secant test, one image per index (grid (count, 1, 1)), from the secant sums (dg^2 of every
+// slot, then dy^2): L grows and the momentum follows where the test says so.
+struct FistaLipschitzBody {
+  FistaRows rows;
+  const double* sums;
+  double precision, safety;
+  bool strongly_convex_momentum;
+  BILEVEL_HD void operator()(int slot, int, int) const {
+    rows.at(FistaRows::kGrown, slot) = 0.0;
+    if (rows.at(FistaRows::kSecant, slot) == 0.0) return;
+    double& lipschitz = rows.at(FistaRows::kLipschitz, slot);
+    const double grown =
+        steps::FistaSafeLipschitz(hd::Sqrt(sums[slot]), hd::Sqrt(sums[rows.count + slot]),
+                                  rows.at(FistaRows::kYNorm, slot), precision, lipschitz, safety);
+    if (!(grown > lipschitz)) return;
+    lipschitz = grown;
+    rows.at(FistaRows::kGrown, slot) = 1.0;
+    rows.at(FistaRows::kMomentum, slot) = steps::StronglyConvexMomentum(
+        strongly_convex_momentum, grown, rows.at(FistaRows::kMu, slot));
+  }
+};
+
+// g = y - g / L. Grid (size, 1, active count).
 template <typename T>
 struct FistaMoveBody {
   std::size_t size;
   const int* active;
-  const double* step;
+  FistaRows rows;
   const T* y;
   T* g;
   BILEVEL_HD void operator()(int e, int, int slot) const {
     const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
-    g[k] = y[k] - g[k] * T(step[slot]);
+    g[k] = y[k] - g[k] * T(1.0 / rows.at(FistaRows::kLipschitz, slot));
+  }
+};
+
+// The restart and the extrapolation weight, one image per index (grid (count, 1, 1)), from the
+// restart products <y - g, g - x>.
+struct FistaRestartBody {
+  FistaRows rows;
+  const double* products;
+  bool adaptive_restart;
+  BILEVEL_HD void operator()(int slot, int, int) const {
+    const bool restart =
+        rows.at(FistaRows::kGrown, slot) != 0.0 || (adaptive_restart && products[slot] > 0.0);
+    rows.at(FistaRows::kBeta, slot) = steps::FistaExtrapolation(
+        restart, rows.at(FistaRows::kMomentum, slot), &rows.at(FistaRows::kT, slot));
   }
 };
 
@@ -157,13 +204,13 @@ template <typename T>
 struct ExtrapolateBody {
   std::size_t size;
   const int* active;
-  const double* beta;
+  FistaRows rows;
   const T* g;
   T* x;
   T* y;
   BILEVEL_HD void operator()(int e, int, int slot) const {
     const std::size_t k = std::size_t(active[slot]) * size + std::size_t(e);
-    y[k] = g[k] + T(beta[slot]) * (g[k] - x[k]);
+    y[k] = g[k] + T(rows.at(FistaRows::kBeta, slot)) * (g[k] - x[k]);
     x[k] = g[k];
   }
 };
