@@ -9,6 +9,7 @@
 
 #include "backend/cuda/cuda_ops.h"
 #include "bilevel/regularizer_registry.h"
+#include "problem/engine_check.h"
 #include "problem/lower_level.h"
 
 namespace bilevel {
@@ -82,7 +83,7 @@ ReconstructResult Solve(const RegularizerSettings& settings, const Eigen::Vector
   const Vector<float> t = theta.cast<float>();
   if (Status s = reg->checkParameters(t); !s.ok()) return fail(s);
   DeviceChoice device;
-  if (Status s = ChooseDevice(options.device, options.allow_cpu_fallback, &device); !s.ok())
+  if (Status s = ChooseEngineDevice(options.device, options.allow_cpu_fallback, &device); !s.ok())
     return fail(s);
   result.backend = device.backend;
   result.warnings = device.warnings;

@@ -15,6 +15,7 @@
 #include "bilevel/thread_pool.h"
 
 #include "backend/cuda/cuda_ops.h"
+#include "problem/engine_check.h"
 
 namespace bilevel {
 
@@ -28,8 +29,8 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
     SetThreadCount(std::max(1, cores / processes->localSize()));
   }
   DeviceChoice choice;
-  if (Status s = ChooseDevice(config.backend.device, config.backend.allow_cpu_fallback, &choice,
-                              processes ? processes->localRank() : 0);
+  if (Status s = ChooseEngineDevice(config.backend.device, config.backend.allow_cpu_fallback,
+                                    &choice, processes ? processes->localRank() : 0);
       !s.ok())
     return s;
   *backend = choice.backend;
