@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QListWidget>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "image_conversion.h"
 #include "regularizers/foe.h"
 #include "run_folder_loader.h"
+#include "run_status_bar.h"
 #include "run_store.h"
 #include "scientific_spin_box.h"
 #include "snapshot_buffer.h"
@@ -253,6 +255,24 @@ class UiUnitsTest : public QObject {
     panel.setFolder(empty.path());
     QTRY_VERIFY_WITH_TIMEOUT(!panel.loading() && !panel.preview().ok, 20000);
     QVERIFY(!panel.preview().error.isEmpty());
+  }
+
+  // A run kept off the GPU says so on the status bar's backend label, and why in its tooltip.
+  void statusBarSaysWhyTheGpuWasNotUsed() {
+    QStatusBar bar;
+    RunStatusBar status(&bar);
+    status.setBackend("CPU: 2 threads (AVX2+FMA)", {"the patch size is odd"});
+    QCOMPARE(status.backendText(), QString("CPU: 2 threads (AVX2+FMA)"));
+    const QString why =
+        "the GPU Test GPU failed its start-up self-check (the engine: field_of_experts gradient "
+        "differs from the CPU by 0.5); running on the CPU";
+    status.setBackend("CPU: 2 threads (AVX2+FMA)", {"the patch size is odd", why});
+    QVERIFY2(status.backendText().contains("GPU not used"), qPrintable(status.backendText()));
+    QVERIFY2(status.backendToolTip().contains("differs from the CPU by 0.5"),
+             qPrintable(status.backendToolTip()));
+    QVERIFY(!status.backendToolTip().contains("patch size"));
+    status.setBackend("GPU: Test GPU");
+    QCOMPARE(status.backendText(), QString("GPU: Test GPU"));
   }
 
   void versionsNameTheLibraries() {

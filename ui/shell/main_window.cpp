@@ -109,7 +109,7 @@ void MainWindow::connectTraining() {
   connect(t, &RunQueue::runStarted, this, [this](const RunStarted& info) {
     status_info_->clearBusy();
     status_info_->resetRun();
-    status_info_->setBackend(info.backend);
+    status_info_->setBackend(info.backend, info.warnings);
     preview_panel_->setImageCounts(info.train_images, info.test_images);
     run_queue_->setPreviewTarget(preview_panel_->targetIsTest(), preview_panel_->targetIndex());
     run_list_->setCurrentRun(info.run_id);

@@ -52,9 +52,26 @@ RunStatusBar::RunStatusBar(QStatusBar* bar) : QObject(bar) {
   setState(QStringLiteral("idle"));
 }
 
-void RunStatusBar::setBackend(const QString& backend) {
-  backend_->setText(backend);
-  backend_->setToolTip(tr("Where the engine computes"));
+void RunStatusBar::setBackend(const QString& backend, const QStringList& warnings) {
+  QStringList why;
+  for (const QString& w : warnings)
+    if (w.contains(QLatin1String("running on the CPU"))) why << w;
+  if (why.isEmpty()) {
+    backend_->setText(backend);
+    backend_->setToolTip(tr("Where the engine computes"));
+    return;
+  }
+  backend_->setText(tr("%1 (GPU not used)").arg(backend));
+  backend_->setToolTip(
+      tr("Where the engine computes. The GPU was not used: %1").arg(why.join(QLatin1String("; "))));
+}
+
+QString RunStatusBar::backendText() const {
+  return backend_->text();
+}
+
+QString RunStatusBar::backendToolTip() const {
+  return backend_->toolTip();
 }
 
 void RunStatusBar::setState(const QString& state) {

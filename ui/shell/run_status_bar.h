@@ -5,6 +5,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QStringList>
 #include <deque>
 
 #include "snapshot.h"
@@ -20,7 +21,11 @@ class RunStatusBar final : public QObject {
 
  public:
   explicit RunStatusBar(QStatusBar* bar);
-  void setBackend(const QString& backend);
+  // Where the engine runs, and the run's warnings: those that say why a GPU was not used
+  // ("... running on the CPU") mark the label and are its tooltip.
+  void setBackend(const QString& backend, const QStringList& warnings = {});
+  QString backendText() const;
+  QString backendToolTip() const;
   void setState(const QString& state);
   void setProgress(const ProgressSnapshot& progress);
   // Long work that is not training: done of total steps (total 0: busy without a count).

@@ -3,6 +3,7 @@
 
 #include "bilevel/backend_info.h"
 #include "bilevel/iteration_timing.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/thread_pool.h"
 #include "commands.h"
 
@@ -17,14 +18,19 @@ int RunBenchCommand(const QStringList& arguments) {
   parser.addHelpOption();
   const QCommandLineOption regularizer(
       "regularizer",
-      "Regularizer types to time side by side, comma-separated, each at its defaults (the Field "
-      "of Experts with --kernels and --kernel-size); ratios are to the first.",
-      "TYPES", "field_of_experts");
+      "Regularizer types to time side by side, comma-separated, each at its defaults (with "
+      "--kernels and --kernel-size where the type has those settings); ratios are to the first.",
+      "TYPES", bilevel::kDefaultRegularizerType);
   const QCommandLineOption batch("batch", "Images per batch.", "N", "8");
   const QCommandLineOption size("size", "Square image size in pixels.", "PX", "96");
   const QCommandLineOption channels("channels", "Colour channels.", "C", "3");
-  const QCommandLineOption kernels("kernels", "Number of FoE kernels J.", "J", "10");
-  const QCommandLineOption ksize("kernel-size", "Kernel size k (odd).", "K", "7");
+  const QCommandLineOption kernels(
+      "kernels",
+      "Number of kernels (the FoE's J), for the types that have it; 0: the type's default.", "J",
+      "0");
+  const QCommandLineOption ksize(
+      "kernel-size", "Kernel size k (odd), for the types that have it; 0: the type's default.", "K",
+      "0");
   const QCommandLineOption repeats("repeats", "Timed repetitions.", "R", "20");
   const QCommandLineOption threads("threads", "CPU threads (default: all cores).", "T", "0");
   const QCommandLineOption dbl("double", "Use double precision instead of float32.");

@@ -47,7 +47,6 @@ struct DeviceChoice {
   int device = 0;       // the CUDA device, when gpu
   std::string backend;  // "GPU: <name>" or the CPU description
   std::vector<std::string> warnings;
-  std::string self_check;  // "auto" on a device: the self-check's summary
 };
 
 // The engine for a preference, from what QueryCudaDevice() and RunCudaSelfCheck() report:

@@ -15,9 +15,11 @@ struct BenchmarkOptions {
   std::string device = "cpu";                    // "cpu" or "cuda" (the first CUDA device)
   int batch = 8;
   int channels = 3;
-  int size = 96;     // square images
-  int kernels = 10;  // the Field of Experts' J and k
-  int kernel_size = 7;
+  int size = 96;  // square images
+  // regularizer.kernels and regularizer.kernel_size, for the types that have them; 0: the type's
+  // default.
+  int kernels = 0;
+  int kernel_size = 0;
   int repeats = 20;  // timed iterations per measurement (after 3 warm-up ones)
   bool double_precision = false;
   Status validate() const;

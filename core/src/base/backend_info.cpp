@@ -83,7 +83,6 @@ Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,
     choice->gpu = true;
     choice->device = cuda.index;
     choice->backend = "GPU: " + cuda.name;
-    choice->self_check = check.message;
     return Status::Ok();
   }
   if (usable) {

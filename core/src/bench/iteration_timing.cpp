@@ -34,15 +34,15 @@ double MedianMs(int warmup, int repeats, const std::function<void()>& body) {
   return ms[repeats / 2];
 }
 
-// The regularizer's default settings for the benchmark's channels (and the Field of Experts' J
-// and k).
+// The regularizer's default settings with the benchmark's channels, and its kernels and kernel
+// size where the type has those settings and they are given.
 RegularizerSettings BenchSettings(const BenchmarkOptions& o) {
   RegularizerSettings s = DefaultRegularizerSettings(o.regularizer);
   if (s.find("regularizer.channels")) s.set("regularizer.channels", (long long)o.channels);
-  if (o.regularizer == "field_of_experts") {
+  if (o.kernels > 0 && s.find("regularizer.kernels"))
     s.set("regularizer.kernels", (long long)o.kernels);
+  if (o.kernel_size > 0 && s.find("regularizer.kernel_size"))
     s.set("regularizer.kernel_size", (long long)o.kernel_size);
-  }
   return s;
 }
 
@@ -121,9 +121,9 @@ Status Run(const BenchmarkOptions& o, BenchmarkResult* r) {
 Status BenchmarkOptions::validate() const {
   if (batch < 1) return Status::Error("bench: batch must be at least 1");
   if (channels < 1) return Status::Error("bench: channels must be at least 1");
-  if (kernels < 1) return Status::Error("bench: kernels must be at least 1");
-  if (kernel_size < 1 || kernel_size % 2 == 0)
-    return Status::Error("bench: kernel size must be a positive odd number");
+  if (kernels < 0) return Status::Error("bench: kernels must be at least 1 (or 0: the default)");
+  if (kernel_size < 0 || (kernel_size > 0 && kernel_size % 2 == 0))
+    return Status::Error("bench: kernel size must be a positive odd number (or 0: the default)");
   if (size < 1) return Status::Error("bench: image size must be at least 1");
   if (repeats < 1) return Status::Error("bench: repeats must be at least 1");
   if (device != "cpu" && device != "cuda")

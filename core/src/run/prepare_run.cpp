@@ -35,7 +35,6 @@ Status SelectBackend(const TrainingConfig& config, std::string* backend,
     return s;
   *backend = choice.backend;
   if (device) *device = choice.gpu ? choice.device : -1;
-  if (!choice.self_check.empty()) warnings->push_back("GPU self-check: " + choice.self_check);
   warnings->insert(warnings->end(), choice.warnings.begin(), choice.warnings.end());
   return Status::Ok();
 }

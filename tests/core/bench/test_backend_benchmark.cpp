@@ -7,6 +7,7 @@
 
 #include "bilevel/backend_info.h"
 #include "bilevel/iteration_timing.h"
+#include "bilevel/regularizer_registry.h"
 #include "bilevel/thread_pool.h"
 #include "test_support.h"
 
@@ -51,6 +52,7 @@ class BackendBenchmarkTest : public QObject {
     QTest::newRow("even kernel") << 8 << 96 << 6 << 20 << false;
     QTest::newRow("image smaller than kernel") << 8 << 5 << 7 << 20 << false;
     QTest::newRow("no repeats") << 8 << 96 << 7 << 0 << false;
+    QTest::newRow("the type's kernel size") << 8 << 96 << 0 << 20 << true;
   }
   void benchmarkOptions() {
     QFETCH(int, batch);
@@ -74,6 +76,7 @@ class BackendBenchmarkTest : public QObject {
     QTest::newRow("float") << false << "field_of_experts";
     QTest::newRow("double") << true << "field_of_experts";
     QTest::newRow("convex ridge") << false << "convex_ridge";
+    QTest::newRow("input convex") << false << "input_convex";
   }
   void tinyBenchmarkMeasures() {
     QFETCH(bool, double_precision);
@@ -91,6 +94,9 @@ class BackendBenchmarkTest : public QObject {
     const Status s = RunBenchmark(o, &r);
     QVERIFY2(s.ok(), s.message().c_str());
     QVERIFY2(r.model.rfind(o.regularizer, 0) == 0, r.model.c_str());
+    // --kernel-size reaches every type that has the setting.
+    if (DefaultRegularizerSettings(o.regularizer).find("regularizer.kernel_size"))
+      QVERIFY2(r.model.find("kernel_size 5") != std::string::npos, r.model.c_str());
     for (double ms : {r.lower_level_ms, r.cg_ms, r.mixed_ms})
       QVERIFY2(std::isfinite(ms) && ms > 0.0 && ms < 10000.0,
                qPrintable(QStringLiteral("timing %1 ms").arg(ms)));
