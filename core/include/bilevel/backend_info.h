@@ -55,9 +55,11 @@ struct DeviceChoice {
 // when a device is present and the self-check passes, the CPU otherwise (with a warning saying
 // why when the self-check failed).
 // A process that is not alone on its machine (under mpirun) gives its rank among the processes
-// there: it uses device DeviceIndexForLocalRank(local_rank, devices).
+// there: it uses device DeviceIndexForLocalRank(local_rank, devices). self_check (default:
+// RunCudaSelfCheck) is what "auto" runs on that device.
 Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback, DeviceChoice* choice,
-                    int local_rank = 0);
+                    int local_rank = 0,
+                    const std::function<CudaSelfCheck(int)>& self_check = RunCudaSelfCheck);
 // The same decision for a given device and self-check (run only for "auto" on a device).
 Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,
                     const CudaDeviceInfo& device,

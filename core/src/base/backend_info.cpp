@@ -52,7 +52,7 @@ Status BackendOptions::validate() const {
 }
 
 Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback, DeviceChoice* choice,
-                    int local_rank) {
+                    int local_rank, const std::function<CudaSelfCheck(int)>& self_check) {
   if (preference == DevicePreference::kCpu) {
     *choice = DeviceChoice{};
     choice->backend = CpuBackendDescription();
@@ -60,9 +60,8 @@ Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback, Device
   }
   const CudaDeviceInfo first = QueryCudaDevice();
   const int index = DeviceIndexForLocalRank(local_rank, first.count);
-  return ChooseDevice(
-      preference, allow_cpu_fallback, index == 0 ? first : QueryCudaDevice(index),
-      [](int device) { return RunCudaSelfCheck(device); }, choice);
+  return ChooseDevice(preference, allow_cpu_fallback, index == 0 ? first : QueryCudaDevice(index),
+                      self_check, choice);
 }
 
 Status ChooseDevice(DevicePreference preference, bool allow_cpu_fallback,

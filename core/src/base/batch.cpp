@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/ops.h"
+#include "base/batch_ops.h"
 
 namespace bilevel {
 
@@ -69,10 +70,7 @@ void Batch<T>::fill(T value) {
   if (!backend_) {
     data_.assign(data_.size(), value);
   } else if (device_) {
-    std::vector<int> all(std::size_t(std::max(0, shape_.n)));
-    for (std::size_t i = 0; i < all.size(); ++i)
-      all[i] = int(i);
-    backend_->fill(imageSize(), all, value, device_);
+    backend_->fill(imageSize(), AllImages(shape_.n), value, device_);
   }
 }
 

@@ -118,10 +118,6 @@ std::string CheckEngine(const std::function<std::unique_ptr<backend::Ops<float>>
 
 Status ChooseEngineDevice(DevicePreference preference, bool allow_cpu_fallback,
                           DeviceChoice* choice, int local_rank) {
-  if (preference == DevicePreference::kCpu)
-    return ChooseDevice(preference, allow_cpu_fallback, choice);
-  const CudaDeviceInfo first = QueryCudaDevice();
-  const int index = DeviceIndexForLocalRank(local_rank, first.count);
   const auto check = [](int device) {
     CudaSelfCheck c = RunCudaSelfCheck(device);
     if (!c.passed) return c;
@@ -137,8 +133,7 @@ Status ChooseEngineDevice(DevicePreference preference, bool allow_cpu_fallback,
     }
     return c;
   };
-  return ChooseDevice(preference, allow_cpu_fallback, index == 0 ? first : QueryCudaDevice(index),
-                      check, choice);
+  return ChooseDevice(preference, allow_cpu_fallback, choice, local_rank, check);
 }
 
 }  // namespace bilevel

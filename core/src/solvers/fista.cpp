@@ -90,13 +90,13 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
     summary.message = "FISTA: cancelled";
     return summary;
   }
-  std::vector<double> momentum(n, -1.0), t(n, 1.0);
+  std::vector<double> momentum(n, -1.0), t(n, 1.0), mu(n);
   for (int i = 0; i < n; ++i) {
     summary.images[i].power_iterations = options.power_iterations;
     L[i] *= options.lipschitz_safety;
     summary.images[i].lipschitz = L[i];
-    momentum[i] = steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i],
-                                                problem.strongConvexity(i));
+    mu[i] = problem.strongConvexity(i);
+    momentum[i] = steps::StronglyConvexMomentum(options.strongly_convex_momentum, L[i], mu[i]);
   }
 
   // The previous extrapolated point and its gradient, for the secant test of L.
@@ -175,7 +175,7 @@ SolveSummary SolveFista(const FistaOptions& options, BatchObjective<T>& problem,
       state_l[k] = L[i];
       state_momentum[k] = momentum[i];
       state_t[k] = t[i];
-      state_mu[k] = problem.strongConvexity(i);
+      state_mu[k] = mu[i];
       state_y_norm[k] = y_norms[i];
       state_secant[k] = summary.images[i].iterations >= 2 ? 1 : 0;  // a previous point exists
     }

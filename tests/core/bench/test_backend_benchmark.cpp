@@ -130,7 +130,7 @@ class BackendBenchmarkTest : public QObject {
   // On a machine without a usable GPU, --device cuda says why instead of timing the CPU.
   void cudaWithoutADeviceSaysWhy() {
     const CudaDeviceInfo info = QueryCudaDevice();
-    if (info.built && info.available) QSKIP("a GPU is present: test_cuda_oracle times it");
+    if (info.built && info.available) QSKIP("a GPU is present: the device check times it");
     BenchmarkOptions o;
     o.device = "cuda";
     o.batch = 1;
