@@ -39,11 +39,11 @@ inline RegularizerSettings SmallSettings(const std::string& type, int channels) 
   return s;
 }
 
-// The first disagreement between the oracle on `device` and on the CPU, in words; empty when
-// they agree.
-inline std::string OracleParity(const std::string& type, OperatorKind kind,
-                                const OpsFactory& device) {
-  const std::string where = type + " " + ToString(kind) + ": ";
+// The same image problem (random images of 2 channels, the operator `kind`) in an oracle on the
+// CPU and one on `device`, and parameters near the type's initial ones; an error in words.
+inline std::string MakeOracles(const std::string& type, OperatorKind kind, OracleDevice device,
+                               std::unique_ptr<ImageProblemOracle>* cpu,
+                               std::unique_ptr<ImageProblemOracle>* on, Eigen::VectorXd* theta) {
   Dataset dataset;
   dataset.train = RandomData<float>(Shape{4, 2, 14, 13}, 11, 0.0, 1.0);
   dataset.test = RandomData<float>(Shape{2, 2, 14, 13}, 12, 0.0, 1.0);
@@ -57,21 +57,33 @@ inline std::string OracleParity(const std::string& type, OperatorKind kind,
   inner.mu0 = kind == OperatorKind::kIdentity ? 0.0 : 0.05;
   const RegularizerSettings settings = SmallSettings(type, 2);
 
-  std::unique_ptr<ImageProblemOracle> cpu, on;
   ProblemData a, b;
-  if (Status s = MakeProblem(problem, dataset, &a); !s.ok()) return where + s.message();
-  if (Status s = MakeProblem(problem, dataset, &b); !s.ok()) return where + s.message();
-  if (Status s = ImageProblemOracle::Create(inner, settings, dataset, std::move(a), &cpu); !s.ok())
-    return where + s.message();
-  if (Status s = ImageProblemOracle::Create(inner, settings, dataset, std::move(b), &on, device(),
-                                            "the device");
+  if (Status s = MakeProblem(problem, dataset, &a); !s.ok()) return s.message();
+  if (Status s = MakeProblem(problem, dataset, &b); !s.ok()) return s.message();
+  if (Status s = ImageProblemOracle::Create(inner, settings, dataset, std::move(a), cpu); !s.ok())
+    return s.message();
+  const std::string name = device.name;
+  if (Status s =
+          ImageProblemOracle::Create(inner, settings, dataset, std::move(b), on, std::move(device));
       !s.ok())
-    return where + s.message();
-  if (on->backendName() != "the device") return where + "the oracle is not on the device";
+    return s.message();
+  if ((*on)->backendName() != name) return "the oracle is not on the device";
+  *theta = (*cpu)->initialParameters();
+  *theta += RandomVec<double>(int(theta->size()), 13, -0.05, 0.05);
+  (*cpu)->project(*theta);
+  return {};
+}
 
-  Eigen::VectorXd theta = cpu->initialParameters();
-  theta += RandomVec<double>(int(theta.size()), 13, -0.05, 0.05);
-  cpu->project(theta);
+// The first disagreement between the oracle on `device` and on the CPU, in words; empty when
+// they agree.
+inline std::string OracleParity(const std::string& type, OperatorKind kind,
+                                const OpsFactory& device) {
+  const std::string where = type + " " + ToString(kind) + ": ";
+  std::unique_ptr<ImageProblemOracle> cpu, on;
+  Eigen::VectorXd theta;
+  if (std::string e = MakeOracles(type, kind, {device(), "the device"}, &cpu, &on, &theta);
+      !e.empty())
+    return where + e;
 
   auto close = [](double got, double want, double tolerance) {
     return std::abs(got - want) <= tolerance * std::max(1.0, std::abs(want));

@@ -17,6 +17,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bilevel/oracle.h"
@@ -109,7 +110,11 @@ class QuadraticWeightOracle final : public BilevelOracle {
     return warm_starts_readable ? Status::Ok() : Status::Error("the device cannot be read");
   }
 
+  // Reported once by the next takeBackendMove(), as an oracle whose GPU failed does.
+  BackendMove takeBackendMove() override { return std::exchange(pending_move, BackendMove{}); }
+
   std::atomic<long> calls{0};
+  BackendMove pending_move;
   bool warm_starts_readable = true;
   std::string test_failure;
   std::atomic<bool> inside{false};  // an evaluation is under way

@@ -106,6 +106,11 @@ void MainWindow::connectTraining() {
     else  // then the measurements, the problem and the initial test PSNR
       status_info_->setBusy(tr("preparing the problem"), 0, 0);
   });
+  connect(t, &RunQueue::backendChanged, this, [this](const QString& backend) {
+    status_info_->setBackend(
+        backend, {tr("the GPU failed during the run; running on the CPU from here on (the Events "
+                     "panel says why)")});
+  });
   connect(t, &RunQueue::runStarted, this, [this](const RunStarted& info) {
     status_info_->clearBusy();
     status_info_->resetRun();

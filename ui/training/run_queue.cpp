@@ -221,10 +221,15 @@ void RunQueue::apply(const SnapshotBuffer::Batch& batch) {
   store_.appendRecords(id, batch.records);
   store_.appendEvents(id, batch.events);
   // "paused" and "resumed" replace the "pausing…" of pause() as soon as the engine reports them.
-  for (const bilevel::RunEvent& e : batch.events)
+  for (const bilevel::RunEvent& e : batch.events) {
     if (e.kind == "knob" || e.kind == "pause" || e.kind == "continue" || e.kind == "warning" ||
         e.kind == "error" || e.kind == "diverged")
       emit message(ToQString(e.message));
+    if (e.kind == "backend") {
+      store_.setBackend(id, ToQString(e.message));
+      if (id == current_) emit backendChanged(ToQString(e.message));
+    }
+  }
   if (batch.preview) {
     preview_ = batch.preview;
     store_.setParameters(id, preview_->regularizer, preview_->theta);

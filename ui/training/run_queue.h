@@ -70,6 +70,7 @@ class RunQueue final : public QObject {
   void loadProgress(int done, int total);
   void runStarted(const studio::RunStarted& info);
   void runFinished(const studio::RunFinished& info);
+  void backendChanged(const QString& backend);         // the run left a failed GPU for the CPU
   void message(const QString& text);                   // for the status bar
   void errorOccurred(const QString& text);             // for a dialog
   void requestRun(const studio::RunRequest& request);  // to the worker thread

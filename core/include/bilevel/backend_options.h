@@ -9,9 +9,10 @@ namespace bilevel {
 
 struct BackendOptions {
   DevicePreference device = DevicePreference::kAuto;
-  bool allow_cpu_fallback = true;  // run on the CPU when CUDA is asked for but missing
-  int threads = 0;                 // CPU threads; 0: all cores
-  Status validate() const;         // names the field ("threads must be >= 0, got -1")
+  // Run on the CPU when CUDA is asked for but missing, and go on there when the GPU fails mid-run.
+  bool allow_cpu_fallback = true;
+  int threads = 0;          // CPU threads; 0: all cores
+  Status validate() const;  // names the field ("threads must be >= 0, got -1")
 };
 
 }  // namespace bilevel

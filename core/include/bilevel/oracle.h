@@ -76,6 +76,14 @@ class BilevelOracle {
   virtual bool warmStartViews(std::vector<std::span<const float>>* /*parts*/) const {
     return false;
   }
+  // When a call since the last takeBackendMove() moved the computation to another backend (a GPU
+  // that failed, to the CPU): the backend it runs on now and why it moved; reading clears it.
+  // Collective where the oracle is (ShardedOracle). Default: never moves.
+  struct BackendMove {
+    std::string backend;  // empty: no move
+    std::string why;
+  };
+  virtual BackendMove takeBackendMove() { return {}; }
 };
 
 }  // namespace bilevel

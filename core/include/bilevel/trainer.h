@@ -29,6 +29,7 @@ struct StepOutcome {
   Kind kind = Kind::kError;
   IterationRecord record;
   std::string message;  // why, for kDiverged and kError; for kStep, a warning or empty
+  std::string backend;  // for kStep: where the engine runs now, when the step moved it
 };
 
 class Trainer {

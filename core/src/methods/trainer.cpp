@@ -166,6 +166,11 @@ StepOutcome Trainer::step(const std::function<bool()>& keep_going) {
                          "test_accuracy";
     excluded_seconds_ = excluded_test + (now() - test_started);  // test time is not training
   }
+  // A backend that failed during the step and was left for the CPU (oracle.h).
+  if (BilevelOracle::BackendMove move = oracle_.takeBackendMove(); !move.backend.empty()) {
+    outcome.backend = std::move(move.backend);
+    outcome.message += std::string(outcome.message.empty() ? "" : "; ") + move.why;
+  }
   return outcome;
 }
 

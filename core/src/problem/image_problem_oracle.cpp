@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "bilevel/backend_info.h"
 
@@ -40,12 +41,11 @@ ImageProblemOracle::ImageProblemOracle(const ImageProblemOptions& options, Datas
 Status ImageProblemOracle::Create(const ImageProblemOptions& options,
                                   const RegularizerSettings& regularizer, Dataset dataset,
                                   ProblemData problem, std::unique_ptr<ImageProblemOracle>* out,
-                                  std::unique_ptr<backend::Ops<float>> device,
-                                  const std::string& device_name) {
+                                  OracleDevice device) {
   if (Status s = options.validate(); !s.ok()) return s;
   std::unique_ptr<Regularizer<float>> reg;
-  const bool on_device = device != nullptr;
-  if (Status s = on_device ? CreateRegularizerOn(regularizer, std::move(device), &reg)
+  const bool on_device = device.ops != nullptr;
+  if (Status s = on_device ? CreateRegularizerOn(regularizer, std::move(device.ops), &reg)
                            : CreateRegularizer(regularizer, &reg);
       !s.ok())
     return s;
@@ -56,7 +56,10 @@ Status ImageProblemOracle::Create(const ImageProblemOptions& options,
   out->reset(
       new ImageProblemOracle(options, std::move(dataset), std::move(problem), std::move(reg)));
   (*out)->projector_ = std::move(projector);
-  if (on_device) (*out)->device_name_ = device_name.empty() ? "GPU" : device_name;
+  if (on_device) {
+    (*out)->device_name_ = device.name.empty() ? "GPU" : device.name;
+    (*out)->cpu_on_failure_ = device.cpu_on_failure;
+  }
   return Status::Ok();
 }
 
@@ -76,7 +79,22 @@ Batch<float> ImageProblemOracle::returned(Batch<float> batch) const {
 
 std::string ImageProblemOracle::deviceError() const {
   const std::string e = reg_->backend() ? reg_->backend()->error() : std::string();
-  return e.empty() ? e : "the " + device_name_ + " failed: " + e;
+  return e.empty() ? e : device_name_ + " failed: " + e;
+}
+
+bool ImageProblemOracle::movedToCpu(const std::string& error) {
+  if (!cpu_on_failure_ || device_name_.empty()) return false;
+  std::unique_ptr<Regularizer<float>> cpu;
+  if (!CreateRegularizer(reg_->settings(), &cpu).ok()) return false;
+  reg_ = std::move(cpu);
+  device_name_.clear();
+  move_.backend = backendName();
+  move_.why = error + "; running on the CPU from here on";
+  return true;
+}
+
+ImageOracle::BackendMove ImageProblemOracle::takeBackendMove() {
+  return std::exchange(move_, BackendMove{});
 }
 
 Eigen::VectorXd ImageProblemOracle::initialParameters() const {
@@ -110,6 +128,7 @@ ImageProblemOracle::Solution ImageProblemOracle::solve(const Eigen::VectorXd& th
   result.cg_iterations = r.linear.totalIterations();
   result.power_iterations = r.lower.totalPowerIterations();
   if (const std::string e = deviceError(); !e.empty()) {
+    if (movedToCpu(e)) return solve(theta, request);  // from the same warm starts, on the host
     result.status = OracleStatus::kError;
     result.message = e;
   }
@@ -161,7 +180,11 @@ OracleStatus ImageProblemOracle::testPsnrs(const Eigen::VectorXd& theta, double 
     const BatchData<float> data{op.get(), &clean, &measured};
     const HypergradientResult<float> r =
         EvaluateLoss(options_.solvers(epsilon, epsilon, keep_going), *reg_, t, data, x);
-    if (const std::string e = deviceError(); !e.empty()) return fail(e);
+    if (const std::string e = deviceError(); !e.empty()) {
+      if (!movedToCpu(e)) return fail(e);
+      first -= kChunk;  // these images again, on the CPU
+      continue;
+    }
     if (r.status == SolverStatus::kCancelled) return OracleStatus::kCancelled;
     if (!r.usable()) return fail(r.message.empty() ? ToString(r.status) : r.message);
     Scatter(returned(std::move(x)), images, test_warm_);
@@ -197,6 +220,8 @@ Status ImageProblemOracle::reconstruct(const Eigen::VectorXd& theta, bool test,
   options.fista = solvers.lower;
   options.reference_side = 0;  // the run's own images: eps as in training
   options.mu0 = solvers.mu0;
+  options.device = device_name_.empty() ? DevicePreference::kCpu : DevicePreference::kCuda;
+  options.allow_cpu_fallback = cpu_on_failure_;
   ReconstructResult r = Reconstruct(reg_->settings(), theta, *op, measured, options);
   if (!r.status.ok()) return Status::Error("reconstruction failed: " + r.status.message());
   *out = std::move(r.x);

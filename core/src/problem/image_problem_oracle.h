@@ -21,15 +21,23 @@
 
 namespace bilevel {
 
+// Where an oracle computes: on the CPU (no ops), or on a backend (a GPU) called `name`. When that
+// backend fails (out of its memory, a failed launch), the call fails with its reason; with
+// cpu_on_failure the oracle moves to the CPU for good instead and repeats the call there. The
+// warm starts stay on the host, so nothing is lost; takeBackendMove() reports the move.
+struct OracleDevice {
+  std::unique_ptr<backend::Ops<float>> ops;
+  std::string name;
+  bool cpu_on_failure = false;
+};
+
 class ImageProblemOracle final : public ImageOracle {
  public:
-  // Takes the dataset and its problem; checks that they fit the regularizer. With `device`, the
-  // regularizer and the solves run on it, and backendName() is `device_name`.
+  // Takes the dataset and its problem; checks that they fit the regularizer. With a device, the
+  // regularizer and the solves run on it, and backendName() is its name.
   static Status Create(const ImageProblemOptions& options, const RegularizerSettings& regularizer,
                        Dataset dataset, ProblemData problem,
-                       std::unique_ptr<ImageProblemOracle>* out,
-                       std::unique_ptr<backend::Ops<float>> device = nullptr,
-                       const std::string& device_name = {});
+                       std::unique_ptr<ImageProblemOracle>* out, OracleDevice device = {});
 
   int trainingSize() const override { return dataset_.train.n(); }
   int parameterCount() const override { return reg_->parameterCount(); }
@@ -67,6 +75,7 @@ class ImageProblemOracle final : public ImageOracle {
   const ProblemData& problem() const override { return problem_; }
   const RegularizerSettings& regularizerSettings() const override { return reg_->settings(); }
   std::string backendName() const override;
+  BackendMove takeBackendMove() override;
 
  private:
   ImageProblemOracle(const ImageProblemOptions& options, Dataset dataset, ProblemData problem,
@@ -80,9 +89,14 @@ class ImageProblemOracle final : public ImageOracle {
   Batch<float> returned(Batch<float> batch) const;
   // The device's failure, once it has failed (empty on the CPU).
   std::string deviceError() const;
+  // After the device failed with `error`: true when the oracle moved to the CPU (the call is then
+  // to be repeated), false when it may not.
+  bool movedToCpu(const std::string& error);
 
   std::unique_ptr<Regularizer<float>> reg_;
-  std::string device_name_;                         // empty on the CPU
+  std::string device_name_;  // empty on the CPU
+  bool cpu_on_failure_ = false;
+  BackendMove move_;                                // not yet taken
   std::unique_ptr<Regularizer<double>> projector_;  // project() in the parameters' precision
   Batch<float> x_warm_, q_warm_;                    // per training image
   Batch<float> test_warm_;                          // per test image

@@ -81,9 +81,7 @@ ShardedOracle::ShardedOracle(Communicator& comm, std::unique_ptr<ImageProblemOra
 Status ShardedOracle::Create(const ImageProblemOptions& options,
                              const RegularizerSettings& regularizer, Dataset dataset,
                              ProblemData problem, Communicator& comm,
-                             std::unique_ptr<ShardedOracle>* out,
-                             std::unique_ptr<backend::Ops<float>> device,
-                             const std::string& device_name) {
+                             std::unique_ptr<ShardedOracle>* out, OracleDevice device) {
   const int n = comm.size(), r = comm.rank();
   const int train = dataset.train.n(), test = dataset.test.n();
   if (train < n)
@@ -112,9 +110,8 @@ Status ShardedOracle::Create(const ImageProblemOptions& options,
     dataset = Dataset{};  // the other processes' images are not kept
     problem = ProblemData{};
     std::unique_ptr<ImageProblemOracle> local;
-    if (Status s =
-            ImageProblemOracle::Create(options, regularizer, std::move(shard), std::move(part),
-                                       &local, std::move(device), device_name);
+    if (Status s = ImageProblemOracle::Create(options, regularizer, std::move(shard),
+                                              std::move(part), &local, std::move(device));
         !s.ok())
       return s;
     out->reset(new ShardedOracle(comm, std::move(local), train, test));
@@ -131,6 +128,22 @@ int ShardedOracle::shardSize(int total, int r) const {
 
 std::string ShardedOracle::backendName() const {
   return local_->backendName() + " in each of " + std::to_string(comm_.size()) + " processes (MPI)";
+}
+
+ImageOracle::BackendMove ShardedOracle::takeBackendMove() {
+  const std::vector<std::string> why = comm_.allgatherText(local_->takeBackendMove().why);
+  BackendMove all;
+  for (std::size_t r = 0; r < why.size(); ++r) {
+    if (why[r].empty()) continue;
+    all.why += (all.why.empty() ? "process " : "; process ") + std::to_string(r) + ": " + why[r];
+    moved_.push_back(int(r));
+  }
+  if (all.why.empty()) return all;
+  std::string ranks;
+  for (int r : moved_)
+    ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  all.backend = backendName() + "; on the CPU after a GPU failure: process " + ranks;
+  return all;
 }
 
 std::string ShardedOracle::injectedFault() {

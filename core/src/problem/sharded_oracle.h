@@ -25,12 +25,10 @@ class ShardedOracle final : public ImageOracle {
  public:
   // Keeps this process's shard of the dataset and its problem (the rest is freed). Fails (on this
   // process only: agree on the status) when the shard cannot be built.
-  // With `device`, this process's shard is solved there (ImageProblemOracle::Create).
+  // With a device, this process's shard is solved there (ImageProblemOracle::Create).
   static Status Create(const ImageProblemOptions& options, const RegularizerSettings& regularizer,
                        Dataset dataset, ProblemData problem, Communicator& comm,
-                       std::unique_ptr<ShardedOracle>* out,
-                       std::unique_ptr<backend::Ops<float>> device = nullptr,
-                       const std::string& device_name = {});
+                       std::unique_ptr<ShardedOracle>* out, OracleDevice device = {});
 
   int trainingSize() const override { return train_size_; }
   int testSize() const override { return test_size_; }
@@ -58,6 +56,8 @@ class ShardedOracle final : public ImageOracle {
     return local_->regularizerSettings();
   }
   std::string backendName() const override;
+  // Every process's move, gathered (collective): the processes that moved to the CPU and why.
+  BackendMove takeBackendMove() override;
 
  private:
   ShardedOracle(Communicator& comm, std::unique_ptr<ImageProblemOracle> local, int train_size,
@@ -72,6 +72,7 @@ class ShardedOracle final : public ImageOracle {
   int train_size_ = 0, test_size_ = 0;
   long calls_ = 0;
   long test_unconverged_ = 0;  // of the last testPsnr(), over every process
+  std::vector<int> moved_;     // the processes whose GPU failed, now on the CPU
 };
 
 }  // namespace bilevel

@@ -57,6 +57,12 @@ Status DeviceOps(const TrainingConfig& config, PreparedRun* run,
   return Status::Ok();
 }
 
+// The oracle's device: a GPU that fails mid-run leaves it for the CPU where the config allows it.
+OracleDevice OnDevice(const TrainingConfig& config, std::unique_ptr<backend::Ops<float>> ops,
+                      const PreparedRun& run) {
+  return {std::move(ops), run.backend, config.backend.allow_cpu_fallback};
+}
+
 bool Shared(const Communicator* processes) {
   return processes && processes->size() > 1;
 }
@@ -92,8 +98,8 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress, 
                           [&] {
                             return ShardedOracle::Create(config.inner, config.regularizer,
                                                          std::move(dataset), std::move(problem),
-                                                         *processes, &sharded, std::move(device),
-                                                         run->backend);
+                                                         *processes, &sharded,
+                                                         OnDevice(config, std::move(device), *run));
                           });
         !s.ok())
       return s;
@@ -103,9 +109,9 @@ Status BuildProblem(const TrainingConfig& config, const LoadProgress& progress, 
     return Status::Ok();
   }
   std::unique_ptr<ImageProblemOracle> oracle;
-  if (Status s =
-          ImageProblemOracle::Create(config.inner, config.regularizer, std::move(dataset),
-                                     std::move(problem), &oracle, std::move(device), run->backend);
+  if (Status s = ImageProblemOracle::Create(config.inner, config.regularizer, std::move(dataset),
+                                            std::move(problem), &oracle,
+                                            OnDevice(config, std::move(device), *run));
       !s.ok())
     return s;
   run->backend = oracle->backendName();

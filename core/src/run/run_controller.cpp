@@ -306,6 +306,7 @@ void RunController::loop() {
         message = outcome.message;
         break;
       }
+      if (!outcome.backend.empty()) publish({.kind = "backend", .message = outcome.backend});
       if (!outcome.message.empty()) publish({.kind = "warning", .message = outcome.message});
       {
         std::lock_guard lock(mutex_);

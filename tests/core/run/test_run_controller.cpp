@@ -352,6 +352,30 @@ class RunControllerTest : public QObject {
     QCOMPARE(warned, (std::vector<long>{2, 4}));
   }
 
+  // A GPU that failed during a step and was left for the CPU: a "backend" event with the new
+  // backend and a warning with the reason, at that iteration, once.
+  void aMoveToTheCpuIsReportedWithItsStep() {
+    QuadraticWeightOracle oracle(8, 8, 1);
+    TrainingConfig c = Config();
+    c.trainer.budget.iterations = 3;
+    Trainer trainer(c.trainer, c.knobs, oracle);
+    QVERIFY(trainer.initialize(Zero(), {}, /*measure_test=*/false).ok());
+    QVERIFY(trainer.step().backend.empty());
+    oracle.pending_move = {"CPU: test", "the GPU failed: out of memory; running on the CPU"};
+    Collector collected;
+    RunController run(c, trainer, nullptr, collected.callbacks());
+    run.run();
+    QCOMPARE(run.end(), RunEnd::kBudget);
+    std::lock_guard lock(collected.mutex);
+    std::vector<std::string> seen;
+    for (const RunEvent& e : collected.events)
+      if (e.kind == "backend" || e.kind == "warning")
+        seen.push_back(std::to_string(e.iteration) + " " + e.kind + ": " + e.message);
+    QCOMPARE(seen, (std::vector<std::string>{
+                       "2 backend: CPU: test",
+                       "2 warning: the GPU failed: out of memory; running on the CPU"}));
+  }
+
   void concurrentCommandsAreRaceFree() {
     QuadraticWeightOracle oracle(8, 8, 1);
     oracle.work_checks = 4;
