@@ -237,6 +237,21 @@ class Reporter {
 
 }  // namespace
 
+Interrupts::Interrupts()
+    : previous_(std::signal(SIGINT, OnInterrupt)),
+      previous_term_(std::signal(SIGTERM, OnInterrupt)) {
+  g_interrupted = false;
+}
+
+Interrupts::~Interrupts() {
+  std::signal(SIGINT, previous_);
+  std::signal(SIGTERM, previous_term_);
+}
+
+bool Interrupts::interrupted() {
+  return g_interrupted.exchange(false);
+}
+
 int DriveRun(const char* command, bilevel::PreparedRun& prepared) {
   for (const std::string& w : prepared.warnings)
     if (!g_quiet) std::fprintf(stderr, "warning: %s\n", w.c_str());
@@ -257,19 +272,15 @@ int DriveRun(const char* command, bilevel::PreparedRun& prepared) {
   callbacks.iteration = [&](const bilevel::Trainer& t) { reporter.iteration(t); };
   callbacks.event = [&](const bilevel::RunEvent& e) { reporter.event(e); };
   bilevel::RunController run(prepared, callbacks);
-  g_interrupted = false;
-  // SIGTERM too: mpirun sends it to every process on Ctrl-C, and batch schedulers before a
-  // time limit; the run then stops cleanly within a few seconds, like on Ctrl-C.
-  auto previous = std::signal(SIGINT, OnInterrupt);
-  auto previous_term = std::signal(SIGTERM, OnInterrupt);
-  if (bilevel::Status s = run.start(); !s.ok()) return Fail(command, s.message());
-  while (run.state() != bilevel::RunState::kFinished) {
-    if (g_interrupted.exchange(false)) run.stop();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    const Interrupts interrupts;  // the run then stops cleanly within a few seconds
+    if (bilevel::Status s = run.start(); !s.ok()) return Fail(command, s.message());
+    while (run.state() != bilevel::RunState::kFinished) {
+      if (Interrupts::interrupted()) run.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    run.wait();
   }
-  run.wait();
-  std::signal(SIGINT, previous);
-  std::signal(SIGTERM, previous_term);
 
   const bilevel::Trainer& t = *prepared.trainer;
   std::printf("%ld iterations, %ld computations, %.1f s; final test PSNR %.3f dB\n", t.iteration(),

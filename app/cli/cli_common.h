@@ -64,6 +64,23 @@ struct ConfigOptions {
 // A data-parallel run (prepared.processes) runs on every process together.
 int DriveRun(const char* command, bilevel::PreparedRun& prepared);
 
+// While it lives, Ctrl-C (or SIGTERM: mpirun sends it to every process on Ctrl-C, and batch
+// schedulers before a time limit) sets interrupted() instead of ending the process; the
+// previous handlers come back after.
+class Interrupts {
+ public:
+  Interrupts();
+  ~Interrupts();
+  Interrupts(const Interrupts&) = delete;
+  Interrupts& operator=(const Interrupts&) = delete;
+  // True once after each interruption.
+  static bool interrupted();
+
+ private:
+  void (*previous_)(int);
+  void (*previous_term_)(int);
+};
+
 // --allow-unconverged: an inner solve that stops at its iteration limit is a warning, not an
 // error (hypergrad, apply, evaluate).
 QCommandLineOption AllowUnconvergedOption();

@@ -24,7 +24,7 @@ const char* kUsage =
     "  presets    list the built-in experiments, or print one as JSON\n"
     "  baseline   non-local means, Wiener or Richardson-Lucy on a preset's test images\n"
     "  plot       one figure of several run folders, overlaid\n"
-    "  evaluate   mean test PSNR of run folders' regularizers, as a Markdown table\n"
+    "  evaluate   mean test PSNR of run folders' regularizers; or PSNR and SSIM on a folder\n"
     "  gallery    one image reconstructed by each run at increasing budgets\n"
     "\n"
     "Without a command: train --preset quick.\n"

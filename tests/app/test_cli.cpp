@@ -1,5 +1,7 @@
 // bilevel-cli end to end: --help on every command, a short training run and its resume, apply,
 // hypergrad against the library, compare, and clear messages with non-zero exits on bad input.
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -350,6 +352,53 @@ class CliTest : public QObject {
       r = Cli(bad);
       QVERIFY2(r.code != 0 && !r.err.isEmpty(), qPrintable(bad.join(' ') + "\n" + Describe(r)));
     }
+  }
+
+  // The set form: two regularizers on a folder of grey images of two sizes (and a file that is
+  // not an image), one CSV and Markdown table, 16-bit reconstructions in a folder each.
+  void evaluateScoresAFolderOfWholeImages() {
+    QTemporaryDir tmp;
+    QDir(tmp.path()).mkdir("set");
+    for (int k = 0; k < 3; ++k) {
+      Batch<float> image = SyntheticImages<float>(Shape{1, 1, k == 1 ? 20 : 24, 28}, 5 + k);
+      QVERIFY(WriteImage(tmp.filePath("set/img%1.png").arg(k).toStdString(), image, 0).ok());
+    }
+    std::ofstream(tmp.filePath("set/broken.png").toStdString()) << "not a PNG";
+    RegularizerSettings tv = DefaultRegularizerSettings("total_variation");
+    tv.set("regularizer.channels", 1LL);
+    const Eigen::VectorXd strong = Eigen::VectorXd::Constant(2, -3.0);
+    const Eigen::VectorXd weak = Eigen::VectorXd::Constant(2, -5.0);
+    QVERIFY(WriteRegularizerJson(tmp.filePath("strong.json").toStdString(), tv, strong).ok());
+    QVERIFY(WriteRegularizerJson(tmp.filePath("weak.json").toStdString(), tv, weak).ok());
+    const QString csv = tmp.filePath("table.csv");
+    Result r = Cli({"evaluate", "--regularizer", tmp.filePath("strong.json")});
+    QVERIFY2(r.code == 2 && r.err.contains("--data"), qPrintable(Describe(r)));
+    r = Cli({"evaluate", "--regularizer", tmp.filePath("strong.json"), "--regularizer",
+             tmp.filePath("weak.json"), "--data", tmp.filePath("set"), "--sigma", "15", "--out",
+             csv, "--save", tmp.filePath("saved"), "--device", "cpu"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    QVERIFY2(r.err.contains("skipped 'broken.png'"), qPrintable(Describe(r)));
+    QVERIFY2(r.out.contains("| image | strong PSNR | SSIM | weak PSNR | SSIM |"),
+             qPrintable(Describe(r)));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 1 + 2 * 4);
+    QVERIFY(lines[0].startsWith("regularizer,image,psnr,ssim,iterations,seconds"));
+    QVERIFY2(lines[4].startsWith("strong,mean,") && lines[8].startsWith("weak,mean,"),
+             qPrintable(lines.join('\n')));
+    for (int row : {1, 2, 3, 5, 6, 7}) {
+      const QStringList cells = lines[row].split(',');
+      QCOMPARE(cells[1], QString("img%1.png").arg((row - 1) % 4));
+      QVERIFY2(cells[2].toDouble() > cells[6].toDouble(), qPrintable(lines[row]));  // denoised
+      QVERIFY(cells[3].toDouble() > 0.0 && cells[3].toDouble() < 1.0);
+      QCOMPARE(cells[9], QString("1"));  // converged
+    }
+    QVERIFY(QFile::exists(tmp.filePath("table.md")));
+    const cv::Mat saved =
+        cv::imread(tmp.filePath("saved/weak/img1.png").toStdString(), cv::IMREAD_UNCHANGED);
+    QCOMPARE(saved.depth(), CV_16U);
+    QCOMPARE(saved.rows, 20);
   }
 
   void compareWritesBothRunsAndAPlot() {

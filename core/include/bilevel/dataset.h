@@ -52,7 +52,10 @@ std::optional<DatasetSplit> DatasetSplitFromString(std::string_view text);
 // max_test_images records, or round(test_fraction / (1 - test_fraction) * training sources).
 struct DatasetOptions {
   DatasetFormat format = DatasetFormat::kFolder;
-  std::string folder;                   // dataset.path: what `format` reads; empty: embedded set
+  std::string folder;  // dataset.path: what `format` reads; empty: embedded set
+  // dataset.test_path (folder and pets formats): the test images come from this folder (and its
+  // subfolders; the first max_test_images of them when that is set) instead of a split.
+  std::string test_folder;
   ColorMode color = ColorMode::kColor;  // kColor: 3 channels (RGB), kGrey: 1 channel
   bool whole_images = false;            // true: each source image is one sample, of its own size
                                         // (patch_size, patches_per_image and stride unused;
@@ -107,8 +110,19 @@ Status LoadDataset(const DatasetOptions& options, Dataset* out, const LoadProgre
 // Single images for `apply` and previews: C x H x W in [0, 1] (n = 1).
 Status ReadImage(const std::string& path, ColorMode color, Batch<float>* image);
 // Writes image i of a batch (1 or 3 channels, clamped to [0, 1]) as an 8-bit PNG/JPEG/BMP/TIFF,
-// chosen by the file extension.
-Status WriteImage(const std::string& path, const Batch<float>& images, int i = 0);
+// chosen by the file extension, or with bits = 16 as a 16-bit PNG or TIFF (values x 65535).
+Status WriteImage(const std::string& path, const Batch<float>& images, int i = 0, int bits = 8);
+
+// A whole image (1 x C x H x W in [0, 1]) and its file's path relative to its folder.
+struct NamedImage {
+  std::string name;
+  Batch<float> image;
+};
+// Every image file of a folder and its subfolders, whole, in sorted order of their paths, as
+// ReadImage reads them. Unreadable files are skipped, each with a warning naming it. Fails when
+// the folder cannot be listed or holds no readable image.
+Status ReadImageSet(const std::string& folder, ColorMode color, std::vector<NamedImage>* images,
+                    std::vector<std::string>* warnings, const LoadProgress& progress = {});
 // The image codecs of this build, in words: "OpenCV imgcodecs", or "PNG only (libpng)" for a
 // build configured with BILEVEL_IMAGE_CODECS=png.
 const char* ImageCodecs();

@@ -15,4 +15,12 @@ double Psnr(const Batch<T>& estimate, const Batch<T>& reference, int i);
 template <typename T>
 double MeanPsnr(const Batch<T>& estimate, const Batch<T>& reference);
 
+// The structural similarity of image i (Wang, Bovik, Sheikh and Simoncelli 2004) with the paper's
+// constants: an 11 x 11 Gaussian window of standard deviation 1.5, K1 = 0.01, K2 = 0.03 and the
+// dynamic range 1, the local statistics at every position where the window lies inside the
+// image (their mean; the paper's ssim_index.m), averaged over the channels. NaN for an image
+// smaller than the window.
+template <typename T>
+double Ssim(const Batch<T>& estimate, const Batch<T>& reference, int i);
+
 }  // namespace bilevel

@@ -95,6 +95,27 @@ void Cap(int max_images, std::vector<Candidate>* candidates) {
 
 const char kImageKinds[] = "(.png, .jpg, .jpeg, .bmp, .tif, .tiff)";
 
+// dataset.test_path: the test images from their own folder (and its subfolders), fit to
+// square_side squares when it is > 0; nothing when the path is empty.
+Status OpenTestFolder(const DatasetOptions& options, int square_side, DatasetSources* out) {
+  if (options.test_folder.empty()) return Status::Ok();
+  const std::string what = "the test image folder";
+  std::vector<Candidate> tests;
+  if (Status s = CheckFolder(options.test_folder, what); !s.ok()) return s;
+  if (Status s =
+          ListImages<fs::recursive_directory_iterator>(options.test_folder, what, &tests, nullptr);
+      !s.ok())
+    return s;
+  if (tests.empty())
+    return Status::Error(std::string("no image files ") + kImageKinds + " in " + what + " " +
+                         Quoted(options.test_folder) + " or its subfolders");
+  Cap(options.max_test_images, &tests);
+  for (Candidate& c : tests)
+    c.name = "test/" + c.name;  // apart from the training images' names (they seed the patches)
+  out->test = std::make_unique<ImageFileList>(std::move(tests), options.color, square_side);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status OpenFolderSources(const DatasetOptions& options, DatasetSources* out) {
@@ -121,7 +142,7 @@ Status OpenFolderSources(const DatasetOptions& options, DatasetSources* out) {
   }
   Cap(options.max_images, &candidates);
   out->sources = std::make_unique<ImageFileList>(std::move(candidates), options.color, 0);
-  return Status::Ok();
+  return OpenTestFolder(options, 0, out);
 }
 
 Status OpenPetsSources(const DatasetOptions& options, DatasetSources* out) {
@@ -146,7 +167,7 @@ Status OpenPetsSources(const DatasetOptions& options, DatasetSources* out) {
   Cap(options.max_images, &candidates);
   out->sources =
       std::make_unique<ImageFileList>(std::move(candidates), options.color, options.image_side);
-  return Status::Ok();
+  return OpenTestFolder(options, options.image_side, out);
 }
 
 }  // namespace bilevel::detail

@@ -198,7 +198,7 @@ Status ReadImage(const std::string& path, ColorMode color, Batch<float>* image) 
   return Status::Ok();
 }
 
-Status WriteImage(const std::string& path, const Batch<float>& images, int i) {
+Status WriteImage(const std::string& path, const Batch<float>& images, int i, int bits) {
   if (i < 0 || i >= images.n())
     return Status::Error("WriteImage: image " + std::to_string(i) + " is out of range (batch " +
                          images.shape().toString() + ")");
@@ -211,20 +211,26 @@ Status WriteImage(const std::string& path, const Batch<float>& images, int i) {
   if (!detail::IsImageFileName(path))
     return Status::Error("cannot write '" + path +
                          "': the extension must be .png, .jpg, .jpeg, .bmp, .tif or .tiff");
+  if (bits != 8 && bits != 16) return Status::Error("WriteImage: bits must be 8 or 16");
+  if (bits == 16 && ext != ".png" && ext != ".tif" && ext != ".tiff")
+    return Status::Error("cannot write '" + path + "': 16-bit images are PNG or TIFF");
   try {
     const int channels = images.c();
-    cv::Mat out(images.h(), images.w(), CV_8UC(channels));
-    for (int y = 0; y < images.h(); ++y) {
-      unsigned char* row = out.ptr<unsigned char>(y);
+    const float top = bits == 16 ? 65535.0f : 255.0f;
+    cv::Mat out(images.h(), images.w(), bits == 16 ? CV_16UC(channels) : CV_8UC(channels));
+    for (int y = 0; y < images.h(); ++y)
       for (int x = 0; x < images.w(); ++x)
         for (int c = 0; c < channels; ++c) {
           const float v = images.at(i, c, y, x);
           const float clamped = std::isfinite(v) ? std::clamp(v, 0.0f, 1.0f) : 0.0f;
           // RGB in the batch, BGR for OpenCV.
           const int oc = channels == 3 ? 2 - c : c;
-          row[std::size_t(x) * channels + oc] = (unsigned char)std::lround(clamped * 255.0f);
+          const long level = std::lround(clamped * top);
+          if (bits == 16)
+            out.ptr<unsigned short>(y)[std::size_t(x) * channels + oc] = (unsigned short)level;
+          else
+            out.ptr<unsigned char>(y)[std::size_t(x) * channels + oc] = (unsigned char)level;
         }
-    }
     std::vector<unsigned char> encoded;
     std::string why;
     if (!EncodeImageBytes(ext, out, &encoded, &why))

@@ -79,6 +79,8 @@ Status DatasetOptions::validate() const {
   if (format != DatasetFormat::kFolder && format != DatasetFormat::kSynthetic && folder.empty())
     return Status::Error(std::string("dataset.path must name the data for dataset.format \"") +
                          ToString(format) + "\"");
+  if (!test_folder.empty() && format != DatasetFormat::kFolder && format != DatasetFormat::kPets)
+    return Status::Error("dataset.test_path is for dataset.format \"folder\" or \"pets\"");
   if (patch_size < 3) return FieldError("dataset.patch_size", "must be at least 3", patch_size);
   if (patches_per_image < 1 && stride <= 0)
     return FieldError("dataset.patches_per_image", "must be at least 1", patches_per_image);

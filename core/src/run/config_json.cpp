@@ -31,6 +31,7 @@ void VisitFields(Config& c, Visitor& visit) {
   visit("description", c.description);
   visit("dataset.format", c.dataset.format);
   visit("dataset.path", c.dataset.folder);  // also read as dataset.folder (kAliases)
+  visit("dataset.test_path", c.dataset.test_folder);
   visit("dataset.color", c.dataset.color);
   visit("dataset.whole_images", c.dataset.whole_images);
   visit("dataset.patch_size", c.dataset.patch_size);

@@ -343,6 +343,33 @@ class DatasetFormatsTest : public QObject {
     QVERIFY(s.message().find("gone") != std::string::npos);
   }
 
+  // dataset.test_path: every image of the path trains, the test images are those of the test
+  // folder (the first max_test_images), cut the same way; a missing folder is refused.
+  void aTestFolderOfItsOwn() {
+    QTemporaryDir train, test;
+    QVERIFY(train.isValid() && test.isValid());
+    for (int k = 0; k < 3; ++k)
+      QVERIFY(cv::imwrite(PathIn(train, "t" + std::to_string(k) + ".png"), Tagged(k, 30, 40)));
+    for (int k = 0; k < 3; ++k)
+      QVERIFY(cv::imwrite(PathIn(test, "s" + std::to_string(k) + ".png"), Tagged(10 + k, 30, 40)));
+    DatasetOptions o = Whole(DatasetFormat::kFolder, train.path().toStdString());
+    o.test_fraction = 0.5;  // not used with a test folder
+    o.test_folder = test.path().toStdString();
+    o.max_test_images = 2;
+    Dataset d;
+    Status s = LoadDataset(o, &d);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QCOMPARE(Names(d, false), (std::vector<std::string>{"t0.png", "t1.png", "t2.png"}));
+    QCOMPARE(Names(d, true), (std::vector<std::string>{"test/s0.png", "test/s1.png"}));
+    QCOMPARE(d.test.shape(), (Shape{2, 3, 30, 40}));
+    QCOMPARE(d.test.at(1, 0, 0, 0), Byte(11));
+    o.test_folder = PathIn(test, "gone");
+    s = LoadDataset(o, &d);
+    BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "the test image folder");
+    o.format = DatasetFormat::kStl10;
+    BILEVEL_CHECK_REJECTED(o.validate().ok(), o.validate().message(), "dataset.test_path");
+  }
+
   void configFields() {
     TrainingConfig c;
     c.trainer.budget.iterations = 3;

@@ -35,6 +35,7 @@ TrainingConfig Changed() {
   c.description = "every field changed";
   c.dataset.format = DatasetFormat::kPets;
   c.dataset.folder = "/data/images";
+  c.dataset.test_folder = "/data/test";
   c.dataset.color = ColorMode::kGrey;
   c.dataset.whole_images = true;
   c.dataset.patch_size = 64;
@@ -177,6 +178,7 @@ const char* const kDocumentedPaths[] = {"version",
                                         "name",
                                         "description",
                                         "dataset.format",
+                                        "dataset.test_path",
                                         "dataset.path",
                                         "dataset.color",
                                         "dataset.whole_images",

@@ -1,0 +1,245 @@
+#include "evaluate_set.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bilevel/regularizer_io.h"
+#include "bilevel/set_evaluation.h"
+#include "cli_common.h"
+
+namespace cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCommand = "evaluate";
+
+struct Evaluated {
+  std::string label;  // the file's stem, or its folder's name for a run's regularizer.json
+  bilevel::SetScores scores;
+};
+
+std::string Label(const std::string& file) {
+  const fs::path path(file);
+  const std::string stem = path.stem().string();
+  if (stem == "regularizer" && path.has_parent_path()) {
+    const std::string folder = fs::absolute(path).parent_path().filename().string();
+    if (!folder.empty()) return folder;
+  }
+  return stem;
+}
+
+// Options shared by every regularizer; false (with the message printed) on a bad value.
+bool ReadOptions(const QCommandLineParser& parser, const SetEvaluationFlags& flags,
+                 const QCommandLineOption& device, bilevel::SetEvaluationOptions* options) {
+  bool ok[9] = {};
+  bilevel::ProblemOptions& p = options->problem;
+  p.noise_sigma = parser.value(flags.sigma).toDouble(&ok[0]);
+  p.blur.size = parser.value(flags.blur_size).toInt(&ok[1]);
+  p.blur.sigma = parser.value(flags.blur_sigma).toDouble(&ok[2]);
+  p.keep_fraction = parser.value(flags.keep).toDouble(&ok[3]);
+  p.seed = parser.value(flags.seed).toUInt(&ok[4]);
+  options->solve.mu0 = parser.value(flags.mu0).toDouble(&ok[5]);
+  options->solve.fista.tolerance = parser.value(flags.eps).toDouble(&ok[6]);
+  options->solve.fista.max_iterations = parser.value(flags.max_iterations).toInt(&ok[7]);
+  options->batch = parser.value(flags.batch).toInt(&ok[8]);
+  for (bool b : ok)
+    if (!b) {
+      Fail(kCommand,
+           "--sigma, --blur-size, --blur-sigma, --keep-fraction, --seed, --mu0, --eps, "
+           "--max-iterations and --batch take numbers",
+           2);
+      return false;
+    }
+  const std::string kind = parser.value(flags.problem).toStdString();
+  const auto found = bilevel::OperatorKindFromString(kind);
+  if (!found) {
+    Fail(kCommand, "--problem takes denoise, deblur or inpaint, got '" + kind + "'", 2);
+    return false;
+  }
+  p.kind = *found;
+  const std::string where = parser.isSet(device) ? parser.value(device).toStdString() : "auto";
+  const auto preference = bilevel::DevicePreferenceFromString(where);
+  if (!preference) {
+    Fail(kCommand, "--device expects auto, cpu or cuda, got '" + where + "'", 2);
+    return false;
+  }
+  options->solve.device = *preference;
+  for (const bilevel::Status& s : {p.validate(), options->solve.validate()})
+    if (!s.ok()) {
+      Fail(kCommand, s.message(), 2);
+      return false;
+    }
+  if (options->batch < 1) {
+    Fail(kCommand, "--batch must be >= 1", 2);
+    return false;
+  }
+  return true;
+}
+
+std::string Csv(const std::vector<Evaluated>& all) {
+  std::string text =
+      "regularizer,image,psnr,ssim,iterations,seconds,measured_psnr,residual,tolerance,converged\n";
+  char line[512];
+  for (const Evaluated& e : all) {
+    long iterations = 0;
+    for (const bilevel::ImageScore& s : e.scores.images) {
+      std::snprintf(line, sizeof line, "%s,%s,%.6f,%.6f,%d,%.3f,%.6f,%.6e,%.6e,%d\n",
+                    e.label.c_str(), s.name.c_str(), s.psnr, s.ssim, s.iterations, s.seconds,
+                    s.measured_psnr, s.residual, s.tolerance, s.converged ? 1 : 0);
+      text += line;
+      iterations += s.iterations;
+    }
+    const double n = double(e.scores.images.size());
+    std::snprintf(line, sizeof line, "%s,mean,%.6f,%.6f,%.1f,%.3f,,,,%d\n", e.label.c_str(),
+                  e.scores.mean_psnr, e.scores.mean_ssim, double(iterations) / n,
+                  e.scores.seconds / n, int(n) - e.scores.unconverged);
+    text += line;
+  }
+  return text;
+}
+
+// One row per image, PSNR (dB) and SSIM per regularizer; the means last.
+std::string Markdown(const std::vector<Evaluated>& all) {
+  std::string text = "| image |", rule = "| --- |";
+  for (const Evaluated& e : all) {
+    text += " " + e.label + " PSNR | SSIM |";
+    rule += " --: | --: |";
+  }
+  text += "\n" + rule + "\n";
+  char cell[64];
+  const std::size_t rows = all.front().scores.images.size();
+  for (std::size_t k = 0; k <= rows; ++k) {
+    text += k < rows ? "| " + all.front().scores.images[k].name + " |" : "| **mean** |";
+    for (const Evaluated& e : all) {
+      const bool mean = k == rows;
+      std::snprintf(cell, sizeof cell, " %.2f | %.4f |",
+                    mean ? e.scores.mean_psnr : e.scores.images[k].psnr,
+                    mean ? e.scores.mean_ssim : e.scores.images[k].ssim);
+      text += cell;
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+bool WriteText(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  return bool(file.flush());
+}
+
+}  // namespace
+
+void SetEvaluationFlags::addTo(QCommandLineParser& parser) const {
+  parser.addOptions({regularizer, data, sigma, problem, blur_size, blur_sigma, keep, mu0, seed, eps,
+                     max_iterations, batch, out, save});
+}
+
+int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags& flags,
+                     const QCommandLineOption& device, const QCommandLineOption& allow) {
+  if (!parser.positionalArguments().isEmpty())
+    return Fail(kCommand, "give run folders or --regularizer, not both", 2);
+  if (!parser.isSet(flags.data)) return Fail(kCommand, "--regularizer needs --data FOLDER", 2);
+  bilevel::SetEvaluationOptions options;
+  if (!ReadOptions(parser, flags, device, &options)) return 2;
+  const std::string save = parser.value(flags.save).toStdString();
+  const QStringList files = parser.values(flags.regularizer);
+
+  std::map<bilevel::ColorMode, std::vector<bilevel::NamedImage>> sets;
+  std::vector<Evaluated> all;
+  const Interrupts interrupts;
+  bool interrupted = false;
+  options.solve.fista.keep_going = [&] { return !(interrupted |= Interrupts::interrupted()); };
+  for (const QString& file : files) {
+    bilevel::RegularizerSettings settings;
+    Eigen::VectorXd theta;
+    if (bilevel::Status s = bilevel::ReadRegularizerFile(file.toStdString(), &settings, &theta);
+        !s.ok())
+      return Fail(kCommand, s.message());
+    const auto color = settings.integer("regularizer.channels") == 1 ? bilevel::ColorMode::kGrey
+                                                                     : bilevel::ColorMode::kColor;
+    auto set = sets.find(color);
+    if (set == sets.end()) {
+      std::vector<std::string> warnings;
+      std::vector<bilevel::NamedImage> images;
+      if (bilevel::Status s = bilevel::ReadImageSet(parser.value(flags.data).toStdString(), color,
+                                                    &images, &warnings);
+          !s.ok())
+        return Fail(kCommand, s.message());
+      for (const std::string& w : warnings)
+        std::fprintf(stderr, "bilevel-cli evaluate: warning: %s\n", w.c_str());
+      set = sets.emplace(color, std::move(images)).first;
+    }
+    const std::vector<bilevel::NamedImage>& images = set->second;
+    Evaluated e{Label(file.toStdString()), {}};
+    for (const Evaluated& other : all)
+      if (other.label == e.label) e.label += "-" + std::to_string(all.size() + 1);
+    const std::string dir = save.empty() ? "" : files.size() > 1 ? save + "/" + e.label : save;
+    std::string save_error;
+    options.reconstructed = {};
+    if (!dir.empty()) {
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return Fail(kCommand, "cannot create '" + dir + "': " + ec.message());
+      options.reconstructed = [&](int i, const bilevel::Batch<float>& x) {
+        const fs::path name = fs::path(dir) / fs::path(images[std::size_t(i)].name);
+        std::error_code made;
+        fs::create_directories(name.parent_path(), made);
+        const std::string path = fs::path(name).replace_extension(".png").string();
+        if (bilevel::Status s = bilevel::WriteImage(path, x, 0, 16); !s.ok() && save_error.empty())
+          save_error = s.message();
+      };
+    }
+    const auto started = std::chrono::steady_clock::now();
+    options.progress = [&](int done, int total) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr, "evaluate: %s: %d of %d images (%.0f s)\n", e.label.c_str(), done, total,
+                   s);
+    };
+    const bilevel::Status s = bilevel::EvaluateSet(settings, theta, images, options, &e.scores);
+    for (const std::string& w : e.scores.warnings)
+      std::fprintf(stderr, "bilevel-cli evaluate: warning: %s\n", w.c_str());
+    if (interrupted) return Fail(kCommand, "interrupted", 130);
+    if (!s.ok()) return Fail(kCommand, e.label + ": " + s.message());
+    if (!save_error.empty()) return Fail(kCommand, save_error);
+    std::fprintf(stderr, "evaluate: %s: %zu images in %.1f s of solves on %s\n", e.label.c_str(),
+                 images.size(), e.scores.seconds, e.scores.backend.c_str());
+    all.push_back(std::move(e));
+  }
+
+  const std::string markdown = Markdown(all);
+  std::fputs(markdown.c_str(), stdout);
+  if (parser.isSet(flags.out)) {
+    const std::string csv_path = parser.value(flags.out).toStdString();
+    const std::string md_path = fs::path(csv_path).replace_extension(".md").string();
+    if (!WriteText(csv_path, Csv(all))) return Fail(kCommand, "cannot write '" + csv_path + "'");
+    if (md_path != csv_path && !WriteText(md_path, markdown))
+      return Fail(kCommand, "cannot write '" + md_path + "'");
+  }
+  int unconverged = 0;
+  for (const Evaluated& e : all)
+    for (const bilevel::ImageScore& s : e.scores.images)
+      if (!s.converged) {
+        ++unconverged;
+        std::fprintf(stderr,
+                     "bilevel-cli evaluate: %s: %s stopped at the iteration limit with ||grad h|| "
+                     "= %.3g, above its tolerance %.3g\n",
+                     e.label.c_str(), s.name.c_str(), s.residual, s.tolerance);
+      }
+  if (unconverged > 0 && !parser.isSet(allow))
+    return Fail(kCommand,
+                std::to_string(unconverged) +
+                    " solves stopped at the iteration limit: their PSNR and SSIM are those of "
+                    "inexact solutions (raise --max-iterations, or --allow-unconverged)",
+                3);
+  return 0;
+}
+
+}  // namespace cli
