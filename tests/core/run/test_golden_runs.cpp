@@ -63,10 +63,13 @@ std::string LogWithoutWallTime(const std::string& log) {
   return out;
 }
 
-// The preset on 4 training and 2 test patches of 32 x 32, for a few upper iterations.
+// The preset on 4 training and 2 test patches of 32 x 32 of the embedded images, for a few upper
+// iterations.
 TrainingConfig Shrunk(const std::string& preset) {
   TrainingConfig c;
   if (Status s = LoadPreset(preset, &c); !s.ok()) qFatal("%s", s.message().c_str());
+  c.dataset.folder.clear();  // the embedded images, for the presets of a research data set too
+  c.dataset.test_folder.clear();
   c.dataset.patch_size = 32;
   c.dataset.patches_per_image = 2;
   c.dataset.max_train_patches = 4;
