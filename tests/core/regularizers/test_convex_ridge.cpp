@@ -11,6 +11,7 @@
 #include "bilevel/config_json.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/regularizer_registry.h"
+#include "bilevel/thread_pool.h"
 #include "regularizers/conv_layer.h"
 #include "regularizers/linear_spline.h"
 #include "test_support.h"
@@ -175,6 +176,34 @@ class ConvexRidgeTest : public QObject {
         QVERIFY2(DotImage(bv, v, i) >= DotImage(hv, v, i) - 1e-12, "bound below the Hessian");
       }
     }
+  }
+
+  // With fewer images than threads each correlation's rows are spread over the threads: the same
+  // values, bit for bit, as one image per task.
+  void oneImageGivesTheSameValuesOnAnyThreadCount() {
+    auto reg = Make(Small(1));
+    reg->setParameters(Feasible(*reg, 3));
+    const Shape shape{1, 1, 41, 37};
+    const Batch<double> x = RandomData<double>(shape, 31, 0.0, 1.0);
+    const Batch<double> v = RandomData<double>(shape, 32);
+    const std::vector<int> one = AllImages(1);
+    const int saved = ThreadCount();
+    Batch<double> g[2], hv[2];
+    std::vector<double> value[2];
+    for (int run = 0; run < 2; ++run) {
+      SetThreadCount(run == 0 ? 1 : 4);
+      g[run].resize(shape);
+      hv[run].resize(shape);
+      reg->gradient(one, x, g[run]);
+      reg->prepareHessian(x);
+      reg->hessianVector(one, v, hv[run]);
+      reg->value(one, x, value[run]);
+    }
+    SetThreadCount(saved);
+    QVERIFY(g[0].values() == g[1].values());
+    QVERIFY(hv[0].values() == hv[1].values());
+    QCOMPARE(value[0][0], value[1][0]);
+    QVERIFY(DotAll(g[0], g[0]) > 0.0);
   }
 
   // The effective filters are W's impulse responses (away from the boundary).

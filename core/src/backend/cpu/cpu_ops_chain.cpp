@@ -1,11 +1,13 @@
 // The convex ridge regularizer's operations on the CPU: chains of correlations, one image per
-// task through every layer with per-thread buffers, and its splines' sums, in the order the
-// regularizer has always computed them.
+// task through every layer with per-thread buffers (with fewer images than threads, one image
+// after another with each correlation's rows spread over the threads), and its splines' sums, in
+// the order the regularizer has always computed them.
 #include <vector>
 
 #include "backend/cpu/correlate_image.h"
 #include "backend/cpu/correlation_rows.h"
 #include "backend/cpu/cpu_ops.h"
+#include "backend/cpu/image_tasks.h"
 #include "backend/cpu/map_rows.h"
 #include "backend/kernels/pointwise_maps.h"
 #include "bilevel/thread_pool.h"
@@ -31,18 +33,35 @@ struct SplineIntegral {
   }
 };
 
+// Row bands per correlation: 1 when there are images enough for every thread (an image per task),
+// else enough bands to keep the threads busy on the images one after another.
+int Bands(const Active& active, int rows) {
+  return int(active.size()) >= ThreadCount() ? 1 : tasks::BandsPerImage(int(active.size()), rows);
+}
+
+// body(k) for each active image: in parallel with one band, else one image after another.
+void ForImages(const Active& active, int bands, const std::function<void(int)>& body) {
+  if (bands == 1) {
+    ParallelFor(int(active.size()), body);
+    return;
+  }
+  for (int k = 0; k < int(active.size()); ++k)
+    body(k);
+}
+
 }  // namespace
 
 template <typename T>
 void CpuOps<T>::chainForward(const Chain<T>& chain, const Active& active, const T* x,
                              const std::vector<T*>& outputs) {
-  ParallelFor(int(active.size()), [&](int k) {
+  const int bands = Bands(active, chain.layers[0].h);
+  ForImages(active, bands, [&](int k) {
     const std::size_t i = std::size_t(active[k]);
     const T* src = x + i * chain.layers[0].in_channels * chain.layers[0].plane();
     for (std::size_t l = 0; l < chain.layers.size(); ++l) {
       const ConvGeometry& g = chain.layers[l];
       T* dst = outputs[l] + i * g.out_channels * g.plane();
-      CorrelateImage(Layer(g), src, chain.weights[l], dst);
+      CorrelateImage(Layer(g), src, chain.weights[l], dst, false, bands);
       src = dst;
     }
   });
@@ -60,7 +79,8 @@ void CpuOps<T>::chainSandwich(const Chain<T>& chain, const Active& active, const
   }
   const std::size_t plane = chain.layers[0].plane();
   const int outputs = chain.outChannels();
-  ParallelFor(int(active.size()), [&](int k) {
+  const int bands = Bands(active, chain.layers[0].h);
+  ForImages(active, bands, [&](int k) {
     const std::size_t i = std::size_t(active[k]);
     thread_local std::vector<std::vector<T>> layers;
     thread_local std::vector<T> next;
@@ -68,7 +88,7 @@ void CpuOps<T>::chainSandwich(const Chain<T>& chain, const Active& active, const
     const T* src = x + i * chain.layers[0].in_channels * plane;
     for (std::size_t l = 0; l < L; ++l) {
       layers[l].resize(plane * chain.layers[l].out_channels);
-      CorrelateImage(Layer(chain.layers[l]), src, chain.weights[l], layers[l].data());
+      CorrelateImage(Layer(chain.layers[l]), src, chain.weights[l], layers[l].data(), false, bands);
       src = layers[l].data();
     }
     std::vector<T>& a = layers[L - 1];
@@ -76,11 +96,12 @@ void CpuOps<T>::chainSandwich(const Chain<T>& chain, const Active& active, const
       MapRow(map, o, (i * outputs + o) * plane, a.data() + o * plane, plane, a.data() + o * plane);
     for (std::size_t l = L; l-- > 1;) {
       next.resize(plane * chain.layers[l].in_channels);
-      CorrelateAdjointImage(Layer(chain.layers[l]), a.data(), flipped[l].data(), next.data());
+      CorrelateAdjointImage(Layer(chain.layers[l]), a.data(), flipped[l].data(), next.data(), false,
+                            bands);
       a.swap(next);
     }
     CorrelateAdjointImage(Layer(chain.layers[0]), a.data(), flipped[0].data(),
-                          out + i * chain.layers[0].in_channels * plane);
+                          out + i * chain.layers[0].in_channels * plane, false, bands);
   });
 }
 
