@@ -21,5 +21,6 @@ int RunBaselineCommand(const QStringList& arguments);
 int RunPlotCommand(const QStringList& arguments);
 int RunEvaluateCommand(const QStringList& arguments);
 int RunGalleryCommand(const QStringList& arguments);
+int RunImportCommand(const QStringList& arguments);
 // bench --controls: latency of pause, resume and stop on a running preset.
 int RunControlsBench(const std::string& preset, int trials);

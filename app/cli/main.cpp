@@ -26,6 +26,7 @@ const char* kUsage =
     "  plot       one figure of several run folders, overlaid\n"
     "  evaluate   mean test PSNR of run folders' regularizers; or PSNR and SSIM on a folder\n"
     "  gallery    one image reconstructed by each run at increasing budgets\n"
+    "  import     a published CRR-NN checkpoint (PyTorch) as a regularizer file\n"
     "\n"
     "Without a command: train --preset quick.\n"
     "\n"
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
   if (command == "baseline") return RunBaselineCommand(args);
   if (command == "plot") return RunPlotCommand(args);
   if (command == "evaluate") return RunEvaluateCommand(args);
+  if (command == "import") return RunImportCommand(args);
   if (command == "gallery") return RunGalleryCommand(args);
   std::fprintf(stderr, "bilevel-cli: unknown command '%s'\n\n%s", qPrintable(command), kUsage);
   return 2;

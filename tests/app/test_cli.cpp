@@ -401,6 +401,21 @@ class CliTest : public QObject {
     QCOMPARE(saved.rows, 20);
   }
 
+  void importReadsAPublishedCrrnn() {
+    QTemporaryDir tmp;
+    const QString data = BILEVEL_CRRNN_DIR, out = tmp.filePath("crrnn.json");
+    Result r = Cli({"import", "crrnn", "--checkpoint", data + "/tiny.pth", "--config",
+                    data + "/config.json", "--validation", data + "/validation.csv", "--prune",
+                    "--out", out});
+    QVERIFY2(r.code == 0 && r.out.contains("2 of 3 channels kept"), qPrintable(Describe(r)));
+    RegularizerSettings settings;
+    Eigen::VectorXd theta;
+    QVERIFY(ReadRegularizerFile(out.toStdString(), &settings, &theta).ok());
+    QCOMPARE(theta[0], std::log(3.0));
+    r = Cli({"import", "dncnn", "--checkpoint", data + "/tiny.pth"});
+    QVERIFY2(r.code == 2 && r.err.contains("crrnn"), qPrintable(Describe(r)));
+  }
+
   void compareWritesBothRunsAndAPlot() {
     QTemporaryDir tmp;
     const QString out = tmp.filePath("cmp");

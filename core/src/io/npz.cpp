@@ -8,6 +8,7 @@
 
 #include "base/file_util.h"
 #include "bilevel/npy.h"
+#include "io/stored_zip.h"
 
 namespace bilevel {
 
@@ -267,12 +268,11 @@ std::string EncodeNpz(const NpyArrays& arrays, Status* status) {
   return out;
 }
 
-Status DecodeNpz(std::string_view bytes, NpyArrays* arrays) {
-  if (!arrays) return Status::Error("DecodeNpz: no output given");
+Status ListStoredZip(std::string_view bytes, std::vector<ZipEntry>* entries) {
   Directory dir;
   if (Status s = FindDirectory(bytes, &dir); !s.ok()) return s;
   Reader r(bytes);
-  NpyArrays out;
+  std::vector<ZipEntry> out;
   std::set<std::string> names;
   std::size_t pos = std::size_t(dir.offset);
   const std::size_t directory_end = std::size_t(dir.offset + dir.size);
@@ -298,10 +298,8 @@ Status DecodeNpz(std::string_view bytes, NpyArrays* arrays) {
       return Status::Error("entry '" + name + "' is compressed (ZIP method " +
                            std::to_string(method) +
                            "); only uncompressed archives (numpy.savez, not "
-                           "numpy.savez_compressed) are supported");
+                           "numpy.savez_compressed; torch.save) are supported");
     if (packed != size) return Corrupt("stored entry '" + name + "' has two different sizes");
-    if (name.size() < 5 || name.compare(name.size() - 4, 4, ".npy") != 0)
-      return Status::Error("entry '" + name + "' is not a .npy array");
     if (offset > bytes.size() || r.u32(std::size_t(offset)) != kLocalSignature)
       return Corrupt("entry '" + name + "' has no local header");
     const std::size_t data_at = std::size_t(offset) + 30 + r.u16(std::size_t(offset) + 26) +
@@ -309,12 +307,25 @@ Status DecodeNpz(std::string_view bytes, NpyArrays* arrays) {
     const std::string_view data = r.text(data_at, std::size_t(size));
     if (!r.ok()) return Corrupt("entry '" + name + "' is truncated");
     if (Crc32(data) != crc) return Corrupt("CRC-32 mismatch in entry '" + name + "'");
-    std::string key = name.substr(0, name.size() - 4);
-    if (!names.insert(key).second) return Corrupt("entry '" + name + "' appears twice");
+    if (!names.insert(name).second) return Corrupt("entry '" + name + "' appears twice");
+    out.push_back({name, data});
+  }
+  *entries = std::move(out);
+  return Status::Ok();
+}
+
+Status DecodeNpz(std::string_view bytes, NpyArrays* arrays) {
+  if (!arrays) return Status::Error("DecodeNpz: no output given");
+  std::vector<ZipEntry> entries;
+  if (Status s = ListStoredZip(bytes, &entries); !s.ok()) return s;
+  NpyArrays out;
+  for (const ZipEntry& e : entries) {
+    if (e.name.size() < 5 || e.name.compare(e.name.size() - 4, 4, ".npy") != 0)
+      return Status::Error("entry '" + e.name + "' is not a .npy array");
     NpyArray array;
-    if (Status s = DecodeNpy(data, &array); !s.ok())
-      return Status::Error("entry '" + name + "': " + s.message());
-    out.emplace_back(std::move(key), std::move(array));
+    if (Status s = DecodeNpy(e.data, &array); !s.ok())
+      return Status::Error("entry '" + e.name + "': " + s.message());
+    out.emplace_back(e.name.substr(0, e.name.size() - 4), std::move(array));
   }
   *arrays = std::move(out);
   return Status::Ok();
