@@ -307,6 +307,7 @@ class UiExportsTest : public QObject {
     QVERIFY2(progress.contains(QString("‖∇h‖ = %1").arg(result.residual, 0, 'e', 2)) &&
                  progress.contains("ε ="),
              qPrintable(progress));
+    QVERIFY(result.restored_ssim > result.measured_ssim && result.restored_ssim < 1.0);
     QVERIFY2(result.restored_psnr > result.measured_psnr + 1.0,
              qPrintable(QString("%1 -> %2").arg(result.measured_psnr).arg(result.restored_psnr)));
 

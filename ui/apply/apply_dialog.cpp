@@ -304,7 +304,10 @@ void ApplyDialog::onFinished() {
                      .arg(result_.seconds, 0, 'f', 2)
                      .arg(ToQString(result_.backend));
   if (!std::isnan(result_.restored_psnr))
-    text += tr(" · PSNR %1 → %2").arg(Db(result_.measured_psnr), Db(result_.restored_psnr));
+    text += tr(" · PSNR %1 → %2 · SSIM %3 → %4")
+                .arg(Db(result_.measured_psnr), Db(result_.restored_psnr))
+                .arg(result_.measured_ssim, 0, 'f', 4)
+                .arg(result_.restored_ssim, 0, 'f', 4);
   if (!result_.note.empty()) text += QStringLiteral(" · ") + ToQString(result_.note);
   for (const std::string& w : result_.warnings)
     text += QStringLiteral(" · ") + ToQString(w);

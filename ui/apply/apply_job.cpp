@@ -123,6 +123,8 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
   if (!result.clean.empty()) {
     result.measured_psnr = bilevel::Psnr(result.measured, result.clean, 0);
     result.restored_psnr = bilevel::Psnr(result.restored, result.clean, 0);
+    result.measured_ssim = bilevel::Ssim(result.measured, result.clean, 0);
+    result.restored_ssim = bilevel::Ssim(result.restored, result.clean, 0);
   }
   return result;
 }

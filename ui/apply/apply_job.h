@@ -41,6 +41,8 @@ struct ApplyResult {
   bilevel::Batch<float> restored;
   double measured_psnr = std::numeric_limits<double>::quiet_NaN();  // against clean
   double restored_psnr = std::numeric_limits<double>::quiet_NaN();
+  double measured_ssim = std::numeric_limits<double>::quiet_NaN();  // bilevel/metrics.h
+  double restored_ssim = std::numeric_limits<double>::quiet_NaN();
   int iterations = 0;
   double residual = 0.0;
   double tolerance = 0.0;  // the ||grad h|| it stopped at (eps scaled to the image's size)

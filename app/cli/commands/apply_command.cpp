@@ -35,8 +35,8 @@ int RunApplyCommand(const QStringList& arguments) {
       "S", QString::number(bilevel::kReferenceSide));
   const QCommandLineOption max_iterations("max-iterations", "FISTA iteration limit.", "N", "5000");
   const QCommandLineOption device("device",
-                                  "Where to compute: auto, cpu or cuda (the GPU, for the Field of "
-                                  "Experts; the CPU with a warning where that is not possible).",
+                                  "Where to compute: auto, cpu or cuda (the GPU; the CPU with a "
+                                  "warning where that is not possible).",
                                   "DEVICE", "auto");
   cli::OperatorFlags problem;
   const QCommandLineOption trace("trace",
@@ -130,8 +130,11 @@ int RunApplyCommand(const QStringList& arguments) {
       code >= 0)
     return code;
   if (!clean.empty())
-    std::printf("PSNR: measured %.3f dB, reconstructed %.3f dB\n", bilevel::Psnr(y, clean, 0),
-                bilevel::Psnr(x, clean, 0));
+    std::printf(
+        "PSNR: measured %.3f dB, reconstructed %.3f dB; SSIM: measured %.4f, "
+        "reconstructed %.4f\n",
+        bilevel::Psnr(y, clean, 0), bilevel::Psnr(x, clean, 0), bilevel::Ssim(y, clean, 0),
+        bilevel::Ssim(x, clean, 0));
   if (bilevel::Status s = bilevel::WriteImage(parser.value(output).toStdString(), x, 0); !s.ok())
     return cli::Fail("apply", s.message());
   std::printf("wrote %s\n", qPrintable(parser.value(output)));
