@@ -13,6 +13,7 @@
 #include "bilevel/crrnn_import.h"
 #include "bilevel/npy.h"
 #include "bilevel/regularizer_registry.h"
+#include "io/pickle_reader.h"
 #include "test_support.h"
 
 namespace bilevel {
@@ -95,6 +96,29 @@ class TestCrrnnImport : public QObject {
     s = ImportCrrnn(o, &imported);
     QVERIFY2(s.ok(), s.message().c_str());
     QCOMPARE(imported.theta[1], std::log(4.0));
+  }
+
+  // The pickle reader builds dicts and lists and stops at what it does not know, with its place.
+  void aPickleIsReadOrRefusedWithItsPlace() {
+    io::PickleRef root;
+    // pickle.dumps({'a': [1, 2.5], 'b': True}, protocol=2)
+    const unsigned char good[] = {0x80, 0x02, '}',  'q', 0x00, '(',  'X', 0x01, 0,    0,    0,
+                                  'a',  'q',  0x01, ']', 'q',  0x02, '(', 'K',  0x01, 'G',  '@',
+                                  0x04, 0,    0,    0,   0,    0,    0,   'e',  'X',  0x01, 0,
+                                  0,    0,    'b',  'q', 0x03, 0x88, 'u', '.'};
+    Status s =
+        io::ReadPickle(std::string_view(reinterpret_cast<const char*>(good), sizeof good), &root);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QCOMPARE(int(root->dict.size()), 2);
+    QCOMPARE(root->dict[0].second->items[1]->real, 2.5);
+    QCOMPARE(root->dict[1].second->integer, 1LL);
+    const char unknown[] = {'\x80', 2, '}', 'Z', '.'};
+    s = io::ReadPickle(std::string_view(unknown, sizeof unknown), &root);
+    QVERIFY2(s.message().find("unsupported pickle operation 0x5a") != std::string::npos,
+             s.message().c_str());
+    const char truncated[] = {'\x80', 2, 'X', 9, 0, 0, 0, 'a', 'b'};  // 9 bytes announced, 2 there
+    s = io::ReadPickle(std::string_view(truncated, sizeof truncated), &root);
+    QVERIFY2(!s.ok(), s.message().c_str());
   }
 
   void badFilesAreRefused() {
