@@ -22,7 +22,11 @@ int RunApplyCommand(const QStringList& arguments) {
       "writes x. The regularizer's channel count decides colour (3) or grey (1).");
   const QCommandLineOption regularizer("regularizer", "regularizer.json or regularizer.npz.",
                                        "FILE");
-  const QCommandLineOption input("input", "The measured image (PNG, JPEG, BMP, TIFF).", "IMG");
+  const QCommandLineOption input("input",
+                                 "The measured image (PNG, JPEG, BMP, TIFF), or a float TIFF or "
+                                 ".npy array on the [0, 1] scale whose values outside [0, 1] are "
+                                 "kept (a noisy measurement as the literature adds it).",
+                                 "IMG");
   const QCommandLineOption output("output", "Where to write the reconstruction.", "IMG");
   const QCommandLineOption reference("reference", "A clean image: print PSNRs against it.", "IMG");
   const QCommandLineOption eps("eps",
@@ -62,7 +66,8 @@ int RunApplyCommand(const QStringList& arguments) {
                                        ? bilevel::ColorMode::kGrey
                                        : bilevel::ColorMode::kColor;
   bilevel::Batch<float> y, clean;
-  if (bilevel::Status s = bilevel::ReadImage(parser.value(input).toStdString(), color, &y); !s.ok())
+  if (bilevel::Status s = bilevel::ReadMeasurement(parser.value(input).toStdString(), color, &y);
+      !s.ok())
     return cli::Fail("apply", s.message());
   if (parser.isSet(reference)) {
     if (bilevel::Status s =

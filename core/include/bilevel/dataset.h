@@ -109,6 +109,11 @@ Status LoadDataset(const DatasetOptions& options, Dataset* out, const LoadProgre
 
 // Single images for `apply` and previews: C x H x W in [0, 1] (n = 1).
 Status ReadImage(const std::string& path, ColorMode color, Batch<float>* image);
+// A measurement for `apply`: as ReadImage, except that float images (32-bit TIFF) and NumPy
+// arrays (.npy, float32 or float64, of shape (H, W), (C, H, W) or (1, C, H, W), C = 1 for grey and
+// 3 for colour, intensities on the [0, 1] scale) keep their values outside [0, 1], as a noisy
+// measurement has them. Non-finite values are refused.
+Status ReadMeasurement(const std::string& path, ColorMode color, Batch<float>* image);
 // Writes image i of a batch (1 or 3 channels, clamped to [0, 1]) as an 8-bit PNG/JPEG/BMP/TIFF,
 // chosen by the file extension, or with bits = 16 as a 16-bit PNG or TIFF (values x 65535).
 Status WriteImage(const std::string& path, const Batch<float>& images, int i = 0, int bits = 8);

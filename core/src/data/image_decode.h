@@ -13,6 +13,8 @@
 
 namespace bilevel::detail {
 
+// The extension with its dot, in lower case (".png"); "" when there is none.
+std::string LowerExtension(const std::string& name);
 // True for .png, .jpg, .jpeg, .bmp, .tif and .tiff, in any letter case.
 bool IsImageFileName(const std::string& name);
 
@@ -30,7 +32,9 @@ Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Ma
 // The second half of DecodeImage: decoded pixels as cv::imdecode gives them (CV_8U, CV_16U,
 // CV_32F or CV_64F; grey, BGR or BGRA) to the float image described there. Other decoders (the
 // STL-10 records) go through it so that every format gives the same values.
-Status ToFloatImage(const cv::Mat& decoded, ColorMode color, cv::Mat* image);
+// keep_range: float pixels keep values outside [0, 1] (a measurement with its noise).
+Status ToFloatImage(const cv::Mat& decoded, ColorMode color, cv::Mat* image,
+                    bool keep_range = false);
 
 // Resizes by `scale` (each side rounded, at least 1 pixel): INTER_AREA when shrinking, linear
 // when enlarging, clamped to [0, 1]. scale == 1 leaves the image as it is.

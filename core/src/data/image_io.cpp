@@ -14,11 +14,6 @@
 namespace bilevel {
 namespace detail {
 
-namespace {
-
-// Larger files are refused before reading (OpenCV refuses larger images anyway).
-constexpr std::streamoff kMaxFileBytes = std::streamoff(1) << 31;
-
 std::string LowerExtension(const std::string& name) {
   const std::size_t dot = name.find_last_of('.');
   const std::size_t slash = name.find_last_of("/\\");
@@ -28,6 +23,11 @@ std::string LowerExtension(const std::string& name) {
                  [](unsigned char c) { return char(std::tolower(c)); });
   return ext;
 }
+
+namespace {
+
+// Larger files are refused before reading (OpenCV refuses larger images anyway).
+constexpr std::streamoff kMaxFileBytes = std::streamoff(1) << 31;
 
 // OpenCV's short error text ("Assertion failed ..."), without its source location.
 std::string Describe(const cv::Exception& e) {
@@ -81,7 +81,7 @@ Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Ma
   }
 }
 
-Status ToFloatImage(const cv::Mat& input, ColorMode color, cv::Mat* image) {
+Status ToFloatImage(const cv::Mat& input, ColorMode color, cv::Mat* image, bool keep_range) {
   try {
     cv::Mat decoded = input;
     if (decoded.channels() == 4) cv::cvtColor(decoded, decoded, cv::COLOR_BGRA2BGR);
@@ -101,7 +101,7 @@ Status ToFloatImage(const cv::Mat& input, ColorMode color, cv::Mat* image) {
       case CV_64F:
         decoded.convertTo(values, CV_32F);
         if (!cv::checkRange(values)) return Status::Error("the image holds non-finite values");
-        values = cv::max(cv::min(values, 1.0), 0.0);
+        if (!keep_range) values = cv::max(cv::min(values, 1.0), 0.0);
         break;
       default:
         return Status::Error("unsupported pixel type (only 8-bit, 16-bit and float images)");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bilevel/dataset.h"
+#include "bilevel/npy.h"
 #include "test_support.h"
 
 using namespace bilevel;
@@ -198,6 +199,45 @@ class ImageIoTest : public QObject {
     QVERIFY(ReadImage(dir.filePath("grey.png").toStdString(), ColorMode::kGrey, &back).ok());
     BILEVEL_CHECK_ERROR(MaxAbsDiff(back.data(), grey.data(), grey.size()), 0.5 / 255.0 + 1e-6,
                         "grey round trip");
+  }
+
+  // 16 bits: values x 65535, read back to within half a level; JPEG cannot hold them.
+  void sixteenBitImages() {
+    QTemporaryDir dir;
+    const Batch<float> grey = RandomData<float>(Shape{1, 1, 9, 11}, 6, 0.0, 1.0);
+    const std::string path = dir.filePath("deep.png").toStdString();
+    QVERIFY(WriteImage(path, grey, 0, 16).ok());
+    QCOMPARE(cv::imread(path, cv::IMREAD_UNCHANGED).depth(), CV_16U);
+    Batch<float> back;
+    QVERIFY(ReadImage(path, ColorMode::kGrey, &back).ok());
+    BILEVEL_CHECK_ERROR(MaxAbsDiff(back.data(), grey.data(), grey.size()), 0.5 / 65535.0 + 1e-7,
+                        "16-bit round trip");
+    const Status s = WriteImage(dir.filePath("deep.jpg").toStdString(), grey, 0, 16);
+    BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "16-bit");
+  }
+
+  // A measurement keeps its values outside [0, 1] from a float TIFF and a .npy, not from 8 bits.
+  void measurementsKeepTheirRange() {
+    QTemporaryDir dir;
+    cv::Mat values(4, 5, CV_32FC1);
+    for (int y = 0; y < 4; ++y)
+      for (int x = 0; x < 5; ++x)
+        values.at<float>(y, x) = -0.3f + 0.1f * float(y * 5 + x);
+    const std::string tiff = Write(dir, "noisy.tif", values);
+    Batch<float> read, clipped;
+    QVERIFY(ReadMeasurement(tiff, ColorMode::kGrey, &read).ok());
+    QVERIFY(ReadImage(tiff, ColorMode::kGrey, &clipped).ok());
+    QCOMPARE(read.at(0, 0, 0, 0), -0.3f);
+    QCOMPARE(read.at(0, 0, 3, 4), -0.3f + 0.1f * 19.0f);
+    QCOMPARE(clipped.at(0, 0, 0, 0), 0.0f);
+    const std::vector<double> array{-0.25, 0.5, 1.5, 0.0, 0.75, 2.0};
+    const std::string npy = dir.filePath("noisy.npy").toStdString();
+    QVERIFY(WriteNpy(npy, NpyArray::FromDoubles(array, {2, 3})).ok());
+    QVERIFY(ReadMeasurement(npy, ColorMode::kGrey, &read).ok());
+    QCOMPARE(read.shape(), (Shape{1, 1, 2, 3}));
+    QCOMPARE(read.at(0, 0, 0, 2), 1.5f);
+    const Status s = ReadMeasurement(npy, ColorMode::kColor, &read);
+    BILEVEL_CHECK_REJECTED(s.ok(), s.message(), "(3, H, W)");
   }
 
   void refusals() {
