@@ -27,7 +27,12 @@ Status ReadFileBytes(const std::string& path, std::vector<unsigned char>* bytes)
 // [0, 1]. 8-bit values are divided by 255, 16-bit ones by 65535; colour to grey uses OpenCV's
 // weights (0.299 R + 0.587 G + 0.114 B), grey to colour repeats the channel. The message says
 // why a file is unusable (without naming it: callers add the name).
-Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image);
+// keep_range: as ToFloatImage's.
+Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image,
+                   bool keep_range = false);
+// ReadImage (bilevel/dataset.h), and with keep_range ReadMeasurement's image files.
+Status ReadImageFile(const std::string& path, ColorMode color, bool keep_range,
+                     Batch<float>* image);
 
 // The second half of DecodeImage: decoded pixels as cv::imdecode gives them (CV_8U, CV_16U,
 // CV_32F or CV_64F; grey, BGR or BGRA) to the float image described there. Other decoders (the

@@ -66,14 +66,15 @@ Status ReadFileBytes(const std::string& path, std::vector<unsigned char>* bytes)
   return Status::Ok();
 }
 
-Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image) {
+Status DecodeImage(std::span<const unsigned char> bytes, ColorMode color, cv::Mat* image,
+                   bool keep_range) {
   if (bytes.empty()) return Status::Error("the file is empty (0 bytes)");
   try {
     std::string why;
     const cv::Mat decoded = DecodeImageBytes(bytes, &why);
     if (decoded.empty() || decoded.rows < 1 || decoded.cols < 1)
       return Status::Error("not a readable image (" + why + ")");
-    return ToFloatImage(decoded, color, image);
+    return ToFloatImage(decoded, color, image, keep_range);
   } catch (const cv::Exception& e) {
     return Status::Error("not a readable image (" + Describe(e) + ")");
   } catch (const std::bad_alloc&) {
@@ -182,11 +183,16 @@ void CopyRegion(const cv::Mat& image, int y0, int x0, Batch<float>* batch, int i
 }  // namespace detail
 
 Status ReadImage(const std::string& path, ColorMode color, Batch<float>* image) {
+  return detail::ReadImageFile(path, color, false, image);
+}
+
+Status detail::ReadImageFile(const std::string& path, ColorMode color, bool keep_range,
+                             Batch<float>* image) {
   if (!image) return Status::Error("ReadImage: no output image");
   std::vector<unsigned char> bytes;
   cv::Mat decoded;
   Status s = detail::ReadFileBytes(path, &bytes);
-  if (s.ok()) s = detail::DecodeImage(bytes, color, &decoded);
+  if (s.ok()) s = detail::DecodeImage(bytes, color, &decoded, keep_range);
   if (!s.ok()) return Status::Error("'" + path + "': " + s.message());
   try {
     Batch<float> out(1, decoded.channels(), decoded.rows, decoded.cols);

@@ -3,7 +3,6 @@
 #include <new>
 
 #include "bilevel/npy.h"
-#include "data/image_codec.h"
 #include "data/image_decode.h"
 
 namespace bilevel {
@@ -40,26 +39,7 @@ Status ReadNpyImage(const std::string& path, ColorMode color, Batch<float>* imag
 
 Status ReadMeasurement(const std::string& path, ColorMode color, Batch<float>* image) {
   if (detail::LowerExtension(path) == ".npy") return ReadNpyImage(path, color, image);
-  std::vector<unsigned char> bytes;
-  cv::Mat decoded, values;
-  Status s = detail::ReadFileBytes(path, &bytes);
-  try {
-    std::string why;
-    if (s.ok()) {
-      decoded = DecodeImageBytes(bytes, &why);
-      if (decoded.empty()) s = Status::Error("not a readable image (" + why + ")");
-    }
-    if (s.ok()) s = detail::ToFloatImage(decoded, color, &values, /*keep_range=*/true);
-    if (!s.ok()) return Status::Error("'" + path + "': " + s.message());
-    Batch<float> out(1, values.channels(), values.rows, values.cols);
-    detail::CopyRegion(values, 0, 0, &out, 0);
-    *image = std::move(out);
-  } catch (const cv::Exception& e) {
-    return Status::Error("'" + path + "': not a readable image (" + std::string(e.what()) + ")");
-  } catch (const std::bad_alloc&) {
-    return Status::Error("'" + path + "': not enough memory for the image");
-  }
-  return Status::Ok();
+  return detail::ReadImageFile(path, color, /*keep_range=*/true, image);
 }
 
 }  // namespace bilevel

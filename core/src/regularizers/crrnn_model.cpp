@@ -99,14 +99,19 @@ Status ConvexRidgeFromCrrnn(const CrrnnModel& model, bool prune, double prune_to
     splines.push_back(Monotone(model.coefficients.data() + std::size_t(o) * knots, knots));
 
   std::vector<int> keep;
-  const std::vector<double> energy = ImpulseEnergy(layers, model.channels, k);
+  const std::vector<double> energy =
+      prune ? ImpulseEnergy(layers, model.channels, k) : std::vector<double>();
   const double grid = 2.0 * model.range / double(knots - 1);
   for (int o = 0; o < channels; ++o) {
+    if (!prune) {
+      keep.push_back(o);
+      continue;
+    }
     const std::vector<double>& c = splines[std::size_t(o)];
     double tv2 = 0.0;  // the interior slopes' absolute sum
     for (int m = 1; m + 2 < knots; ++m)
       tv2 += std::abs(c[std::size_t(m + 1)] - c[std::size_t(m)]) / grid;
-    if (!prune || tv2 * energy[std::size_t(o)] > prune_tolerance) keep.push_back(o);
+    if (tv2 * energy[std::size_t(o)] > prune_tolerance) keep.push_back(o);
   }
   if (keep.empty()) return Status::Error("pruning leaves no channel");
   out->channels = channels;
