@@ -233,6 +233,8 @@ void CurvePlot::placeLegend() {
 
 void CurvePlot::resizeEvent(QResizeEvent* event) {
   placeLegend();
+  // About one x tick label per 110 pixels, so that long counts ("40000") never run together.
+  xAxis->ticker()->setTickCount(std::clamp(event->size().width() / 110, 2, 6));
   QCustomPlot::resizeEvent(event);
 }
 

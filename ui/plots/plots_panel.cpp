@@ -138,6 +138,9 @@ void PlotsPanel::setXAxis(XAxis axis) {
     plots_[p]->xAxis->setLabel(XAxisLabel(axis));
   if (changed) {
     rebuildAll();
+    // A zoom or an event's centring is in the old axis's units: follow the data again.
+    for (Plot p : {kLoss, kTrainPsnr, kTestPsnr})
+      plots_[p]->resetView();
     emit xAxisChanged(axis);
   }
 }

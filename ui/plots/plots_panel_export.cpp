@@ -39,9 +39,8 @@ void PlotsPanel::showContextMenu(CurvePlot* plot, const QPoint& pos) {
   menu.addAction(tr("Export as PNG…"), this, [save] { save(QStringLiteral("png")); });
   menu.addAction(tr("Export as SVG…"), this, [save] { save(QStringLiteral("svg")); });
   menu.addAction(tr("Export as PDF…"), this, [save] { save(QStringLiteral("pdf")); });
-  menu.addAction(tr("Copy image"), this, [plot] {
-    QApplication::clipboard()->setPixmap(plot->toPixmap(plot->width(), plot->height(), 2.0));
-  });
+  menu.addAction(tr("Copy image"), this,
+                 [plot] { QApplication::clipboard()->setPixmap(PlotPixmap(*plot)); });
   menu.addAction(tr("Export curves as CSV…"), this, &PlotsPanel::exportCurvesRequested);
   menu.addSeparator();
   QAction* legend = menu.addAction(tr("Show legend"));

@@ -149,7 +149,34 @@ QString PlotFileFilter() {
   return QStringLiteral("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)");
 }
 
+// Hides a plot's transient layer (the mouse readout, crosshair, highlighted point and event
+// cursor of a CurvePlot) while the plot is drawn into a file or the clipboard.
+class TransientLayerHidden {
+ public:
+  explicit TransientLayerHidden(QCustomPlot& plot)
+      : layer_(plot.layer(QStringLiteral("crosshair"))) {
+    if (!layer_) return;
+    shown_ = layer_->visible();
+    layer_->setVisible(false);
+  }
+  ~TransientLayerHidden() {
+    if (layer_) layer_->setVisible(shown_);
+  }
+  TransientLayerHidden(const TransientLayerHidden&) = delete;
+  TransientLayerHidden& operator=(const TransientLayerHidden&) = delete;
+
+ private:
+  QCPLayer* layer_;
+  bool shown_ = false;
+};
+
+QPixmap PlotPixmap(QCustomPlot& plot) {
+  const TransientLayerHidden hidden(plot);
+  return plot.toPixmap(plot.width(), plot.height(), 2.0);
+}
+
 bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width, int height) {
+  const TransientLayerHidden hidden(plot);
   const QString suffix = QFileInfo(path).suffix().toLower();
   const int w = width > 0 ? width : std::max(plot.width(), 320);
   const int h = height > 0 ? height : std::max(plot.height(), 240);

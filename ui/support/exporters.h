@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <QImage>
+#include <QPixmap>
 #include <QString>
 #include <vector>
 
@@ -17,8 +18,10 @@ class QCustomPlot;
 namespace studio {
 
 // By the file's extension: .png (twice the on-screen resolution), .svg (curves clipped to the
-// axes, as on screen) or .pdf. A width or height of 0 takes the widget's.
+// axes, as on screen) or .pdf. A width or height of 0 takes the widget's. Neither this nor
+// PlotPixmap (the plot at twice its on-screen resolution) draws the mouse readout and cursors.
 bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width = 0, int height = 0);
+QPixmap PlotPixmap(QCustomPlot& plot);
 // The plot formats offered in file dialogs ("PNG image (*.png);;SVG ...").
 QString PlotFileFilter();
 
