@@ -17,7 +17,8 @@ set(CPACK_PACKAGE_VENDOR "Bilevel Studio")
 set(CPACK_PACKAGE_CONTACT "Bilevel Studio developers <dev@bilevel.studio>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_DESCRIPTION
-    "Bilevel Studio trains the parameters of learnable image regularizers (a Field of Experts) for\n"
+    "Bilevel Studio trains the parameters of learnable image regularizers (Fields of\n"
+    "Experts, total variation, convex ridge regularizers, input-convex networks) for\n"
     "denoising, deblurring and inpainting with inexact stochastic gradient descent (ISGD), beside\n"
     "the adaptive MAID method. The desktop application bilevel-studio shows loss and PSNR curves,\n"
     "reconstructions and the learned filters live, takes schedule changes while training runs,\n"

@@ -27,16 +27,16 @@ struct Options {
   QCommandLineOption screenshot{
       "screenshot", "Train a short quick-preset comparison, save a picture of the window, quit.",
       "FILE"};
-  QCommandLineOption runs{"runs-dir", "Record new runs in this folder.", "DIR"};
+  QCommandLineOption runs{"runs-dir", "Record this session's new runs in this folder.", "DIR"};
   QCommandLineOption preset{"preset", "Start from a built-in experiment ('quick', ...).", "NAME"};
   QCommandLineOption train{"train", "Start training as soon as the window is open."};
   QCommandLineOption versions{"versions", "Print the library and device versions, quit."};
 
   void addTo(QCommandLineParser& parser) const {
     parser.setApplicationDescription(
-        "Bilevel Studio: learn image regularizers (Field of Experts) with inexact stochastic "
-        "gradients, watch and steer the training, compare with MAID, export and apply the "
-        "result.");
+        "Bilevel Studio: learn image regularizers (Fields of Experts, total variation, convex "
+        "ridge regularizers, input-convex networks) with inexact stochastic gradients, watch "
+        "and steer the training, compare with MAID, export and apply the result.");
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({preset, train, screenshot, runs, versions});
@@ -93,9 +93,11 @@ int main(int argc, char* argv[]) {
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratch->path());
   }
   studio::MainWindow window;
-  if (parser.isSet(options.runs))
-    window.setRunsFolder(parser.value(options.runs));
-  else if (scratch)
+  if (parser.isSet(options.runs)) {  // for this session only
+    if (const bilevel::Status s = window.setRunsFolder(parser.value(options.runs)); !s.ok())
+      std::fprintf(stderr, "bilevel-studio: --runs-dir: %s; new runs go to %s\n",
+                   s.message().c_str(), qPrintable(window.runsFolder()));
+  } else if (scratch)
     window.setRunsFolder(scratch->path() + "/runs");
   if (parser.isSet(options.preset)) {
     bilevel::TrainingConfig config;

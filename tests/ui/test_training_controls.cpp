@@ -2,6 +2,7 @@
 // knob change reaching the engine; closing the window while a run trains.
 #include <QAction>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QLineEdit>
@@ -328,7 +329,16 @@ class TrainingControlsTest : public QObject {
     QSettings().clear();  // the next tests start with an empty run list
   }
 
-  void startFailureBecomesAMessage() {
+  // A start or a comparison whose data folder does not exist: it is listed while it loads, then
+  // the error is shown and nothing is left behind, in the list or on disk.
+  void aFailedStartLeavesNothingBehind_data() {
+    QTest::addColumn<bool>("comparison");
+    QTest::newRow("start") << false;
+    QTest::newRow("comparison") << true;
+  }
+
+  void aFailedStartLeavesNothingBehind() {
+    QFETCH(bool, comparison);
     QTemporaryDir runs;
     MainWindow window;
     window.setInteractive(false);
@@ -336,10 +346,16 @@ class TrainingControlsTest : public QObject {
     bilevel::TrainingConfig config = FastConfig(10);
     config.dataset.folder = (runs.path() + "/no-such-folder").toStdString();
     window.setConfig(config);
-    window.action("actionStart")->trigger();
+    if (comparison)
+      QVERIFY(window.startComparison().second != 0);
+    else
+      window.action("actionStart")->trigger();
+    QCOMPARE(window.store().count(), comparison ? 2 : 1);
     QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 10000);
-    QVERIFY(!window.lastError().isEmpty());
-    QCOMPARE(Run(window, window.selectedRun())->status, QString("failed"));
+    QVERIFY(window.lastError().contains("could not start"));
+    QCOMPARE(window.store().count(), 0);
+    QCOMPARE(window.selectedRun(), 0);
+    QVERIFY(QDir(runs.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
   }
 };
 

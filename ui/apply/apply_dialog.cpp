@@ -80,7 +80,7 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   blur_sigma_->setRange(0.05, 50);
   blur_sigma_->setValue(2.0);
   form->addRow(tr("Blur size"), blur_size_);
-  form->addRow(tr("Blur σ_b"), blur_sigma_);
+  form->addRow(tr("Blur width σ"), blur_sigma_);
   mu0_ = new QDoubleSpinBox;
   mu0_->setObjectName(QStringLiteral("applyMu0"));
   mu0_->setDecimals(6);

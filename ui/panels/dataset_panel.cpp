@@ -136,9 +136,15 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
   problem_form->addRow(tr("Problem"), problem_);
   problem_form->addRow(tr("Noise σ"), sigma_);
   problem_form->addRow(tr("Blur size"), blur_size_);
-  problem_form->addRow(tr("Blur σ_b"), blur_sigma_);
+  problem_form->addRow(tr("Blur width σ"), blur_sigma_);
   problem_form->addRow(tr("Kept pixels"), keep_fraction_);
   problem_form->addRow(tr("μ₀"), mu0_);
+  problem_warning_ = new QLabel;
+  problem_warning_->setObjectName(QStringLiteral("problemWarning"));
+  problem_warning_->setWordWrap(true);
+  problem_warning_->setStyleSheet(QStringLiteral("color: #9a5b00"));
+  problem_warning_->hide();
+  problem_form->addRow(problem_warning_);
   layout->addWidget(problem);
   problem_rows_[0] = {};
   problem_rows_[1] = {blur_size_, blur_sigma_, mu0_};
@@ -211,8 +217,19 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
 
 void DatasetPanel::edited() {
   if (updating_) return;
+  updateProblemWarning();
   reload_timer_->start();
   emit changed();
+}
+
+void DatasetPanel::updateProblemWarning() {
+  bilevel::TrainingConfig config;
+  applyTo(&config);
+  QStringList lines;
+  for (const std::string& w : config.warnings())
+    lines << QStringLiteral("⚠ ") + ToQString(w);
+  problem_warning_->setText(lines.join('\n'));
+  problem_warning_->setVisible(!lines.isEmpty());
 }
 
 void DatasetPanel::updateProblemFields() {
@@ -247,6 +264,7 @@ void DatasetPanel::setConfig(const bilevel::TrainingConfig& c) {
   mu0_->setValue(c.inner.mu0);
   updating_ = false;
   updateProblemFields();
+  updateProblemWarning();
   reload_timer_->start();
 }
 
@@ -296,6 +314,10 @@ void DatasetPanel::setRunning(bool running) {
 
 bool DatasetPanel::loading() const {
   return loader_.busy() || reload_timer_->isActive();
+}
+
+QString DatasetPanel::error() const {
+  return loading() || preview_.ok ? QString() : preview_.error;
 }
 
 void DatasetPanel::browse() {

@@ -41,6 +41,9 @@ class DatasetPanel final : public QWidget {
   // Loads the preview now (it is otherwise started 300 ms after the last edit).
   void reload();
   bool loading() const;
+  // Why the images cannot be used as set (the last preview's error); "" while a preview loads and
+  // when they can.
+  QString error() const;
   const DatasetPreview& preview() const { return preview_; }
 
  signals:
@@ -54,6 +57,7 @@ class DatasetPanel final : public QWidget {
   void browse();
   void onLoaded(const DatasetPreview& preview);
   void updateProblemFields();
+  void updateProblemWarning();  // the configuration's warnings (mu0 = 0 for deblurring)
   void edited();
 
   DatasetLoader loader_;
@@ -76,6 +80,7 @@ class DatasetPanel final : public QWidget {
   QDoubleSpinBox* keep_fraction_ = nullptr;
   QDoubleSpinBox* mu0_ = nullptr;
   QLabel* summary_ = nullptr;
+  QLabel* problem_warning_ = nullptr;
   QProgressBar* progress_ = nullptr;
   ThumbnailStrip* train_strip_ = nullptr;
   ThumbnailStrip* test_strip_ = nullptr;

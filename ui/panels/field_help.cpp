@@ -126,14 +126,16 @@ constexpr Help kHelp[] = {
                        "the patch size.")},
     {"problem.blur.sigma",
      QT_TRANSLATE_NOOP("FieldHelp",
-                       "Deblur: σ_b, the width of the Gaussian blur, in pixels; 0.05 to 50.")},
+                       "Deblur: the width σ of the Gaussian blur, in pixels; 0.05 to 50.")},
     {"problem.keep_fraction",
      QT_TRANSLATE_NOOP("FieldHelp",
                        "Inpaint: kept fraction, the share of the pixels observed; 0.01 to 1.")},
     {"problem.mu0",
-     QT_TRANSLATE_NOOP("FieldHelp",
-                       "μ₀: strong convexity of the lower-level problem, no unit; 0 to 10. "
-                       "Deblur and inpaint need μ₀ > 0 (the presets use 1e-4 to 1e-3).")},
+     QT_TRANSLATE_NOOP(
+         "FieldHelp",
+         "μ₀: strong convexity of the lower-level problem, no unit; 0 to 10. "
+         "Deblur and inpaint should use μ₀ > 0 (the presets use 1e-4 to 1e-3): with 0 "
+         "the panel and the run warn.")},
 };
 
 }  // namespace

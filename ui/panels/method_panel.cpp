@@ -358,12 +358,21 @@ void MethodPanel::updateSchedulePlot() {
   schedule_plot_->setSchedules(c.knobs.step, c.knobs.accuracy, c.knobs.delta, n);
 }
 
+void MethodPanel::setEdited(bool edited) {
+  if (edited_ == edited) return;
+  edited_ = edited;
+  showPreset();
+}
+
 void MethodPanel::showPreset() {
   const int index = preset_name_.isEmpty() ? 0 : std::max(0, preset_->findData(preset_name_));
-  preset_->setCurrentIndex(index);
+  preset_->setCurrentIndex(edited_ ? 0 : index);
   const QString description = preset_->itemData(index, Qt::ToolTipRole).toString();
   preset_->setToolTip(description);
-  preset_note_->setText(index > 0 ? description : tr("Choose one to fill both panels."));
+  if (index > 0 && edited_)
+    preset_note_->setText(tr("Edited from %1: %2").arg(preset_name_, description));
+  else
+    preset_note_->setText(index > 0 ? description : tr("Choose one to fill both panels."));
 }
 
 void MethodPanel::updateMethodHints() {

@@ -34,6 +34,9 @@ class MethodPanel final : public QWidget {
 
   // Shows the config's method, schedules, budget, regularizer and seeds (no knob signals).
   void setConfig(const bilevel::TrainingConfig& config);
+  // Whether the fields differ from the configuration set: the preset box then names no preset
+  // and the note says which one they were edited from.
+  void setEdited(bool edited);
   // Writes the fields this panel shows into config.
   void applyTo(bilevel::TrainingConfig* config) const;
   // Locks the fields that cannot change during a run; knob edits are then sent as knobsChanged.
@@ -65,6 +68,7 @@ class MethodPanel final : public QWidget {
   QComboBox* preset_ = nullptr;
   QLabel* preset_note_ = nullptr;
   QString preset_name_;  // the preset the configuration shown comes from; "" for none
+  bool edited_ = false;
   QLineEdit* name_ = nullptr;
   QComboBox* method_ = nullptr;
   QSpinBox* batch_ = nullptr;

@@ -22,6 +22,7 @@
 #include "curve_plot.h"
 #include "dataset_panel.h"
 #include "exporters.h"
+#include "file_checks.h"
 #include "image_conversion.h"
 #include "kernel_view.h"
 #include "method_panel.h"
@@ -175,17 +176,35 @@ bilevel::TrainingConfig MainWindow::currentConfig() const {
   bilevel::TrainingConfig config = base_config_;
   dataset_panel_->applyTo(&config);
   method_panel_->applyTo(&config);
+  // An edited preset no longer is what its description says.
+  if (!base_config_.description.empty() &&
+      bilevel::ConfigToJson(config) != bilevel::ConfigToJson(base_config_))
+    config.description = "edited from " + base_config_.name + ": " + base_config_.description;
   return config;
+}
+
+void MainWindow::onPanelsEdited() {
+  method_panel_->setEdited(currentConfig().description != base_config_.description);
+  updateActions();
 }
 
 void MainWindow::setConfig(const bilevel::TrainingConfig& config) {
   base_config_ = config;
   dataset_panel_->setConfig(config);
   method_panel_->setConfig(config);
+  method_panel_->setEdited(false);
 }
 
-void MainWindow::setRunsFolder(const QString& folder) {
-  runs_folder_ = folder;
+bilevel::Status MainWindow::setRunsFolder(const QString& folder, bool remember) {
+  const QString dir = QDir::cleanPath(QDir(folder).absolutePath());
+  if (bilevel::Status s = CheckWritableFolder(dir); !s.ok()) {
+    showError(tr("Runs folder"), tr("%1\nNew runs are still recorded in %2.")
+                                     .arg(Message(s), QDir::toNativeSeparators(runs_folder_)));
+    return s;
+  }
+  runs_folder_ = dir;
+  if (remember) settings::kRunsFolder.set(dir == settings::DefaultRunsFolder() ? QString() : dir);
+  return bilevel::Status::Ok();
 }
 
 QAction* MainWindow::action(const QString& name) const {
@@ -264,7 +283,6 @@ void MainWindow::saveSettings() {
   settings::kLogLoss.set(plots_->logLoss());
   settings::kRecentRuns.set(recent_runs_);
   settings::kRecentDataFolders.set(recent_folders_);
-  if (runs_folder_ != settings::DefaultRunsFolder()) settings::kRunsFolder.set(runs_folder_);
 }
 
 void MainWindow::showEvent(QShowEvent* event) {

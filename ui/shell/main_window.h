@@ -49,7 +49,10 @@ class MainWindow final : public QMainWindow {
   bilevel::TrainingConfig currentConfig() const;
   void setConfig(const bilevel::TrainingConfig& config);
   QString runsFolder() const { return runs_folder_; }
-  void setRunsFolder(const QString& folder);
+  // Where this session records new runs; refused, with the previous folder kept, when the folder
+  // cannot be created or written. With remember, later sessions start there too (File ▸ Runs
+  // Folder…); a command line's --runs-dir is for its session only.
+  bilevel::Status setRunsFolder(const QString& folder, bool remember = false);
 
   // The window's actions by object name ("actionStart", "actionPause", "actionResume",
   // "actionStop", "actionCompare", ...).
@@ -57,14 +60,17 @@ class MainWindow final : public QMainWindow {
 
   // What the actions do, with the paths given (the actions ask for them with file dialogs).
   int startRun();  // the run's id; 0 when the configuration is refused (the error is shown)
+  // Why the panels' settings cannot start a run (Start is disabled then); "" when they can.
+  QString startBlocker() const;
   std::pair<int, int> startComparison();
   bilevel::Status openRun(const QString& dir);
-  bilevel::Status continueRun(int run_id);
+  // Continues the run to budget (the Method panel's when none is given); refused, naming the
+  // limit, when the run has reached it already.
+  bilevel::Status continueRun(int run_id, std::optional<bilevel::Budget> budget = std::nullopt);
   bilevel::Status exportRegularizer(int run_id, const QString& path);      // .json or .npz
   bilevel::Status exportPlot(PlotsPanel::Plot plot, const QString& path);  // .png .svg .pdf
   bilevel::Status exportCurves(const QString& path);
-  bilevel::Status exportRunSummary(const QString& path);  // the visible runs, CSV or Markdown //
-                                                          // the visible runs, CSV
+  bilevel::Status exportRunSummary(const QString& path);  // the visible runs, CSV or Markdown
   // The latest reconstruction to path, and its ground truth and measurement beside it
   // (NAME-truth.png, NAME-measured.png).
   bilevel::Status exportReconstruction(const QString& path);
@@ -152,6 +158,7 @@ class MainWindow final : public QMainWindow {
   void onRemoveRun(int run_id);
   void onChooseRunsFolder();
   void onContinueRun();
+  void onPanelsEdited();  // the preset box and Start follow the panels' fields
   void onAbout();
   void resetLayout();
 

@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QRegularExpression>
@@ -13,6 +14,7 @@
 
 #include "app_settings.h"
 #include "apply_dialog.h"
+#include "budget_limits.h"
 #include "exporters.h"
 #include "help_dialogs.h"
 #include "main_window.h"
@@ -33,6 +35,7 @@ void MainWindow::createActions() {
     a->setToolTip(key.isEmpty()
                       ? tip
                       : tip + QStringLiteral(" (") + key.toString(QKeySequence::NativeText) + ')');
+    a->setProperty("plainToolTip", a->toolTip());
     connect(a, &QAction::triggered, this, slot);
     actions_[name] = a;
     return a;
@@ -193,8 +196,13 @@ void MainWindow::updateActions() {
   using State = RunQueue::State;
   const State state = run_queue_->state();
   const bool idle = state == State::kIdle;
-  action(QStringLiteral("actionStart"))->setEnabled(idle);
-  action(QStringLiteral("actionCompare"))->setEnabled(idle);
+  const QString blocker = idle ? startBlocker() : QString();
+  for (const char* name : {"actionStart", "actionCompare"}) {
+    QAction* a = action(QString::fromLatin1(name));
+    a->setEnabled(idle && blocker.isEmpty());
+    a->setToolTip(blocker.isEmpty() ? a->property("plainToolTip").toString()
+                                    : tr("Cannot start: %1").arg(blocker));
+  }
   action(QStringLiteral("actionContinue"))->setEnabled(idle && selectedRun() != 0);
   action(QStringLiteral("actionPause"))
       ->setEnabled(state == State::kRunning || state == State::kPreparing);
@@ -324,15 +332,38 @@ void MainWindow::onRemoveRun(int run_id) {
 }
 
 void MainWindow::onChooseRunsFolder() {
-  const QString dir =
-      QFileDialog::getExistingDirectory(this, tr("Where new runs are recorded"), runs_folder_);
+  // The dialog lists folders only, from a folder that exists: listing files would read special
+  // files (FIFOs, devices) on this thread to guess their types.
+  const QString start = QFileInfo(runs_folder_).isDir() ? runs_folder_ : QDir::homePath();
+  const QString dir = QFileDialog::getExistingDirectory(
+      this, tr("Where new runs are recorded"), start,
+      QFileDialog::ShowDirsOnly | QFileDialog::DontResolveSymlinks);
   if (dir.isEmpty()) return;
-  setRunsFolder(dir);
-  settings::kRunsFolder.set(dir);
+  if (setRunsFolder(dir, true).ok())
+    showMessage(tr("New runs are recorded in %1").arg(QDir::toNativeSeparators(dir)));
 }
 
 void MainWindow::onContinueRun() {
-  if (bilevel::Status s = continueRun(selectedRun()); !s.ok())
+  const RunSeries* run = store_->find(selectedRun());
+  if (!run) return;
+  bilevel::Budget budget = currentConfig().trainer.budget;
+  if (!run->records.empty())
+    if (const auto reached = ReachedLimit(budget, run->records.back()); reached && interactive_) {
+      // Ask for a larger limit of the same kind, twice the one reached to begin with.
+      bool ok = false;
+      const bool whole = reached->kind == BudgetLimit::Kind::kComputations ||
+                         reached->kind == BudgetLimit::Kind::kIterations;
+      const double value =
+          QInputDialog::getDouble(this, tr("Continue run"),
+                                  tr("“%1” has reached its budget: %2 %3.\nContinue until (%3):")
+                                      .arg(run->name)
+                                      .arg(reached->reached)
+                                      .arg(reached->unit()),
+                                  2.0 * reached->limit, reached->reached, 1e12, whole ? 0 : 2, &ok);
+      if (!ok) return;
+      budget = ExtendedBudget(budget, reached->kind, value, run->records.back());
+    }
+  if (bilevel::Status s = continueRun(run->id, budget); !s.ok())
     showError(tr("Continue run"), Message(s));
 }
 

@@ -83,7 +83,10 @@ void MainWindow::createDocks() {
   connect(dataset_panel_, &DatasetPanel::loadFinished, this, [this](const QString& summary) {
     if (!run_queue_->busy()) status_info_->clearBusy();
     showMessage(summary);
+    updateActions();
   });
+  connect(dataset_panel_, &DatasetPanel::changed, this, &MainWindow::onPanelsEdited);
+  connect(method_panel_, &MethodPanel::changed, this, &MainWindow::onPanelsEdited);
   connect(preview_panel_, &PreviewPanel::targetChanged, this, &MainWindow::refreshPreview);
   connect(method_panel_, &MethodPanel::knobsChanged, this, &MainWindow::onKnobsChanged);
   connect(method_panel_, &MethodPanel::presetChosen, this, &MainWindow::onPresetChosen);

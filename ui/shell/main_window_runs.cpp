@@ -19,6 +19,7 @@
 #include "bilevel/config_json.h"
 #include "bilevel/presets.h"
 #include "bilevel/run_folder.h"
+#include "budget_limits.h"
 #include "comparison_bar.h"
 #include "curve_plot.h"
 #include "dataset_panel.h"
@@ -68,10 +69,17 @@ QString MainWindow::uniqueRunName(const QString& base) const {
       return QStringLiteral("%1 (%2)").arg(base).arg(k);
 }
 
+QString MainWindow::startBlocker() const {
+  if (const QString error = dataset_panel_->error(); !error.isEmpty())
+    return tr("the images cannot be used: %1").arg(error);
+  if (bilevel::Status s = currentConfig().validate(); !s.ok()) return Message(s);
+  return {};
+}
+
 int MainWindow::startRun() {
   const bilevel::TrainingConfig config = currentConfig();
-  if (bilevel::Status s = config.validate(); !s.ok()) {
-    showError(tr("Start"), tr("The configuration is not valid: %1").arg(Message(s)));
+  if (const QString blocker = startBlocker(); !blocker.isEmpty()) {
+    showError(tr("Start"), tr("Cannot start: %1").arg(blocker));
     return 0;
   }
   const QString name =
@@ -83,8 +91,8 @@ int MainWindow::startRun() {
 
 std::pair<int, int> MainWindow::startComparison() {
   bilevel::TrainingConfig config = currentConfig();
-  if (bilevel::Status s = config.validate(); !s.ok()) {
-    showError(tr("Compare"), tr("The configuration is not valid: %1").arg(Message(s)));
+  if (const QString blocker = startBlocker(); !blocker.isEmpty()) {
+    showError(tr("Compare"), tr("Cannot start: %1").arg(blocker));
     return {0, 0};
   }
   const QString root = newRunFolder(ToQString(config.name) + QStringLiteral("-compare"));
@@ -166,10 +174,18 @@ void MainWindow::rememberRuns() {
   settings::kRunColors.set(colors);
 }
 
-bilevel::Status MainWindow::continueRun(int run_id) {
-  const bilevel::TrainingConfig config = currentConfig();
+bilevel::Status MainWindow::continueRun(int run_id, std::optional<bilevel::Budget> budget) {
+  if (!budget) budget = currentConfig().trainer.budget;
+  const RunSeries* run = store_->find(run_id);
+  if (run && !run->records.empty())
+    if (const auto reached = ReachedLimit(*budget, run->records.back()))
+      return bilevel::Status::Error(
+          ToStd(tr("“%1” has reached the budget of %2 %3 already: give a larger one")
+                    .arg(run->name)
+                    .arg(reached->limit)
+                    .arg(reached->unit())));
   status_info_->resetRun();
-  return run_queue_->continueRun(run_id, config.trainer.budget);
+  return run_queue_->continueRun(run_id, *budget);
 }
 
 bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {

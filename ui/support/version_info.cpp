@@ -46,11 +46,13 @@ QString ApplicationVersion() {
 }
 
 QString VersionReportHtml() {
-  QString html = QStringLiteral(
-                     "<h3>Bilevel Studio %1</h3>"
-                     "<p>Bilevel learning of image regularizers (Field of Experts) with inexact "
-                     "stochastic gradients (ISGD), beside MAID.</p><table>")
-                     .arg(ApplicationVersion());
+  QString html =
+      QStringLiteral(
+          "<h3>Bilevel Studio %1</h3>"
+          "<p>Bilevel learning of image regularizers (Fields of Experts, total variation, "
+          "convex ridge regularizers, input-convex networks) with inexact "
+          "stochastic gradients (ISGD), beside MAID.</p><table>")
+          .arg(ApplicationVersion());
   for (const auto& [name, value] : Rows())
     html += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>")
                 .arg(name, value.toHtmlEscaped());

@@ -161,6 +161,7 @@ void RunQueue::startNext() {
     store_.setConfig(next.request.run_id, next.request.config);
   }
   current_ = next.request.run_id;
+  current_is_new_ = next.request.resume_dir.isEmpty();
   stop_requested_ = false;
   progress_.reset();
   store_.setStatus(current_, QStringLiteral("loading"));
@@ -279,30 +280,41 @@ void RunQueue::onFinished(const RunFinished& info) {
   for (const SnapshotBuffer::Batch& b : held_)  // a run that ended before it started
     if (b.run_id == id) apply(b);
   held_.clear();
-  QString status = EndText(info.end);
-  if (!info.started && info.end == bilevel::RunEnd::kError) status = QStringLiteral("failed");
-  store_.setStatus(id, status);
   if (info.started) last_computations_ = info.computations;
-  if (const RunSeries* run = store_.find(id)) {
-    if (!info.started && run->records.empty() && info.end == bilevel::RunEnd::kError)
-      emit errorOccurred(
-          QStringLiteral("The run “%1” could not start:\n%2").arg(run->name, info.message));
-    else if (info.end == bilevel::RunEnd::kError)
-      emit errorOccurred(
-          QStringLiteral("The run “%1” ended with an error:\n%2").arg(run->name, info.message));
-    else
-      emit message(QStringLiteral("%1: %2").arg(run->name, info.message));
-    if (!info.write_error.isEmpty())
-      emit errorOccurred(QStringLiteral("The run folder of “%1” could not be written:\n%2")
-                             .arg(run->name, info.write_error));
-  }
-  emit runFinished(info);
+  const RunSeries* run = store_.find(id);
+  const QString name = run ? run->name : QString();
+  // A new run that could not start leaves nothing behind: no entry in the list, and none for the
+  // runs queued after it (a comparison's second run). Its folder was never created.
+  const bool failed_start = !info.started && info.end == bilevel::RunEnd::kError;
   const bool go_on = info.end == bilevel::RunEnd::kBudget && !stop_requested_;
   if (!go_on) {
-    for (const Pending& p : queue_)
-      store_.setStatus(p.request.run_id, QStringLiteral("not started"));
+    for (const Pending& p : queue_) {
+      if (failed_start && p.request.resume_dir.isEmpty())
+        store_.remove(p.request.run_id);
+      else
+        store_.setStatus(p.request.run_id, QStringLiteral("not started"));
+    }
     queue_.clear();
   }
+  if (failed_start && current_is_new_ && run && run->records.empty()) {
+    store_.remove(id);
+    run = nullptr;
+    emit errorOccurred(QStringLiteral("The run “%1” could not start:\n%2").arg(name, info.message));
+  } else if (run) {
+    store_.setStatus(id, failed_start ? QStringLiteral("failed") : EndText(info.end));
+    if (info.end == bilevel::RunEnd::kError)
+      emit errorOccurred(QStringLiteral("The run “%1” %2:\n%3")
+                             .arg(name,
+                                  info.started ? QStringLiteral("ended with an error")
+                                               : QStringLiteral("could not continue"),
+                                  info.message));
+    else
+      emit message(QStringLiteral("%1: %2").arg(name, info.message));
+    if (!info.write_error.isEmpty())
+      emit errorOccurred(QStringLiteral("The run folder of “%1” could not be written:\n%2")
+                             .arg(name, info.write_error));
+  }
+  emit runFinished(info);
   current_ = 0;
   startNext();
 }

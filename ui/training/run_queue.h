@@ -97,7 +97,8 @@ class RunQueue final : public QObject {
   std::deque<Pending> queue_;
   State state_ = State::kIdle;
   int current_ = 0;
-  int started_ = 0;  // the run whose start has been handled
+  int started_ = 0;              // the run whose start has been handled
+  bool current_is_new_ = false;  // a new run, not a continued one
   // What the current run reported before its start was handled (records and events travel
   // apart from the start): applied after it, so that the start's truncation keeps them.
   std::vector<SnapshotBuffer::Batch> held_;

@@ -43,6 +43,9 @@ struct TrainingConfig {
   // Checks every field and its combinations; the message names the field ("step.initial must
   // be > 0, got -1").
   Status validate() const;
+  // Settings that are valid but doubtful, each a sentence that names the field and what to do
+  // (problem.mu0 = 0 for deblurring or inpainting). A run records them as warnings.
+  std::vector<std::string> warnings() const;
 };
 
 }  // namespace bilevel

@@ -84,10 +84,20 @@ RegularizerType ConvexRidgeType() {
   t.defaults.type = t.name;
   t.defaults.fields = {
       {"channels", 3LL, "C: 3 for colour data, 1 for grey", {}, {}},
-      {"layers", std::string("8, 32"), "channels n_1, ..., n_L of the layers of W", {}, {}, true},
-      {"kernel_sizes", std::string("7, 7"), "odd kernel size k_l of each layer", {}, {}, true},
-      {"knots", 21LL, "K, odd: knots of each activation spline", {}, {}},
-      {"range", 0.1, "T: the knots span [-T, T]", {}, {}},
+      {"layers",
+       std::string("8, 32"),
+       "channels n_1, ..., n_L of the layers of W; each 1 to 256",
+       {},
+       {},
+       true},
+      {"kernel_sizes",
+       std::string("7, 7"),
+       "odd kernel size k_l of each layer, 1 to 31",
+       {},
+       {},
+       true},
+      {"knots", 21LL, "K, odd: knots of each activation spline, 3 to 1001", {}, {}},
+      {"range", 0.1, "T: the knots span [-T, T]; above 0, at most 1000", {}, {}},
       {"boundary",
        std::string("reflect101"),
        "boundary rule of the correlations",
@@ -95,8 +105,8 @@ RegularizerType ConvexRidgeType() {
        {"mirror (reflect-101)", "zero"}},
   };
   t.defaults.init = {
-      {"log_lambda", -1.0, "initial log lambda, the overall weight", {}, {}},
-      {"log_mu", 0.0, "initial log mu, the scale of the responses", {}, {}},
+      {"log_lambda", -1.0, "initial log lambda, the overall weight; -30 to 30", {}, {}},
+      {"log_mu", 0.0, "initial log mu, the scale of the responses; -30 to 30", {}, {}},
       {"seed", 1LL, "the random initial kernels", {}, {}},
   };
   t.validate = ValidateCrr;

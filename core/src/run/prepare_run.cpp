@@ -136,6 +136,8 @@ Status PrepareRun(const TrainingConfig& config, const PrepareOptions& options, P
                                  });
       !s.ok())
     return s;
+  for (std::string& w : config.warnings())
+    run->warnings.push_back(std::move(w));
   if (Status s = prepare::BuildProblem(config, options.progress, run); !s.ok()) return s;
   // The initial test PSNR is agreed on by the oracle; the other checks are the same everywhere.
   if (Status s = run->trainer->initialize(run->oracle->initialParameters(), {},

@@ -82,4 +82,15 @@ Status TrainingConfig::validate() const {
   return backend.validate();
 }
 
+std::vector<std::string> TrainingConfig::warnings() const {
+  std::vector<std::string> found;
+  if (problem.kind != OperatorKind::kIdentity && inner.mu0 == 0.0)
+    found.push_back(std::string("problem.mu0 is 0 for ") +
+                    (problem.kind == OperatorKind::kGaussianBlur ? "deblurring" : "inpainting") +
+                    ": AᵀA is singular there, so the lower-level problem is strongly convex only "
+                    "where the regularizer makes it so and its solves may stall; set "
+                    "problem.mu0 > 0 (the presets use 1e-4 to 1e-3)");
+  return found;
+}
+
 }  // namespace bilevel
