@@ -12,6 +12,7 @@ class Communicator;
 // processes is this process alone.
 int RunTrainCommand(const QStringList& arguments, bilevel::Communicator& processes);
 int RunResumeCommand(const QStringList& arguments, bilevel::Communicator& processes);
+int RunStudyCommand(const QStringList& arguments, bilevel::Communicator& processes);
 int RunCompareCommand(const QStringList& arguments);
 int RunApplyCommand(const QStringList& arguments);
 int RunHypergradCommand(const QStringList& arguments);

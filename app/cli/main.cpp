@@ -17,6 +17,7 @@ const char* kUsage =
     "  train      train a regularizer from a preset or a config file, recorded in a run folder\n"
     "             (mpirun -np N bilevel-cli train ...: N processes share the images)\n"
     "  resume     continue a run from its folder's checkpoint\n"
+    "  study      a preset over a grid of settings and seeds: run folders and a table\n"
     "  compare    ISGD against MAID on the same data and seed, with a plot of both\n"
     "  apply      denoise or deblur an image with a learned regularizer\n"
     "  hypergrad  write the hypergradient of a regularizer on given images to a .npy\n"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   if (!args.isEmpty()) args.removeFirst();
   if (command == "train") return RunTrainCommand(args, *processes);
   if (command == "resume") return RunResumeCommand(args, *processes);
+  if (command == "study") return RunStudyCommand(args, *processes);
   // The other commands would run once per process, each writing the same files.
   if (processes->size() > 1)
     return cli::Fail(qPrintable(command), "only train and resume run under mpirun", 2);

@@ -2,7 +2,6 @@
 // hypergrad against the library, compare, and clear messages with non-zero exits on bad input.
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -19,35 +18,15 @@
 #include "bilevel/run_folder.h"
 #include "data/synthetic.h"
 #include "regularizers/foe.h"
+#include "support/cli_process.h"
 
 using namespace bilevel;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  QString out, err;
-};
-
-Result Cli(const QStringList& arguments, int timeout_ms = 120000) {
-  QProcess p;
-  p.start(BILEVEL_CLI_PATH, arguments);
-  Result r;
-  if (!p.waitForFinished(timeout_ms)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-  r.out = QString::fromUtf8(p.readAllStandardOutput());
-  r.err = QString::fromUtf8(p.readAllStandardError());
-  return r;
-}
-
-QString Describe(const Result& r) {
-  return QString("exit %1\nstdout:\n%2\nstderr:\n%3").arg(r.code).arg(r.out, r.err);
-}
+using Result = bilevel::test::CliResult;
+using bilevel::test::Cli;
+using bilevel::test::Describe;
 
 // An 8-bit image file of a synthetic colour image, and its values as the loader reads them.
 void WriteSynthetic(const QString& path, unsigned seed, double noise) {

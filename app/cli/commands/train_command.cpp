@@ -19,7 +19,7 @@ std::string DefaultOutDir(const bilevel::TrainingConfig& config) {
 int RunTrainCommand(const QStringList& arguments, bilevel::Communicator& processes) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
-      "Trains a Field of Experts regularizer as a preset or a configuration file describes, and "
+      "Trains a regularizer as a preset or a configuration file describes, and "
       "records the run in a folder (config.json, log.csv, events.jsonl, regularizer.json/.npz, "
       "checkpoint.npz). Ctrl-C stops it; 'bilevel-cli resume DIR' continues it. Under "
       "'mpirun -np N', N processes share the images and write the same run as one process.");

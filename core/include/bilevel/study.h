@@ -1,0 +1,86 @@
+// A study: one base experiment run over a grid of settings (every combination of the values of
+// each grid field) and several seeds, each run recorded in its own run folder. Saved as
+// study.json beside the runs' folders (docs/FORMATS.md), so that it re-opens and continues; its
+// summary is a table with one row per setting: the mean and standard deviation over the seeds of
+// the final and best test PSNR, and the computations.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bilevel/run_record.h"
+#include "bilevel/status.h"
+#include "bilevel/training_config.h"
+
+namespace bilevel {
+
+struct StudyAxis {
+  std::string field;                // a config.json path ("step.initial")
+  std::vector<std::string> values;  // as --set takes them
+};
+
+struct StudySpec {
+  static constexpr int kVersion = 1;
+  std::string name = "study";
+  TrainingConfig base;  // the preset or file with its --set changes applied
+  std::vector<StudyAxis> grid;
+  int seeds = 1;  // runs of each setting, with seed = base.trainer.seed + 0, 1, ..., seeds - 1
+};
+
+// One run of the study: the grid values (in the order of spec.grid), its seed and its folder
+// relative to the study's folder ("runs/step.initial=0.001-seed1").
+struct StudyRun {
+  std::vector<std::string> values;
+  unsigned seed = 0;
+  std::string folder;
+};
+
+// "FIELD=V1,V2,..." as --grid takes it; the field must name a config field and each value must
+// set it (checked on spec.base).
+Status ParseStudyAxis(const std::string& text, const TrainingConfig& base, StudyAxis* axis);
+
+// Checks the grid (distinct fields, at least one value each, each combination a valid config)
+// and the seed count; the message names the field.
+Status ValidateStudy(const StudySpec& spec);
+
+// Every run, settings in row-major order of the grid (the last field fastest), seeds innermost.
+std::vector<StudyRun> StudyRuns(const StudySpec& spec);
+
+// The run's configuration: the base with the run's grid values and seed, named after both.
+Status StudyRunConfig(const StudySpec& spec, const StudyRun& run, TrainingConfig* config);
+
+// study.json: the spec (with the base config in full) and the runs' folders.
+std::string StudyToJson(const StudySpec& spec);
+Status SaveStudy(const std::string& dir, const StudySpec& spec);  // DIR/study.json, atomic
+Status LoadStudy(const std::string& dir, StudySpec* spec);
+
+// One setting's summary over the seeds whose run has a log with a test PSNR.
+struct StudyRow {
+  std::vector<std::string> values;
+  int runs = 0;      // runs in the study for this setting
+  int measured = 0;  // of them, runs with a test PSNR (the statistics are over these)
+  double final_mean = 0, final_std = 0, best_mean = 0, best_std = 0;
+  double computations_mean = 0;  // at each run's last logged iteration
+};
+
+// What one run left: its final test PSNR (the "final" event, else the last measured in the log),
+// its best, and its computations; NaN PSNRs when nothing was measured.
+struct StudyRunResult {
+  double final_test_psnr = 0, best_test_psnr = 0;
+  long computations = 0;
+  bool finished = false;  // the run reached its budget ("final" event)
+};
+StudyRunResult SummarizeRun(const std::vector<IterationRecord>& log,
+                            const std::vector<RunEvent>& events);
+// Reads DIR/<run.folder>; a run not started yet gives NaN PSNRs and finished = false.
+StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run);
+
+// The table of the study in DIR, from its runs' folders. Standard deviations are the sample ones
+// (n - 1); NaN with fewer than two measured runs.
+std::vector<StudyRow> StudyTable(const std::string& dir, const StudySpec& spec);
+// CSV: the grid fields, runs, measured, final_test_psnr_mean, final_test_psnr_std,
+// best_test_psnr_mean, best_test_psnr_std, computations_mean.
+Status WriteStudyTable(const std::string& path, const StudySpec& spec,
+                       const std::vector<StudyRow>& rows);
+
+}  // namespace bilevel

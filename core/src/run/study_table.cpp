@@ -1,0 +1,133 @@
+// A study's summary: each run's final and best test PSNR from its folder, and per setting their
+// mean and standard deviation over the seeds.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "base/file_util.h"
+#include "bilevel/run_folder.h"
+#include "bilevel/study.h"
+
+namespace bilevel {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Mean and sample standard deviation; NaN where there are too few values.
+void MeanStd(const std::vector<double>& v, double* mean, double* std_dev) {
+  *mean = kNaN;
+  *std_dev = kNaN;
+  if (v.empty()) return;
+  double sum = 0;
+  for (double x : v)
+    sum += x;
+  *mean = sum / double(v.size());
+  if (v.size() < 2) return;
+  double squares = 0;
+  for (double x : v)
+    squares += (x - *mean) * (x - *mean);
+  *std_dev = std::sqrt(squares / double(v.size() - 1));
+}
+
+std::string CsvText(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string Number(double v, const char* format) {
+  if (std::isnan(v)) return "nan";
+  char text[64];
+  std::snprintf(text, sizeof text, format, v);
+  return text;
+}
+
+}  // namespace
+
+StudyRunResult SummarizeRun(const std::vector<IterationRecord>& log,
+                            const std::vector<RunEvent>& events) {
+  StudyRunResult result;
+  result.final_test_psnr = kNaN;
+  result.best_test_psnr = kNaN;
+  for (const IterationRecord& r : log) {
+    if (std::isnan(r.test_psnr)) continue;
+    result.final_test_psnr = r.test_psnr;
+    if (std::isnan(result.best_test_psnr) || r.test_psnr > result.best_test_psnr)
+      result.best_test_psnr = r.test_psnr;
+  }
+  if (!log.empty()) result.computations = log.back().computations;
+  // The last end of the run decides: a run continued after its budget is not finished.
+  for (auto e = events.rbegin(); e != events.rend(); ++e) {
+    if (e->kind == "budget" || e->kind == "diverged") {
+      result.finished = true;
+      break;
+    }
+    if (e->kind == "stop" || e->kind == "error" || e->kind == "resume") break;
+  }
+  const double final_psnr = RunFolder::FinalTestPsnr(events);
+  if (result.finished && !std::isnan(final_psnr)) {
+    result.final_test_psnr = final_psnr;
+    if (std::isnan(result.best_test_psnr) || final_psnr > result.best_test_psnr)
+      result.best_test_psnr = final_psnr;
+  }
+  return result;
+}
+
+StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run) {
+  const std::string folder = dir + "/" + run.folder;
+  std::vector<IterationRecord> log;
+  std::vector<RunEvent> events;
+  if (RunFolder::IsRunFolder(folder)) {
+    RunFolder::ReadLog(folder + "/" + RunFolder::kLogFile, &log);  // missing: nothing logged yet
+    RunFolder::ReadEvents(folder + "/" + RunFolder::kEventsFile, &events);
+  }
+  return SummarizeRun(log, events);
+}
+
+std::vector<StudyRow> StudyTable(const std::string& dir, const StudySpec& spec) {
+  std::vector<StudyRow> rows;
+  const std::vector<StudyRun> runs = StudyRuns(spec);
+  for (std::size_t first = 0; first < runs.size(); first += std::size_t(spec.seeds)) {
+    StudyRow row;
+    row.values = runs[first].values;
+    std::vector<double> finals, bests, computations;
+    for (std::size_t k = first; k < first + std::size_t(spec.seeds) && k < runs.size(); ++k) {
+      ++row.runs;
+      const StudyRunResult r = ReadStudyRun(dir, runs[k]);
+      if (std::isnan(r.final_test_psnr)) continue;
+      finals.push_back(r.final_test_psnr);
+      bests.push_back(r.best_test_psnr);
+      computations.push_back(double(r.computations));
+    }
+    row.measured = int(finals.size());
+    double unused = 0;
+    MeanStd(finals, &row.final_mean, &row.final_std);
+    MeanStd(bests, &row.best_mean, &row.best_std);
+    MeanStd(computations, &row.computations_mean, &unused);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Status WriteStudyTable(const std::string& path, const StudySpec& spec,
+                       const std::vector<StudyRow>& rows) {
+  std::string text;
+  for (const StudyAxis& axis : spec.grid)
+    text += CsvText(axis.field) + ",";
+  text +=
+      "runs,measured,final_test_psnr_mean,final_test_psnr_std,best_test_psnr_mean,"
+      "best_test_psnr_std,computations_mean\n";
+  for (const StudyRow& row : rows) {
+    for (const std::string& v : row.values)
+      text += CsvText(v) + ",";
+    text += std::to_string(row.runs) + "," + std::to_string(row.measured) + "," +
+            Number(row.final_mean, "%.4f") + "," + Number(row.final_std, "%.4f") + "," +
+            Number(row.best_mean, "%.4f") + "," + Number(row.best_std, "%.4f") + "," +
+            Number(row.computations_mean, "%.0f") + "\n";
+  }
+  return WriteFileAtomically(path, text);
+}
+
+}  // namespace bilevel

@@ -1,0 +1,128 @@
+// Studies: the grid read from --grid, its runs in order with their seeds and folders, each run's
+// configuration, study.json written and read back, and a run's final and best test PSNR from its
+// log and events.
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+
+#include "bilevel/presets.h"
+#include "bilevel/study.h"
+
+using namespace bilevel;
+
+namespace {
+
+StudySpec TwoByTwo() {
+  StudySpec spec;
+  spec.name = "grid";
+  if (Status s = LoadPreset("quick", &spec.base); !s.ok()) qFatal("%s", s.message().c_str());
+  spec.base.trainer.seed = 5;
+  StudyAxis step, accuracy;
+  if (!ParseStudyAxis("step.initial=1e-4, 1e-3", spec.base, &step).ok()) qFatal("step");
+  if (!ParseStudyAxis("accuracy.kind=constant,polynomial", spec.base, &accuracy).ok())
+    qFatal("accuracy");
+  spec.grid = {step, accuracy};
+  spec.seeds = 2;
+  return spec;
+}
+
+IterationRecord Row(long k, double test_psnr) {
+  IterationRecord r;
+  r.iteration = k;
+  r.computations = 100 * k;
+  r.test_psnr = test_psnr;
+  return r;
+}
+
+}  // namespace
+
+class StudyTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void gridFieldsAreCheckedAsTheyAreRead() {
+    TrainingConfig base;
+    QVERIFY(LoadPreset("quick", &base).ok());
+    StudyAxis axis;
+    QVERIFY(ParseStudyAxis("batch_size=2,4,8", base, &axis).ok());
+    QCOMPARE(axis.field, std::string("batch_size"));
+    QCOMPARE(int(axis.values.size()), 3);
+    QCOMPARE(axis.values[2], std::string("8"));
+    for (const char* bad :
+         {"batch_size", "=1,2", "no.such.field=1", "batch_size=2,,4", "batch_size=two"}) {
+      const Status s = ParseStudyAxis(bad, base, &axis);
+      QVERIFY2(!s.ok(), bad);
+      QVERIFY2(s.message().find("--grid") != std::string::npos, s.message().c_str());
+    }
+    StudySpec spec = TwoByTwo();
+    spec.grid.push_back(spec.grid[0]);
+    QVERIFY(ValidateStudy(spec).message().find("twice") != std::string::npos);
+    spec = TwoByTwo();
+    spec.seeds = 0;
+    QVERIFY(!ValidateStudy(spec).ok());
+    spec = TwoByTwo();
+    QVERIFY(ParseStudyAxis("step.initial=-1", spec.base, &axis).ok());  // one field alone
+    spec.grid = {axis};
+    QVERIFY2(ValidateStudy(spec).message().find("step.initial") != std::string::npos,
+             ValidateStudy(spec).message().c_str());  // the whole config is not valid
+  }
+
+  void runsFollowTheGridThenTheSeeds() {
+    const StudySpec spec = TwoByTwo();
+    QVERIFY(ValidateStudy(spec).ok());
+    const std::vector<StudyRun> runs = StudyRuns(spec);
+    QCOMPARE(int(runs.size()), 8);
+    QCOMPARE(runs[0].values, (std::vector<std::string>{"1e-4", "constant"}));
+    QCOMPARE(runs[0].seed, 5u);
+    QCOMPARE(runs[1].seed, 6u);
+    QCOMPARE(runs[2].values, (std::vector<std::string>{"1e-4", "polynomial"}));
+    QCOMPARE(runs[7].values, (std::vector<std::string>{"1e-3", "polynomial"}));
+    QCOMPARE(runs[3].folder, std::string("runs/step.initial=1e-4_accuracy.kind=polynomial-seed6"));
+    TrainingConfig config;
+    QVERIFY(StudyRunConfig(spec, runs[7], &config).ok());
+    QCOMPARE(config.knobs.step.initial, 1e-3);
+    QCOMPARE(config.knobs.accuracy.kind, ScheduleKind::kPolynomial);
+    QCOMPARE(config.trainer.seed, 6u);
+    QVERIFY(config.name.find("step.initial=1e-3") != std::string::npos);
+    StudySpec none = spec;
+    none.grid.clear();
+    QCOMPARE(int(StudyRuns(none).size()), 2);
+    QCOMPARE(StudyRuns(none)[1].folder, std::string("runs/seed6"));
+  }
+
+  void studyJsonReadsBack() {
+    QTemporaryDir dir;
+    const StudySpec spec = TwoByTwo();
+    QVERIFY(SaveStudy(dir.path().toStdString(), spec).ok());
+    StudySpec read;
+    const Status s = LoadStudy(dir.path().toStdString(), &read);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QCOMPARE(StudyToJson(read), StudyToJson(spec));
+    QCOMPARE(read.base.trainer.seed, 5u);
+    QVERIFY(!LoadStudy(dir.filePath("missing").toStdString(), &read).ok());
+  }
+
+  void aRunsFinalAndBestPsnr() {
+    const double nan = std::nan("");
+    std::vector<IterationRecord> log = {Row(1, 20.0), Row(2, nan), Row(3, 23.0), Row(4, 22.0)};
+    std::vector<RunEvent> events;
+    StudyRunResult r = SummarizeRun(log, events);
+    QVERIFY(!r.finished);
+    QCOMPARE(r.final_test_psnr, 22.0);  // the last measured
+    QCOMPARE(r.best_test_psnr, 23.0);
+    QCOMPARE(r.computations, 400L);
+    events.push_back({.kind = "final", .field = "test_psnr", .value = "24.5"});
+    events.push_back({.kind = "budget"});
+    r = SummarizeRun(log, events);
+    QVERIFY(r.finished);
+    QCOMPARE(r.final_test_psnr, 24.5);  // the final regularizer's, measured at the end
+    QCOMPARE(r.best_test_psnr, 24.5);
+    events.push_back({.kind = "resume"});
+    QVERIFY(!SummarizeRun(log, events).finished);  // continued past its budget
+    r = SummarizeRun({}, {});
+    QVERIFY(std::isnan(r.final_test_psnr) && std::isnan(r.best_test_psnr));
+  }
+};
+
+QTEST_GUILESS_MAIN(StudyTest)
+#include "test_study.moc"
