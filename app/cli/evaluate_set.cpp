@@ -10,6 +10,7 @@
 
 #include "bilevel/regularizer_io.h"
 #include "bilevel/set_evaluation.h"
+#include "bilevel/set_evaluation_table.h"
 #include "cli_common.h"
 
 namespace cli {
@@ -18,21 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kCommand = "evaluate";
-
-struct Evaluated {
-  std::string label;  // the file's stem, or its folder's name for a run's regularizer.json
-  bilevel::SetScores scores;
-};
-
-std::string Label(const std::string& file) {
-  const fs::path path(file);
-  const std::string stem = path.stem().string();
-  if (stem == "regularizer" && path.has_parent_path()) {
-    const std::string folder = fs::absolute(path).parent_path().filename().string();
-    if (!folder.empty()) return folder;
-  }
-  return stem;
-}
 
 // Options shared by every regularizer; false (with the message printed) on a bad value.
 bool ReadOptions(const QCommandLineParser& parser, const SetEvaluationFlags& flags,
@@ -82,52 +68,6 @@ bool ReadOptions(const QCommandLineParser& parser, const SetEvaluationFlags& fla
   return true;
 }
 
-std::string Csv(const std::vector<Evaluated>& all) {
-  std::string text =
-      "regularizer,image,psnr,ssim,iterations,seconds,measured_psnr,residual,tolerance,converged\n";
-  char line[512];
-  for (const Evaluated& e : all) {
-    long iterations = 0;
-    for (const bilevel::ImageScore& s : e.scores.images) {
-      std::snprintf(line, sizeof line, "%s,%s,%.6f,%.6f,%d,%.3f,%.6f,%.6e,%.6e,%d\n",
-                    e.label.c_str(), s.name.c_str(), s.psnr, s.ssim, s.iterations, s.seconds,
-                    s.measured_psnr, s.residual, s.tolerance, s.converged ? 1 : 0);
-      text += line;
-      iterations += s.iterations;
-    }
-    const double n = double(e.scores.images.size());
-    std::snprintf(line, sizeof line, "%s,mean,%.6f,%.6f,%.1f,%.3f,,,,%d\n", e.label.c_str(),
-                  e.scores.mean_psnr, e.scores.mean_ssim, double(iterations) / n,
-                  e.scores.seconds / n, int(n) - e.scores.unconverged);
-    text += line;
-  }
-  return text;
-}
-
-// One row per image, PSNR (dB) and SSIM per regularizer; the means last.
-std::string Markdown(const std::vector<Evaluated>& all) {
-  std::string text = "| image |", rule = "| --- |";
-  for (const Evaluated& e : all) {
-    text += " " + e.label + " PSNR | SSIM |";
-    rule += " --: | --: |";
-  }
-  text += "\n" + rule + "\n";
-  char cell[64];
-  const std::size_t rows = all.front().scores.images.size();
-  for (std::size_t k = 0; k <= rows; ++k) {
-    text += k < rows ? "| " + all.front().scores.images[k].name + " |" : "| **mean** |";
-    for (const Evaluated& e : all) {
-      const bool mean = k == rows;
-      std::snprintf(cell, sizeof cell, " %.2f | %.4f |",
-                    mean ? e.scores.mean_psnr : e.scores.images[k].psnr,
-                    mean ? e.scores.mean_ssim : e.scores.images[k].ssim);
-      text += cell;
-    }
-    text += "\n";
-  }
-  return text;
-}
-
 bool WriteText(const std::string& path, const std::string& text) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
@@ -152,7 +92,7 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
   const QStringList files = parser.values(flags.regularizer);
 
   std::map<bilevel::ColorMode, std::vector<bilevel::NamedImage>> sets;
-  std::vector<Evaluated> all;
+  std::vector<bilevel::LabelledScores> all;
   const Interrupts interrupts;
   bool interrupted = false;
   options.solve.fista.keep_going = [&] { return !(interrupted |= Interrupts::interrupted()); };
@@ -177,8 +117,8 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
       set = sets.emplace(color, std::move(images)).first;
     }
     const std::vector<bilevel::NamedImage>& images = set->second;
-    Evaluated e{Label(file.toStdString()), {}};
-    for (const Evaluated& other : all)
+    bilevel::LabelledScores e{bilevel::ScoresLabel(file.toStdString()), {}};
+    for (const bilevel::LabelledScores& other : all)
       if (other.label == e.label) e.label += "-" + std::to_string(all.size() + 1);
     const std::string dir = save.empty() ? "" : files.size() > 1 ? save + "/" + e.label : save;
     std::string save_error;
@@ -187,7 +127,8 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
       std::error_code ec;
       fs::create_directories(dir, ec);
       if (ec) return Fail(kCommand, "cannot create '" + dir + "': " + ec.message());
-      options.reconstructed = [&](int i, const bilevel::Batch<float>& x) {
+      options.reconstructed = [&](int i, const bilevel::Batch<float>& x,
+                                  const bilevel::Batch<float>&) {
         const fs::path name = fs::path(dir) / fs::path(images[std::size_t(i)].name);
         std::error_code made;
         fs::create_directories(name.parent_path(), made);
@@ -214,17 +155,18 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
     all.push_back(std::move(e));
   }
 
-  const std::string markdown = Markdown(all);
+  const std::string markdown = bilevel::SetScoresMarkdown(all);
   std::fputs(markdown.c_str(), stdout);
   if (parser.isSet(flags.out)) {
     const std::string csv_path = parser.value(flags.out).toStdString();
     const std::string md_path = fs::path(csv_path).replace_extension(".md").string();
-    if (!WriteText(csv_path, Csv(all))) return Fail(kCommand, "cannot write '" + csv_path + "'");
+    if (!WriteText(csv_path, bilevel::SetScoresCsv(all)))
+      return Fail(kCommand, "cannot write '" + csv_path + "'");
     if (md_path != csv_path && !WriteText(md_path, markdown))
       return Fail(kCommand, "cannot write '" + md_path + "'");
   }
   int unconverged = 0;
-  for (const Evaluated& e : all)
+  for (const bilevel::LabelledScores& e : all)
     for (const bilevel::ImageScore& s : e.scores.images)
       if (!s.converged) {
         ++unconverged;

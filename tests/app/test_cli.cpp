@@ -42,8 +42,9 @@ class CliTest : public QObject {
 
  private slots:
   void everyCommandHasHelp() {
-    for (const char* command : {"train", "resume", "compare", "apply", "hypergrad", "bench",
-                                "presets", "baseline", "plot", "evaluate", "gallery"}) {
+    for (const char* command :
+         {"train", "resume", "compare", "apply", "hypergrad", "bench", "presets", "baseline",
+          "plot", "evaluate", "gallery", "import", "study"}) {
       const Result r = Cli({command, "--help"});
       QVERIFY2(r.code == 0, qPrintable(Describe(r)));
       QVERIFY2(r.out.contains("Usage:"), qPrintable(Describe(r)));

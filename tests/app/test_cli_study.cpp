@@ -129,6 +129,21 @@ class CliStudyTest : public QObject {
     QCOMPARE(f.readAll(), table);
   }
 
+  void builtInStudiesAreListed() {
+    const test::CliResult list = Cli({"study", "--list"});
+    QVERIFY2(list.code == 0 && list.out.contains("schedules") &&
+                 list.out.contains("--grid step.kind=constant,polynomial"),
+             qPrintable(Describe(list)));
+    QTemporaryDir tmp;
+    const test::CliResult mixed =
+        Cli({"study", "--builtin", "schedules", "--grid", "seed=1,2", "--out", tmp.filePath("s")});
+    QCOMPARE(mixed.code, 2);
+    const test::CliResult unknown =
+        Cli({"study", "--builtin", "nothing", "--out", tmp.filePath("s")});
+    QCOMPARE(unknown.code, 2);
+    QVERIFY(unknown.err.contains("schedules"));
+  }
+
   void badGridsAreRefused() {
     QTemporaryDir tmp;
     for (const QStringList& grid :

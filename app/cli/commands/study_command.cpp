@@ -95,8 +95,24 @@ int RunStudyCommand(const QStringList& arguments, bilevel::Communicator& process
   const QCommandLineOption name("name", "The study's name (default: the preset's).", "NAME");
   const QCommandLineOption table_only(
       "table", "Only write DIR/table.csv from the runs there; train nothing.");
-  parser.addOptions({grid, seeds, out, name, table_only});
+  const QCommandLineOption builtin(
+      "builtin",
+      "A built-in study (its preset, grid and seeds; --seeds and the budget options still "
+      "apply): see --list.",
+      "NAME");
+  const QCommandLineOption list("list", "List the built-in studies.");
+  parser.addOptions({grid, seeds, out, name, table_only, builtin, list});
   if (int code = cli::Parse(parser, kCommand, arguments); code >= 0) return code;
+  if (parser.isSet(list)) {
+    for (const bilevel::BuiltInStudy& b : bilevel::BuiltInStudies()) {
+      std::string grids;
+      for (const std::string& g : b.grid)
+        grids += " --grid " + g;
+      std::printf("%s\n  %s\n  --preset %s%s --seeds %d\n", b.name.c_str(), b.description.c_str(),
+                  b.preset.c_str(), grids.c_str(), b.seeds);
+    }
+    return 0;
+  }
   if (!parser.isSet(out)) return cli::Fail(kCommand, "give the study's folder: --out DIR", 2);
   const std::string dir = QDir::cleanPath(parser.value(out)).toStdString();
 
@@ -105,19 +121,33 @@ int RunStudyCommand(const QStringList& arguments, bilevel::Communicator& process
     if (bilevel::Status s = bilevel::LoadStudy(dir, &spec); !s.ok())
       return cli::Fail(kCommand, s.message(), 2);
   } else {
-    if (bilevel::Status s = bilevel::Agree(processes, config_options.read(parser, &spec.base));
-        !s.ok())
-      return cli::Fail(kCommand, s.message(), 2);
-    spec.name = parser.isSet(name) ? parser.value(name).toStdString() : spec.base.name;
-    bool ok = false;
-    spec.seeds = parser.value(seeds).toInt(&ok);
-    if (!ok) return cli::Fail(kCommand, "--seeds expects a whole number", 2);
-    for (const QString& text : parser.values(grid)) {
-      bilevel::StudyAxis axis;
-      if (bilevel::Status s = bilevel::ParseStudyAxis(text.toStdString(), spec.base, &axis);
+    if (parser.isSet(builtin)) {
+      if (parser.isSet(grid) || parser.isSet(config_options.preset))
+        return cli::Fail(kCommand, "--builtin brings its own preset and grid", 2);
+      bool changed = false;
+      if (bilevel::Status s = bilevel::MakeBuiltInStudy(parser.value(builtin).toStdString(), &spec);
           !s.ok())
         return cli::Fail(kCommand, s.message(), 2);
-      spec.grid.push_back(std::move(axis));
+      if (bilevel::Status s = config_options.applyOverrides(parser, &spec.base, &changed); !s.ok())
+        return cli::Fail(kCommand, s.message(), 2);
+    } else {
+      if (bilevel::Status s = bilevel::Agree(processes, config_options.read(parser, &spec.base));
+          !s.ok())
+        return cli::Fail(kCommand, s.message(), 2);
+      spec.name = spec.base.name;
+      for (const QString& text : parser.values(grid)) {
+        bilevel::StudyAxis axis;
+        if (bilevel::Status s = bilevel::ParseStudyAxis(text.toStdString(), spec.base, &axis);
+            !s.ok())
+          return cli::Fail(kCommand, s.message(), 2);
+        spec.grid.push_back(std::move(axis));
+      }
+    }
+    if (parser.isSet(name)) spec.name = parser.value(name).toStdString();
+    if (parser.isSet(seeds) || !parser.isSet(builtin)) {
+      bool ok = false;
+      spec.seeds = parser.value(seeds).toInt(&ok);
+      if (!ok) return cli::Fail(kCommand, "--seeds expects a whole number", 2);
     }
     if (bilevel::Status s = bilevel::ValidateStudy(spec); !s.ok())
       return cli::Fail(kCommand, s.message(), 2);

@@ -27,8 +27,9 @@ struct SetEvaluationOptions {
   int batch = 16;            // at most this many images of one size solved together
   // After each batch: the images scored so far and the total.
   std::function<void(int done, int total)> progress;
-  // Each reconstruction as it is scored, with the image's index (to save it).
-  std::function<void(int index, const Batch<float>& x)> reconstructed;
+  // Each reconstruction as it is scored, with the image's index (to save or show it) and the
+  // measurement y it was reconstructed from (both 1 x C x H x W).
+  std::function<void(int index, const Batch<float>& x, const Batch<float>& measured)> reconstructed;
 };
 
 struct ImageScore {

@@ -35,6 +35,16 @@ struct StudyRun {
   std::string folder;
 };
 
+// A study that ships with the program: a preset, its grid ("FIELD=V1,V2" as --grid takes them)
+// and the seeds per setting.
+struct BuiltInStudy {
+  std::string name, description, preset;
+  std::vector<std::string> grid;
+  int seeds = 1;
+};
+const std::vector<BuiltInStudy>& BuiltInStudies();
+Status MakeBuiltInStudy(const std::string& name, StudySpec* spec);
+
 // "FIELD=V1,V2,..." as --grid takes it; the field must name a config field and each value must
 // set it (checked on spec.base).
 Status ParseStudyAxis(const std::string& text, const TrainingConfig& base, StudyAxis* axis);
@@ -74,6 +84,15 @@ StudyRunResult SummarizeRun(const std::vector<IterationRecord>& log,
                             const std::vector<RunEvent>& events);
 // Reads DIR/<run.folder>; a run not started yet gives NaN PSNRs and finished = false.
 StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run);
+
+// A setting's test PSNR against computations over its seeds: at each of `points` computations,
+// evenly spaced from the first at which every run has a test PSNR to the last that every run
+// reached, each run's last measurement at or before it (the log's own steps); their mean, and
+// the mean minus and plus their sample standard deviation (the mean itself with one run).
+struct StudyCurve {
+  std::vector<double> computations, mean, low, high;
+};
+StudyCurve MeanTestCurve(const std::vector<std::vector<IterationRecord>>& logs, int points = 100);
 
 // The table of the study in DIR, from its runs' folders. Standard deviations are the sample ones
 // (n - 1); NaN with fewer than two measured runs.

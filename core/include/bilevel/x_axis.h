@@ -2,8 +2,10 @@
 // upper iterations, epochs or training time. Shared by bilevel-cli plot and the application.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "bilevel/run_record.h"
 
@@ -18,5 +20,16 @@ const char* ToString(XAxis axis);  // "computations", "iterations", "epochs", "s
 std::optional<XAxis> XAxisFromString(std::string_view text);
 // The record's value on that axis.
 double XValue(const IterationRecord& record, XAxis axis);
+
+// A run's test PSNR at a budget on an axis: its last measurement at or before the budget (the
+// initial one, at 0, when there is none and initial is a number), where on the axis that was,
+// and whether the run reached the budget at all.
+struct PsnrAtBudget {
+  double psnr = std::numeric_limits<double>::quiet_NaN();
+  double at = std::numeric_limits<double>::quiet_NaN();
+  bool reached = false;
+};
+PsnrAtBudget TestPsnrAtBudget(const std::vector<IterationRecord>& log, XAxis axis, double budget,
+                              double initial);
 
 }  // namespace bilevel

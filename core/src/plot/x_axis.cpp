@@ -1,5 +1,7 @@
 #include "bilevel/x_axis.h"
 
+#include <cmath>
+
 namespace bilevel {
 
 const char* ToString(XAxis axis) {
@@ -35,6 +37,25 @@ double XValue(const IterationRecord& r, XAxis axis) {
       return r.wall_seconds;
   }
   return 0.0;
+}
+
+PsnrAtBudget TestPsnrAtBudget(const std::vector<IterationRecord>& log, XAxis axis, double budget,
+                              double initial) {
+  PsnrAtBudget result;
+  if (!std::isnan(initial) && budget >= 0) {
+    result.psnr = initial;
+    result.at = 0.0;
+  }
+  for (const IterationRecord& r : log) {
+    const double x = XValue(r, axis);
+    if (x > budget) break;
+    if (!std::isnan(r.test_psnr)) {
+      result.psnr = r.test_psnr;
+      result.at = x;
+    }
+  }
+  result.reached = !log.empty() && XValue(log.back(), axis) >= budget;
+  return result;
 }
 
 }  // namespace bilevel

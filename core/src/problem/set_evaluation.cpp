@@ -110,7 +110,9 @@ Status EvaluateSet(const RegularizerSettings& settings, const Eigen::VectorXd& t
         if (options.reconstructed) {
           Batch<float> x(Shape{1, r.x.c(), r.x.h(), r.x.w()});
           std::copy_n(r.x.image(int(k)), x.size(), x.data());
-          options.reconstructed(i, x);
+          Batch<float> y(x.shape());
+          std::copy_n(m.measured.image(int(k)), y.size(), y.data());
+          options.reconstructed(i, x, y);
         }
       }
       if (options.progress) options.progress(int(out->images.size()), total);

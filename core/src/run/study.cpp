@@ -6,6 +6,7 @@
 
 #include "base/file_util.h"
 #include "bilevel/config_json.h"
+#include "bilevel/presets.h"
 
 namespace bilevel {
 namespace {
@@ -40,6 +41,40 @@ std::string FolderSafe(const std::string& text) {
 }
 
 }  // namespace
+
+const std::vector<BuiltInStudy>& BuiltInStudies() {
+  static const std::vector<BuiltInStudy> studies = {
+      {"schedules",
+       "The follow-up paper's question on the convex ridge regularizer: constant against "
+       "decreasing step sizes (alpha_0 / sqrt(k+1)) and accuracies (eps_0 / sqrt(k+1)), three "
+       "seeds each",
+       "crr-denoise-isgd",
+       {"step.kind=constant,polynomial", "accuracy.kind=constant,polynomial"},
+       3},
+  };
+  return studies;
+}
+
+Status MakeBuiltInStudy(const std::string& name, StudySpec* spec) {
+  for (const BuiltInStudy& b : BuiltInStudies()) {
+    if (b.name != name) continue;
+    StudySpec made;
+    made.name = b.name;
+    made.seeds = b.seeds;
+    if (Status s = LoadPreset(b.preset, &made.base); !s.ok()) return s;
+    for (const std::string& text : b.grid) {
+      StudyAxis axis;
+      if (Status s = ParseStudyAxis(text, made.base, &axis); !s.ok()) return s;
+      made.grid.push_back(std::move(axis));
+    }
+    *spec = std::move(made);
+    return ValidateStudy(*spec);
+  }
+  std::string names;
+  for (const BuiltInStudy& b : BuiltInStudies())
+    names += (names.empty() ? "" : ", ") + b.name;
+  return Status::Error("no built-in study '" + name + "' (there are: " + names + ")");
+}
 
 Status ParseStudyAxis(const std::string& text, const TrainingConfig& base, StudyAxis* axis) {
   const std::size_t eq = text.find('=');

@@ -1,5 +1,6 @@
 // A study's summary: each run's final and best test PSNR from its folder, and per setting their
 // mean and standard deviation over the seeds.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -84,6 +85,41 @@ StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run) {
     RunFolder::ReadEvents(folder + "/" + RunFolder::kEventsFile, &events);
   }
   return SummarizeRun(log, events);
+}
+
+StudyCurve MeanTestCurve(const std::vector<std::vector<IterationRecord>>& logs, int points) {
+  StudyCurve curve;
+  if (logs.empty() || points < 2) return curve;
+  // The span every run covers: from its first test measurement to its last iteration.
+  double first = 0, last = std::numeric_limits<double>::infinity();
+  for (const std::vector<IterationRecord>& log : logs) {
+    const auto measured = std::find_if(
+        log.begin(), log.end(), [](const IterationRecord& r) { return !std::isnan(r.test_psnr); });
+    if (measured == log.end()) return curve;
+    first = std::max(first, double(measured->computations));
+    last = std::min(last, double(log.back().computations));
+  }
+  if (!(last >= first)) return curve;
+  std::vector<std::size_t> at(logs.size(), 0);  // each run's next record
+  std::vector<double> value(logs.size(), kNaN);
+  for (int p = 0; p < points; ++p) {
+    const double c = first + (last - first) * double(p) / double(points - 1);
+    std::vector<double> values;
+    for (std::size_t r = 0; r < logs.size(); ++r) {
+      const std::vector<IterationRecord>& log = logs[r];
+      for (; at[r] < log.size() && double(log[at[r]].computations) <= c; ++at[r])
+        if (!std::isnan(log[at[r]].test_psnr)) value[r] = log[at[r]].test_psnr;
+      values.push_back(value[r]);
+    }
+    double mean = 0, spread = 0;
+    MeanStd(values, &mean, &spread);
+    if (std::isnan(spread)) spread = 0.0;
+    curve.computations.push_back(c);
+    curve.mean.push_back(mean);
+    curve.low.push_back(mean - spread);
+    curve.high.push_back(mean + spread);
+  }
+  return curve;
 }
 
 std::vector<StudyRow> StudyTable(const std::string& dir, const StudySpec& spec) {

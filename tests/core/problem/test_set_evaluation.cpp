@@ -59,7 +59,12 @@ class TestSetEvaluation : public QObject {
     const std::vector<NamedImage> images = Images();
     SetEvaluationOptions options = Options();
     std::vector<int> seen;
-    options.reconstructed = [&](int i, const Batch<float>&) { seen.push_back(i); };
+    std::vector<double> measured_psnr(3, 0.0);
+    options.reconstructed = [&](int i, const Batch<float>& x, const Batch<float>& y) {
+      seen.push_back(i);
+      QVERIFY(y.shape() == x.shape());
+      measured_psnr[std::size_t(i)] = Psnr(y, images[std::size_t(i)].image, 0);
+    };
     SetScores scores;
     const Status s = EvaluateSet(settings, theta, images, options, &scores);
     QVERIFY2(s.ok(), s.message().c_str());
@@ -84,6 +89,7 @@ class TestSetEvaluation : public QObject {
       QCOMPARE(got.psnr, Psnr(alone.x, single.train, 0));
       QCOMPARE(got.ssim, Ssim(alone.x, single.train, 0));
       QCOMPARE(got.measured_psnr, Psnr(data.train_measured, single.train, 0));
+      QCOMPARE(measured_psnr[std::size_t(i)], got.measured_psnr);  // the callback's measurement
       QVERIFY(got.psnr > got.measured_psnr + 1.0);
       QVERIFY(got.ssim > 0.0 && got.ssim < 1.0);
       QVERIFY(got.converged && got.residual <= got.tolerance);

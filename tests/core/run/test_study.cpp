@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "bilevel/presets.h"
+#include "bilevel/run_folder.h"
 #include "bilevel/study.h"
 
 using namespace bilevel;
@@ -24,6 +25,12 @@ StudySpec TwoByTwo() {
   spec.grid = {step, accuracy};
   spec.seeds = 2;
   return spec;
+}
+
+RunEvent Event(const char* kind) {
+  RunEvent e;
+  e.kind = kind;
+  return e;
 }
 
 IterationRecord Row(long k, double test_psnr) {
@@ -102,6 +109,40 @@ class StudyTest : public QObject {
     QVERIFY(!LoadStudy(dir.filePath("missing").toStdString(), &read).ok());
   }
 
+  void theBuiltInStudyIsValid() {
+    StudySpec spec;
+    const Status s = MakeBuiltInStudy("schedules", &spec);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QCOMPARE(int(StudyRuns(spec).size()), 12);  // 2 step sizes x 2 accuracies x 3 seeds
+    QCOMPARE(spec.grid[0].field, std::string("step.kind"));
+    const Status unknown = MakeBuiltInStudy("nothing", &spec);
+    QVERIFY(unknown.message().find("schedules") != std::string::npos);
+  }
+
+  void theMeanCurveFollowsEachRunsSteps() {
+    const double nan = std::nan("");
+    auto at = [](long c, double psnr) {
+      IterationRecord r;
+      r.computations = c;
+      r.test_psnr = psnr;
+      return r;
+    };
+    const std::vector<IterationRecord> a = {at(100, 20), at(200, nan), at(300, 22), at(400, nan)};
+    const std::vector<IterationRecord> b = {at(150, 21), at(250, 23), at(350, nan)};
+    const StudyCurve curve = MeanTestCurve({a, b}, 3);
+    QCOMPARE(int(curve.computations.size()), 3);
+    QCOMPARE(curve.computations[0], 150.0);  // both measured from here
+    QCOMPARE(curve.computations[2], 350.0);  // both reached this
+    QCOMPARE(curve.mean[0], 20.5);
+    QCOMPARE(curve.mean[1], 21.5);  // a still at 20 (its 22 comes at 300), b at 23
+    QCOMPARE(curve.mean[2], 22.5);
+    QVERIFY(std::abs(curve.high[1] - curve.mean[1] - 3.0 / std::sqrt(2.0)) < 1e-12);
+    QVERIFY(std::abs(curve.mean[1] - curve.low[1] - 3.0 / std::sqrt(2.0)) < 1e-12);
+    const StudyCurve one = MeanTestCurve({a}, 4);
+    QCOMPARE(one.low, one.mean);                                 // no spread from one run
+    QVERIFY(MeanTestCurve({a, {at(10, nan)}}, 3).mean.empty());  // a run never tested
+  }
+
   void aRunsFinalAndBestPsnr() {
     const double nan = std::nan("");
     std::vector<IterationRecord> log = {Row(1, 20.0), Row(2, nan), Row(3, 23.0), Row(4, 22.0)};
@@ -111,13 +152,13 @@ class StudyTest : public QObject {
     QCOMPARE(r.final_test_psnr, 22.0);  // the last measured
     QCOMPARE(r.best_test_psnr, 23.0);
     QCOMPARE(r.computations, 400L);
-    events.push_back({.kind = "final", .field = "test_psnr", .value = "24.5"});
-    events.push_back({.kind = "budget"});
+    events.push_back(RunFolder::FinalEvent(24.5));
+    events.push_back(Event("budget"));
     r = SummarizeRun(log, events);
     QVERIFY(r.finished);
     QCOMPARE(r.final_test_psnr, 24.5);  // the final regularizer's, measured at the end
     QCOMPARE(r.best_test_psnr, 24.5);
-    events.push_back({.kind = "resume"});
+    events.push_back(Event("resume"));
     QVERIFY(!SummarizeRun(log, events).finished);  // continued past its budget
     r = SummarizeRun({}, {});
     QVERIFY(std::isnan(r.final_test_psnr) && std::isnan(r.best_test_psnr));
