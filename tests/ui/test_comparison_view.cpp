@@ -1,6 +1,6 @@
-// ISGD vs MAID shows its two runs alone with a one-line summary (best and final test PSNR of
-// each, computations, the differences); "Show all runs" brings the others back, and re-opening a
-// comparison folder gives the same view.
+// ISGD vs MAID shows its two runs alone with a one-line summary (best and last test PSNR of
+// each within the computations both reached, computations, the differences); "Show all runs" brings
+// the others back, and re-opening a comparison folder gives the same view.
 #include <QFileInfo>
 #include <QLocale>
 #include <QTemporaryDir>
@@ -51,10 +51,10 @@ class ComparisonViewTest : public QObject {
     const QString line = ComparisonLine(isgd, maid);
     // Within MAID's 1,180 computations: ISGD's third measurement (at 1,200) does not count.
     QVERIFY2(line.startsWith("Within 1,180 computations"), qPrintable(line));
-    QVERIFY2(line.contains("ISGD: best 27.50, final 27.50 dB"), qPrintable(line));
-    QVERIFY2(line.contains("MAID: best 26.00, final 26.00 dB"), qPrintable(line));
-    QVERIFY2(line.contains("ISGD − MAID: best +1.50 dB, final +1.50 dB"), qPrintable(line));
-    QVERIFY2(ComparisonLine(maid, isgd).contains("best −1.50 dB, final −1.50 dB"),
+    QVERIFY2(line.contains("ISGD: best 27.50, last 27.50 dB"), qPrintable(line));
+    QVERIFY2(line.contains("MAID: best 26.00, last 26.00 dB"), qPrintable(line));
+    QVERIFY2(line.contains("ISGD − MAID: best +1.50 dB, last +1.50 dB"), qPrintable(line));
+    QVERIFY2(ComparisonLine(maid, isgd).contains("best −1.50 dB, last −1.50 dB"),
              qPrintable(ComparisonLine(maid, isgd)));
     RunSeries none;
     none.config.trainer.method = bilevel::Method::kIsgd;
@@ -83,7 +83,7 @@ class ComparisonViewTest : public QObject {
     QVERIFY(!Run(window, earlier)->visible);
     QVERIFY(Run(window, isgd)->visible && Run(window, maid)->visible);
     QCOMPARE(bar->text(), ComparisonLine(*Run(window, isgd), *Run(window, maid)));
-    QVERIFY2(bar->text().contains("MAID: best") && bar->text().contains("final"),
+    QVERIFY2(bar->text().contains("MAID: best") && bar->text().contains("last"),
              qPrintable(bar->text()));
 
     const QString bar_text = bar->text();

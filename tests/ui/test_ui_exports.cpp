@@ -311,6 +311,23 @@ class UiExportsTest : public QObject {
     QVERIFY2(result.restored_psnr > result.measured_psnr + 1.0,
              qPrintable(QString("%1 -> %2").arg(result.measured_psnr).arg(result.restored_psnr)));
 
+    QVERIFY(result.warnings.empty());
+    // A grey image under this colour regularizer is said to be one, with the grey input shown
+    // in the Before pane while it solves.
+    QVERIFY(QImage(path("recon-truth.png"))
+                .convertToFormat(QImage::Format_Grayscale8)
+                .save(path("grey.png")));
+    dialog->setImagePath(path("grey.png"));
+    dialog->setSimulatedNoise(0);
+    QSignalSpy grey(dialog, &ApplyDialog::finished);
+    dialog->run();
+    QVERIFY(!dialog->findChild<ImageView*>("applyBefore")->image().isNull());
+    QVERIFY(grey.count() == 1 || grey.wait(30000));
+    QVERIFY(!dialog->result().warnings.empty() &&
+            QString::fromStdString(dialog->result().warnings[0]).contains("grey"));
+    dialog->setImagePath(path("recon-truth.png"));
+    dialog->setSimulatedNoise(25);
+
     // Inpainting: a simulated random mask, then the same without a mask or simulation.
     auto* problem = dialog->findChild<QComboBox*>("applyProblem");
     QVERIFY(problem);

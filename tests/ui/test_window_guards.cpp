@@ -15,11 +15,13 @@
 #include <cmath>
 
 #include "app_settings.h"
+#include "bilevel/run_folder.h"
 #include "budget_limits.h"
 #include "curve_plot.h"
 #include "dataset_panel.h"
 #include "exporters.h"
 #include "plots_panel.h"
+#include "set_evaluation_dialog.h"
 #include "ui_test_support.h"
 
 using namespace studio;
@@ -82,6 +84,43 @@ class WindowGuardsTest : public QObject {
     QCOMPARE(QImage(hovered), QImage(clean));
     QCOMPARE(PlotPixmap(*plot).toImage(), QImage(clean));
     QVERIFY2(!plot->readout().isEmpty(), "the export took the readout off the screen");
+  }
+
+  void figuresShareOneStyle() {
+    MainWindow window;
+    window.setInteractive(false);
+    AddRun(window.store(), 30);
+    CurvePlot* loss = window.plots()->plot(PlotsPanel::kLoss);
+    const int points = loss->xAxis->tickLabelFont().pointSize();
+    QTemporaryDir dir;
+    QStringList written;
+    const FigureStyle style{800, 500, 300, 14};
+    const bilevel::Status s =
+        window.exportFigures(dir.path(), {"png", "pdf"}, style, false, &written);
+    QVERIFY2(s.ok(), s.message().c_str());
+    QCOMPARE(written.size(), 10);  // four plots and the inner solvers, twice
+    QVERIFY(written.contains(dir.filePath("solvers.pdf")));
+    const QImage png(dir.filePath("loss.png"));
+    QCOMPARE(png.width(), 2500);  // 800 x 500 at 300 per inch
+    QVERIFY(std::abs(png.height() - 1562) <= 1);
+    QVERIFY(std::abs(png.dotsPerMeterX() - 11811) <= 1);
+    QCOMPARE(QImage(dir.filePath("solvers.png")).size(), png.size());
+    QCOMPARE(loss->xAxis->tickLabelFont().pointSize(), points);  // the window is as it was
+    QVERIFY(loss->legendShown());
+    QVERIFY(!window.exportFigures(dir.path(), {}, style, true, &written).ok());
+  }
+
+  void theFinalTestPsnrIsPlottedAtTheEnd() {
+    RunStore store;
+    PlotsPanel panel(store);
+    panel.setXAxis(XAxis::kComputations);
+    const int id = AddRun(store, 10);
+    store.appendEvents(id, {bilevel::RunFolder::FinalEvent(30.5)});
+    const QCPGraph* test = panel.plot(PlotsPanel::kTestPsnr)->findGraph(id, 0);
+    QVERIFY(test && !test->data()->isEmpty());
+    const auto last = test->data()->constEnd() - 1;
+    QCOMPARE(last->key, 10000.0);  // the run's last computations
+    QCOMPARE(last->value, 30.5);
   }
 
   void switchingTheXAxisAfterAnEventFitsTheData() {
@@ -205,6 +244,22 @@ class WindowGuardsTest : public QObject {
     QCOMPARE(combo->currentIndex(), 0);
     auto* note = window.findChild<QLabel*>(QStringLiteral("presetDescription"));
     QVERIFY(note && note->text().contains("Edited from quick"));
+  }
+
+  void evaluateOnAFolderStartsFromTheSelectedRun() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.setInteractive(false);
+    QVERIFY(window.setRunsFolder(runs.path()).ok());
+    window.setConfig(FastConfig(2));
+    const int id = window.startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(Idle(window), 30000);
+    window.action("actionEvaluateSet")->trigger();
+    auto* dialog = window.findChild<SetEvaluationDialog*>();
+    QVERIFY(dialog && dialog->isVisible());
+    QCOMPARE(dialog->regularizers(),
+             QStringList{window.store().find(id)->folder + "/regularizer.json"});
+    dialog->close();
   }
 
   void continuingAtAReachedBudgetAsksForALargerOne() {

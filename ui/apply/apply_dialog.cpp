@@ -135,9 +135,11 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   before_ = new ImageView(tr("Before"));
   after_ = new ImageView(tr("After"));
   after_->setObjectName(QStringLiteral("applyAfter"));
-  images->addWidget(clean_);
-  images->addWidget(before_);
-  images->addWidget(after_);
+  before_->setObjectName(QStringLiteral("applyBefore"));
+  for (ImageView* view : {clean_, before_, after_}) {
+    view->setMinimumSize(220, 240);
+    images->addWidget(view);
+  }
   layout->addLayout(images, 1);
   info_ = new QLabel;
   info_->setObjectName(QStringLiteral("applyInfo"));
@@ -162,7 +164,7 @@ ApplyDialog::ApplyDialog(QWidget* parent) : QDialog(parent) {
   save_ = buttons->addButton(tr("Save result…"), QDialogButtonBox::ActionRole);
   save_->setEnabled(false);
   layout->addWidget(buttons);
-  resize(820, 520);
+  resize(980, 680);
 
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(run_, &QPushButton::clicked, this, &ApplyDialog::run);
@@ -266,6 +268,15 @@ void ApplyDialog::run() {
   save_->setEnabled(false);
   progress_->show();
   info_->setText(tr("Solving the lower-level problem…"));
+  // The input at once, where it will be shown once solved (an image Qt cannot read, such as a
+  // float TIFF or .npy, waits for the result).
+  const QImage input(ToQString(r.image));
+  const bool simulated = r.simulate_sigma > 0.0;
+  clean_->setImage(simulated ? input : QImage());
+  before_->setImage(simulated ? QImage() : input);
+  after_->setImage(QImage());
+  before_->setCaption(simulated ? QString() : tr("solving…"));
+  after_->setCaption(QString());
   progress_timer_->start();
   watcher_.setFuture(QtConcurrent::run(
       BackgroundPool(), [r, flag, progress] { return RunApply(r, flag.get(), progress.get()); }));

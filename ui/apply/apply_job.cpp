@@ -14,6 +14,16 @@
 namespace studio {
 namespace {
 
+// A colour image whose three channels are the same everywhere: a grey image read as colour.
+bool EqualChannels(const bilevel::Batch<float>& image) {
+  if (image.c() != 3) return false;
+  const std::size_t plane = std::size_t(image.h()) * std::size_t(image.w());
+  const float* v = image.image(0);
+  for (std::size_t i = 0; i < plane; ++i)
+    if (v[i] != v[plane + i] || v[i] != v[2 * plane + i]) return false;
+  return true;
+}
+
 ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
                   ApplyProgress* progress) {
   ApplyResult result;
@@ -78,6 +88,12 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
     return result;
   }
 
+  std::vector<std::string> warnings;
+  if (color == bilevel::ColorMode::kColor && EqualChannels(input))
+    warnings.push_back(
+        "the image is grey and the regularizer is for colour images: it was restored as a colour "
+        "image of three equal channels, so colour may appear; a regularizer trained on grey "
+        "images suits it");
   if (request.simulate_sigma > 0.0) {
     result.clean = input;
     result.measured = bilevel::Batch<float>(input.shape());
@@ -108,7 +124,8 @@ ApplyResult Solve(const ApplyRequest& request, const std::atomic<bool>* cancel,
       bilevel::Reconstruct(settings, theta, *op, result.measured, options);
   result.seconds = solved.seconds;
   result.backend = solved.backend;
-  result.warnings = solved.warnings;
+  result.warnings = warnings;
+  result.warnings.insert(result.warnings.end(), solved.warnings.begin(), solved.warnings.end());
   if (!solved.status.ok()) {
     result.status = solved.status;
     return result;

@@ -29,7 +29,7 @@ long Computations(const RunSeries& run) {
 
 QString Part(const QString& method, const TestPsnrs& at) {
   if (std::isnan(at.last)) return QObject::tr("%1: no test PSNR").arg(method);
-  return QObject::tr("%1: best %2, final %3 dB").arg(method, Db(at.best), Db(at.last));
+  return QObject::tr("%1: best %2, last %3 dB").arg(method, Db(at.best), Db(at.last));
 }
 
 }  // namespace
@@ -43,7 +43,7 @@ QString ComparisonLine(const RunSeries& first, const RunSeries& second) {
       QObject::tr("Within %1 computations · ").arg(QLocale().toString(qlonglong(common))) +
       Part(a_name, a) + QStringLiteral(" · ") + Part(b_name, b);
   if (!std::isnan(a.last) && !std::isnan(b.last))
-    line += QObject::tr(" · %1 − %2: best %3, final %4")
+    line += QObject::tr(" · %1 − %2: best %3, last %4")
                 .arg(a_name, b_name, Signed(a.best - b.best), Signed(a.last - b.last));
   return line;
 }

@@ -1,6 +1,7 @@
 // The comparison view: after Run ▸ ISGD vs MAID (or opening a comparison folder) the plots show
 // only its two runs, and this bar above them sums the comparison up in one line: each run's best
-// and final test PSNR at equal computations, and the differences. "Show all runs" leaves the view.
+// and last test PSNR within the computations both reached, and the differences. "Show all runs"
+// leaves the view.
 #pragma once
 
 #include <QWidget>
@@ -14,8 +15,8 @@ class RunStore;
 struct RunSeries;
 
 // The two runs at equal cost: their test PSNRs measured within the computations the cheaper run
-// used (the initial one included), "Within 12,340 computations · ISGD: best 27.12, final 27.05 dB
-// · MAID: … · ISGD − MAID: best +0.31 dB, final +0.40 dB". A run without one says so.
+// used (the initial one included), "Within 12,340 computations · ISGD: best 27.12, last 27.05 dB
+// · MAID: … · ISGD − MAID: best +0.31 dB, last +0.40 dB". A run without one says so.
 QString ComparisonLine(const RunSeries& first, const RunSeries& second);
 
 class ComparisonBar final : public QWidget {

@@ -1,5 +1,7 @@
 #include "plots_panel.h"
 
+#include "bilevel/run_folder.h"
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -345,6 +347,12 @@ void PlotsPanel::rebuild(int id) {
     plots_[kTestPsnr]->graph(id, 0)->addData(0.0, run->initial_test_psnr);
   }
   append(*run, 0);
+  // The final regularizer's test PSNR, measured when the run reached its budget, at its end.
+  const double final_psnr = bilevel::RunFolder::FinalTestPsnr(run->events);
+  if (!std::isnan(final_psnr) && !run->records.empty()) {
+    const double x = XValue(run->records.back(), x_axis_);
+    if (!log_x_ || x > 0) plots_[kTestPsnr]->graph(id, 0)->addData(x, final_psnr);
+  }
   updateMarkers(*run);
   replotAll(true);
 }
@@ -384,8 +392,13 @@ void PlotsPanel::onEventsAppended(int id, int first) {
   const RunSeries* run = store_.find(id);
   if (!run) return;
   bool knob = false;
-  for (std::size_t i = std::size_t(first); i < run->events.size(); ++i)
+  for (std::size_t i = std::size_t(first); i < run->events.size(); ++i) {
+    if (run->events[i].kind == "final") {  // a point of its own at the end of the test curve
+      rebuild(id);
+      return;
+    }
     knob = knob || run->events[i].kind == "knob";
+  }
   if (!knob) return;
   updateMarkers(*run);
   replotAll(false);

@@ -11,6 +11,8 @@
 #include <limits>
 #include <map>
 
+#include "curve_plot.h"
+#include "exporters.h"
 #include "run_store.h"
 #include "x_axis_labels.h"
 
@@ -50,8 +52,10 @@ class PlotsPanel final : public QWidget {
                        double wall_seconds = std::numeric_limits<double>::quiet_NaN());
   // Where iteration `iteration` of the run lies on the loss and PSNR plots' x-axis.
   double iterationX(const RunSeries& run, long iteration, double wall_seconds) const;
-  // Writes the four plots as <base>-<key>.<suffix>; returns the files written.
-  QStringList exportAll(const QString& folder, const QString& suffix, QString* error);
+  // Writes the four plots as <folder>/<key>.<suffix> in one style (their legends left out when
+  // legend is false); returns the files written.
+  QStringList exportAll(const QString& folder, const QString& suffix, QString* error,
+                        const FigureStyle& style = {}, bool legend = true);
 
  signals:
   void xAxisChanged(studio::XAxis axis);
@@ -94,5 +98,9 @@ class PlotsPanel final : public QWidget {
   std::array<bool, kPlotCount> dirty_{};
   std::array<bool, kPlotCount> fit_{};
 };
+
+// One plot in a figure style, its legend left out when legend is false (and shown again after).
+bilevel::Status SaveFigure(CurvePlot& plot, const QString& path, const FigureStyle& style,
+                           bool legend);
 
 }  // namespace studio

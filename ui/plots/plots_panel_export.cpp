@@ -13,17 +13,27 @@
 
 namespace studio {
 
-QStringList PlotsPanel::exportAll(const QString& folder, const QString& suffix, QString* error) {
+QStringList PlotsPanel::exportAll(const QString& folder, const QString& suffix, QString* error,
+                                  const FigureStyle& style, bool legend) {
   QStringList written;
   for (int p = 0; p < kPlotCount; ++p) {
     const QString path = QDir(folder).filePath(PlotKey(Plot(p)) + '.' + suffix);
-    if (bilevel::Status s = SavePlot(*plots_[std::size_t(p)], path); !s.ok()) {
+    if (bilevel::Status s = SaveFigure(*plots_[std::size_t(p)], path, style, legend); !s.ok()) {
       if (error) *error = Message(s);
       return written;
     }
     written << path;
   }
   return written;
+}
+
+bilevel::Status SaveFigure(CurvePlot& plot, const QString& path, const FigureStyle& style,
+                           bool legend) {
+  const bool shown = plot.legendShown();
+  if (!legend) plot.setLegendShown(false);
+  const bilevel::Status s = SavePlot(plot, path, style);
+  plot.setLegendShown(shown);
+  return s;
 }
 
 void PlotsPanel::showContextMenu(CurvePlot* plot, const QPoint& pos) {

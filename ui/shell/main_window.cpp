@@ -31,6 +31,7 @@
 #include "run_list_panel.h"
 #include "run_status_bar.h"
 #include "run_store.h"
+#include "set_evaluation_dialog.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -239,6 +240,17 @@ ApplyDialog* MainWindow::showApplyDialog() {
   apply_dialog_->show();
   apply_dialog_->raise();
   return apply_dialog_;
+}
+
+SetEvaluationDialog* MainWindow::showSetEvaluationDialog() {
+  auto* dialog = new SetEvaluationDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  const RunSeries* run = store_->find(selectedRun());
+  if (run && !run->folder.isEmpty() &&
+      QFileInfo::exists(run->folder + QStringLiteral("/regularizer.json")))
+    dialog->addRegularizer(run->folder + QStringLiteral("/regularizer.json"));
+  dialog->show();
+  return dialog;
 }
 
 void MainWindow::showDataFolder(const QString& folder) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "bilevel/study.h"
 #include "bilevel/training_config.h"
 #include "plots_panel.h"
 #include "run_queue.h"
@@ -33,6 +34,10 @@ class RunPreviewer;
 struct RunPreviewResult;
 class RunStatusBar;
 class RunStore;
+class StudyView;
+class SetEvaluationDialog;
+class SolverPanel;
+class BudgetTableDialog;
 
 // The run folders directly inside dir (a comparison's isgd/ and maid/).
 QStringList RunsInside(const QString& dir);
@@ -69,6 +74,10 @@ class MainWindow final : public QMainWindow {
   bilevel::Status continueRun(int run_id, std::optional<bilevel::Budget> budget = std::nullopt);
   bilevel::Status exportRegularizer(int run_id, const QString& path);      // .json or .npz
   bilevel::Status exportPlot(PlotsPanel::Plot plot, const QString& path);  // .png .svg .pdf
+  // The four training plots and the Inner Solvers plot (solvers.<suffix>) in one style, in each
+  // format; the files written.
+  bilevel::Status exportFigures(const QString& folder, const QStringList& formats,
+                                const FigureStyle& style, bool legend, QStringList* written);
   bilevel::Status exportCurves(const QString& path);
   bilevel::Status exportRunSummary(const QString& path);  // the visible runs, CSV or Markdown
   // The latest reconstruction to path, and its ground truth and measurement beside it
@@ -78,8 +87,19 @@ class MainWindow final : public QMainWindow {
   bilevel::Status copyRunFolder(int run_id, const QString& destination);
   void removeRun(int run_id, bool move_folder_to_trash);
   ApplyDialog* showApplyDialog();
+  // File ▸ Evaluate on a Folder…: the selected run's regularizer on whole images (PSNR, SSIM).
+  SetEvaluationDialog* showSetEvaluationDialog();
   // View ▸ Filters: the shown run's filters, initial and learned, at a readable size.
   FiltersDialog* showFiltersDialog();
+  // Studies (main_window_study.cpp). startStudy writes DIR/study.json and queues every run of the
+  // study not finished yet (a stopped one continues from its checkpoint), one after another, and
+  // shows the study window; openStudy shows a study's results. Both refuse a folder that holds
+  // another study.
+  bilevel::Status startStudy(const bilevel::StudySpec& spec, const QString& dir);
+  bilevel::Status openStudy(const QString& dir);
+  StudyView* studyView() const { return study_view_; }
+  // View ▸ Table at a Budget…: the runs' test PSNRs at one budget on the plots' x-axis.
+  BudgetTableDialog* showBudgetTable();
   void showDataFolder(const QString& folder);  // "" for the built-in images
   // What dropping files on the window does: a run folder is re-opened, another folder becomes the
   // dataset, an image or a regularizer goes to the Apply dialog.
@@ -161,6 +181,11 @@ class MainWindow final : public QMainWindow {
   void onPanelsEdited();  // the preset box and Start follow the panels' fields
   void onAbout();
   void resetLayout();
+  // main_window_study.cpp
+  void onNewStudy();
+  void onOpenStudy();
+  void onSaveStudyFigures();
+  StudyView* showStudyWindow();
 
   std::unique_ptr<RunStore> store_;
   std::unique_ptr<RunQueue> run_queue_;
@@ -188,6 +213,9 @@ class MainWindow final : public QMainWindow {
   ApplyDialog* apply_dialog_ = nullptr;
   RunPreviewer* run_previewer_ = nullptr;
   FiltersDialog* filters_dialog_ = nullptr;
+  SolverPanel* solver_panel_ = nullptr;
+  QDialog* study_window_ = nullptr;
+  StudyView* study_view_ = nullptr;
   // What the preview shows for a run that is not training, so that a repeated request costs
   // nothing.
   struct PreviewKey {

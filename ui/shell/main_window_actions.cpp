@@ -16,6 +16,7 @@
 #include "apply_dialog.h"
 #include "budget_limits.h"
 #include "exporters.h"
+#include "figure_export_dialog.h"
 #include "help_dialogs.h"
 #include "main_window.h"
 #include "run_list_panel.h"
@@ -61,6 +62,14 @@ void MainWindow::createActions() {
       QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
       tr("Continue the selected run from its checkpoint, up to the budget in the Method panel"),
       [this] { onContinueRun(); });
+  add(QStringLiteral("actionNewStudy"), tr("New &Study…"), QKeySequence(),
+      tr("Run a grid of settings, each for several seeds, one run after another"),
+      [this] { onNewStudy(); });
+  add(QStringLiteral("actionOpenStudy"), tr("Open St&udy…"), QKeySequence(),
+      tr("Show a study's curves, table and heat map from its folder"), [this] { onOpenStudy(); });
+  add(QStringLiteral("actionBudgetTable"), tr("Table at a &Budget…"), QKeySequence(),
+      tr("Chosen runs' test PSNRs at one budget, with their differences, to copy or export"),
+      [this] { showBudgetTable(); });
   add(QStringLiteral("actionFilters"), tr("&Filters…"),
       QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
       tr("The selected run's filters at a readable size, initial beside learned"),
@@ -79,7 +88,8 @@ void MainWindow::createActions() {
       [this] { onExportRegularizer(); })
       ->setIcon(s->standardIcon(QStyle::SP_DialogSaveButton));
   add(QStringLiteral("actionExportPlots"), tr("Export &Plots…"),
-      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), tr("Save the four plots as PNG, SVG or PDF"),
+      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+      tr("Save the four plots and the Inner Solvers plot as PNG, SVG or PDF, in one style"),
       [this] { onExportPlots(); });
   add(QStringLiteral("actionExportCurves"), tr("Export &Curves as CSV…"), QKeySequence(),
       tr("Save every visible run's log in one CSV file"), [this] { onExportCurves(); });
@@ -93,6 +103,10 @@ void MainWindow::createActions() {
   add(QStringLiteral("actionCopyRun"), tr("Copy Run &Folder…"), QKeySequence(),
       tr("Copy the selected run's folder (config, log, checkpoint, regularizer)"),
       [this] { onCopyRunFolder(); });
+  add(QStringLiteral("actionEvaluateSet"), tr("E&valuate on a Folder…"), QKeySequence(),
+      tr("PSNR and SSIM of regularizers on a folder of whole images, by the literature's protocol, "
+         "with a before/after viewer"),
+      [this] { showSetEvaluationDialog(); });
   add(QStringLiteral("actionApply"), tr("&Apply Regularizer…"),
       QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
       tr("Denoise or deblur an image with a learned regularizer"), [this] { showApplyDialog(); })
@@ -142,12 +156,14 @@ void MainWindow::createMenus() {
   file->addSeparator();
   file->addAction(action(QStringLiteral("actionOpenRun")));
   recent_runs_menu_ = file->addMenu(tr("Recent Runs"));
+  file->addAction(action(QStringLiteral("actionOpenStudy")));
   file->addSeparator();
   for (const char* name : {"actionExportRegularizer", "actionExportPlots", "actionExportCurves",
                            "actionExportSummary", "actionExportReconstruction", "actionCopyRun"})
     file->addAction(action(QString::fromLatin1(name)));
   file->addSeparator();
   file->addAction(action(QStringLiteral("actionApply")));
+  file->addAction(action(QStringLiteral("actionEvaluateSet")));
   file->addSeparator();
   file->addAction(action(QStringLiteral("actionRunsFolder")));
   file->addAction(action(QStringLiteral("actionQuit")));
@@ -158,6 +174,7 @@ void MainWindow::createMenus() {
     run->addAction(action(QString::fromLatin1(name)));
   run->addSeparator();
   run->addAction(action(QStringLiteral("actionContinue")));
+  run->addAction(action(QStringLiteral("actionNewStudy")));
 
   view_menu_ = menuBar()->addMenu(tr("&View"));
   for (XAxis axis : kAllXAxes)
@@ -165,6 +182,7 @@ void MainWindow::createMenus() {
   view_menu_->addAction(action(QStringLiteral("actionLogX")));
   view_menu_->addAction(action(QStringLiteral("actionFit")));
   view_menu_->addAction(action(QStringLiteral("actionFilters")));
+  view_menu_->addAction(action(QStringLiteral("actionBudgetTable")));
   view_menu_->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>())
     view_menu_->addAction(dock->toggleViewAction());
@@ -209,6 +227,7 @@ void MainWindow::updateActions() {
   action(QStringLiteral("actionResume"))->setEnabled(state == State::kPaused);
   action(QStringLiteral("actionStop"))->setEnabled(!idle && state != State::kStopping);
   action(QStringLiteral("actionOpenData"))->setEnabled(idle);
+  action(QStringLiteral("actionNewStudy"))->setEnabled(idle);
   action(QStringLiteral("actionBuiltinData"))->setEnabled(idle);
   const bool has_run = selectedRun() != 0;
   for (const char* name : {"actionExportRegularizer", "actionCopyRun"})
@@ -258,18 +277,15 @@ void MainWindow::onExportRegularizer() {
 }
 
 void MainWindow::onExportPlots() {
-  const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the plots"));
-  if (dir.isEmpty()) return;
+  FigureExportDialog dialog(runs_folder_, this);
+  if (dialog.exec() != QDialog::Accepted) return;
   QStringList written;
-  for (const char* suffix : {"png", "svg", "pdf"}) {
-    QString error;
-    written += plots_->exportAll(dir, QString::fromLatin1(suffix), &error);
-    if (!error.isEmpty()) {
-      showError(tr("Export plots"), error);
-      return;
-    }
-  }
-  showMessage(tr("Wrote %1 files to %2").arg(written.size()).arg(dir));
+  if (bilevel::Status s = exportFigures(dialog.folder(), dialog.formats(), dialog.style(),
+                                        dialog.legend(), &written);
+      !s.ok())
+    showError(tr("Export plots"), Message(s));
+  else
+    showMessage(tr("Wrote %1 files to %2").arg(written.size()).arg(dialog.folder()));
 }
 
 void MainWindow::onExportCurves() {

@@ -52,7 +52,8 @@ void MainWindow::createDocks() {
   filters->addWidget(kernel_view_);
   filters->addWidget(activation_view_);
   run_list_ = new RunListPanel(*store_);
-  auto* solvers = new SolverPanel(*store_);
+  solver_panel_ = new SolverPanel(*store_);
+  auto* solvers = solver_panel_;
   events_panel_ = new EventsPanel(*store_);
 
   QDockWidget* data = Dock(tr("Dataset"), QStringLiteral("datasetDock"), dataset_panel_, true);

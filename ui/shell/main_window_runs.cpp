@@ -34,6 +34,7 @@
 #include "run_status_bar.h"
 #include "run_store.h"
 #include "run_summary.h"
+#include "solver_panel.h"
 #include "string_conversion.h"
 
 namespace studio {
@@ -203,6 +204,23 @@ bilevel::Status MainWindow::exportRegularizer(int run_id, const QString& path) {
 
 bilevel::Status MainWindow::exportPlot(PlotsPanel::Plot plot, const QString& path) {
   return SavePlot(*plots_->plot(plot), path);
+}
+
+bilevel::Status MainWindow::exportFigures(const QString& folder, const QStringList& formats,
+                                          const FigureStyle& style, bool legend,
+                                          QStringList* written) {
+  if (formats.isEmpty()) return bilevel::Status::Error("choose at least one format");
+  if (!QDir().mkpath(folder)) return bilevel::Status::Error("cannot create " + ToStd(folder));
+  for (const QString& suffix : formats) {
+    QString error;
+    *written += plots_->exportAll(folder, suffix, &error, style, legend);
+    if (!error.isEmpty()) return bilevel::Status::Error(ToStd(error));
+    const QString solvers = QDir(folder).filePath(QStringLiteral("solvers.") + suffix);
+    if (bilevel::Status s = SaveFigure(*solver_panel_->plot(), solvers, style, legend); !s.ok())
+      return s;
+    *written << solvers;
+  }
+  return bilevel::Status::Ok();
 }
 
 bilevel::Status MainWindow::exportCurves(const QString& path) {

@@ -1,5 +1,7 @@
 #include "exporters.h"
 
+#include <functional>
+
 #include <qcustomplot.h>
 #include <QBuffer>
 #include <QDir>
@@ -175,14 +177,53 @@ QPixmap PlotPixmap(QCustomPlot& plot) {
   return plot.toPixmap(plot.width(), plot.height(), 2.0);
 }
 
+// Sets every text of a plot (tick labels, axis labels, legend, titles) to one size while it lives.
+class FontsResized {
+ public:
+  FontsResized(QCustomPlot& plot, int points) {
+    if (points <= 0) return;
+    for (QCPAxisRect* rect : plot.axisRects())
+      for (QCPAxis* axis : rect->axes()) {
+        keep([axis](const QFont& f) { axis->setTickLabelFont(f); }, axis->tickLabelFont(), points);
+        keep([axis](const QFont& f) { axis->setLabelFont(f); }, axis->labelFont(), points);
+      }
+    if (QCPLegend* legend = plot.legend)
+      keep([legend](const QFont& f) { legend->setFont(f); }, legend->font(), points);
+    for (int k = 0; k < plot.plotLayout()->elementCount(); ++k)
+      if (auto* title = qobject_cast<QCPTextElement*>(plot.plotLayout()->elementAt(k)))
+        keep([title](const QFont& f) { title->setFont(f); }, title->font(), points);
+  }
+  ~FontsResized() {
+    for (const auto& [set, font] : saved_)
+      set(font);
+  }
+  FontsResized(const FontsResized&) = delete;
+  FontsResized& operator=(const FontsResized&) = delete;
+
+ private:
+  void keep(std::function<void(const QFont&)> set, const QFont& font, int points) {
+    QFont resized = font;
+    resized.setPointSize(points);
+    set(resized);
+    saved_.emplace_back(std::move(set), font);
+  }
+  std::vector<std::pair<std::function<void(const QFont&)>, QFont>> saved_;
+};
+
 bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width, int height) {
+  return SavePlot(plot, path, FigureStyle{width, height, 192, 0});
+}
+
+bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, const FigureStyle& style) {
   const TransientLayerHidden hidden(plot);
+  const FontsResized fonts(plot, style.font_points);
   const QString suffix = QFileInfo(path).suffix().toLower();
-  const int w = width > 0 ? width : std::max(plot.width(), 320);
-  const int h = height > 0 ? height : std::max(plot.height(), 240);
+  const int w = style.width > 0 ? style.width : std::max(plot.width(), 320);
+  const int h = style.height > 0 ? style.height : std::max(plot.height(), 240);
   bool ok = false;
   if (suffix == "png") {
-    ok = plot.savePng(path, w, h, 2.0);
+    const int dpi = std::clamp(style.dpi, 48, 1200);
+    ok = plot.savePng(path, w, h, dpi / 96.0, -1, dpi, QCP::ruDotsPerInch);
   } else if (suffix == "pdf") {
     ok = plot.savePdf(path, w, h);
   } else if (suffix == "svg") {

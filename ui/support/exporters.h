@@ -22,6 +22,15 @@ namespace studio {
 // PlotPixmap (the plot at twice its on-screen resolution) draws the mouse readout and cursors.
 bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, int width = 0, int height = 0);
 QPixmap PlotPixmap(QCustomPlot& plot);
+
+// How a figure for a paper is drawn: its size in pixels at 96 per inch (PDF: points), the
+// resolution of a PNG, and the size of every text in points (0: as on screen).
+struct FigureStyle {
+  int width = 0, height = 0;  // 0: the widget's
+  int dpi = 192;
+  int font_points = 0;
+};
+bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, const FigureStyle& style);
 // The plot formats offered in file dialogs ("PNG image (*.png);;SVG ...").
 QString PlotFileFilter();
 

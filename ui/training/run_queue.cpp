@@ -83,7 +83,7 @@ void RunQueue::shutdown() {
 }
 
 int RunQueue::start(const bilevel::TrainingConfig& config, const QString& out_dir,
-                    const QString& name) {
+                    const QString& name, bool study) {
   RunSeries series;
   series.name = name.isEmpty() ? ToQString(config.name) : name;
   series.live = true;
@@ -96,6 +96,7 @@ int RunQueue::start(const bilevel::TrainingConfig& config, const QString& out_di
   pending.request.run_id = id;
   pending.request.config = config;
   pending.request.out_dir = out_dir;
+  pending.study = study;
   enqueue(std::move(pending));
   return id;
 }
@@ -125,7 +126,8 @@ std::pair<int, int> RunQueue::startComparison(const bilevel::TrainingConfig& con
   return {a, b};
 }
 
-bilevel::Status RunQueue::continueRun(int run_id, std::optional<bilevel::Budget> budget) {
+bilevel::Status RunQueue::continueRun(int run_id, std::optional<bilevel::Budget> budget,
+                                      bool study) {
   const RunSeries* run = store_.find(run_id);
   if (!run) return bilevel::Status::Error("no such run");
   if (run->folder.isEmpty())
@@ -136,6 +138,7 @@ bilevel::Status RunQueue::continueRun(int run_id, std::optional<bilevel::Budget>
   pending.request.run_id = run_id;
   pending.request.resume_dir = run->folder;
   pending.request.budget = budget;
+  pending.study = study;
   store_.setStatus(run_id, QStringLiteral("queued"));
   enqueue(std::move(pending));
   return bilevel::Status::Ok();
@@ -162,6 +165,7 @@ void RunQueue::startNext() {
   }
   current_ = next.request.run_id;
   current_is_new_ = next.request.resume_dir.isEmpty();
+  current_in_study_ = next.study;
   stop_requested_ = false;
   progress_.reset();
   store_.setStatus(current_, QStringLiteral("loading"));
@@ -286,7 +290,8 @@ void RunQueue::onFinished(const RunFinished& info) {
   // A new run that could not start leaves nothing behind: no entry in the list, and none for the
   // runs queued after it (a comparison's second run). Its folder was never created.
   const bool failed_start = !info.started && info.end == bilevel::RunEnd::kError;
-  const bool go_on = info.end == bilevel::RunEnd::kBudget && !stop_requested_;
+  const bool go_on =
+      !stop_requested_ && (info.end == bilevel::RunEnd::kBudget || current_in_study_);
   if (!go_on) {
     for (const Pending& p : queue_) {
       if (failed_start && p.request.resume_dir.isEmpty())

@@ -34,14 +34,18 @@ class RunQueue final : public QObject {
   ~RunQueue() override;  // stops the run and joins the thread
 
   // Queues a new run recorded in out_dir (empty: not recorded) and adds it to the store at once.
-  int start(const bilevel::TrainingConfig& config, const QString& out_dir, const QString& name);
+  // A run that ends otherwise than at its budget (diverged, failed) ends the queue, unless it is
+  // one of a study's: then the runs after it go on.
+  int start(const bilevel::TrainingConfig& config, const QString& out_dir, const QString& name,
+            bool study = false);
   // ISGD (or Adam, as configured; MAID becomes ISGD) and then MAID on the same data and seed, in
   // out_root/isgd and out_root/maid. Without a budget of computations MAID gets the number of
   // computations the first run used, so both are compared at equal cost.
   std::pair<int, int> startComparison(const bilevel::TrainingConfig& config,
                                       const QString& out_root, const QString& name);
   // Continues a stored run from the checkpoint in its folder (budget: replaces the run's).
-  bilevel::Status continueRun(int run_id, std::optional<bilevel::Budget> budget);
+  bilevel::Status continueRun(int run_id, std::optional<bilevel::Budget> budget,
+                              bool study = false);
 
   void pause();
   void resume();
@@ -80,6 +84,7 @@ class RunQueue final : public QObject {
     RunRequest request;
     // The comparison's second run: its budget follows from the first's cost.
     std::optional<bilevel::ComparisonPair> comparison;
+    bool study = false;  // the queue goes on after it whatever its end
   };
   void enqueue(Pending pending);
   void startNext();
@@ -97,8 +102,9 @@ class RunQueue final : public QObject {
   std::deque<Pending> queue_;
   State state_ = State::kIdle;
   int current_ = 0;
-  int started_ = 0;              // the run whose start has been handled
-  bool current_is_new_ = false;  // a new run, not a continued one
+  int started_ = 0;                // the run whose start has been handled
+  bool current_is_new_ = false;    // a new run, not a continued one
+  bool current_in_study_ = false;  // one of a study's runs
   // What the current run reported before its start was handled (records and events travel
   // apart from the start): applied after it, so that the start's truncation keeps them.
   std::vector<SnapshotBuffer::Batch> held_;
