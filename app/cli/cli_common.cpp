@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include <fstream>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -301,6 +303,12 @@ int DriveRun(const char* command, bilevel::PreparedRun& prepared) {
     default:
       return Fail(command, run.endMessage());
   }
+}
+
+bool WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  return bool(file.flush());
 }
 
 QCommandLineOption AllowUnconvergedOption() {

@@ -81,6 +81,9 @@ class Interrupts {
   void (*previous_term_)(int);
 };
 
+// Writes text to path, replacing it; false when it cannot.
+bool WriteTextFile(const std::string& path, const std::string& text);
+
 // --allow-unconverged: an inner solve that stops at its iteration limit is a warning, not an
 // error (hypergrad, apply, evaluate).
 QCommandLineOption AllowUnconvergedOption();

@@ -68,12 +68,6 @@ bool ReadOptions(const QCommandLineParser& parser, const SetEvaluationFlags& fla
   return true;
 }
 
-bool WriteText(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  return bool(file.flush());
-}
-
 }  // namespace
 
 void SetEvaluationFlags::addTo(QCommandLineParser& parser) const {
@@ -160,9 +154,9 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
   if (parser.isSet(flags.out)) {
     const std::string csv_path = parser.value(flags.out).toStdString();
     const std::string md_path = fs::path(csv_path).replace_extension(".md").string();
-    if (!WriteText(csv_path, bilevel::SetScoresCsv(all)))
+    if (!WriteTextFile(csv_path, bilevel::SetScoresCsv(all)))
       return Fail(kCommand, "cannot write '" + csv_path + "'");
-    if (md_path != csv_path && !WriteText(md_path, markdown))
+    if (md_path != csv_path && !WriteTextFile(md_path, markdown))
       return Fail(kCommand, "cannot write '" + md_path + "'");
   }
   int unconverged = 0;

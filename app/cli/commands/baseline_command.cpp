@@ -2,9 +2,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "bilevel/baselines.h"
 #include "bilevel/metrics.h"
+#include "bilevel/set_evaluation_table.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -15,6 +17,39 @@ bilevel::Batch<float> Head(const bilevel::Batch<float>& b, int count) {
   bilevel::Batch<float> out(bilevel::Shape{count, b.c(), b.h(), b.w()});
   std::copy(b.data(), b.data() + out.size(), out.data());
   return out;
+}
+
+// The tuned baseline on the whole images of folder, the table printed (and written to out).
+int EvaluateOnSet(bilevel::BaselineKind kind, double parameter,
+                  const bilevel::TrainingConfig& config, const std::string& folder,
+                  const QString& seed_text, const std::string& out) {
+  bool ok = false;
+  bilevel::SetEvaluationOptions options;
+  options.problem = config.problem;
+  options.problem.seed = seed_text.toUInt(&ok);
+  if (!ok) return cli::Fail("baseline", "--seed takes a whole number", 2);
+  std::vector<bilevel::NamedImage> images;
+  std::vector<std::string> warnings;
+  if (bilevel::Status s = bilevel::ReadImageSet(folder, config.dataset.color, &images, &warnings);
+      !s.ok())
+    return cli::Fail("baseline", s.message());
+  for (const std::string& w : warnings)
+    std::fprintf(stderr, "bilevel-cli baseline: warning: %s\n", w.c_str());
+  std::vector<bilevel::LabelledScores> all(1);
+  all[0].label = bilevel::ToString(kind);
+  if (bilevel::Status s =
+          bilevel::EvaluateBaselineSet(kind, parameter, images, options, &all[0].scores);
+      !s.ok())
+    return cli::Fail("baseline", s.message());
+  const std::string markdown = bilevel::SetScoresMarkdown(all);
+  std::fputs(markdown.c_str(), stdout);
+  if (!out.empty()) {
+    const std::string md = std::filesystem::path(out).replace_extension(".md").string();
+    if (!cli::WriteTextFile(out, bilevel::SetScoresCsv(all)) ||
+        (md != out && !cli::WriteTextFile(md, markdown)))
+      return cli::Fail("baseline", "cannot write '" + out + "'");
+  }
+  return 0;
 }
 
 }  // namespace
@@ -32,7 +67,17 @@ int RunBaselineCommand(const QStringList& arguments) {
                                   "NAME", "nlm");
   const QCommandLineOption tune_images("tune-images", "Training images used for tuning.", "N",
                                        "64");
-  parser.addOptions({method, tune_images});
+  const QCommandLineOption evaluate(
+      "evaluate",
+      "Also score the tuned baseline on the whole images of this folder by the protocol of "
+      "'bilevel-cli evaluate --regularizer' (the preset's problem; noise seed --seed + k for "
+      "image k): PSNR and SSIM per image.",
+      "FOLDER");
+  const QCommandLineOption seed("seed", "With --evaluate: the seed of image 0's noise.", "SEED",
+                                "0");
+  const QCommandLineOption out("out", "With --evaluate: the table as CSV (and .md beside it).",
+                               "FILE");
+  parser.addOptions({method, tune_images, evaluate, seed, out});
   if (int code = cli::Parse(parser, "baseline", arguments); code >= 0) return code;
   const auto kind = bilevel::BaselineKindFromString(parser.value(method).toStdString());
   if (!kind)
@@ -79,5 +124,7 @@ int RunBaselineCommand(const QStringList& arguments) {
       "%.1f s)\n",
       bilevel::ToString(*kind), bilevel::MeanPsnr(x, data.test), tuning.parameter, n, tuning.psnr,
       seconds);
-  return 0;
+  if (!parser.isSet(evaluate)) return 0;
+  return EvaluateOnSet(*kind, tuning.parameter, config, parser.value(evaluate).toStdString(),
+                       parser.value(seed), parser.value(out).toStdString());
 }

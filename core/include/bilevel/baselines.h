@@ -11,6 +11,7 @@
 
 #include "bilevel/batch.h"
 #include "bilevel/forward_operator.h"
+#include "bilevel/set_evaluation.h"
 #include "bilevel/status.h"
 
 namespace bilevel {
@@ -40,5 +41,11 @@ struct BaselineTuning {
 Status TuneBaseline(BaselineKind kind, const ForwardOperator<float>& op,
                     const Batch<float>& measured, const Batch<float>& clean,
                     BaselineTuning* tuning);
+
+// The baseline at its parameter on whole images by the protocol of EvaluateSet (the same
+// measurements for the same options); every image counts as converged, with 0 iterations.
+Status EvaluateBaselineSet(BaselineKind kind, double parameter,
+                           const std::vector<NamedImage>& images,
+                           const SetEvaluationOptions& options, SetScores* out);
 
 }  // namespace bilevel

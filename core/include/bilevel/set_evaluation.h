@@ -61,4 +61,12 @@ Status EvaluateSet(const RegularizerSettings& settings, const Eigen::VectorXd& t
                    const std::vector<NamedImage>& images, const SetEvaluationOptions& options,
                    SetScores* out);
 
+// The same protocol with any reconstruction of a batch of same-size measurements (a classical
+// baseline, bilevel/baselines.h): solve returns its reconstructions with one report per image.
+// options.solve is not used by it.
+using SetSolver = std::function<ReconstructResult(const ForwardOperator<float>& op,
+                                                  const Batch<float>& measured)>;
+Status ScoreSet(const std::vector<NamedImage>& images, const SetEvaluationOptions& options,
+                const SetSolver& solve, SetScores* out);
+
 }  // namespace bilevel

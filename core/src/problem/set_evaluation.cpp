@@ -68,8 +68,19 @@ Status EvaluateSet(const RegularizerSettings& settings, const Eigen::VectorXd& t
                    const std::vector<NamedImage>& images, const SetEvaluationOptions& options,
                    SetScores* out) {
   *out = SetScores{};
-  if (Status s = options.problem.validate(); !s.ok()) return s;
   if (Status s = options.solve.validate(); !s.ok()) return s;
+  return ScoreSet(
+      images, options,
+      [&](const ForwardOperator<float>& op, const Batch<float>& measured) {
+        return Reconstruct(settings, theta, op, measured, options.solve);
+      },
+      out);
+}
+
+Status ScoreSet(const std::vector<NamedImage>& images, const SetEvaluationOptions& options,
+                const SetSolver& solve, SetScores* out) {
+  *out = SetScores{};
+  if (Status s = options.problem.validate(); !s.ok()) return s;
   if (options.batch < 1) return Status::Error("batch must be >= 1");
   if (images.empty()) return Status::Error("no images to evaluate");
   const int total = int(images.size());
@@ -79,7 +90,7 @@ Status EvaluateSet(const RegularizerSettings& settings, const Eigen::VectorXd& t
     for (const std::vector<int>& indices : Batches(images, options.batch)) {
       Measured m;
       if (Status s = Measure(images, indices, options.problem, &m); !s.ok()) return s;
-      const ReconstructResult r = Reconstruct(settings, theta, *m.op, m.measured, options.solve);
+      const ReconstructResult r = solve(*m.op, m.measured);
       for (const std::string& w : r.warnings)
         if (std::find(out->warnings.begin(), out->warnings.end(), w) == out->warnings.end())
           out->warnings.push_back(w);

@@ -1,9 +1,11 @@
 // The classical baselines: each improves on the measurement where it should, Wiener inverts a
 // noiseless blur in the interior, tuning returns the best grid point, and misuse is refused.
 #include <QTest>
+#include <cmath>
 
 #include "bilevel/baselines.h"
 #include "bilevel/metrics.h"
+#include "bilevel/regularizer_registry.h"
 #include "data/synthetic.h"
 
 using namespace bilevel;
@@ -98,6 +100,51 @@ class BaselinesTest : public QObject {
     IdentityOperator<float> id(shape);
     QVERIFY(!RunBaseline(BaselineKind::kTelea, 3, id, y, &x).ok());  // no mask
     QCOMPARE(BaselineKindFromString("telea").value(), BaselineKind::kTelea);
+  }
+
+  // On a set of whole images the baseline meets the same measurements as a learned regularizer
+  // (EvaluateSet), and its scores are those of RunBaseline on them.
+  void aSetIsScoredAsForARegularizer() {
+    std::vector<NamedImage> images;
+    for (unsigned k = 0; k < 3; ++k) {
+      const Shape shape = k == 2 ? Shape{1, 1, 40, 56} : Shape{1, 1, 48, 48};
+      images.push_back({"image" + std::to_string(k), SyntheticImages<float>(shape, 10 + k)});
+    }
+    SetEvaluationOptions options;
+    options.problem.noise_sigma = 25.0;
+    options.problem.seed = 3;
+    Batch<float> measured1;  // image 1's measurement, as the set saw it
+    options.reconstructed = [&](int i, const Batch<float>&, const Batch<float>& y) {
+      if (i == 1) measured1 = y;
+    };
+    SetScores scores;
+    QVERIFY(EvaluateBaselineSet(BaselineKind::kNonLocalMeans, 20.0, images, options, &scores).ok());
+    QCOMPARE(int(scores.images.size()), 3);
+    QCOMPARE(scores.images[2].name, std::string("image2"));
+    Batch<float> direct;
+    IdentityOperator<float> id(measured1.shape());
+    QVERIFY(RunBaseline(BaselineKind::kNonLocalMeans, 20.0, id, measured1, &direct).ok());
+    QCOMPARE(scores.images[1].psnr, Psnr(direct, images[1].image, 0));
+    double mean = 0;
+    for (const ImageScore& s : scores.images) {
+      QVERIFY(s.converged && s.psnr > s.measured_psnr + 2.0);
+      mean += s.psnr / 3.0;
+    }
+    QVERIFY(std::abs(scores.mean_psnr - mean) < 1e-9);
+
+    // A learned regularizer on the same set meets the same noisy images.
+    RegularizerSettings tv = DefaultRegularizerSettings();
+    QVERIFY(SwitchRegularizerType(tv, "total_variation", &tv).ok());
+    tv.set("regularizer.channels", 1LL);
+    std::unique_ptr<Regularizer<double>> reg;
+    QVERIFY(CreateRegularizer(tv, &reg).ok());
+    options.reconstructed = {};
+    options.solve.fista.tolerance = 1e-2;
+    SetScores learned;
+    QVERIFY(EvaluateSet(tv, reg->initialParameters(), images, options, &learned).ok());
+    for (int k = 0; k < 3; ++k)
+      QCOMPARE(learned.images[std::size_t(k)].measured_psnr,
+               scores.images[std::size_t(k)].measured_psnr);
   }
 
   void misuseIsRefused() {
