@@ -84,7 +84,7 @@ StudyView* MainWindow::showStudyWindow() {
       if (run && !dir.isEmpty() && QDir::cleanPath(run->folder).startsWith(dir + '/'))
         study_view_->refresh();
     });
-    study_window_->resize(1200, 700);
+    study_window_->resize(1400, 760);
   }
   study_window_->show();
   study_window_->raise();

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "bilevel/presets.h"
+#include "bilevel/study.h"
 #include "comparison_bar.h"
 #include "dataset_panel.h"
 #include "main_window.h"
@@ -66,7 +67,47 @@ void ScreenshotDriver::onProgress(long iteration) {
 
 void ScreenshotDriver::onIdle() {
   // Let the last previews and queued replots land first.
-  QTimer::singleShot(600, this, &ScreenshotDriver::grab);
+  QTimer::singleShot(600, this, studying_ ? &ScreenshotDriver::grabStudy : &ScreenshotDriver::grab);
+}
+
+void ScreenshotDriver::startStudy() {
+  bilevel::StudySpec spec;
+  spec.name = "schedules";
+  bilevel::LoadPreset("quick", &spec.base);
+  spec.base.trainer.budget = bilevel::Budget{};
+  spec.base.trainer.budget.iterations = 40;
+  spec.base.trainer.test_interval = 4;
+  spec.seeds = 2;
+  for (const char* grid : {"step.kind=constant,polynomial", "accuracy.kind=constant,polynomial"}) {
+    bilevel::StudyAxis axis;
+    bilevel::ParseStudyAxis(grid, spec.base, &axis);
+    spec.grid.push_back(std::move(axis));
+  }
+  studying_ = true;
+  timeout_.start();
+  if (const bilevel::Status s = window_.startStudy(spec, window_.runsFolder() + "/study");
+      !s.ok()) {
+    std::fprintf(stderr, "bilevel-studio: %s\n", s.message().c_str());
+    emit done(1);
+  }
+}
+
+void ScreenshotDriver::grabStudy() {
+  timeout_.stop();
+  QCoreApplication::processEvents();
+  const QFileInfo file(path_);
+  const QString path =
+      QStringLiteral("%1/%2-study.%3").arg(file.path(), file.completeBaseName(), file.suffix());
+  QWidget* window = window_.findChild<QWidget*>(QStringLiteral("studyWindow"));
+  const QPixmap pixmap = window ? window->grab() : QPixmap();
+  if (pixmap.isNull() || !pixmap.save(path)) {
+    std::fprintf(stderr, "bilevel-studio: could not write %s\n", qPrintable(path));
+    ok_ = false;
+  } else {
+    std::printf("wrote %s (%dx%d)\n", qPrintable(path), pixmap.width(), pixmap.height());
+  }
+  if (window) window->hide();
+  emit done(ok_ ? 0 : 1);
 }
 
 // The main window as it is, then with the Inner Solvers and the Events tabs raised (the events of
@@ -109,7 +150,8 @@ void ScreenshotDriver::grab() {
          ok;
   }
   if (auto* runs = window_.findChild<QDockWidget*>(QStringLiteral("runsDock"))) runs->raise();
-  emit done(ok ? 0 : 1);
+  ok_ = ok;
+  startStudy();
 }
 
 }  // namespace studio

@@ -58,8 +58,13 @@ StudyView::StudyView(QWidget* parent) : QWidget(parent) {
   curves_->setObjectName(QStringLiteral("studyCurves"));
   curves_->setMinimumSize(360, 260);
   curves_->xAxis->setLabel(tr("computations"));
-  curves_->yAxis->setLabel(tr("test PSNR (dB), mean ± one standard deviation over the seeds"));
+  curves_->yAxis->setLabel(tr("test PSNR (dB)"));
+  // The legend under the axes, one setting per line, so that it never hides the curves.
   curves_->legend->setVisible(true);
+  curves_->plotLayout()->addElement(1, 0, curves_->legend);
+  curves_->plotLayout()->setRowStretchFactor(1, 0.001);
+  curves_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  curves_->legend->setWrap(1);
   curves_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   split->addWidget(curves_);
   auto* right = new QWidget;
@@ -86,6 +91,7 @@ StudyView::StudyView(QWidget* parent) : QWidget(parent) {
   split->addWidget(right);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({700, 640});
   layout->addWidget(split, 1);
   connect(heat_value_, &QComboBox::currentIndexChanged, this, &StudyView::fillHeatMap);
 }
@@ -107,7 +113,8 @@ void StudyView::refresh() {
     runs += row.runs;
     measured += row.measured;
   }
-  summary_->setText(tr("Study “%1” in %2: %3 settings × %4 seeds; %5 of %6 runs have a test PSNR")
+  summary_->setText(tr("Study “%1” in %2: %3 settings × %4 seeds; %5 of %6 runs have a test "
+                       "PSNR. Curves: the mean over the seeds, shaded ± one standard deviation.")
                         .arg(ToQString(spec_.name), QDir::toNativeSeparators(dir_))
                         .arg(rows_.size())
                         .arg(spec_.seeds)
