@@ -123,6 +123,23 @@ class WindowGuardsTest : public QObject {
     QCOMPARE(last->value, 30.5);
   }
 
+  void theReadoutFollowsNewDataUnderARestingMouse() {
+    RunStore store;
+    PlotsPanel panel(store);
+    panel.resize(900, 700);
+    panel.show();
+    const int id = AddRun(store, 10);
+    CurvePlot* plot = panel.plot(PlotsPanel::kLoss);
+    plot->fit();
+    plot->replot();
+    plot->showReadoutAt(plot->axisRect()->rect().center());
+    const QString before = plot->readout();
+    QVERIFY(!before.isEmpty());
+    const std::vector<bilevel::IterationRecord> more = Records(400);
+    store.appendRecords(id, {more.begin() + 10, more.end()});  // the axes refit
+    QTRY_VERIFY_WITH_TIMEOUT(plot->readout() != before && !plot->readout().isEmpty(), 5000);
+  }
+
   void switchingTheXAxisAfterAnEventFitsTheData() {
     RunStore store;
     PlotsPanel panel(store);

@@ -64,6 +64,8 @@ class CurvePlot final : public QCustomPlot {
   QRectF readoutRect() const;
   // Moves the crosshair as if the mouse were at pos (widget coordinates).
   void showReadoutAt(const QPointF& pos);
+  // Shows the readout again where the mouse last was, for new data under a resting mouse.
+  void refreshReadout();
 
  protected:
   void leaveEvent(QEvent* event) override;
@@ -103,6 +105,7 @@ class CurvePlot final : public QCustomPlot {
   QCPItemStraightLine* cursor_ = nullptr;  // made on the first centreOn()
   QTimer* cursor_timer_ = nullptr;
   bool user_view_ = false;
+  QPointF last_mouse_;  // where the readout was last asked for
 };
 
 }  // namespace studio

@@ -44,7 +44,12 @@ void CurvePlot::onMouseMove(QMouseEvent* event) {
   showReadoutAt(event->position());
 }
 
+void CurvePlot::refreshReadout() {
+  if (readout_->visible()) showReadoutAt(last_mouse_);
+}
+
 void CurvePlot::showReadoutAt(const QPointF& pos) {
+  last_mouse_ = pos;
   const QRect area = axisRect()->rect();
   if (!area.contains(pos.toPoint())) {
     hideReadout();

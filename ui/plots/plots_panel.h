@@ -93,7 +93,7 @@ class PlotsPanel final : public QWidget {
   bool log_loss_ = true;
   bool smooth_ = true;
   QTimer replot_timer_;
-  QElapsedTimer round_clock_;
+  qint64 round_drawing_ms_ = 0;  // milliseconds spent drawing in this round
   bool round_running_ = false;
   std::array<bool, kPlotCount> dirty_{};
   std::array<bool, kPlotCount> fit_{};
