@@ -1,8 +1,10 @@
-// What a new user met and should not: a plot exported from its context menu after a hover
-// carries no readout; switching the x-axis after jumping to an event fits the data again; a
-// command line's runs folder is not remembered and an unwritable one is refused; Start is
-// disabled while the images cannot be used; mu0 = 0 for deblurring is warned in the panel and in
-// the run; continuing a run that has reached its budget is refused until a larger one is given.
+// What a new user met and should not. Plots: an export after a hover carries no readout; the
+// figures of one export share a size, resolution and text size; the final test PSNR is plotted;
+// the readout follows new data; nine runs leave the legend out; the ETA follows the recent pace;
+// switching the x-axis after an event fits the data. The window: a command line's runs folder is
+// not remembered and an unwritable one is refused; Start is disabled while the images cannot be
+// used; mu0 = 0 for deblurring is warned; an edited preset is no longer named; Evaluate on a
+// Folder starts from the selected run; continuing at a reached budget asks for a larger one.
 #include <QAction>
 #include <QComboBox>
 #include <QDir>
@@ -10,6 +12,7 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
@@ -21,6 +24,7 @@
 #include "dataset_panel.h"
 #include "exporters.h"
 #include "plots_panel.h"
+#include "run_status_bar.h"
 #include "set_evaluation_dialog.h"
 #include "ui_test_support.h"
 
@@ -138,6 +142,35 @@ class WindowGuardsTest : public QObject {
     const std::vector<bilevel::IterationRecord> more = Records(400);
     store.appendRecords(id, {more.begin() + 10, more.end()});  // the axes refit
     QTRY_VERIFY_WITH_TIMEOUT(plot->readout() != before && !plot->readout().isEmpty(), 5000);
+  }
+
+  void nineRunsLeaveTheLegendOut() {
+    RunStore store;
+    PlotsPanel panel(store);
+    panel.resize(900, 700);
+    panel.show();
+    std::vector<int> ids;
+    for (int k = 0; k < 9; ++k) {
+      ids.push_back(AddRun(store, 5));
+      store.setName(ids.back(),
+                    QStringLiteral("foe-denoise-isgd-ds-1e-4 ISGD · denoise σ 25 (%1)").arg(k));
+    }
+    CurvePlot* plot = panel.plot(PlotsPanel::kTestPsnr);
+    QTRY_VERIFY_WITH_TIMEOUT(plot->legendCrowded(), 2000);
+    QVERIFY(!plot->legend->visible());
+    for (int k = 2; k < 9; ++k)
+      store.remove(ids[std::size_t(k)]);
+    QTRY_VERIFY_WITH_TIMEOUT(!plot->legendCrowded() && plot->legend->visible(), 2000);
+  }
+
+  void theEtaFollowsTheRecentPace() {
+    QStatusBar bar;
+    RunStatusBar status(&bar);
+    // Slow for ten seconds (a tenth of the budget), then four tenths in two seconds.
+    for (const auto& [wall, fraction] : std::vector<std::pair<double, double>>{
+             {0.0, 0.0}, {5.0, 0.05}, {10.0, 0.1}, {11.0, 0.3}, {12.0, 0.5}})
+      status.setProgress({1, long(wall), long(1000 * fraction), 0.0, wall, fraction});
+    QCOMPARE(status.etaText(), QStringLiteral("ETA 3 s"));  // not the 12 s of the average pace
   }
 
   void switchingTheXAxisAfterAnEventFitsTheData() {

@@ -17,9 +17,9 @@ CurvePlot::CurvePlot(const QString& title, QWidget* parent) : QCustomPlot(parent
   plotLayout()->insertRow(0);
   QFont title_font = font();
   title_font.setBold(true);
-  auto* heading = new QCPTextElement(this, title, title_font);
-  heading->setMargins(QMargins(0, 4, 0, 0));
-  plotLayout()->addElement(0, 0, heading);
+  heading_ = new QCPTextElement(this, title, title_font);
+  heading_->setMargins(QMargins(0, 4, 0, 0));
+  plotLayout()->addElement(0, 0, heading_);
 
   for (QCPAxis* axis : {xAxis, yAxis, yAxis2}) {
     StyleAxis(axis);
@@ -202,7 +202,8 @@ void CurvePlot::setLegendShown(bool shown) {
 }
 
 // One row when the items fit the width, else as few rows as needed with the items spread evenly
-// over them (a grid cell of the legend may stay empty only then).
+// over them (a grid cell of the legend may stay empty only then). A legend that would take more
+// than kMaxLegendRows rows is left out, and the title says so: the readout names each curve.
 void CurvePlot::placeLegend() {
   int items = 0, widest = 1;
   for (int i = 0; i < legend->itemCount(); ++i)
@@ -210,7 +211,16 @@ void CurvePlot::placeLegend() {
       ++items;
       widest = std::max(widest, item->minimumOuterSizeHint().width());
     }
-  const bool wanted = legend_shown_ && items > 0;
+  const int available = width() - legend->margins().left() - legend->margins().right();
+  const int spacing = legend->columnSpacing();
+  const int fit = std::max(1, (available + spacing) / (widest + spacing));
+  const int rows = items > 0 ? (items + fit - 1) / fit : 0;
+  legend_crowded_ = legend_shown_ && rows > kMaxLegendRows;
+  heading_->setText(
+      legend_crowded_
+          ? title_ + tr(" · %1 curves, legend left out (the readout names them)").arg(items)
+          : title_);
+  const bool wanted = legend_shown_ && items > 0 && !legend_crowded_;
   const bool placed = legend->layout() != nullptr;
   if (wanted && !placed) {
     const int row = plotLayout()->rowCount();
@@ -222,10 +232,6 @@ void CurvePlot::placeLegend() {
   }
   legend->setVisible(wanted);
   if (!wanted) return;
-  const int available = width() - legend->margins().left() - legend->margins().right();
-  const int spacing = legend->columnSpacing();
-  const int fit = std::max(1, (available + spacing) / (widest + spacing));
-  const int rows = (items + fit - 1) / fit;
   legend->setWrap((items + rows - 1) / rows);
   legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
   legend->simplify();

@@ -39,6 +39,9 @@ class CurvePlot final : public QCustomPlot {
   // Refreshes the legend after graph names or styles changed.
   void updateLegend();
   bool legendShown() const { return legend_shown_; }
+  // Shown, but left out because it would take more than kMaxLegendRows rows.
+  bool legendCrowded() const { return legend_crowded_; }
+  static constexpr int kMaxLegendRows = 3;
   void setLegendShown(bool shown);
 
   void clearMarkers(int run);
@@ -98,6 +101,8 @@ class CurvePlot final : public QCustomPlot {
   std::map<std::pair<int, int>, Entry> graphs_;
   std::map<int, RunView> runs_;
   bool legend_shown_ = true;
+  bool legend_crowded_ = false;
+  QCPTextElement* heading_ = nullptr;
   std::vector<Marker> markers_;
   QCPItemTracer* tracer_ = nullptr;
   QCPItemText* readout_ = nullptr;

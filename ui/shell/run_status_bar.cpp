@@ -91,14 +91,20 @@ void RunStatusBar::resetRun() {
 
 void RunStatusBar::setProgress(const ProgressSnapshot& p) {
   if (!samples_.empty() && p.wall_seconds < samples_.back().wall) samples_.clear();
-  samples_.push_back({p.wall_seconds, p.iteration, p.computations});
+  samples_.push_back({p.wall_seconds, p.iteration, p.computations, p.budget_fraction});
   while (samples_.size() > 2 && samples_.back().wall - samples_.front().wall > 5.0)
     samples_.pop_front();
   iteration_->setText(tr("iteration %1 · epoch %2").arg(p.iteration).arg(p.epoch, 0, 'f', 2));
   speed_->setText(speedText());
+  // At the pace of the last few seconds: a run's pace changes (the first solves start cold, the
+  // accuracy tightens), so the average since its start misleads.
   double eta = NAN;
-  if (p.budget_fraction > 0 && p.budget_fraction < 1)
+  if (p.budget_fraction > 0 && p.budget_fraction < 1) {
     eta = p.wall_seconds * (1 - p.budget_fraction) / p.budget_fraction;
+    const Sample& first = samples_.front();
+    const double dt = p.wall_seconds - first.wall, df = p.budget_fraction - first.fraction;
+    if (dt >= 1.0 && df > 0) eta = dt * (1 - p.budget_fraction) / df;
+  }
   eta_->setText(p.budget_fraction >= 1 ? QString() : tr("ETA %1").arg(Duration(eta)));
   if (!busy_) {
     progress_->setRange(0, 1000);

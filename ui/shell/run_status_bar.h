@@ -43,6 +43,7 @@ class RunStatusBar final : public QObject {
     double wall;
     long iteration;
     long computations;
+    double fraction;  // of the budget
   };
   QLabel* backend_ = nullptr;
   QLabel* state_ = nullptr;
