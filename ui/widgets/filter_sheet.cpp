@@ -65,11 +65,12 @@ QImage RenderFilterSheet(const std::vector<bilevel::FilterImage>& before,
   const int cell_w = after.front().width * pixel, cell_h = after.front().height * pixel;
   const int group = channels * cell_w + (channels - 1) * (kGap / 2);
   const int label_w = fm.horizontalAdvance(QStringLiteral("filter 000")) + kGap;
-  const int weight_w = fm.horizontalAdvance(QStringLiteral("w = 0.000e-00")) + kGap;
+  const int weight_w = fm.horizontalAdvance(QStringLiteral("w = -0.000e-00")) + kGap;
   const int column = std::max(group, fm.horizontalAdvance(QStringLiteral("learned")));
   const int columns = both ? 2 : 1;
   const int width = kGap + label_w + columns * (column + weight_w + kGap);
-  const int row_h = std::max(cell_h, line) + kGap;
+  const int text_h = std::max(cell_h, line);  // small filters: the texts keep their whole line
+  const int row_h = text_h + kGap;
   const int top = kGap + line + (channels > 1 ? line : 0) + kGap / 2;
   const int height = top + int(after.size()) * row_h + kGap;
 
@@ -94,7 +95,7 @@ QImage RenderFilterSheet(const std::vector<bilevel::FilterImage>& before,
   for (std::size_t j = 0; j < after.size(); ++j) {
     const int y = top + int(j) * row_h;
     p.setPen(Qt::black);
-    p.drawText(QRect(kGap, y, label_w, cell_h), Qt::AlignLeft | Qt::AlignVCenter,
+    p.drawText(QRect(kGap, y, label_w, text_h), Qt::AlignLeft | Qt::AlignVCenter,
                QObject::tr("filter %1").arg(j + 1));
     for (int k = 0; k < columns; ++k) {
       const bilevel::FilterImage& f = (both && k == 0) ? before[j] : after[j];
@@ -108,7 +109,7 @@ QImage RenderFilterSheet(const std::vector<bilevel::FilterImage>& before,
         x += cell_w + kGap / 2;
       }
       p.setPen(Qt::black);
-      p.drawText(QRect(column_x(k) + column + kGap / 2, y, weight_w, cell_h),
+      p.drawText(QRect(column_x(k) + column + kGap / 2, y, weight_w, text_h),
                  Qt::AlignLeft | Qt::AlignVCenter, Weight(f.weight));
     }
   }
