@@ -16,6 +16,7 @@
 
 #include "bilevel/npy.h"
 #include "bilevel/run_folder.h"
+#include "bilevel/study.h"
 
 using namespace bilevel;
 
@@ -194,6 +195,32 @@ class MpiRunsTest : public QObject {
     const int recorded = RunFolder::Processes(Events(out.toStdString()));
     QCOMPARE(recorded, processes);
     if (processes > 1) QVERIFY2(r.output.contains("processes (MPI)"), qPrintable(r.output));
+  }
+
+  // A study under mpiexec: each of its runs shared by the processes, the same runs and table as
+  // one process; run again, every process finds them done.
+  void studyAsOneProcess() {
+    const auto study = [](const QString& out) {
+      QStringList args = Train("quick", 2, out);
+      args[0] = "study";
+      return args + QStringList{"--grid", "step.initial=0.01,0.02", "--seeds", "2"};
+    };
+    const QString alone = tmp_.filePath("study-alone"), shared = tmp_.filePath("study-np2");
+    const Result one = Run(0, study(alone));
+    QVERIFY2(one.code == 0, qPrintable(one.output));
+    const Result two = Run(2, study(shared));
+    QVERIFY2(two.code == 0, qPrintable(two.output));
+    StudySpec spec;
+    QVERIFY(LoadStudy(alone.toStdString(), &spec).ok());
+    for (const StudyRun& run : StudyRuns(spec)) {
+      CompareOutcomes(Read(shared.toStdString() + "/" + run.folder),
+                      Read(alone.toStdString() + "/" + run.folder));
+      QCOMPARE(RunFolder::Processes(Events(shared.toStdString() + "/" + run.folder)), 2);
+    }
+    QCOMPARE(ReadText(shared.toStdString() + "/table.csv"),
+             ReadText(alone.toStdString() + "/table.csv"));
+    const Result again = Run(2, study(shared));
+    QVERIFY2(again.code == 0 && again.output.count("done before") == 4, qPrintable(again.output));
   }
 
   // Stopped by its budget under one number of processes, continued under another: the same run
