@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bilevel/file_evaluation.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/set_evaluation.h"
 #include "bilevel/set_evaluation_table.h"
@@ -80,74 +81,53 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
   if (!parser.positionalArguments().isEmpty())
     return Fail(kCommand, "give run folders or --regularizer, not both", 2);
   if (!parser.isSet(flags.data)) return Fail(kCommand, "--regularizer needs --data FOLDER", 2);
-  bilevel::SetEvaluationOptions options;
-  if (!ReadOptions(parser, flags, device, &options)) return 2;
+  bilevel::FileEvaluation what;
+  if (!ReadOptions(parser, flags, device, &what.options)) return 2;
   const std::string save = parser.value(flags.save).toStdString();
-  const QStringList files = parser.values(flags.regularizer);
+  for (const QString& file : parser.values(flags.regularizer))
+    what.files.push_back(file.toStdString());
+  what.folder = parser.value(flags.data).toStdString();
 
-  std::map<bilevel::ColorMode, std::vector<bilevel::NamedImage>> sets;
-  std::vector<bilevel::LabelledScores> all;
   const Interrupts interrupts;
   bool interrupted = false;
-  options.solve.fista.keep_going = [&] { return !(interrupted |= Interrupts::interrupted()); };
-  for (const QString& file : files) {
-    bilevel::RegularizerSettings settings;
-    Eigen::VectorXd theta;
-    if (bilevel::Status s = bilevel::ReadRegularizerFile(file.toStdString(), &settings, &theta);
-        !s.ok())
-      return Fail(kCommand, s.message());
-    const auto color = settings.integer("regularizer.channels") == 1 ? bilevel::ColorMode::kGrey
-                                                                     : bilevel::ColorMode::kColor;
-    auto set = sets.find(color);
-    if (set == sets.end()) {
-      std::vector<std::string> warnings;
-      std::vector<bilevel::NamedImage> images;
-      if (bilevel::Status s = bilevel::ReadImageSet(parser.value(flags.data).toStdString(), color,
-                                                    &images, &warnings);
-          !s.ok())
-        return Fail(kCommand, s.message());
-      for (const std::string& w : warnings)
-        std::fprintf(stderr, "bilevel-cli evaluate: warning: %s\n", w.c_str());
-      set = sets.emplace(color, std::move(images)).first;
-    }
-    const std::vector<bilevel::NamedImage>& images = set->second;
-    bilevel::LabelledScores e{bilevel::ScoresLabel(file.toStdString()), {}};
-    for (const bilevel::LabelledScores& other : all)
-      if (other.label == e.label) e.label += "-" + std::to_string(all.size() + 1);
-    const std::string dir = save.empty() ? "" : files.size() > 1 ? save + "/" + e.label : save;
-    std::string save_error;
-    options.reconstructed = {};
-    if (!dir.empty()) {
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      if (ec) return Fail(kCommand, "cannot create '" + dir + "': " + ec.message());
-      options.reconstructed = [&](int i, const bilevel::Batch<float>& x,
-                                  const bilevel::Batch<float>&) {
-        const fs::path name = fs::path(dir) / fs::path(images[std::size_t(i)].name);
-        std::error_code made;
-        fs::create_directories(name.parent_path(), made);
-        const std::string path = fs::path(name).replace_extension(".png").string();
-        if (bilevel::Status s = bilevel::WriteImage(path, x, 0, 16); !s.ok() && save_error.empty())
-          save_error = s.message();
-      };
-    }
-    const auto started = std::chrono::steady_clock::now();
-    options.progress = [&](int done, int total) {
+  what.options.solve.fista.keep_going = [&] { return !(interrupted |= Interrupts::interrupted()); };
+  std::string save_error;
+  auto started = std::chrono::steady_clock::now();
+  // Each regularizer's reconstructions go to --save (a folder each when there are several), and
+  // its progress to stderr.
+  what.before_each = [&](std::size_t, const std::string& label,
+                         const std::vector<bilevel::NamedImage>& images,
+                         bilevel::SetEvaluationOptions* options) {
+    started = std::chrono::steady_clock::now();
+    options->progress = [&started, label](int done, int total) {
       const double s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::fprintf(stderr, "evaluate: %s: %d of %d images (%.0f s)\n", e.label.c_str(), done, total,
+      std::fprintf(stderr, "evaluate: %s: %d of %d images (%.0f s)\n", label.c_str(), done, total,
                    s);
     };
-    const bilevel::Status s = bilevel::EvaluateSet(settings, theta, images, options, &e.scores);
-    for (const std::string& w : e.scores.warnings)
-      std::fprintf(stderr, "bilevel-cli evaluate: warning: %s\n", w.c_str());
-    if (interrupted) return Fail(kCommand, "interrupted", 130);
-    if (!s.ok()) return Fail(kCommand, e.label + ": " + s.message());
-    if (!save_error.empty()) return Fail(kCommand, save_error);
+    const std::string dir = save.empty() ? "" : what.files.size() > 1 ? save + "/" + label : save;
+    if (dir.empty()) return;
+    options->reconstructed = [&images, &save_error, dir](int i, const bilevel::Batch<float>& x,
+                                                         const bilevel::Batch<float>&) {
+      const fs::path name = fs::path(dir) / fs::path(images[std::size_t(i)].name);
+      std::error_code made;
+      fs::create_directories(name.parent_path(), made);
+      const std::string path = fs::path(name).replace_extension(".png").string();
+      if (bilevel::Status s = bilevel::WriteImage(path, x, 0, 16); !s.ok() && save_error.empty())
+        save_error = s.message();
+    };
+  };
+  std::vector<bilevel::LabelledScores> all;
+  std::vector<std::string> warnings;
+  const bilevel::Status evaluated = bilevel::EvaluateFiles(what, &all, &warnings);
+  for (const std::string& w : warnings)
+    std::fprintf(stderr, "bilevel-cli evaluate: warning: %s\n", w.c_str());
+  if (interrupted) return Fail(kCommand, "interrupted", 130);
+  if (!evaluated.ok()) return Fail(kCommand, evaluated.message());
+  if (!save_error.empty()) return Fail(kCommand, save_error);
+  for (const bilevel::LabelledScores& e : all)
     std::fprintf(stderr, "evaluate: %s: %zu images in %.1f s of solves on %s\n", e.label.c_str(),
-                 images.size(), e.scores.seconds, e.scores.backend.c_str());
-    all.push_back(std::move(e));
-  }
+                 e.scores.images.size(), e.scores.seconds, e.scores.backend.c_str());
 
   const std::string markdown = bilevel::SetScoresMarkdown(all);
   std::fputs(markdown.c_str(), stdout);
