@@ -321,7 +321,7 @@ class WindowGuardsTest : public QObject {
     QCOMPARE(reached->unit(), QStringLiteral("computations"));
     budget.iterations = 5;
     const bilevel::Budget larger =
-        ExtendedBudget(budget, BudgetLimit::Kind::kComputations, 9000, last);
+        ExtendedBudget(budget, bilevel::XAxis::kComputations, 9000, last);
     QCOMPARE(larger.computations, 9000L);
     QCOMPARE(larger.iterations, 0L);  // reached too: lifted, or the run would stop at once
     QVERIFY(!ReachedLimit(larger, last));

@@ -7,25 +7,25 @@
 
 #include "bilevel/run_record.h"
 #include "bilevel/trainer_options.h"
+#include "bilevel/x_axis.h"
 
 namespace studio {
 
-struct BudgetLimit {
-  enum class Kind { kComputations, kEpochs, kWallSeconds, kIterations };
-  Kind kind = Kind::kComputations;
+struct ReachedBudget {
+  bilevel::XAxis axis = bilevel::XAxis::kComputations;
   double limit = 0.0;    // the budget's value
   double reached = 0.0;  // the run's value
-  QString unit() const;  // "computations", "epochs", "seconds", "iterations"
+  QString unit() const;  // "computations", "iterations", "epochs", "seconds"
 };
 
-// The first limit of budget (computations, epochs, wall time, iterations) that last has reached;
+// The first limit of budget (computations, iterations, epochs, wall time) that last has reached;
 // nullopt when the run can go on under it.
-std::optional<BudgetLimit> ReachedLimit(const bilevel::Budget& budget,
-                                        const bilevel::IterationRecord& last);
+std::optional<ReachedBudget> ReachedLimit(const bilevel::Budget& budget,
+                                          const bilevel::IterationRecord& last);
 
-// budget with the limit of that kind set to value, and every other limit that last has reached
-// lifted (0), so that the run goes on until value.
-bilevel::Budget ExtendedBudget(bilevel::Budget budget, BudgetLimit::Kind kind, double value,
+// budget with its limit on axis set to value, and every other limit that last has reached lifted
+// (0), so that the run goes on until value.
+bilevel::Budget ExtendedBudget(bilevel::Budget budget, bilevel::XAxis axis, double value,
                                const bilevel::IterationRecord& last);
 
 }  // namespace studio

@@ -367,8 +367,8 @@ void MainWindow::onContinueRun() {
     if (const auto reached = ReachedLimit(budget, run->records.back()); reached && interactive_) {
       // Ask for a larger limit of the same kind, twice the one reached to begin with.
       bool ok = false;
-      const bool whole = reached->kind == BudgetLimit::Kind::kComputations ||
-                         reached->kind == BudgetLimit::Kind::kIterations;
+      const bool whole = reached->axis == bilevel::XAxis::kComputations ||
+                         reached->axis == bilevel::XAxis::kIterations;
       const double value =
           QInputDialog::getDouble(this, tr("Continue run"),
                                   tr("“%1” has reached its budget: %2 %3.\nContinue until (%3):")
@@ -377,7 +377,7 @@ void MainWindow::onContinueRun() {
                                       .arg(reached->unit()),
                                   2.0 * reached->limit, reached->reached, 1e12, whole ? 0 : 2, &ok);
       if (!ok) return;
-      budget = ExtendedBudget(budget, reached->kind, value, run->records.back());
+      budget = ExtendedBudget(budget, reached->axis, value, run->records.back());
     }
   if (bilevel::Status s = continueRun(run->id, budget); !s.ok())
     showError(tr("Continue run"), Message(s));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bilevel/run_record.h"
+#include "bilevel/trainer_options.h"
 
 namespace bilevel {
 
@@ -20,6 +21,10 @@ const char* ToString(XAxis axis);  // "computations", "iterations", "epochs", "s
 std::optional<XAxis> XAxisFromString(std::string_view text);
 // The record's value on that axis.
 double XValue(const IterationRecord& record, XAxis axis);
+
+// A budget's limit on an axis (0: none) and the budget with that limit set.
+double BudgetLimit(const Budget& budget, XAxis axis);
+void SetBudgetLimit(Budget* budget, XAxis axis, double value);  // rounded up for counts
 
 // A run's test PSNR at a budget on an axis: its last measurement at or before the budget (the
 // initial one, at 0, when there is none and initial is a number), where on the axis that was,

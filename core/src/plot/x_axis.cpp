@@ -39,6 +39,37 @@ double XValue(const IterationRecord& r, XAxis axis) {
   return 0.0;
 }
 
+double BudgetLimit(const Budget& b, XAxis axis) {
+  switch (axis) {
+    case XAxis::kComputations:
+      return double(b.computations);
+    case XAxis::kIterations:
+      return double(b.iterations);
+    case XAxis::kEpochs:
+      return b.epochs;
+    case XAxis::kWallTime:
+      return b.wall_seconds;
+  }
+  return 0.0;
+}
+
+void SetBudgetLimit(Budget* b, XAxis axis, double value) {
+  switch (axis) {
+    case XAxis::kComputations:
+      b->computations = long(std::ceil(value));
+      break;
+    case XAxis::kIterations:
+      b->iterations = long(std::ceil(value));
+      break;
+    case XAxis::kEpochs:
+      b->epochs = value;
+      break;
+    case XAxis::kWallTime:
+      b->wall_seconds = value;
+      break;
+  }
+}
+
 PsnrAtBudget TestPsnrAtBudget(const std::vector<IterationRecord>& log, XAxis axis, double budget,
                               double initial) {
   PsnrAtBudget result;
