@@ -109,6 +109,9 @@ class WindowGuardsTest : public QObject {
     QVERIFY(std::abs(png.height() - 1562) <= 1);
     QVERIFY(std::abs(png.dotsPerMeterX() - 11811) <= 1);
     QCOMPARE(QImage(dir.filePath("solvers.png")).size(), png.size());
+    QVERIFY(
+        SaveFigure(*loss, dir.filePath("default.png"), FigureStyle{800, 500, 300, 0}, false).ok());
+    QVERIFY(QImage(dir.filePath("default.png")) != png);         // the text size took effect
     QCOMPARE(loss->xAxis->tickLabelFont().pointSize(), points);  // the window is as it was
     QVERIFY(loss->legendShown());
     QVERIFY(!window.exportFigures(dir.path(), {}, style, true, &written).ok());
