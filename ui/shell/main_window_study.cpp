@@ -27,7 +27,7 @@ bilevel::Status MainWindow::startStudy(const bilevel::StudySpec& spec, const QSt
   if (QFileInfo::exists(dir + QStringLiteral("/study.json"))) {
     bilevel::StudySpec stored;
     if (bilevel::Status s = bilevel::LoadStudy(root, &stored); !s.ok()) return s;
-    if (bilevel::StudyToJson(stored) != bilevel::StudyToJson(spec))
+    if (!bilevel::SameStudy(stored, spec))
       return bilevel::Status::Error(root + " holds another study: choose another folder");
   } else if (!QDir().mkpath(dir)) {
     return bilevel::Status::Error("cannot create the folder " + root);

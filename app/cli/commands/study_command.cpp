@@ -22,7 +22,7 @@ bilevel::Status CheckSameStudy(const std::string& dir, const bilevel::StudySpec&
   if (!QFileInfo::exists(QString::fromStdString(dir + "/study.json"))) return bilevel::Status::Ok();
   bilevel::StudySpec stored;
   if (bilevel::Status s = bilevel::LoadStudy(dir, &stored); !s.ok()) return s;
-  if (bilevel::StudyToJson(stored) != bilevel::StudyToJson(spec))
+  if (!bilevel::SameStudy(stored, spec))
     return bilevel::Status::Error(dir +
                                   " holds another study (study.json differs): choose another "
                                   "--out, or remove it");

@@ -59,6 +59,10 @@ std::vector<StudyRun> StudyRuns(const StudySpec& spec);
 // The run's configuration: the base with the run's grid values and seed, named after both.
 Status StudyRunConfig(const StudySpec& spec, const StudyRun& run, TrainingConfig* config);
 
+// Whether two specs describe the same study: everything but where it computes (the base's
+// backend options: device, threads) is the same.
+bool SameStudy(const StudySpec& a, const StudySpec& b);
+
 // study.json: the spec (with the base config in full) and the runs' folders.
 std::string StudyToJson(const StudySpec& spec);
 Status SaveStudy(const std::string& dir, const StudySpec& spec);  // DIR/study.json, atomic

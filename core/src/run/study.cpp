@@ -179,6 +179,12 @@ std::string StudyToJson(const StudySpec& spec) {
   return root.dump(2) + "\n";
 }
 
+bool SameStudy(const StudySpec& a, const StudySpec& b) {
+  StudySpec same_backend = a;
+  same_backend.base.backend = b.base.backend;
+  return StudyToJson(same_backend) == StudyToJson(b);
+}
+
 Status SaveStudy(const std::string& dir, const StudySpec& spec) {
   if (Status s = ValidateStudy(spec); !s.ok()) return s;
   return WriteFileAtomically(dir + "/" + kStudyFile, StudyToJson(spec));

@@ -105,6 +105,11 @@ class StudyTest : public QObject {
     const Status s = LoadStudy(dir.path().toStdString(), &read);
     QVERIFY2(s.ok(), s.message().c_str());
     QCOMPARE(StudyToJson(read), StudyToJson(spec));
+    QVERIFY(SameStudy(read, spec));
+    read.base.backend.threads = 1;  // where it computes is not what it is
+    QVERIFY(SameStudy(read, spec));
+    read.seeds = 3;
+    QVERIFY(!SameStudy(read, spec));
     QCOMPARE(read.base.trainer.seed, 5u);
     QVERIFY(!LoadStudy(dir.filePath("missing").toStdString(), &read).ok());
   }
