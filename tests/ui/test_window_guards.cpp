@@ -98,9 +98,8 @@ class WindowGuardsTest : public QObject {
     const int points = loss->xAxis->tickLabelFont().pointSize();
     QTemporaryDir dir;
     QStringList written;
-    const FigureStyle style{800, 500, 300, 14};
-    const bilevel::Status s =
-        window.exportFigures(dir.path(), {"png", "pdf"}, style, false, &written);
+    FigureStyle style{800, 500, 300, 14, LegendPlace::kTopRight};
+    const bilevel::Status s = window.exportFigures(dir.path(), {"png", "pdf"}, style, &written);
     QVERIFY2(s.ok(), s.message().c_str());
     QCOMPARE(written.size(), 10);  // four plots and the inner solvers, twice
     QVERIFY(written.contains(dir.filePath("solvers.pdf")));
@@ -109,12 +108,19 @@ class WindowGuardsTest : public QObject {
     QVERIFY(std::abs(png.height() - 1562) <= 1);
     QVERIFY(std::abs(png.dotsPerMeterX() - 11811) <= 1);
     QCOMPARE(QImage(dir.filePath("solvers.png")).size(), png.size());
-    QVERIFY(
-        SaveFigure(*loss, dir.filePath("default.png"), FigureStyle{800, 500, 300, 0}, false).ok());
-    QVERIFY(QImage(dir.filePath("default.png")) != png);         // the text size took effect
-    QCOMPARE(loss->xAxis->tickLabelFont().pointSize(), points);  // the window is as it was
-    QVERIFY(loss->legendShown());
-    QVERIFY(!window.exportFigures(dir.path(), {}, style, true, &written).ok());
+    // Each setting shows in the file: the text size, the legend inside, or none.
+    const auto differs = [&](FigureStyle other, const char* name) {
+      return SaveFigure(*loss, dir.filePath(name), other).ok() && QImage(dir.filePath(name)) != png;
+    };
+    QVERIFY(differs({800, 500, 300, 0, LegendPlace::kTopRight}, "font.png"));
+    QVERIFY(differs({800, 500, 300, 14, LegendPlace::kBelow}, "below.png"));
+    QVERIFY(differs({800, 500, 300, 14, LegendPlace::kNone}, "none.png"));
+    QVERIFY(!differs(style, "same.png"));
+    // The window is as it was.
+    QCOMPARE(loss->xAxis->tickLabelFont().pointSize(), points);
+    QVERIFY(loss->legendShown() && loss->legendPlace() == LegendPlace::kBelow);
+    QCOMPARE(loss->legend->layout(), loss->plotLayout());
+    QVERIFY(!window.exportFigures(dir.path(), {}, style, &written).ok());
   }
 
   void theFinalTestPsnrIsPlottedAtTheEnd() {

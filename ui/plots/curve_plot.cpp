@@ -201,9 +201,33 @@ void CurvePlot::setLegendShown(bool shown) {
   requestReplot();
 }
 
-// One row when the items fit the width, else as few rows as needed with the items spread evenly
-// over them (a grid cell of the legend may stay empty only then). A legend that would take more
-// than kMaxLegendRows rows is left out, and the title says so: the readout names each curve.
+void CurvePlot::setLegendPlace(LegendPlace place) {
+  legend_place_ = place;
+  placeLegend();
+  requestReplot();
+}
+
+static Qt::Alignment LegendCorner(LegendPlace place) {
+  switch (place) {
+    case LegendPlace::kTopRight:
+      return Qt::AlignTop | Qt::AlignRight;
+    case LegendPlace::kBottomRight:
+      return Qt::AlignBottom | Qt::AlignRight;
+    case LegendPlace::kTopLeft:
+      return Qt::AlignTop | Qt::AlignLeft;
+    case LegendPlace::kBottomLeft:
+      return Qt::AlignBottom | Qt::AlignLeft;
+    case LegendPlace::kBelow:
+    case LegendPlace::kNone:
+      break;
+  }
+  return {};
+}
+
+// Below the axes: one row when the items fit the width, else as few rows as needed with the items
+// spread evenly over them (a grid cell of the legend may stay empty only then); a legend that
+// would take more than kMaxLegendRows rows is left out, and the title says so (the readout names
+// each curve). Inside the axes: one item per line, in the corner chosen.
 void CurvePlot::placeLegend() {
   int items = 0, widest = 1;
   for (int i = 0; i < legend->itemCount(); ++i)
@@ -211,28 +235,35 @@ void CurvePlot::placeLegend() {
       ++items;
       widest = std::max(widest, item->minimumOuterSizeHint().width());
     }
+  const bool below = legend_place_ == LegendPlace::kBelow;
   const int available = width() - legend->margins().left() - legend->margins().right();
   const int spacing = legend->columnSpacing();
-  const int fit = std::max(1, (available + spacing) / (widest + spacing));
+  const int fit = below ? std::max(1, (available + spacing) / (widest + spacing)) : 1;
   const int rows = items > 0 ? (items + fit - 1) / fit : 0;
-  legend_crowded_ = legend_shown_ && rows > kMaxLegendRows;
+  const bool shown = legend_shown_ && legend_place_ != LegendPlace::kNone;
+  legend_crowded_ = shown && below && rows > kMaxLegendRows;
   heading_->setText(
       legend_crowded_
           ? title_ + tr(" · %1 curves, legend left out (the readout names them)").arg(items)
           : title_);
-  const bool wanted = legend_shown_ && items > 0 && !legend_crowded_;
-  const bool placed = legend->layout() != nullptr;
-  if (wanted && !placed) {
-    const int row = plotLayout()->rowCount();
-    plotLayout()->addElement(row, 0, legend);
-    plotLayout()->setRowStretchFactor(row, 0.001);
-  } else if (!wanted && placed) {
+  const bool wanted = shown && items > 0 && !legend_crowded_;
+  // Out of wherever it is, then into the place wanted.
+  if (legend->layout() == plotLayout()) {
     plotLayout()->take(legend);
     plotLayout()->simplify();
+  } else if (legend->layout() == axisRect()->insetLayout()) {
+    axisRect()->insetLayout()->take(legend);
   }
   legend->setVisible(wanted);
   if (!wanted) return;
-  legend->setWrap((items + rows - 1) / rows);
+  if (below) {
+    const int row = plotLayout()->rowCount();
+    plotLayout()->addElement(row, 0, legend);
+    plotLayout()->setRowStretchFactor(row, 0.001);
+  } else {
+    axisRect()->insetLayout()->addElement(legend, LegendCorner(legend_place_));
+  }
+  legend->setWrap(below ? (items + rows - 1) / rows : 1);
   legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
   legend->simplify();
 }

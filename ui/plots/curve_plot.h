@@ -5,11 +5,13 @@
 #pragma once
 
 #include <qcustomplot.h>
+
 #include <QPointer>
 #include <QTimer>
 #include <map>
 #include <utility>
 #include <vector>
+#include "exporters.h"
 
 namespace studio {
 
@@ -39,6 +41,9 @@ class CurvePlot final : public QCustomPlot {
   // Refreshes the legend after graph names or styles changed.
   void updateLegend();
   bool legendShown() const { return legend_shown_; }
+  // Below the axes (the default), or inside them in a corner; kNone is setLegendShown(false).
+  void setLegendPlace(LegendPlace place);
+  LegendPlace legendPlace() const { return legend_place_; }
   // Shown, but left out because it would take more than kMaxLegendRows rows.
   bool legendCrowded() const { return legend_crowded_; }
   static constexpr int kMaxLegendRows = 3;
@@ -102,6 +107,7 @@ class CurvePlot final : public QCustomPlot {
   std::map<int, RunView> runs_;
   bool legend_shown_ = true;
   bool legend_crowded_ = false;
+  LegendPlace legend_place_ = LegendPlace::kBelow;
   QCPTextElement* heading_ = nullptr;
   std::vector<Marker> markers_;
   QCPItemTracer* tracer_ = nullptr;

@@ -52,10 +52,9 @@ class PlotsPanel final : public QWidget {
                        double wall_seconds = std::numeric_limits<double>::quiet_NaN());
   // Where iteration `iteration` of the run lies on the loss and PSNR plots' x-axis.
   double iterationX(const RunSeries& run, long iteration, double wall_seconds) const;
-  // Writes the four plots as <folder>/<key>.<suffix> in one style (their legends left out when
-  // legend is false); returns the files written.
+  // Writes the four plots as <folder>/<key>.<suffix> in one style; returns the files written.
   QStringList exportAll(const QString& folder, const QString& suffix, QString* error,
-                        const FigureStyle& style = {}, bool legend = true);
+                        const FigureStyle& style = {});
 
  signals:
   void xAxisChanged(studio::XAxis axis);
@@ -99,8 +98,7 @@ class PlotsPanel final : public QWidget {
   std::array<bool, kPlotCount> fit_{};
 };
 
-// One plot in a figure style, its legend left out when legend is false (and shown again after).
-bilevel::Status SaveFigure(CurvePlot& plot, const QString& path, const FigureStyle& style,
-                           bool legend);
+// One plot in a figure style, its legend where the style puts it (and back after).
+bilevel::Status SaveFigure(CurvePlot& plot, const QString& path, const FigureStyle& style);
 
 }  // namespace studio

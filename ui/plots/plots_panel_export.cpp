@@ -14,11 +14,11 @@
 namespace studio {
 
 QStringList PlotsPanel::exportAll(const QString& folder, const QString& suffix, QString* error,
-                                  const FigureStyle& style, bool legend) {
+                                  const FigureStyle& style) {
   QStringList written;
   for (int p = 0; p < kPlotCount; ++p) {
     const QString path = QDir(folder).filePath(PlotKey(Plot(p)) + '.' + suffix);
-    if (bilevel::Status s = SaveFigure(*plots_[std::size_t(p)], path, style, legend); !s.ok()) {
+    if (bilevel::Status s = SaveFigure(*plots_[std::size_t(p)], path, style); !s.ok()) {
       if (error) *error = Message(s);
       return written;
     }
@@ -27,12 +27,11 @@ QStringList PlotsPanel::exportAll(const QString& folder, const QString& suffix, 
   return written;
 }
 
-bilevel::Status SaveFigure(CurvePlot& plot, const QString& path, const FigureStyle& style,
-                           bool legend) {
-  const bool shown = plot.legendShown();
-  if (!legend) plot.setLegendShown(false);
+bilevel::Status SaveFigure(CurvePlot& plot, const QString& path, const FigureStyle& style) {
+  const LegendPlace place = plot.legendPlace();
+  plot.setLegendPlace(style.legend);
   const bilevel::Status s = SavePlot(plot, path, style);
-  plot.setLegendShown(shown);
+  plot.setLegendPlace(place);
   return s;
 }
 

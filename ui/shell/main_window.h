@@ -77,7 +77,7 @@ class MainWindow final : public QMainWindow {
   // The four training plots and the Inner Solvers plot (solvers.<suffix>) in one style, in each
   // format; the files written.
   bilevel::Status exportFigures(const QString& folder, const QStringList& formats,
-                                const FigureStyle& style, bool legend, QStringList* written);
+                                const FigureStyle& style, QStringList* written);
   bilevel::Status exportCurves(const QString& path);
   bilevel::Status exportRunSummary(const QString& path);  // the visible runs, CSV or Markdown
   // The latest reconstruction to path, and its ground truth and measurement beside it

@@ -280,8 +280,8 @@ void MainWindow::onExportPlots() {
   FigureExportDialog dialog(runs_folder_, this);
   if (dialog.exec() != QDialog::Accepted) return;
   QStringList written;
-  if (bilevel::Status s = exportFigures(dialog.folder(), dialog.formats(), dialog.style(),
-                                        dialog.legend(), &written);
+  if (bilevel::Status s =
+          exportFigures(dialog.folder(), dialog.formats(), dialog.style(), &written);
       !s.ok())
     showError(tr("Export plots"), Message(s));
   else

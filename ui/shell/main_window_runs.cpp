@@ -207,17 +207,15 @@ bilevel::Status MainWindow::exportPlot(PlotsPanel::Plot plot, const QString& pat
 }
 
 bilevel::Status MainWindow::exportFigures(const QString& folder, const QStringList& formats,
-                                          const FigureStyle& style, bool legend,
-                                          QStringList* written) {
+                                          const FigureStyle& style, QStringList* written) {
   if (formats.isEmpty()) return bilevel::Status::Error("choose at least one format");
   if (!QDir().mkpath(folder)) return bilevel::Status::Error("cannot create " + ToStd(folder));
   for (const QString& suffix : formats) {
     QString error;
-    *written += plots_->exportAll(folder, suffix, &error, style, legend);
+    *written += plots_->exportAll(folder, suffix, &error, style);
     if (!error.isEmpty()) return bilevel::Status::Error(ToStd(error));
     const QString solvers = QDir(folder).filePath(QStringLiteral("solvers.") + suffix);
-    if (bilevel::Status s = SaveFigure(*solver_panel_->plot(), solvers, style, legend); !s.ok())
-      return s;
+    if (bilevel::Status s = SaveFigure(*solver_panel_->plot(), solvers, style); !s.ok()) return s;
     *written << solvers;
   }
   return bilevel::Status::Ok();

@@ -25,10 +25,13 @@ QPixmap PlotPixmap(QCustomPlot& plot);
 
 // How a figure for a paper is drawn: its size in pixels at 96 per inch (PDF: points), the
 // resolution of a PNG, and the size of every text in points (0: as on screen).
+enum class LegendPlace { kBelow, kNone, kTopRight, kBottomRight, kTopLeft, kBottomLeft };
 struct FigureStyle {
   int width = 0, height = 0;  // 0: the widget's
   int dpi = 192;
   int font_points = 0;
+  // Where a training plot's legend goes (SaveFigure, plots_panel.h); SavePlot leaves it as it is.
+  LegendPlace legend = LegendPlace::kBelow;
 };
 bilevel::Status SavePlot(QCustomPlot& plot, const QString& path, const FigureStyle& style);
 // The plot formats offered in file dialogs ("PNG image (*.png);;SVG ...").

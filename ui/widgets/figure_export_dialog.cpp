@@ -1,6 +1,7 @@
 #include "figure_export_dialog.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -57,10 +58,18 @@ FigureExportDialog::FigureExportDialog(const QString& folder, QWidget* parent) :
   font_ = Box(0, 48, 9, tr(" pt"), QStringLiteral("figureFont"));
   font_->setSpecialValueText(tr("as on screen"));
   form->addRow(tr("Text size"), font_);
-  legend_ = new QCheckBox(tr("Legend under each plot"));
+  legend_ = new QComboBox;
   legend_->setObjectName(QStringLiteral("figureLegend"));
-  legend_->setChecked(true);
-  form->addRow(QString(), legend_);
+  const std::pair<QString, LegendPlace> places[] = {
+      {tr("under the plot"), LegendPlace::kBelow},
+      {tr("inside, top right"), LegendPlace::kTopRight},
+      {tr("inside, bottom right"), LegendPlace::kBottomRight},
+      {tr("inside, top left"), LegendPlace::kTopLeft},
+      {tr("inside, bottom left"), LegendPlace::kBottomLeft},
+      {tr("none"), LegendPlace::kNone}};
+  for (const auto& [text, place] : places)
+    legend_->addItem(text, int(place));
+  form->addRow(tr("Legend"), legend_);
   layout->addLayout(form);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
@@ -87,11 +96,8 @@ QStringList FigureExportDialog::formats() const {
 }
 
 FigureStyle FigureExportDialog::style() const {
-  return FigureStyle{width_->value(), height_->value(), dpi_->value(), font_->value()};
-}
-
-bool FigureExportDialog::legend() const {
-  return legend_->isChecked();
+  return FigureStyle{width_->value(), height_->value(), dpi_->value(), font_->value(),
+                     LegendPlace(legend_->currentData().toInt())};
 }
 
 }  // namespace studio

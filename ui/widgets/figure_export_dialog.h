@@ -9,6 +9,7 @@
 #include "exporters.h"
 
 class QCheckBox;
+class QComboBox;
 class QLineEdit;
 class QSpinBox;
 
@@ -22,8 +23,7 @@ class FigureExportDialog final : public QDialog {
 
   QString folder() const;
   QStringList formats() const;  // "png", "svg", "pdf": those checked
-  FigureStyle style() const;
-  bool legend() const;
+  FigureStyle style() const;    // with the legend's place
 
  private:
   QLineEdit* folder_ = nullptr;
@@ -34,7 +34,7 @@ class FigureExportDialog final : public QDialog {
   QSpinBox* height_ = nullptr;
   QSpinBox* dpi_ = nullptr;
   QSpinBox* font_ = nullptr;
-  QCheckBox* legend_ = nullptr;
+  QComboBox* legend_ = nullptr;
 };
 
 }  // namespace studio
