@@ -172,6 +172,22 @@ class WindowGuardsTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!plot->legendCrowded() && plot->legend->visible(), 2000);
   }
 
+  void aLongNameFitsItsLegend() {
+    RunStore store;
+    PlotsPanel panel(store);
+    panel.resize(640, 500);
+    panel.show();
+    const int id = AddRun(store, 5);
+    store.setName(id, QStringLiteral("foe-denoise-isgd-ds-1e-4 ISGD · denoise σ 25 (second try)"));
+    CurvePlot* plot = panel.plot(PlotsPanel::kTestPsnr);
+    QTRY_VERIFY_WITH_TIMEOUT(plot->legend->itemCount() == 1, 2000);
+    QCPAbstractLegendItem* item = plot->legend->item(0);
+    QTRY_VERIFY_WITH_TIMEOUT(item->font().pointSizeF() < plot->legend->font().pointSizeF(), 2000);
+    QVERIFY2(item->minimumOuterSizeHint().width() <= plot->width(),
+             qPrintable(
+                 QString("%1 > %2").arg(item->minimumOuterSizeHint().width()).arg(plot->width())));
+  }
+
   void theEtaFollowsTheRecentPace() {
     QStatusBar bar;
     RunStatusBar status(&bar);

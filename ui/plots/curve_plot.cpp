@@ -229,14 +229,27 @@ static Qt::Alignment LegendCorner(LegendPlace place) {
 // would take more than kMaxLegendRows rows is left out, and the title says so (the readout names
 // each curve). Inside the axes: one item per line, in the corner chosen.
 void CurvePlot::placeLegend() {
-  int items = 0, widest = 1;
-  for (int i = 0; i < legend->itemCount(); ++i)
-    if (QCPAbstractLegendItem* item = legend->item(i)) {
-      ++items;
-      widest = std::max(widest, item->minimumOuterSizeHint().width());
-    }
-  const bool below = legend_place_ == LegendPlace::kBelow;
   const int available = width() - legend->margins().left() - legend->margins().right();
+  // The legend's own text size, smaller (down to 6.5 points) where a name is wider than the plot.
+  int items = 0, widest = 1;
+  const auto measure = [&](const QFont& font) {
+    items = 0;
+    widest = 1;
+    for (int i = 0; i < legend->itemCount(); ++i)
+      if (QCPAbstractLegendItem* item = legend->item(i)) {
+        item->setFont(font);
+        ++items;
+        widest = std::max(widest, item->minimumOuterSizeHint().width());
+      }
+  };
+  measure(legend->font());
+  if (widest > available && available > 0) {
+    QFont smaller = legend->font();
+    smaller.setPointSizeF(
+        std::max(6.5, legend->font().pointSizeF() * double(available) / double(widest)));
+    measure(smaller);
+  }
+  const bool below = legend_place_ == LegendPlace::kBelow;
   const int spacing = legend->columnSpacing();
   const int fit = below ? std::max(1, (available + spacing) / (widest + spacing)) : 1;
   const int rows = items > 0 ? (items + fit - 1) / fit : 0;
