@@ -5,6 +5,7 @@
 #include <qcustomplot.h>
 #include <QAction>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
@@ -62,6 +63,12 @@ class StudiesTest : public QObject {
       MainWindow window;
       window.setInteractive(false);
       QVERIFY(window.setRunsFolder(tmp.filePath("runs")).ok());
+      // A run folder left without a checkpoint (stopped at once) is started again.
+      const std::string first = bilevel::StudyRuns(SmallStudy()).front().folder;
+      QVERIFY(QDir().mkpath(dir + "/" + QString::fromStdString(first)));
+      QFile stray(dir + "/" + QString::fromStdString(first) + "/log.csv");
+      QVERIFY(stray.open(QIODevice::WriteOnly));
+      stray.close();
       const bilevel::Status s = window.startStudy(SmallStudy(), dir);
       QVERIFY2(s.ok(), s.message().c_str());
       QCOMPARE(window.store().count(), 8);

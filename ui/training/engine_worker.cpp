@@ -124,6 +124,7 @@ void EngineWorker::runSession(const RunRequest& request, RunFinished* result) {
   } else {
     bilevel::PrepareOptions options;
     options.out_dir = ToStd(request.out_dir);
+    options.overwrite = request.overwrite;
     options.progress = progress;
     status = bilevel::PrepareRun(request.config, options, &prepared);
   }

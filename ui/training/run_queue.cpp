@@ -96,6 +96,7 @@ int RunQueue::start(const bilevel::TrainingConfig& config, const QString& out_di
   pending.request.run_id = id;
   pending.request.config = config;
   pending.request.out_dir = out_dir;
+  pending.request.overwrite = study;
   pending.study = study;
   enqueue(std::move(pending));
   return id;

@@ -19,6 +19,8 @@ struct RunRequest {
   QString out_dir;                        // the new run's folder; empty: nothing written
   QString resume_dir;                     // continue this run folder from its checkpoint
   std::optional<bilevel::Budget> budget;  // replaces the budget of a continued run
+  // Replace what out_dir holds: a study's run that stopped before its first checkpoint.
+  bool overwrite = false;
 };
 
 struct RunStarted {
