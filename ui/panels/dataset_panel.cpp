@@ -313,7 +313,7 @@ void DatasetPanel::setRunning(bool running) {
 }
 
 bool DatasetPanel::loading() const {
-  return loader_.busy() || reload_timer_->isActive();
+  return awaiting_preview_ || loader_.busy() || reload_timer_->isActive();
 }
 
 QString DatasetPanel::error() const {
@@ -336,10 +336,12 @@ void DatasetPanel::reload() {
   progress_->setRange(0, 0);
   progress_->show();
   summary_->setText(tr("Loading…"));
+  awaiting_preview_ = true;
   loader_.load(c.dataset);
 }
 
 void DatasetPanel::onLoaded(const DatasetPreview& preview) {
+  awaiting_preview_ = loader_.busy();  // a newer request is on its way
   preview_ = preview;
   progress_->hide();
   warnings_->clear();

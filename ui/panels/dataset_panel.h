@@ -90,6 +90,8 @@ class DatasetPanel final : public QWidget {
   std::vector<QWidget*> problem_rows_[3];
   bool updating_ = false;
   bool running_ = false;
+  // A preview was asked for and has not arrived: preview_ describes older settings.
+  bool awaiting_preview_ = false;
 };
 
 }  // namespace studio
