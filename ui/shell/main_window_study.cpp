@@ -24,21 +24,15 @@ bilevel::Status MainWindow::startStudy(const bilevel::StudySpec& spec, const QSt
   if (bilevel::Status s = bilevel::ValidateStudy(spec); !s.ok()) return s;
   if (run_queue_->busy()) return bilevel::Status::Error("stop the training run first");
   const std::string root = ToStd(QDir::cleanPath(dir));
-  if (QFileInfo::exists(dir + QStringLiteral("/study.json"))) {
-    bilevel::StudySpec stored;
-    if (bilevel::Status s = bilevel::LoadStudy(root, &stored); !s.ok()) return s;
-    if (!bilevel::SameStudy(stored, spec))
-      return bilevel::Status::Error(root + " holds another study: choose another folder");
-  } else if (!QDir().mkpath(dir)) {
-    return bilevel::Status::Error("cannot create the folder " + root);
-  }
+  if (bilevel::Status s = bilevel::CheckStudyFolder(root, spec); !s.ok()) return s;
+  if (!QDir().mkpath(dir)) return bilevel::Status::Error("cannot create the folder " + root);
   if (bilevel::Status s = bilevel::SaveStudy(root, spec); !s.ok()) return s;
   int queued = 0;
   for (const bilevel::StudyRun& run : bilevel::StudyRuns(spec)) {
-    if (bilevel::ReadStudyRun(root, run).finished) continue;
+    const bilevel::StudyStep step = bilevel::NextStudyStep(root, run);
+    if (step == bilevel::StudyStep::kDone) continue;
     const QString folder = ToQString(root + "/" + run.folder);
-    if (bilevel::RunFolder::IsRunFolder(ToStd(folder)) &&
-        QFileInfo::exists(folder + "/" + bilevel::RunFolder::kCheckpointFile)) {
+    if (step == bilevel::StudyStep::kResume) {
       if (bilevel::Status s = openRun(folder); !s.ok()) return s;
       if (bilevel::Status s = run_queue_->continueRun(selectedRun(), std::nullopt, true); !s.ok())
         return s;

@@ -2,7 +2,6 @@
 // run after another, each in its folder under DIR/runs/, with DIR/study.json and DIR/table.csv.
 // Run again on the same DIR, it continues: finished runs are kept, stopped ones resumed.
 #include <QDir>
-#include <QFileInfo>
 #include <cmath>
 #include <cstdio>
 
@@ -17,34 +16,20 @@ namespace {
 
 const char* kCommand = "study";
 
-// Whether the study in dir (if any) is the one asked for: a different one is never mixed in.
-bilevel::Status CheckSameStudy(const std::string& dir, const bilevel::StudySpec& spec) {
-  if (!QFileInfo::exists(QString::fromStdString(dir + "/study.json"))) return bilevel::Status::Ok();
-  bilevel::StudySpec stored;
-  if (bilevel::Status s = bilevel::LoadStudy(dir, &stored); !s.ok()) return s;
-  if (!bilevel::SameStudy(stored, spec))
-    return bilevel::Status::Error(dir +
-                                  " holds another study (study.json differs): choose another "
-                                  "--out, or remove it");
-  return bilevel::Status::Ok();
-}
-
 // Trains (or resumes) one run of the study; the exit code of DriveRun, or 0 when it had ended.
 int TrainRun(const std::string& dir, const bilevel::StudySpec& spec, const bilevel::StudyRun& run,
              bilevel::Communicator& processes) {
   const std::string folder = dir + "/" + run.folder;
   // Rank 0's view of the folder decides, so that every process takes the same path.
-  const bilevel::StudyRunResult done = bilevel::ReadStudyRun(dir, run);
-  if (bilevel::FromRoot(processes, done.finished ? "1" : "0") == "1") {
+  const auto step = bilevel::StudyStep(std::stoi(
+      bilevel::FromRoot(processes, std::to_string(int(bilevel::NextStudyStep(dir, run))))));
+  if (step == bilevel::StudyStep::kDone) {
     std::printf("%s: done before (final test PSNR %.3f dB)\n", run.folder.c_str(),
-                done.final_test_psnr);
+                bilevel::ReadStudyRun(dir, run).final_test_psnr);
     return 0;
   }
   bilevel::PreparedRun prepared;
-  const bool resumable =
-      bilevel::RunFolder::IsRunFolder(folder) &&
-      QFileInfo::exists(QString::fromStdString(folder + "/" + bilevel::RunFolder::kCheckpointFile));
-  if (bilevel::FromRoot(processes, resumable ? "1" : "0") == "1") {
+  if (step == bilevel::StudyStep::kResume) {
     if (bilevel::Status s = bilevel::ResumeRun(folder, {}, &prepared, &processes); !s.ok())
       return cli::Fail(kCommand, run.folder + ": " + s.message());
     std::printf("%s: resuming after iteration %ld\n", run.folder.c_str(),
@@ -151,7 +136,8 @@ int RunStudyCommand(const QStringList& arguments, bilevel::Communicator& process
     }
     if (bilevel::Status s = bilevel::ValidateStudy(spec); !s.ok())
       return cli::Fail(kCommand, s.message(), 2);
-    if (bilevel::Status s = bilevel::Agree(processes, CheckSameStudy(dir, spec)); !s.ok())
+    if (bilevel::Status s = bilevel::Agree(processes, bilevel::CheckStudyFolder(dir, spec));
+        !s.ok())
       return cli::Fail(kCommand, s.message(), 2);
     if (!QDir().mkpath(QString::fromStdString(dir)))
       return cli::Fail(kCommand, "cannot create the folder " + dir);

@@ -63,6 +63,10 @@ Status StudyRunConfig(const StudySpec& spec, const StudyRun& run, TrainingConfig
 // backend options: device, threads) is the same.
 bool SameStudy(const StudySpec& a, const StudySpec& b);
 
+// Ok when DIR holds no study.json, or one of the same study; otherwise an error naming DIR, so
+// that another study is never mixed in.
+Status CheckStudyFolder(const std::string& dir, const StudySpec& spec);
+
 // study.json: the spec (with the base config in full) and the runs' folders.
 std::string StudyToJson(const StudySpec& spec);
 Status SaveStudy(const std::string& dir, const StudySpec& spec);  // DIR/study.json, atomic
@@ -97,6 +101,11 @@ struct StudyCurve {
   std::vector<double> computations, mean, low, high;
 };
 StudyCurve MeanTestCurve(const std::vector<std::vector<IterationRecord>>& logs, int points = 100);
+
+// What a run of the study in DIR needs next, from its folder: nothing (it reached its budget or
+// diverged), to resume from its checkpoint, or to start (its folder, if any, holds no checkpoint).
+enum class StudyStep { kDone, kResume, kStart };
+StudyStep NextStudyStep(const std::string& dir, const StudyRun& run);
 
 // The table of the study in DIR, from its runs' folders. Standard deviations are the sample ones
 // (n - 1); NaN with fewer than two measured runs.

@@ -1,6 +1,7 @@
 // A study's grid, its runs and their configurations, and study.json.
 #include "bilevel/study.h"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -183,6 +184,18 @@ bool SameStudy(const StudySpec& a, const StudySpec& b) {
   StudySpec same_backend = a;
   same_backend.base.backend = b.base.backend;
   return StudyToJson(same_backend) == StudyToJson(b);
+}
+
+Status CheckStudyFolder(const std::string& dir, const StudySpec& spec) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir + "/" + kStudyFile, ec)) return Status::Ok();
+  StudySpec stored;
+  if (Status s = LoadStudy(dir, &stored); !s.ok()) return s;
+  if (!SameStudy(stored, spec))
+    return Status::Error(dir +
+                         " holds another study (its study.json differs): choose another "
+                         "folder, or remove it");
+  return Status::Ok();
 }
 
 Status SaveStudy(const std::string& dir, const StudySpec& spec) {

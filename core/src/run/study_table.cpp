@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 
 #include "base/file_util.h"
@@ -120,6 +121,16 @@ StudyCurve MeanTestCurve(const std::vector<std::vector<IterationRecord>>& logs, 
     curve.high.push_back(mean + spread);
   }
   return curve;
+}
+
+StudyStep NextStudyStep(const std::string& dir, const StudyRun& run) {
+  if (ReadStudyRun(dir, run).finished) return StudyStep::kDone;
+  const std::string folder = dir + "/" + run.folder;
+  std::error_code ec;
+  if (RunFolder::IsRunFolder(folder) &&
+      std::filesystem::exists(folder + "/" + RunFolder::kCheckpointFile, ec))
+    return StudyStep::kResume;
+  return StudyStep::kStart;
 }
 
 std::vector<StudyRow> StudyTable(const std::string& dir, const StudySpec& spec) {

@@ -1,6 +1,8 @@
 // Studies: the grid read from --grid, its runs in order with their seeds and folders, each run's
 // configuration, study.json written and read back, and a run's final and best test PSNR from its
 // log and events.
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
@@ -146,6 +148,36 @@ class StudyTest : public QObject {
     const StudyCurve one = MeanTestCurve({a}, 4);
     QCOMPARE(one.low, one.mean);                                 // no spread from one run
     QVERIFY(MeanTestCurve({a, {at(10, nan)}}, 3).mean.empty());  // a run never tested
+  }
+
+  void aFolderTellsWhatARunNeedsAndWhichStudyItHolds() {
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString();
+    const StudySpec spec = TwoByTwo();
+    QVERIFY(CheckStudyFolder(dir, spec).ok());  // nothing there yet
+    QVERIFY(SaveStudy(dir, spec).ok());
+    QVERIFY(CheckStudyFolder(dir, spec).ok());
+    StudySpec other = spec;
+    other.seeds = 3;
+    const Status refused = CheckStudyFolder(dir, other);
+    QVERIFY(refused.message().find("another study") != std::string::npos);
+
+    const StudyRun run = StudyRuns(spec).front();
+    const QString folder = tmp.filePath(QString::fromStdString(run.folder));
+    QCOMPARE(NextStudyStep(dir, run), StudyStep::kStart);  // no folder
+    QVERIFY(QDir().mkpath(folder));
+    const auto touch = [&](const char* name, const QByteArray& text) {
+      QFile file(folder + "/" + name);
+      return file.open(QIODevice::WriteOnly) && file.write(text) == text.size();
+    };
+    QVERIFY(touch("config.json", "{}"));
+    QCOMPARE(NextStudyStep(dir, run), StudyStep::kStart);  // no checkpoint: start again
+    QVERIFY(touch("checkpoint.npz", "x"));
+    QCOMPARE(NextStudyStep(dir, run), StudyStep::kResume);
+    QVERIFY(touch("events.jsonl",
+                  "{\"iteration\":3,\"wall_seconds\":1.0,\"kind\":\"budget\","
+                  "\"message\":\"budget reached\"}\n"));
+    QCOMPARE(NextStudyStep(dir, run), StudyStep::kDone);
   }
 
   void aRunsFinalAndBestPsnr() {
