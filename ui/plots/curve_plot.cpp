@@ -260,21 +260,26 @@ void CurvePlot::placeLegend() {
           ? title_ + tr(" · %1 curves, legend left out (the readout names them)").arg(items)
           : title_);
   const bool wanted = shown && items > 0 && !legend_crowded_;
-  // Out of wherever it is, then into the place wanted.
-  if (legend->layout() == plotLayout()) {
-    plotLayout()->take(legend);
+  // Moved only when it is not where it is wanted (placeLegend runs on every resize).
+  QCPLayoutInset* inset = axisRect()->insetLayout();
+  QCPLayout* target = !wanted ? nullptr : below ? static_cast<QCPLayout*>(plotLayout()) : inset;
+  if (legend->layout() && legend->layout() != target) {
+    legend->layout()->take(legend);
     plotLayout()->simplify();
-  } else if (legend->layout() == axisRect()->insetLayout()) {
-    axisRect()->insetLayout()->take(legend);
   }
   legend->setVisible(wanted);
   if (!wanted) return;
-  if (below) {
-    const int row = plotLayout()->rowCount();
-    plotLayout()->addElement(row, 0, legend);
-    plotLayout()->setRowStretchFactor(row, 0.001);
-  } else {
-    axisRect()->insetLayout()->addElement(legend, LegendCorner(legend_place_));
+  if (legend->layout() != target) {
+    if (below) {
+      const int row = plotLayout()->rowCount();
+      plotLayout()->addElement(row, 0, legend);
+      plotLayout()->setRowStretchFactor(row, 0.001);
+    } else {
+      inset->addElement(legend, LegendCorner(legend_place_));
+    }
+  } else if (!below) {
+    for (int k = 0; k < inset->elementCount(); ++k)  // another corner
+      if (inset->elementAt(k) == legend) inset->setInsetAlignment(k, LegendCorner(legend_place_));
   }
   legend->setWrap(below ? (items + rows - 1) / rows : 1);
   legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
