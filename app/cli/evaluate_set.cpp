@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "bilevel/file_evaluation.h"
+#include "bilevel/npy.h"
 #include "bilevel/regularizer_io.h"
 #include "bilevel/set_evaluation.h"
 #include "bilevel/set_evaluation_table.h"
@@ -73,7 +75,7 @@ bool ReadOptions(const QCommandLineParser& parser, const SetEvaluationFlags& fla
 
 void SetEvaluationFlags::addTo(QCommandLineParser& parser) const {
   parser.addOptions({regularizer, data, sigma, problem, blur_size, blur_sigma, keep, mu0, seed, eps,
-                     max_iterations, batch, out, save});
+                     max_iterations, batch, out, save, save_measured});
 }
 
 int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags& flags,
@@ -84,6 +86,7 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
   bilevel::FileEvaluation what;
   if (!ReadOptions(parser, flags, device, &what.options)) return 2;
   const std::string save = parser.value(flags.save).toStdString();
+  const std::string save_measured = parser.value(flags.save_measured).toStdString();
   for (const QString& file : parser.values(flags.regularizer))
     what.files.push_back(file.toStdString());
   what.folder = parser.value(flags.data).toStdString();
@@ -105,16 +108,30 @@ int RunSetEvaluation(const QCommandLineParser& parser, const SetEvaluationFlags&
       std::fprintf(stderr, "evaluate: %s: %d of %d images (%.0f s)\n", label.c_str(), done, total,
                    s);
     };
-    const std::string dir = save.empty() ? "" : what.files.size() > 1 ? save + "/" + label : save;
-    if (dir.empty()) return;
-    options->reconstructed = [&images, &save_error, dir](int i, const bilevel::Batch<float>& x,
-                                                         const bilevel::Batch<float>&) {
-      const fs::path name = fs::path(dir) / fs::path(images[std::size_t(i)].name);
-      std::error_code made;
-      fs::create_directories(name.parent_path(), made);
-      const std::string path = fs::path(name).replace_extension(".png").string();
-      if (bilevel::Status s = bilevel::WriteImage(path, x, 0, 16); !s.ok() && save_error.empty())
-        save_error = s.message();
+    const auto folder = [&](const std::string& root) {
+      return root.empty() || what.files.size() == 1 ? root : root + "/" + label;
+    };
+    const std::string dir = folder(save), measured_dir = folder(save_measured);
+    if (dir.empty() && measured_dir.empty()) return;
+    options->reconstructed = [&images, &save_error, dir, measured_dir](
+                                 int i, const bilevel::Batch<float>& x,
+                                 const bilevel::Batch<float>& measured) {
+      const auto path = [&](const std::string& root, const char* extension) {
+        const fs::path name = fs::path(root) / fs::path(images[std::size_t(i)].name);
+        std::error_code made;
+        fs::create_directories(name.parent_path(), made);
+        return fs::path(name).replace_extension(extension).string();
+      };
+      bilevel::Status s;
+      if (!dir.empty()) s = bilevel::WriteImage(path(dir, ".png"), x, 0, 16);
+      if (s.ok() && !measured_dir.empty()) {
+        const std::vector<std::size_t> shape{std::size_t(measured.c()), std::size_t(measured.h()),
+                                             std::size_t(measured.w())};
+        const std::span<const float> values(measured.image(0), measured.imageSize());
+        s = bilevel::WriteNpy(path(measured_dir, ".npy"),
+                              bilevel::NpyArray::FromFloats(values, shape));
+      }
+      if (!s.ok() && save_error.empty()) save_error = s.message();
     };
   };
   std::vector<bilevel::LabelledScores> all;

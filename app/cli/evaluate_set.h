@@ -37,6 +37,12 @@ struct SetEvaluationFlags {
                           "Write each reconstruction as a 16-bit PNG named like its clean image "
                           "(in a folder per regularizer when there are several).",
                           "DIR"};
+  QCommandLineOption save_measured{
+      "save-measured",
+      "Write each image's measurement (the noisy image) as a float32 .npy array of shape (C, H, "
+      "W) on [0, 1], neither rounded nor clipped, named like its clean image (a folder per "
+      "regularizer as --save): the same inputs for another implementation, or for apply.",
+      "DIR"};
   void addTo(QCommandLineParser& parser) const;
 };
 

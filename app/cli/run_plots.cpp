@@ -35,6 +35,8 @@ bilevel::Status ReadRunCurves(const std::string& dir, RunCurves* run) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   run->initial_test_psnr = read ? RunFolder::InitialTestPsnr(events) : nan;
   run->final_test_psnr = read ? RunFolder::FinalTestPsnr(events) : nan;
+  if (const std::string name = read ? RunFolder::DisplayName(events) : ""; !name.empty())
+    run->label = name;
   return bilevel::Status::Ok();
 }
 

@@ -22,8 +22,9 @@ struct RunCurves {
   double final_test_psnr = std::numeric_limits<double>::quiet_NaN();  // the "final" event
 };
 
-// Reads a run folder's log.csv and, when it has one, the initial test PSNR of its events.jsonl.
-// The label is left as it is.
+// Reads a run folder's log.csv and, when it has one, the initial and final test PSNR of its
+// events.jsonl. The label becomes the name the run was given in the application (its last "name"
+// event) where it has one, and is left as it is otherwise.
 bilevel::Status ReadRunCurves(const std::string& dir, RunCurves* run);
 
 std::vector<bilevel::PlotPanel> RunPanels(const std::vector<RunCurves>& runs, bilevel::XAxis axis);

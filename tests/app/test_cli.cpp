@@ -335,7 +335,8 @@ class CliTest : public QObject {
   }
 
   // The set form: two regularizers on a folder of grey images of two sizes (and a file that is
-  // not an image), one CSV and Markdown table, 16-bit reconstructions in a folder each.
+  // not an image), one CSV and Markdown table, 16-bit reconstructions and float measurements in a
+  // folder each; apply on a saved measurement gives the table's PSNRs.
   void evaluateScoresAFolderOfWholeImages() {
     QTemporaryDir tmp;
     QDir(tmp.path()).mkdir("set");
@@ -355,7 +356,8 @@ class CliTest : public QObject {
     QVERIFY2(r.code == 2 && r.err.contains("--data"), qPrintable(Describe(r)));
     r = Cli({"evaluate", "--regularizer", tmp.filePath("strong.json"), "--regularizer",
              tmp.filePath("weak.json"), "--data", tmp.filePath("set"), "--sigma", "15", "--out",
-             csv, "--save", tmp.filePath("saved"), "--device", "cpu"});
+             csv, "--save", tmp.filePath("saved"), "--save-measured", tmp.filePath("measured"),
+             "--device", "cpu"});
     QVERIFY2(r.code == 0, qPrintable(Describe(r)));
     QVERIFY2(r.err.contains("skipped 'broken.png'"), qPrintable(Describe(r)));
     QVERIFY2(r.out.contains("| image | strong PSNR | SSIM | weak PSNR | SSIM |"),
@@ -379,6 +381,23 @@ class CliTest : public QObject {
         cv::imread(tmp.filePath("saved/weak/img1.png").toStdString(), cv::IMREAD_UNCHANGED);
     QCOMPARE(saved.depth(), CV_16U);
     QCOMPARE(saved.rows, 20);
+
+    NpyArray measured;
+    QVERIFY(ReadNpy(tmp.filePath("measured/weak/img1.npy").toStdString(), &measured).ok());
+    QCOMPARE(measured.dtype, std::string("<f4"));
+    QCOMPARE(measured.shapeText(), std::string("(1, 20, 28)"));
+    r = Cli({"apply", "--regularizer", tmp.filePath("weak.json"), "--input",
+             tmp.filePath("measured/weak/img1.npy"), "--reference", tmp.filePath("set/img1.png"),
+             "--output", tmp.filePath("applied.png"), "--device", "cpu"});
+    QVERIFY2(r.code == 0, qPrintable(Describe(r)));
+    const QRegularExpressionMatch psnrs =
+        QRegularExpression("PSNR: measured ([0-9.]+) dB, reconstructed ([0-9.]+) dB").match(r.out);
+    QVERIFY2(psnrs.hasMatch(), qPrintable(Describe(r)));
+    const QStringList row = lines[6].split(',');  // weak, img1.png
+    QVERIFY2(std::abs(psnrs.captured(1).toDouble() - row[6].toDouble()) < 2e-3,
+             qPrintable(r.out + lines[6]));
+    QVERIFY2(std::abs(psnrs.captured(2).toDouble() - row[2].toDouble()) < 2e-2,
+             qPrintable(r.out + lines[6]));
   }
 
   void importReadsAPublishedCrrnn() {
@@ -409,6 +428,15 @@ class CliTest : public QObject {
     const cv::Mat epochs = cv::imread((out + "/epochs.png").toStdString());
     QCOMPARE(epochs.cols, 900);
     QCOMPARE(epochs.rows, 300);
+    // A run named in the application keeps that name in the legend.
+    std::ofstream(tmp.filePath("cmp/isgd/events.jsonl").toStdString(), std::ios::app)
+        << R"({"iteration":3,"wall_seconds":1,"kind":"name","value":"a renamed run"})" << '\n';
+    QVERIFY(Cli({"plot", out + "/isgd", out + "/maid", "--x", "epochs", "--out", out + "/named.png",
+                 "--width", "900", "--height", "300"})
+                .code == 0);
+    const cv::Mat named = cv::imread((out + "/named.png").toStdString());
+    QCOMPARE(named.size(), epochs.size());
+    QVERIFY(cv::norm(named, epochs, cv::NORM_INF) > 0);
     QVERIFY(Cli({"plot", out + "/nothing", "--out", out + "/x.png"}).code != 0);
     const cv::Mat plot = cv::imread((out + "/compare.png").toStdString());
     QVERIFY(!plot.empty());

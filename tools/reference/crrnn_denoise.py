@@ -5,18 +5,30 @@ lambda and mu from its validation table; prints PSNR (peak 1 on [0, 1]), iterati
 image, and the means. For docs/BENCHMARKS.md and docs/RESULTS.md, beside bilevel-cli evaluate:
 
     python3 crrnn_denoise.py REFERENCE_CHECKOUT MODEL FOLDER SIGMA [THREADS]
+        [--noisy DIR] [--first N]
 
 MODEL is a folder of its trained_models/ (e.g. Sigma_25_t_10); the validation table is
 denoising/validation_scores/validation_scores_sigma_val_<SIGMA>_<model lower-case>.csv. The noise
-is the reference's own (torch.manual_seed(0), in image order), not bilevel-cli's."""
-import glob, json, math, os, sys, time, types
+is the reference's own (torch.manual_seed(0), in image order), unless --noisy names the folder
+that `bilevel-cli evaluate --save-measured DIR` wrote: then each image's measurement is read from
+DIR/<its name>.npy, the same float inputs bilevel-cli solved. --first N denoises the first N images
+only."""
+import argparse, glob, json, math, os, sys, time, types
 
 import numpy as np
 import torch
 from PIL import Image
 
-root, model_name, folder, sigma = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
+parser = argparse.ArgumentParser()
+for name in ("root", "model_name", "folder"):
+    parser.add_argument(name)
+parser.add_argument("sigma", type=int)
+parser.add_argument("threads", type=int, nargs="?", default=2)
+parser.add_argument("--noisy")
+parser.add_argument("--first", type=int)
+args = parser.parse_args()
+root, model_name, folder, sigma = args.root, args.model_name, args.folder, args.sigma
+torch.set_num_threads(args.threads)
 # The reference's utils imports torchmetrics for its own scores; they are not used here.
 metrics = types.ModuleType("torchmetrics")
 metrics.functional = types.ModuleType("torchmetrics.functional")
@@ -50,10 +62,14 @@ print(f"lambda {lmbd}, mu {mu}, {model.activation.num_activations} channels, thr
 
 torch.manual_seed(0)
 psnrs, seconds = [], []
-for path in sorted(glob.glob(os.path.join(folder, "*.png"))):
+for path in sorted(glob.glob(os.path.join(folder, "*.png")))[:args.first]:
     clean = torch.tensor(np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255.0)
     clean = clean[None, None]
     noisy = clean + sigma / 255 * torch.empty_like(clean).normal_()
+    if args.noisy:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        noisy = torch.tensor(np.load(os.path.join(args.noisy, stem + ".npy")))[None]
+        assert noisy.shape == clean.shape, (path, noisy.shape)
     start = time.perf_counter()
     with torch.no_grad():
         denoised, iterations = utils.AdaGD(noisy, model, lmbd=lmbd, mu=mu)
