@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bilevel/run_folder.h"
 #include "exporters.h"
 #include "run_store.h"
 #include "string_conversion.h"
@@ -107,7 +106,8 @@ bilevel::Status StudyView::open(const QString& dir) {
 
 void StudyView::refresh() {
   if (dir_.isEmpty()) return;
-  rows_ = bilevel::StudyTable(ToStd(dir_), spec_);
+  const std::vector<bilevel::StudyRunRecord> records = bilevel::ReadStudyRuns(ToStd(dir_), spec_);
+  rows_ = bilevel::StudyTable(spec_, records);
   int runs = 0, measured = 0;
   for (const bilevel::StudyRow& row : rows_) {
     runs += row.runs;
@@ -120,7 +120,7 @@ void StudyView::refresh() {
                         .arg(spec_.seeds)
                         .arg(measured)
                         .arg(runs));
-  fillCurves();
+  fillCurves(records);
   fillTable();
   fillHeatMap();
 }
@@ -132,19 +132,14 @@ QString StudyView::settingLabel(const std::vector<std::string>& values) const {
   return parts.isEmpty() ? tr("base") : parts.join(QStringLiteral(", "));
 }
 
-void StudyView::fillCurves() {
+void StudyView::fillCurves(const std::vector<bilevel::StudyRunRecord>& records) {
   curves_->clearGraphs();
-  const std::vector<bilevel::StudyRun> runs = bilevel::StudyRuns(spec_);
   const auto& palette = RunStore::Palette();
   const std::size_t seeds = std::size_t(spec_.seeds);
-  for (std::size_t first = 0, setting = 0; first < runs.size(); first += seeds, ++setting) {
+  for (std::size_t first = 0, setting = 0; first < records.size(); first += seeds, ++setting) {
     std::vector<std::vector<bilevel::IterationRecord>> logs;
-    for (std::size_t k = first; k < first + seeds && k < runs.size(); ++k) {
-      std::vector<bilevel::IterationRecord> log;
-      const std::string path = ToStd(dir_) + "/" + runs[k].folder + "/log.csv";
-      if (bilevel::RunFolder::ReadLog(path, &log).ok() && !log.empty())
-        logs.push_back(std::move(log));
-    }
+    for (std::size_t k = first; k < first + seeds && k < records.size(); ++k)
+      if (!records[k].log.empty()) logs.push_back(records[k].log);
     const bilevel::StudyCurve curve = bilevel::MeanTestCurve(logs);
     if (curve.mean.empty()) continue;
     const QColor color = palette[setting % palette.size()];
@@ -164,7 +159,7 @@ void StudyView::fillCurves() {
     high->setBrush(band);
     high->setChannelFillGraph(low);
     mean->setPen(QPen(color, 2.0));
-    mean->setName(settingLabel(runs[first].values) +
+    mean->setName(settingLabel(rows_[setting].values) +
                   (int(logs.size()) < spec_.seeds
                        ? tr(" (%1 of %2 seeds)").arg(logs.size()).arg(spec_.seeds)
                        : QString()));

@@ -42,7 +42,7 @@ class StudyView final : public QWidget {
                               QStringList* written) const;
 
  private:
-  void fillCurves();
+  void fillCurves(const std::vector<bilevel::StudyRunRecord>& records);
   void fillTable();
   void fillHeatMap();
   QString settingLabel(const std::vector<std::string>& values) const;

@@ -93,6 +93,14 @@ StudyRunResult SummarizeRun(const std::vector<IterationRecord>& log,
 // Reads DIR/<run.folder>; a run not started yet gives NaN PSNRs and finished = false.
 StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run);
 
+// A run's folder as read once: its log (empty before its first iteration) and its summary.
+struct StudyRunRecord {
+  std::vector<IterationRecord> log;
+  StudyRunResult result;
+};
+// Every run of the study in DIR, in the order of StudyRuns(spec).
+std::vector<StudyRunRecord> ReadStudyRuns(const std::string& dir, const StudySpec& spec);
+
 // A setting's test PSNR against computations over its seeds: at each of `points` computations,
 // evenly spaced from the first at which every run has a test PSNR to the last that every run
 // reached, each run's last measurement at or before it (the log's own steps); their mean, and
@@ -110,6 +118,8 @@ StudyStep NextStudyStep(const std::string& dir, const StudyRun& run);
 // The table of the study in DIR, from its runs' folders. Standard deviations are the sample ones
 // (n - 1); NaN with fewer than two measured runs.
 std::vector<StudyRow> StudyTable(const std::string& dir, const StudySpec& spec);
+// The same table from runs already read (ReadStudyRuns).
+std::vector<StudyRow> StudyTable(const StudySpec& spec, const std::vector<StudyRunRecord>& runs);
 // CSV: the grid fields, runs, measured, final_test_psnr_mean, final_test_psnr_std,
 // best_test_psnr_mean, best_test_psnr_std, computations_mean.
 Status WriteStudyTable(const std::string& path, const StudySpec& spec,

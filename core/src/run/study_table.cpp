@@ -77,15 +77,31 @@ StudyRunResult SummarizeRun(const std::vector<IterationRecord>& log,
   return result;
 }
 
-StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run) {
+namespace {
+
+StudyRunRecord ReadRunRecord(const std::string& dir, const StudyRun& run) {
   const std::string folder = dir + "/" + run.folder;
-  std::vector<IterationRecord> log;
+  StudyRunRecord record;
   std::vector<RunEvent> events;
   if (RunFolder::IsRunFolder(folder)) {
-    RunFolder::ReadLog(folder + "/" + RunFolder::kLogFile, &log);  // missing: nothing logged yet
+    RunFolder::ReadLog(folder + "/" + RunFolder::kLogFile, &record.log);  // missing: not logged yet
     RunFolder::ReadEvents(folder + "/" + RunFolder::kEventsFile, &events);
   }
-  return SummarizeRun(log, events);
+  record.result = SummarizeRun(record.log, events);
+  return record;
+}
+
+}  // namespace
+
+StudyRunResult ReadStudyRun(const std::string& dir, const StudyRun& run) {
+  return ReadRunRecord(dir, run).result;
+}
+
+std::vector<StudyRunRecord> ReadStudyRuns(const std::string& dir, const StudySpec& spec) {
+  std::vector<StudyRunRecord> records;
+  for (const StudyRun& run : StudyRuns(spec))
+    records.push_back(ReadRunRecord(dir, run));
+  return records;
 }
 
 StudyCurve MeanTestCurve(const std::vector<std::vector<IterationRecord>>& logs, int points) {
@@ -134,15 +150,20 @@ StudyStep NextStudyStep(const std::string& dir, const StudyRun& run) {
 }
 
 std::vector<StudyRow> StudyTable(const std::string& dir, const StudySpec& spec) {
+  return StudyTable(spec, ReadStudyRuns(dir, spec));
+}
+
+std::vector<StudyRow> StudyTable(const StudySpec& spec,
+                                 const std::vector<StudyRunRecord>& records) {
   std::vector<StudyRow> rows;
   const std::vector<StudyRun> runs = StudyRuns(spec);
   for (std::size_t first = 0; first < runs.size(); first += std::size_t(spec.seeds)) {
     StudyRow row;
     row.values = runs[first].values;
     std::vector<double> finals, bests, computations;
-    for (std::size_t k = first; k < first + std::size_t(spec.seeds) && k < runs.size(); ++k) {
+    for (std::size_t k = first; k < first + std::size_t(spec.seeds) && k < records.size(); ++k) {
       ++row.runs;
-      const StudyRunResult r = ReadStudyRun(dir, runs[k]);
+      const StudyRunResult& r = records[k].result;
       if (std::isnan(r.final_test_psnr)) continue;
       finals.push_back(r.final_test_psnr);
       bests.push_back(r.best_test_psnr);

@@ -178,6 +178,17 @@ class StudyTest : public QObject {
                   "{\"iteration\":3,\"wall_seconds\":1.0,\"kind\":\"budget\","
                   "\"message\":\"budget reached\"}\n"));
     QCOMPARE(NextStudyStep(dir, run), StudyStep::kDone);
+
+    // Every run read once, in the order of StudyRuns; the table from them is the folder's.
+    const std::vector<StudyRunRecord> records = ReadStudyRuns(dir, spec);
+    QCOMPARE(records.size(), StudyRuns(spec).size());
+    QVERIFY(records.front().result.finished && records.front().log.empty());
+    for (std::size_t k = 1; k < records.size(); ++k)
+      QVERIFY(!records[k].result.finished);
+    const std::vector<StudyRow> rows = StudyTable(spec, records);
+    QCOMPARE(rows.size(), StudyTable(dir, spec).size());
+    QCOMPARE(rows.front().runs, spec.seeds);
+    QCOMPARE(rows.front().values, StudyRuns(spec).front().values);
   }
 
   void aRunsFinalAndBestPsnr() {
